@@ -1,0 +1,191 @@
+"""The trading platform stack: settings first, then the components in dependency order, then the outputs.
+
+Keys -> log groups (encrypted with the logs key, before anything writes logs) -> network -> storage and
+tables -> database -> function -> API. Reading this file top to bottom is reading the architecture.
+"""
+
+import pulumi
+import pulumi_aws as aws
+
+from components.api import Api, ApiArgs
+from components.conventions import AwsTarget
+from components.database import DATABASE_NAME, Database, DatabaseArgs, ScalingArgs
+from components.function import Function, FunctionArgs
+from components.keys import Keys, KeysArgs
+from components.logs import LogGroups, LogGroupsArgs, log_group_names
+from components.network import Network, NetworkArgs
+from components.storage import Storage, StorageArgs
+from components.tables import POINT_IN_TIME_RECOVERY, Tables, TablesArgs
+from settings import load_settings, select_availability_zones
+
+settings = load_settings()
+
+identity = aws.get_caller_identity()
+partition = aws.get_partition()
+target = AwsTarget(
+    account_id=identity.account_id,
+    region=settings.region,
+    partition=partition.partition,
+    dns_suffix=partition.dns_suffix,
+    reverse_dns_prefix=partition.reverse_dns_prefix,
+)
+zones = select_availability_zones(
+    aws.get_availability_zones(state="available", region=settings.region).names,
+    settings.az_count,
+    settings.region,
+)
+names = settings.names(target.account_id)
+tags = settings.tags
+keep = settings.protect_stateful_resources
+
+keys = Keys(
+    "keys",
+    KeysArgs(
+        target=target,
+        names=names,
+        tags=tags,
+        log_group_names=list(log_group_names(names).values()),
+        deletion_window_days=settings.key_deletion_window_days,
+        protect=keep,
+    ),
+)
+logs = LogGroups(
+    "logs",
+    LogGroupsArgs(
+        names=names,
+        tags=tags,
+        retention_days=settings.log_retention_days,
+        kms_key_arn=keys.logs_key.arn if settings.log_encryption else None,
+        protect=keep,
+    ),
+)
+network = Network(
+    "network",
+    NetworkArgs(
+        target=target,
+        names=names,
+        tags=tags,
+        cidr=settings.vpc_cidr,
+        zones=zones,
+        internet_egress=settings.internet_egress,
+        interface_endpoints=settings.interface_endpoints,
+        flow_logs_log_group_arn=logs.flow_logs.arn,
+    ),
+)
+storage = Storage(
+    "storage",
+    StorageArgs(
+        target=target,
+        names=names,
+        tags=tags,
+        kms_key_arn=keys.data_key.arn,
+        access_log_retention_days=settings.access_log_retention_days,
+        noncurrent_version_retention_days=settings.noncurrent_version_retention_days,
+        protect=keep,
+    ),
+)
+tables = Tables(
+    "tables",
+    TablesArgs(
+        names=names,
+        tags=tags,
+        kms_key_arn=keys.data_key.arn,
+        deletion_protection=settings.deletion_protection,
+        protect=keep,
+    ),
+)
+database = Database(
+    "database",
+    DatabaseArgs(
+        names=names,
+        tags=tags,
+        engine_version=settings.aurora_engine_version,
+        scaling=ScalingArgs(
+            min_capacity=settings.aurora_min_capacity,
+            max_capacity=settings.aurora_max_capacity,
+            seconds_until_auto_pause=settings.aurora_seconds_until_auto_pause,
+        ),
+        instance_count=settings.aurora_instance_count,
+        zones=zones,
+        subnet_ids=[subnet.id for subnet in network.isolated_subnets],
+        security_group_id=network.database_security_group.id,
+        kms_key_arn=keys.data_key.arn,
+        log_group=logs.database,
+        backup_retention_days=settings.backup_retention_days,
+        deletion_protection=settings.deletion_protection,
+        final_snapshot=settings.final_snapshot,
+        protect=keep,
+    ),
+)
+function = Function(
+    "function",
+    FunctionArgs(
+        target=target,
+        names=names,
+        tags=tags,
+        code_path="app",
+        subnet_ids=[subnet.id for subnet in network.private_subnets],
+        security_group_id=network.function_security_group.id,
+        kms_key_arn=keys.data_key.arn,
+        log_group=logs.function,
+        table_name=tables.orders.name,
+        table_arn=tables.orders.arn,
+        cluster_arn=database.cluster.arn,
+        secret_arn=database.master_user_secret_arn,
+        database_name=DATABASE_NAME,
+        reserved_concurrency=settings.lambda_reserved_concurrency,
+        memory_mb=settings.lambda_memory_mb,
+        timeout_seconds=settings.lambda_timeout_seconds,
+        log_level=settings.log_level,
+    ),
+)
+api = Api(
+    "api",
+    ApiArgs(
+        target=target,
+        names=names,
+        tags=tags,
+        function_name=function.function.name,
+        function_invoke_arn=function.function.invoke_arn,
+        access_log_group=logs.api_access,
+        throttle_rate_limit=settings.api_throttle_rate_limit,
+        throttle_burst_limit=settings.api_throttle_burst_limit,
+        manage_account=settings.manage_api_gateway_account,
+    ),
+)
+
+pulumi.export("region", target.region)
+pulumi.export("accountId", target.account_id)
+pulumi.export("environmentSuffix", settings.environment_suffix)
+pulumi.export("apiUrl", api.stage.invoke_url)
+pulumi.export("apiId", api.rest_api.id)
+pulumi.export("apiStageName", api.stage.stage_name)
+pulumi.export("functionName", function.function.name)
+pulumi.export("functionArn", function.function.arn)
+pulumi.export("ordersTableName", tables.orders.name)
+pulumi.export("ordersTableArn", tables.orders.arn)
+pulumi.export("dataBucketName", storage.data_bucket.bucket)
+pulumi.export("accessLogsBucketName", storage.access_logs_bucket.bucket)
+pulumi.export("clusterArn", database.cluster.arn)
+pulumi.export("clusterIdentifier", database.cluster.cluster_identifier)
+pulumi.export("clusterEndpoint", database.cluster.endpoint)
+pulumi.export("clusterReaderEndpoint", database.cluster.reader_endpoint)
+pulumi.export("clusterMasterUserSecretArn", database.master_user_secret_arn)
+pulumi.export("dataKeyArn", keys.data_key.arn)
+pulumi.export("logsKeyArn", keys.logs_key.arn)
+pulumi.export("logGroupNames", logs.names)
+pulumi.export("vpcId", network.vpc.id)
+pulumi.export("privateSubnetIds", [subnet.id for subnet in network.private_subnets])
+pulumi.export("isolatedSubnetIds", [subnet.id for subnet in network.isolated_subnets])
+pulumi.export("publicSubnetIds", [subnet.id for subnet in network.public_subnets])
+pulumi.export(
+    "expected",
+    {
+        "auroraMinCapacity": settings.aurora_min_capacity,
+        "auroraMaxCapacity": settings.aurora_max_capacity,
+        "deletionProtection": settings.deletion_protection,
+        "logRetentionDays": settings.log_retention_days,
+        "logEncryption": settings.log_encryption,
+        "pointInTimeRecovery": POINT_IN_TIME_RECOVERY,
+    },
+)

@@ -1,0 +1,167 @@
+"""The REST API: IAM-signed routes proxied to the function, redeploys on change, a logged, traced and
+throttled stage, and the region's CloudWatch role kept on delete."""
+
+import json
+
+import pulumi_aws as aws
+import pytest
+from conftest import ACCOUNT, BASE_TAGS, PCI_TAGS, component_context, run_program
+
+from components.api import ACCESS_LOG_FORMAT, Api, ApiArgs, api_gateway_logging_policy, definition_hash
+from components.conventions import AwsTarget
+
+TARGET = AwsTarget(account_id=ACCOUNT, region="us-east-1")
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:trading-orders-dev"
+INVOKE_ARN = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FUNCTION_ARN}/invocations"
+
+
+def _api(*, manage_account=True, invoke_arn=INVOKE_ARN):
+    target, names, tags = component_context()
+
+    def program() -> None:
+        log_group = aws.cloudwatch.LogGroup("api-logs", name=names.api_access_log_group, retention_in_days=30)
+        Api(
+            "api",
+            ApiArgs(
+                target=target,
+                names=names,
+                tags=tags,
+                function_name="trading-orders-dev",
+                function_invoke_arn=invoke_arn,
+                access_log_group=log_group,
+                throttle_rate_limit=25.0,
+                throttle_burst_limit=50,
+                manage_account=manage_account,
+            ),
+        )
+
+    return run_program(program)
+
+
+def test_logging_role_policy_is_scoped_to_this_accounts_log_groups_in_the_region():
+    (statement,) = api_gateway_logging_policy(TARGET)["Statement"]
+
+    assert statement["Resource"] == ["arn:aws:logs:us-east-1:123456789012:log-group:*"]
+    assert statement["Condition"] == {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
+    assert "logs:PutLogEvents" in statement["Action"]
+    assert all(not action.endswith(":*") for action in statement["Action"])
+
+
+def test_definition_hash_changes_with_the_definition_only():
+    assert definition_hash({"a": 1, "b": 2}) == definition_hash({"b": 2, "a": 1})
+    assert definition_hash({"a": 1}) != definition_hash({"a": 2})
+
+
+def test_rest_api_is_regional():
+    api = _api().one("aws:apigateway/restApi:RestApi").inputs
+
+    assert api["name"] == "trading-api-dev"
+    assert api["endpointConfiguration"] == {"types": "REGIONAL"}
+    assert api["tags"] == {**BASE_TAGS, "Name": "trading-api-dev"}
+
+
+def test_routes_are_orders_and_order_by_id_each_signed_and_proxied():
+    run = _api()
+    api = run.one("aws:apigateway/restApi:RestApi")
+    orders, order = run.named("api-orders"), run.named("api-order")
+
+    assert orders.inputs["pathPart"] == "orders"
+    assert orders.property_dependencies["parentId"] == [api.urn]
+    assert order.inputs["pathPart"] == "{id}"
+    assert order.property_dependencies["parentId"] == [orders.urn]
+    for label, resource in (("orders", orders), ("order", order)):
+        method, integration = run.named(f"api-{label}-any"), run.named(f"api-{label}-integration")
+        assert method.inputs["httpMethod"] == "ANY"
+        assert method.inputs["authorization"] == "AWS_IAM"
+        assert method.property_dependencies["resourceId"] == [resource.urn]
+        assert integration.inputs["type"] == "AWS_PROXY"
+        assert integration.inputs["integrationHttpMethod"] == "POST"
+        assert integration.inputs["uri"] == INVOKE_ARN
+        assert integration.property_dependencies["httpMethod"] == [method.urn]
+    assert run.named("api-order-any").inputs["requestParameters"] == {"method.request.path.id": True}
+    assert "requestParameters" not in run.named("api-orders-any").inputs
+
+
+def test_invoke_permission_is_scoped_to_this_api_and_stage():
+    permission = _api().one("aws:lambda/permission:Permission").inputs
+    api_id = _api().one("aws:apigateway/restApi:RestApi")
+
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert permission["function"] == "trading-orders-dev"
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["sourceArn"].startswith(f"arn:aws:execute-api:us-east-1:{ACCOUNT}:")
+    assert permission["sourceArn"].endswith("/dev/*/*")
+    assert api_id.name == "api-rest-api"
+
+
+def test_deployment_follows_every_method_and_integration_and_redeploys_on_change():
+    run = _api()
+    deployment = run.one("aws:apigateway/deployment:Deployment")
+
+    for label in ("orders", "order"):
+        assert run.named(f"api-{label}-any").urn in deployment.dependencies
+        assert run.named(f"api-{label}-integration").urn in deployment.dependencies
+    first = deployment.inputs["triggers"]["redeployment"]
+    changed = _api(invoke_arn=INVOKE_ARN.replace("trading-orders-dev", "other"))
+    assert len(first) == 64
+    assert changed.one("aws:apigateway/deployment:Deployment").inputs["triggers"]["redeployment"] != first
+    assert _api().one("aws:apigateway/deployment:Deployment").inputs["triggers"]["redeployment"] == first
+
+
+def test_stage_logs_json_access_records_to_its_group_with_xray_on():
+    run = _api()
+    stage = run.one("aws:apigateway/stage:Stage")
+
+    assert stage.inputs["stageName"] == "dev"
+    assert stage.inputs["xrayTracingEnabled"] is True
+    assert stage.inputs["accessLogSettings"]["destinationArn"] == (
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/trading-api-dev/access"
+    )
+    log_format = json.loads(stage.inputs["accessLogSettings"]["format"])
+    assert stage.inputs["accessLogSettings"]["format"] == ACCESS_LOG_FORMAT
+    assert log_format["requestId"] == "$context.requestId"
+    assert log_format["userArn"] == "$context.identity.userArn"
+    assert stage.property_dependencies["deployment"] == [run.one("aws:apigateway/deployment:Deployment").urn]
+    assert run.one("aws:apigateway/account:Account").urn in stage.dependencies
+    assert stage.inputs["tags"] == {**BASE_TAGS, **PCI_TAGS, "Name": "trading-api-stage-dev"}
+
+
+def test_method_settings_turn_metrics_on_data_trace_off_and_throttle():
+    settings = _api().one("aws:apigateway/methodSettings:MethodSettings").inputs
+
+    assert settings["methodPath"] == "*/*"
+    assert settings["stageName"] == "dev"
+    assert settings["settings"] == {
+        "metricsEnabled": True,
+        "dataTraceEnabled": False,
+        "loggingLevel": "OFF",
+        "throttlingRateLimit": 25.0,
+        "throttlingBurstLimit": 50,
+    }
+
+
+def test_account_cloudwatch_role_is_set_and_kept_on_delete():
+    run = _api(manage_account=True)
+    account = run.one("aws:apigateway/account:Account")
+    role = run.named("api-cloudwatch-role")
+    policy = run.named("api-cloudwatch-role-policy")
+
+    assert account.property_dependencies["cloudwatchRoleArn"] == [role.urn]
+    assert policy.urn in account.dependencies
+    assert role.inputs["name"] == "trading-apigw-logs-role-dev"
+    assert role.json("assumeRolePolicy")["Statement"][0]["Principal"] == {
+        "Service": "apigateway.amazonaws.com"
+    }
+    assert policy.json("policy") == api_gateway_logging_policy(TARGET)
+    for resource in (account, role, policy):
+        assert resource.retain_on_delete is True
+        assert resource.protect is False
+
+
+@pytest.mark.parametrize("manage_account", [False])
+def test_without_the_setting_the_region_wide_role_is_left_alone(manage_account):
+    run = _api(manage_account=manage_account)
+
+    assert run.of_type("aws:apigateway/account:Account") == []
+    assert [role.name for role in run.of_type("aws:iam/role:Role")] == []
+    assert run.one("aws:apigateway/stage:Stage").inputs["xrayTracingEnabled"] is True

@@ -1,0 +1,142 @@
+"""Aurora Serverless v2: engine mode, scaling, encryption, managed secret, logs, instances per zone."""
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+from conftest import BASE_TAGS, PCI_TAGS, UNKNOWN, component_context, run_program
+
+from components.database import CLUSTER_PARAMETERS, Database, DatabaseArgs, ScalingArgs
+
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/data"
+ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
+PAUSING = ScalingArgs(min_capacity=0, max_capacity=2, seconds_until_auto_pause=600)
+
+
+def _database(*, scaling=PAUSING, instances=1, final_snapshot=False, protect=False, preview=False):
+    _, names, tags = component_context()
+
+    def program() -> None:
+        log_group = aws.cloudwatch.LogGroup("db-logs", name=names.database_log_group, retention_in_days=30)
+        database = Database(
+            "database",
+            DatabaseArgs(
+                names=names,
+                tags=tags,
+                engine_version="16.6",
+                scaling=scaling,
+                instance_count=instances,
+                zones=ZONES,
+                subnet_ids=["subnet-iso-1", "subnet-iso-2"],
+                security_group_id="sg-db",
+                kms_key_arn=KEY_ARN,
+                log_group=log_group,
+                backup_retention_days=7,
+                deletion_protection=protect,
+                final_snapshot=final_snapshot,
+                protect=protect,
+            ),
+        )
+        pulumi.export("secret", database.master_user_secret_arn)
+
+    return run_program(program, preview=preview)
+
+
+def test_cluster_is_serverless_v2_encrypted_with_a_managed_secret():
+    cluster = _database().one("aws:rds/cluster:Cluster").inputs
+
+    assert cluster["engine"] == "aurora-postgresql"
+    assert cluster["engineMode"] == "provisioned"
+    assert cluster["engineVersion"] == "16.6"
+    assert cluster["serverlessv2ScalingConfiguration"] == {
+        "minCapacity": 0,
+        "maxCapacity": 2,
+        "secondsUntilAutoPause": 600,
+    }
+    assert cluster["storageEncrypted"] is True
+    assert cluster["kmsKeyId"] == KEY_ARN
+    assert cluster["manageMasterUserPassword"] is True
+    assert cluster["masterUserSecretKmsKeyId"] == KEY_ARN
+    assert "masterPassword" not in cluster
+    assert cluster["iamDatabaseAuthenticationEnabled"] is True
+    assert cluster["enableHttpEndpoint"] is True
+    assert cluster["enabledCloudwatchLogsExports"] == ["postgresql"]
+    assert cluster["copyTagsToSnapshot"] is True
+    assert cluster["backupRetentionPeriod"] == 7
+    assert cluster["vpcSecurityGroupIds"] == ["sg-db"]
+    assert cluster["clusterIdentifier"] == "trading-db-dev"
+    assert cluster["tags"] == {**BASE_TAGS, **PCI_TAGS, "Name": "trading-db-dev"}
+
+
+def test_the_log_group_exists_before_the_cluster_exports_to_it():
+    run = _database()
+
+    assert run.named("db-logs").urn in run.one("aws:rds/cluster:Cluster").dependencies
+
+
+def test_a_cluster_that_does_not_pause_sends_no_pause_timer():
+    cluster = _database(scaling=ScalingArgs(2, 32, None)).one("aws:rds/cluster:Cluster").inputs
+
+    assert cluster["serverlessv2ScalingConfiguration"] == {"minCapacity": 2, "maxCapacity": 32}
+
+
+def test_cluster_lives_in_the_isolated_subnets_with_tls_enforced():
+    run = _database()
+    cluster = run.one("aws:rds/cluster:Cluster")
+    subnet_group = run.one("aws:rds/subnetGroup:SubnetGroup")
+    parameters = run.one("aws:rds/clusterParameterGroup:ClusterParameterGroup")
+
+    assert subnet_group.inputs["subnetIds"] == ["subnet-iso-1", "subnet-iso-2"]
+    assert cluster.property_dependencies["dbSubnetGroupName"] == [subnet_group.urn]
+    assert parameters.inputs["family"] == "aurora-postgresql16"
+    assert {p["name"]: p["value"] for p in parameters.inputs["parameters"]} == CLUSTER_PARAMETERS
+    assert CLUSTER_PARAMETERS["rds.force_ssl"] == "1"
+    assert cluster.property_dependencies["dbClusterParameterGroupName"] == [parameters.urn]
+
+
+def test_dev_deletes_without_snapshot_or_protection():
+    cluster = _database(final_snapshot=False, protect=False).one("aws:rds/cluster:Cluster")
+
+    assert cluster.inputs["skipFinalSnapshot"] is True
+    assert "finalSnapshotIdentifier" not in cluster.inputs
+    assert cluster.inputs["deletionProtection"] is False
+    assert cluster.inputs["deleteAutomatedBackups"] is True
+    assert (cluster.protect, cluster.retain_on_delete) == (False, False)
+
+
+def test_a_kept_cluster_takes_a_final_snapshot_and_survives_destroy():
+    run = _database(final_snapshot=True, protect=True, instances=2)
+    cluster = run.one("aws:rds/cluster:Cluster")
+
+    assert cluster.inputs["skipFinalSnapshot"] is False
+    assert cluster.inputs["finalSnapshotIdentifier"] == "trading-db-final-dev"
+    assert cluster.inputs["deletionProtection"] is True
+    assert cluster.inputs["deleteAutomatedBackups"] is False
+    assert (cluster.protect, cluster.retain_on_delete) == (True, True)
+    for instance in run.of_type("aws:rds/clusterInstance:ClusterInstance"):
+        assert (instance.protect, instance.retain_on_delete) == (True, True)
+
+
+@pytest.mark.parametrize(
+    ("count", "zones"), [(1, ["us-east-1a"]), (2, ZONES[:2]), (4, [*ZONES, "us-east-1a"])]
+)
+def test_instances_are_serverless_private_and_take_the_zones_in_turn(count, zones):
+    run = _database(instances=count)
+    instances = run.of_type("aws:rds/clusterInstance:ClusterInstance")
+
+    assert [instance.inputs["availabilityZone"] for instance in instances] == zones
+    for number, instance in enumerate(instances, start=1):
+        assert instance.inputs["identifier"] == f"trading-db-{number}-dev"
+        assert instance.inputs["instanceClass"] == "db.serverless"
+        assert instance.inputs["engine"] == "aurora-postgresql"
+        assert instance.inputs["engineVersion"] == "16.6"
+        assert instance.inputs["publiclyAccessible"] is False
+        assert instance.inputs["promotionTier"] == number - 1
+        assert instance.property_dependencies["clusterIdentifier"] == [run.one("aws:rds/cluster:Cluster").urn]
+        assert PCI_TAGS.items() <= instance.inputs["tags"].items()
+
+
+def test_master_secret_arn_comes_from_the_cluster():
+    assert (
+        _database().outputs["secret"].startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!")
+    )
+    assert _database(preview=True).outputs["secret"] == UNKNOWN

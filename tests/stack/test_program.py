@@ -1,0 +1,342 @@
+"""The whole program, run as `pulumi preview` / `pulumi up` would run it with each stack's real config."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ACCOUNT, PROJECT_ROOT, STACKS, UNKNOWN, is_taggable, run_stack, stack_config
+
+from settings import SettingsError
+
+OUTPUT_KEYS = {
+    "region", "accountId", "environmentSuffix", "apiUrl", "apiId", "apiStageName", "functionName",
+    "functionArn", "ordersTableName", "ordersTableArn", "dataBucketName", "accessLogsBucketName",
+    "clusterArn",
+    "clusterIdentifier", "clusterEndpoint", "clusterReaderEndpoint", "clusterMasterUserSecretArn",
+    "dataKeyArn", "logsKeyArn", "logGroupNames", "vpcId", "privateSubnetIds", "isolatedSubnetIds",
+    "publicSubnetIds", "expected",
+}  # fmt: skip
+PCI_TYPES = {
+    "aws:kms/key:Key",
+    "aws:rds/cluster:Cluster",
+    "aws:rds/clusterInstance:ClusterInstance",
+    "aws:dynamodb/table:Table",
+    "aws:s3/bucket:Bucket",
+    "aws:lambda/function:Function",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:apigateway/stage:Stage",
+}
+STATEFUL_TYPES = {
+    "aws:kms/key:Key",
+    "aws:rds/cluster:Cluster",
+    "aws:dynamodb/table:Table",
+    "aws:s3/bucket:Bucket",
+    "aws:cloudwatch/logGroup:LogGroup",
+}
+# Explicit physical-name inputs of the types the stack names.
+NAME_INPUTS = {
+    "aws:lambda/function:Function": "name",
+    "aws:dynamodb/table:Table": "name",
+    "aws:rds/cluster:Cluster": "clusterIdentifier",
+    "aws:rds/clusterInstance:ClusterInstance": "identifier",
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:iam/role:Role": "name",
+    "aws:kms/alias:Alias": "name",
+    "aws:apigateway/restApi:RestApi": "name",
+    "aws:ec2/securityGroup:SecurityGroup": "name",
+    "aws:cloudwatch/logGroup:LogGroup": "name",
+    "aws:rds/subnetGroup:SubnetGroup": "name",
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": "name",
+}
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def deployed(request):
+    return request.param, run_stack(request.param)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return {stack: run_stack(stack) for stack in STACKS}
+
+
+def test_pulumi_yaml_declares_the_trading_python_project():
+    project = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
+
+    assert project["name"] == "trading"
+    assert project["runtime"]["name"] == "python"
+    assert project["runtime"]["options"]["virtualenv"] == "venv"
+    assert (PROJECT_ROOT / "requirements.txt").is_file()
+
+
+def test_every_stack_exports_every_output_an_operator_needs(deployed):
+    stack, run = deployed
+    outputs = run.outputs
+
+    assert set(outputs) == OUTPUT_KEYS
+    assert outputs["region"] == "us-east-1"
+    assert outputs["accountId"] == ACCOUNT
+    assert outputs["environmentSuffix"] == stack
+    assert outputs["apiUrl"] == f"https://{outputs['apiId']}.execute-api.us-east-1.amazonaws.com/{stack}"
+    assert outputs["apiStageName"] == stack
+    assert outputs["functionName"] == f"trading-orders-{stack}"
+    assert outputs["functionArn"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:trading-orders-{stack}"
+    assert outputs["ordersTableArn"] == f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/trading-orders-{stack}"
+    assert outputs["dataBucketName"] == f"trading-data-{ACCOUNT}-us-east-1-{stack}"
+    assert outputs["accessLogsBucketName"] == f"trading-access-logs-{ACCOUNT}-us-east-1-{stack}"
+    assert outputs["clusterIdentifier"] == f"trading-db-{stack}"
+    assert outputs["clusterArn"] == f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:trading-db-{stack}"
+    assert ".cluster-ro-" in outputs["clusterReaderEndpoint"]
+    assert outputs["clusterMasterUserSecretArn"].startswith(
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:"
+    )
+    assert outputs["dataKeyArn"] != outputs["logsKeyArn"]
+    assert outputs["logGroupNames"] == {
+        "function": f"/aws/lambda/trading-orders-{stack}",
+        "apiAccess": f"/aws/apigateway/trading-api-{stack}/access",
+        "database": f"/aws/rds/cluster/trading-db-{stack}/postgresql",
+        "flowLogs": f"/aws/vpc/trading-{stack}/flow-logs",
+    }
+    assert outputs["vpcId"].startswith("vpc-")
+    assert set(outputs["expected"]) == {
+        "auroraMinCapacity", "auroraMaxCapacity", "deletionProtection", "logRetentionDays", "logEncryption",
+        "pointInTimeRecovery",
+    }  # fmt: skip
+
+
+def test_expected_values_match_the_stack_config(deployed):
+    stack, run = deployed
+    config = stack_config(stack)
+
+    assert run.outputs["expected"] == {
+        "auroraMinCapacity": float(config["trading:auroraMinCapacity"]),
+        "auroraMaxCapacity": float(config["trading:auroraMaxCapacity"]),
+        "deletionProtection": config["trading:deletionProtection"] == "true",
+        "logRetentionDays": int(config["trading:logRetentionDays"]),
+        "logEncryption": True,
+        "pointInTimeRecovery": True,
+    }
+
+
+def test_every_taggable_resource_carries_the_base_tags(deployed):
+    stack, run = deployed
+    base = {"Environment": stack, "Project": "trading", "ManagedBy": "pulumi", "Owner": "platform-team"}
+
+    taggable = [r for r in run.registrations if is_taggable(r.type)]
+    assert len(taggable) > 30
+    for resource in taggable:
+        tags = resource.inputs.get("tags", {})
+        assert base.items() <= tags.items(), f"{resource.type} {resource.name}: {tags}"
+        assert tags["CostCenter"].startswith("CC-TRADING-")
+
+
+def test_sensitive_resources_carry_the_pci_scope_tags(deployed):
+    _, run = deployed
+
+    sensitive = [r for r in run.registrations if r.type in PCI_TYPES]
+    assert {r.type for r in sensitive} == PCI_TYPES
+    for resource in sensitive:
+        assert resource.inputs["tags"]["Compliance"] == "PCI-DSS", resource.name
+        assert resource.inputs["tags"]["DataClassification"] == "confidential", resource.name
+
+
+def test_physical_names_end_with_the_environment_suffix(deployed):
+    stack, run = deployed
+
+    for resource in run.registrations:
+        if resource.type in NAME_INPUTS:
+            name = resource.inputs[NAME_INPUTS[resource.type]]
+            tokens = name.replace("/", "-").split("-")
+            assert stack in tokens, f"{resource.type} {name}"
+
+
+def test_components_parent_every_resource_and_use_trading_type_tokens(deployed):
+    _, run = deployed
+    components = {r.urn: r for r in run.registrations if r.type.startswith("trading:")}
+
+    assert {r.type for r in components.values()} == {
+        "trading:keys:Keys",
+        "trading:logs:LogGroups",
+        "trading:network:Network",
+        "trading:storage:Storage",
+        "trading:tables:Tables",
+        "trading:database:Database",
+        "trading:function:Function",
+        "trading:api:Api",
+    }
+    for resource in run.registrations:
+        if resource.urn not in components:
+            assert resource.parent in components, f"{resource.name} is not parented to a component"
+
+
+def test_every_log_group_uses_the_logs_key_and_the_stack_retention(deployed):
+    stack, run = deployed
+    logs_key = run.named("keys-logs")
+    retention = int(stack_config(stack)["trading:logRetentionDays"])
+
+    groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert len(groups) == 4
+    for group in groups:
+        assert group.property_dependencies["kmsKeyId"] == [logs_key.urn]
+        assert group.inputs["kmsKeyId"] == run.outputs["logsKeyArn"]
+        assert group.inputs["retentionInDays"] == retention
+
+
+def test_the_logs_key_policy_covers_exactly_the_declared_log_groups(deployed):
+    _, run = deployed
+    statement = run.named("keys-logs").json("policy")["Statement"][1]
+    arns = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+
+    declared = {group.inputs["name"] for group in run.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert {arn.split(":log-group:")[1] for arn in arns} == declared
+    assert all(arn.startswith(f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:") for arn in arns)
+
+
+def test_writers_wait_for_their_log_groups(deployed):
+    _, run = deployed
+
+    assert run.named("logs-database").urn in run.one("aws:rds/cluster:Cluster").dependencies
+    assert run.named("logs-function").urn in run.one("aws:lambda/function:Function").dependencies
+    assert run.one("aws:ec2/flowLog:FlowLog").property_dependencies["logDestination"] == [
+        run.named("logs-flowLogs").urn
+    ]
+    assert run.one("aws:apigateway/stage:Stage").property_dependencies["accessLogSettings"] == [
+        run.named("logs-apiAccess").urn
+    ]
+
+
+def test_data_stores_use_the_data_key(deployed):
+    _, run = deployed
+    data_key = run.named("keys-data").urn
+
+    assert run.one("aws:rds/cluster:Cluster").property_dependencies["kmsKeyId"] == [data_key]
+    assert run.one("aws:dynamodb/table:Table").property_dependencies["serverSideEncryption"] == [data_key]
+    assert run.one("aws:lambda/function:Function").property_dependencies["kmsKeyArn"] == [data_key]
+
+
+def test_the_function_ships_the_app_folder_with_its_handler(deployed):
+    _, run = deployed
+    function = run.one("aws:lambda/function:Function").inputs
+    module, _, attribute = function["handler"].rpartition(".")
+
+    code = PROJECT_ROOT / function["code"]["fileArchive"]
+    assert code.is_dir()
+    assert (code / Path(*module.split("."))).with_suffix(".py").is_file()
+    assert attribute == "handler"
+
+
+def test_dev_is_cheap_when_idle(runs):
+    run = runs["dev"]
+
+    assert run.of_type("aws:ec2/natGateway:NatGateway") == []
+    assert run.outputs["publicSubnetIds"] == []
+    assert len(run.outputs["privateSubnetIds"]) == len(run.outputs["isolatedSubnetIds"]) == 2
+    assert [
+        e
+        for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["vpcEndpointType"] == "Interface"
+    ] == []
+    scaling = run.one("aws:rds/cluster:Cluster").inputs["serverlessv2ScalingConfiguration"]
+    assert scaling["minCapacity"] == 0
+    assert scaling["secondsUntilAutoPause"] >= 300
+    assert len(run.of_type("aws:rds/clusterInstance:ClusterInstance")) == 1
+
+
+def test_only_prod_asks_for_internet_egress_and_gets_a_nat_per_zone(runs):
+    assert runs["staging"].of_type("aws:ec2/natGateway:NatGateway") == []
+    assert runs["staging"].outputs["publicSubnetIds"] == []
+    prod = runs["prod"]
+    assert len(prod.of_type("aws:ec2/natGateway:NatGateway")) == 3
+    assert len(prod.outputs["publicSubnetIds"]) == 3
+
+
+def test_prod_is_highly_available(runs):
+    prod = runs["prod"]
+    instances = prod.of_type("aws:rds/clusterInstance:ClusterInstance")
+
+    assert len(instances) >= 2
+    assert len({instance.inputs["availabilityZone"] for instance in instances}) == len(instances)
+    assert len(prod.outputs["privateSubnetIds"]) == 3
+    scaling = prod.one("aws:rds/cluster:Cluster").inputs["serverlessv2ScalingConfiguration"]
+    assert scaling["minCapacity"] >= 0.5
+    assert "secondsUntilAutoPause" not in scaling
+
+
+def test_prod_keeps_logs_a_year_and_protects_its_state(runs):
+    prod = runs["prod"]
+
+    assert all(g.inputs["retentionInDays"] >= 365 for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup"))
+    stateful = [r for r in prod.registrations if r.type in STATEFUL_TYPES]
+    assert len(stateful) == 2 + 1 + 1 + 2 + 4
+    for resource in stateful:
+        assert (resource.protect, resource.retain_on_delete) == (True, True), resource.name
+    cluster = prod.one("aws:rds/cluster:Cluster").inputs
+    assert cluster["deletionProtection"] is True
+    assert cluster["skipFinalSnapshot"] is False
+    assert prod.one("aws:dynamodb/table:Table").inputs["deletionProtectionEnabled"] is True
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_non_production_stacks_can_be_destroyed(runs, stack):
+    for resource in runs[stack].registrations:
+        assert resource.protect is False, resource.name
+
+
+def test_the_api_gateway_account_role_is_managed_once_per_account(runs):
+    assert len(runs["dev"].of_type("aws:apigateway/account:Account")) == 1
+    assert runs["staging"].of_type("aws:apigateway/account:Account") == []
+    account = runs["prod"].one("aws:apigateway/account:Account")
+    assert account.retain_on_delete is True
+
+
+def test_acu_ranges_differ_per_stack(runs):
+    ranges = {
+        stack: tuple(
+            runs[stack].one("aws:rds/cluster:Cluster").inputs["serverlessv2ScalingConfiguration"][key]
+            for key in ("minCapacity", "maxCapacity")
+        )
+        for stack in STACKS
+    }
+
+    assert ranges == {"dev": (0, 2), "staging": (0.5, 4), "prod": (2, 32)}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_first_preview_works_with_unknown_outputs(stack):
+    run = run_stack(stack, preview=True)
+
+    assert run.outputs["clusterArn"] == UNKNOWN
+    assert run.outputs["dataBucketName"] == f"trading-data-{ACCOUNT}-us-east-1-{stack}"
+    # Key and bucket policies are built from known values, so a policy pack can judge them at preview.
+    for key in run.of_type("aws:kms/key:Key"):
+        assert json.loads(key.inputs["policy"])["Statement"]
+    for policy in run.of_type("aws:s3/bucketPolicy:BucketPolicy"):
+        assert json.loads(policy.inputs["policy"])["Statement"]
+    assert run.one("aws:iam/rolePolicy:RolePolicy", "function-role-policy").inputs["policy"] == UNKNOWN
+    assert run.one("aws:cloudwatch/logGroup:LogGroup", "logs-function").inputs["kmsKeyId"] == UNKNOWN
+
+
+def test_turning_log_encryption_off_takes_an_explicit_setting():
+    run = run_stack("dev", overrides={"trading:logEncryption": "false"})
+
+    assert all("kmsKeyId" not in g.inputs for g in run.of_type("aws:cloudwatch/logGroup:LogGroup"))
+    assert run.outputs["expected"]["logEncryption"] is False
+
+
+def test_a_bad_setting_stops_the_program_before_any_resource_with_one_line():
+    with pytest.raises(SettingsError, match=r"^trading:azCount = '5' is not accepted: expected 2 or 3$"):
+        run_stack("dev", overrides={"trading:azCount": "5"})
+
+
+def test_a_region_with_too_few_zones_stops_the_program():
+    with pytest.raises(SettingsError, match="trading:azCount = '3' is not accepted: expected at most 2"):
+        run_stack("prod", zone_count=2)
+
+
+def test_the_program_asks_aws_only_what_it_needs(runs):
+    assert set(runs["dev"].invokes) == {
+        "aws:index/getCallerIdentity:getCallerIdentity",
+        "aws:index/getPartition:getPartition",
+        "aws:index/getAvailabilityZones:getAvailabilityZones",
+    }
