@@ -1,0 +1,35 @@
+"""The trading platform's CrossGuard policy pack: its rules, as pulumi-policy policies.
+
+Importing the package installs the exemption reporter (see :mod:`trading_policies.enforcement`), so a
+pack built from :data:`ALL_POLICIES` reports exempted findings as advisory wherever it runs.
+"""
+
+from __future__ import annotations
+
+from . import apigateway, dynamodb, enforcement, iam, kms, lambda_, logs, network, rds, s3, tags
+from .registry import Rule
+
+PACK_NAME = "trading-pci-policies"
+PACK_DESCRIPTION = (
+    "PCI DSS v4.0 guardrails for the trading platform on AWS: key policies CloudWatch Logs can use, no "
+    "unconditional grants, globally unique bucket names, encryption, logging, least privilege and tagging."
+)
+
+RULES: list[Rule] = [
+    *kms.RULES,
+    *logs.RULES,
+    *s3.RULES,
+    *dynamodb.RULES,
+    *rds.RULES,
+    *lambda_.RULES,
+    *apigateway.RULES,
+    *iam.RULES,
+    *network.RULES,
+    *tags.RULES,
+]
+
+enforcement.install()
+
+ALL_POLICIES = [rule.to_policy() for rule in RULES]
+
+__all__ = ["ALL_POLICIES", "PACK_DESCRIPTION", "PACK_NAME", "RULES"]

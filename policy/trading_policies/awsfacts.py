@@ -1,0 +1,85 @@
+"""AWS facts the rules rely on: ARNs, regions, CloudWatch retention values, S3 bucket naming rules."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+# Every value CloudWatch Logs accepts for retentionInDays (PutRetentionPolicy).
+CLOUDWATCH_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+)  # fmt: skip
+
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
+ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+_ACCOUNT_TOKEN = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_ROOT_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
+_AUTONAME_SUFFIX = re.compile(r"-[0-9a-f]{7}$")
+
+
+@dataclass(frozen=True)
+class Arn:
+    """The six colon-separated parts of an ARN; ``resource`` keeps any further colons."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+
+def parse_arn(text: str) -> Arn | None:
+    """Split an ARN into its parts; None when ``text`` is not an ARN."""
+    parts = text.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or not parts[1] or not parts[2]:
+        return None
+    return Arn(parts[1], parts[2], parts[3], parts[4], parts[5])
+
+
+def root_account(principal_value: str) -> str | None:
+    """The account of an ``arn:aws:iam::<account>:root`` principal or of a bare account id."""
+    if ACCOUNT_PATTERN.match(principal_value):
+        return principal_value
+    match = _ROOT_ARN.match(principal_value)
+    return match.group(1) if match else None
+
+
+def account_tokens(text: str) -> list[str]:
+    """Every 12-digit run in ``text`` that is not part of a longer run of digits."""
+    return _ACCOUNT_TOKEN.findall(text)
+
+
+def is_autoname(value: str, logical_name: str) -> bool:
+    """True when ``value`` is what Pulumi generates for ``logical_name``: the name, a hyphen, 7 hex digits."""
+    return _AUTONAME_SUFFIX.search(value) is not None and value[:-8].lower() == logical_name.lower()
+
+
+def s3_bucket_name_problems(name: str) -> list[str]:
+    """The S3 general purpose bucket naming rules ``name`` breaks (empty when it is valid)."""
+    problems: list[str] = []
+    if not 3 <= len(name) <= 63:
+        problems.append(f"is {len(name)} characters long (S3 allows 3-63)")
+    if not re.fullmatch(r"[a-z0-9.-]*", name):
+        problems.append("contains characters other than lowercase letters, digits, hyphens and dots")
+    if (name[:1] and not name[:1].isalnum()) or (name[-1:] and not name[-1:].isalnum()):
+        problems.append("must begin and end with a lowercase letter or digit")
+    if ".." in name:
+        problems.append("contains two adjacent periods")
+    if _is_ip_address(name):
+        problems.append("is formatted as an IP address")
+    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
+        if name.startswith(prefix):
+            problems.append(f"starts with the reserved prefix '{prefix}'")
+    for suffix in ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"):
+        if name.endswith(suffix):
+            problems.append(f"ends with the reserved suffix '{suffix}'")
+    return problems
+
+
+def _is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,238 @@
+"""Policy configuration: schema checking, defaults and reasoned, expiring exemptions.
+
+Every policy declares its configuration as JSON Schema; the Pulumi CLI (and preflight) validate the
+``--policy-pack-config`` JSON against it and fill in defaults. The pack does both again here, with the
+same schema, because a test or another engine may hand a policy raw or partial config, and because a
+malformed exemption must never be ignored: it raises :class:`PolicyConfigError` with one line naming
+the policy, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from fnmatch import fnmatchcase
+from typing import Any
+
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+EXEMPTIONS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": (
+        "Resources this policy does not block, each with a reason and an optional expiry date; "
+        "their violations are reported as advisory, with the reason."
+    ),
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["resource", "reason"],
+        "properties": {
+            "resource": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Logical name or URN of the resource; shell-style wildcards allowed.",
+            },
+            "reason": {
+                "type": "string",
+                "minLength": 10,
+                "description": "Why the resource is exempt (at least 10 characters).",
+            },
+            "expires": {
+                "type": "string",
+                "format": "date",
+                "pattern": DATE_PATTERN,
+                "description": "ISO date (YYYY-MM-DD); the exemption stops applying after this day.",
+            },
+        },
+    },
+    "default": [],
+}
+
+
+_FIX = ". Fix the policy pack config (--policy-pack-config); docs/policies.md lists each policy's settings"
+
+
+class PolicyConfigError(ValueError):
+    """The configuration given to a policy does not match its schema."""
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """One reasoned exemption from a policy."""
+
+    resource: str
+    reason: str
+    expires: date | None = None
+
+    def matches(self, name: str, urn: str) -> bool:
+        return fnmatchcase(name, self.resource) or fnmatchcase(urn, self.resource)
+
+    def active_on(self, day: date) -> bool:
+        return self.expires is None or day <= self.expires
+
+
+def today() -> date:
+    """The current date in UTC, which decides whether an exemption has expired."""
+    return datetime.now(UTC).date()
+
+
+def resolve(policy_name: str, schema: Mapping[str, Mapping[str, Any]], raw: Mapping[str, Any] | None) -> dict:
+    """Check ``raw`` against the policy's config ``schema`` and return it with defaults filled in."""
+    given = dict(raw or {})
+    given.pop("enforcementLevel", None)
+    unknown = sorted(set(given) - set(schema))
+    if unknown:
+        raise PolicyConfigError(
+            f"policy config for '{policy_name}': unknown key '{unknown[0]}'; "
+            f"known keys are {', '.join(sorted(schema))}{_FIX}"
+        )
+    resolved: dict[str, Any] = {}
+    for key, key_schema in schema.items():
+        if key not in given:
+            resolved[key] = copy.deepcopy(key_schema.get("default"))
+            continue
+        value, problem = _check(key_schema, given[key], key)
+        if problem:
+            raise PolicyConfigError(f"policy config for '{policy_name}': {problem}{_FIX}")
+        resolved[key] = value
+    resolved["exemptions"] = _exemptions(policy_name, resolved.get("exemptions") or [])
+    return resolved
+
+
+def _exemptions(policy_name: str, entries: list[dict[str, Any]]) -> list[Exemption]:
+    exemptions = []
+    for index, entry in enumerate(entries):
+        expires = entry.get("expires")
+        day = None
+        if expires is not None:
+            try:
+                day = date.fromisoformat(expires)
+            except ValueError:
+                raise PolicyConfigError(
+                    f"policy config for '{policy_name}': exemptions[{index}].expires is '{expires}', "
+                    f"which is not a calendar date; use YYYY-MM-DD{_FIX}"
+                ) from None
+        exemptions.append(Exemption(entry["resource"], entry["reason"], day))
+    return exemptions
+
+
+def _check(schema: Mapping[str, Any], value: Any, path: str) -> tuple[Any, str | None]:
+    """Validate ``value`` against a JSON Schema subset; returns the normalised value or a problem."""
+    checker = _CHECKERS.get(schema.get("type", ""))
+    return checker(schema, value, path) if checker is not None else (value, None)
+
+
+def _check_string(schema: Mapping[str, Any], value: Any, path: str) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return value, f"{path} must be a string, got {value!r}"
+    if len(value) < schema.get("minLength", 0):
+        return value, f"{path} must be at least {schema['minLength']} characters, got {value!r}"
+    pattern = schema.get("pattern")
+    if pattern and not re.search(pattern, value):
+        return value, f"{path} is {value!r}, which does not match {pattern}"
+    return value, None
+
+
+def _check_number(schema: Mapping[str, Any], value: Any, path: str) -> tuple[Any, str | None]:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value, f"{path} must be a number, got {value!r}"
+    if schema.get("type") == "integer":
+        # Policy config travels as a protobuf Struct, so whole numbers arrive as floats.
+        if not float(value).is_integer():
+            return value, f"{path} must be a whole number, got {value!r}"
+        value = int(value)
+    if "minimum" in schema and value < schema["minimum"]:
+        return value, f"{path} must be at least {schema['minimum']}, got {value!r}"
+    if "maximum" in schema and value > schema["maximum"]:
+        return value, f"{path} must be at most {schema['maximum']}, got {value!r}"
+    return value, None
+
+
+def _check_boolean(_schema: Mapping[str, Any], value: Any, path: str) -> tuple[Any, str | None]:
+    if not isinstance(value, bool):
+        return value, f"{path} must be true or false, got {value!r}"
+    return value, None
+
+
+def _check_array(schema: Mapping[str, Any], value: Any, path: str) -> tuple[Any, str | None]:
+    if not isinstance(value, list):
+        return value, f"{path} must be a list, got {value!r}"
+    if len(value) < schema.get("minItems", 0):
+        return value, f"{path} must have at least {schema['minItems']} item(s)"
+    items = schema.get("items", {})
+    checked = []
+    for index, item in enumerate(value):
+        item, problem = _check(items, item, f"{path}[{index}]")
+        if problem:
+            return value, problem
+        checked.append(item)
+    return checked, None
+
+
+def _check_object(schema: Mapping[str, Any], value: Any, path: str) -> tuple[Any, str | None]:
+    if not isinstance(value, Mapping):
+        return value, f"{path} must be an object, got {value!r}"
+    properties = schema.get("properties", {})
+    for key in schema.get("required", []):
+        if key not in value:
+            return value, f"{path} is missing the required key '{key}'"
+    extra = schema.get("additionalProperties", True)
+    checked = {}
+    for key, item in value.items():
+        if key in properties:
+            item, problem = _check(properties[key], item, f"{path}.{key}")
+        elif extra is False:
+            return (
+                value,
+                f"{path} has the unknown key '{key}'; allowed keys are {', '.join(sorted(properties))}",
+            )
+        else:
+            item, problem = _check(extra if isinstance(extra, Mapping) else {}, item, f"{path}.{key}")
+        if problem:
+            return value, problem
+        checked[key] = item
+    return checked, None
+
+
+_CHECKERS = {
+    "string": _check_string,
+    "integer": _check_number,
+    "number": _check_number,
+    "boolean": _check_boolean,
+    "array": _check_array,
+    "object": _check_object,
+}
+
+
+# Settings several rules share; empty strings mean "work it out from the resources".
+ACCOUNT_ID_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^(\d{12})?$",
+    "default": "",
+    "description": "The AWS account id of the stack; empty: inferred from the key policy's account root.",
+}
+REGION_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2})?$",
+    "default": "",
+    "description": "Region used when neither the resource nor its provider names one; empty: none.",
+}
+ENVIRONMENTS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1},
+    "default": ["*"],
+    "description": (
+        "Environments (values of the Environment tag, shell-style wildcards) where the setting is required; "
+        "a resource without an Environment tag is always checked. [] turns the check off."
+    ),
+}
+
+
+def applies_to_environment(environment: str | None, patterns: list[str]) -> bool:
+    """Whether a per-environment requirement applies to a resource tagged with ``environment``."""
+    if environment is None:
+        return bool(patterns)
+    return any(fnmatchcase(environment, pattern) for pattern in patterns)

@@ -1,0 +1,161 @@
+"""The resources a rule looks at, and how a stack rule finds the resources related to one another.
+
+:class:`Resource` is a plain, unknown-safe view of what the SDK passes (``ResourceValidationArgs`` for a
+resource rule, ``PolicyResource`` for a stack rule). :class:`Stack` answers "which bucket does this
+public access block belong to?" the same way in preview and in update: first through the property
+dependencies the engine records (known even when the ARN is not), then by matching known names, ids or
+ARNs, then through a single plain dependency or the parent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .awsfacts import REGION_PATTERN
+from .values import ABSENT, UNKNOWN, Missing, get, is_known, plain
+
+
+@dataclass(eq=False)
+class Resource:
+    """One resource: type token, logical name, URN, plain properties and its provider's properties."""
+
+    type: str
+    name: str
+    urn: str
+    props: dict[str, Any]
+    provider_props: dict[str, Any] = field(default_factory=dict)
+    parent: Resource | None = None
+    dependencies: list[Resource] = field(default_factory=list)
+    property_dependencies: dict[str, list[Resource]] = field(default_factory=dict)
+
+    @classmethod
+    def from_sdk(cls, source: Any) -> Resource:
+        """Build the view from a ``ResourceValidationArgs`` or ``PolicyResource`` (links are added later)."""
+        provider = source.provider
+        provider_props = plain(provider.props) if provider is not None else {}
+        return cls(source.resource_type, source.name, source.urn, plain(source.props), provider_props)
+
+    def get(self, *path: str | int) -> Any:
+        return get(self.props, *path)
+
+    def region(self, configured: str | None = None) -> str | None:
+        """The resource's region: its own ``region``, else its provider's, else the configured one."""
+        for value in (self.get("region"), get(self.provider_props, "region"), configured):
+            if isinstance(value, str) and REGION_PATTERN.match(value):
+                return value
+        return None
+
+    def tags(self) -> dict[str, Any] | Missing:
+        """Merged tags: provider default tags, then ``tagsAll``, then ``tags``; UNKNOWN if unknowable."""
+        merged: dict[str, Any] = {}
+        merged.update(_provider_default_tags(self.provider_props))
+        tags_all, tags = self.get("tagsAll"), self.get("tags")
+        if tags is UNKNOWN and not isinstance(tags_all, dict):
+            return UNKNOWN
+        for source in (tags_all, tags):
+            if isinstance(source, dict):
+                merged.update(source)
+        return merged
+
+    def environment(self) -> str | None:
+        """The value of the ``Environment`` tag, when it is known."""
+        tags = self.tags()
+        value = tags.get("Environment") if isinstance(tags, dict) else None
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.type} '{self.name}'"
+
+
+def _provider_default_tags(provider_props: Mapping[str, Any]) -> dict[str, Any]:
+    # The engine passes provider inputs of object type as JSON strings; programs may also pass objects.
+    value = get(provider_props, "defaultTags")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    tags = get(value, "tags")
+    return tags if isinstance(tags, dict) else {}
+
+
+class Stack:
+    """Every resource of a stack with parents and dependencies resolved to :class:`Resource` views."""
+
+    def __init__(self, resources: list[Resource]) -> None:
+        self.resources = resources
+        self._by_type: dict[str, list[Resource]] = {}
+        for resource in resources:
+            self._by_type.setdefault(resource.type, []).append(resource)
+
+    @classmethod
+    def from_sdk(cls, policy_resources: Iterable[Any]) -> Stack:
+        sources = list(policy_resources)
+        views = {id(source): Resource.from_sdk(source) for source in sources}
+        for source in sources:
+            view = views[id(source)]
+            view.parent = views.get(id(source.parent)) if source.parent is not None else None
+            view.dependencies = [views[id(d)] for d in source.dependencies if id(d) in views]
+            view.property_dependencies = {
+                key: [views[id(d)] for d in deps if id(d) in views]
+                for key, deps in source.property_dependencies.items()
+            }
+        return cls([views[id(source)] for source in sources])
+
+    def of_type(self, *types: str) -> list[Resource]:
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], []))
+        return [r for r in self.resources if r.type in types]
+
+    def targets(
+        self, source: Resource, prop: str, types: Iterable[str], keys: Iterable[str] = ("id", "arn", "name")
+    ) -> list[Resource]:
+        """The resources of ``types`` that ``source.<prop>`` refers to (empty when none is in the stack)."""
+        wanted = tuple(types)
+        linked = [r for r in source.property_dependencies.get(prop, []) if r.type in wanted]
+        if linked:
+            return _unique(linked)
+        value = source.get(prop)
+        if is_known(value):
+            return [r for kind in wanted for r in self._by_type.get(kind, []) if _matches(value, r, keys)]
+        if value is ABSENT:
+            return []
+        candidates = _unique(d for d in source.dependencies if d.type in wanted)
+        if len(candidates) == 1:
+            return candidates
+        if source.parent is not None and source.parent.type in wanted:
+            return [source.parent]
+        return []
+
+    def attached(
+        self,
+        types: Iterable[str],
+        prop: str,
+        target_types: Iterable[str],
+        keys: Iterable[str] = ("id", "arn", "name"),
+    ) -> dict[Resource, list[Resource]]:
+        """For every resource of ``target_types``, the resources of ``types`` whose ``prop`` refers to it."""
+        target_types, keys = tuple(target_types), tuple(keys)
+        found: dict[Resource, list[Resource]] = {}
+        for kind in types:
+            for child in self._by_type.get(kind, []):
+                for target in self.targets(child, prop, target_types, keys):
+                    found.setdefault(target, []).append(child)
+        return found
+
+
+def _matches(value: Any, resource: Resource, keys: Iterable[str]) -> bool:
+    candidates = [resource.get(key) for key in keys]
+    return any(isinstance(c, str) and c == value for c in candidates)
+
+
+def _unique(resources: Iterable[Resource]) -> list[Resource]:
+    seen: list[Resource] = []
+    for resource in resources:
+        if resource not in seen:
+            seen.append(resource)
+    return seen

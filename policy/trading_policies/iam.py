@@ -1,0 +1,221 @@
+"""IAM rules for the identity policies a stack creates: no wildcard actions, and region restriction.
+
+Documents come from role inline policies, ``RolePolicy``, ``Policy``, ``UserPolicy`` and ``GroupPolicy``.
+
+Decision on global services: a statement whose actions all belong to global services (IAM, STS,
+Organizations, Route 53, CloudFront, ...) is not asked for a region, and ARNs of services whose ARNs carry
+no region by design (S3 buckets, IAM, Route 53, CloudFront, ...) count as scoped when they name a specific
+resource rather than ``*``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from fnmatch import fnmatchcase
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .awsfacts import REGION_PATTERN, parse_arn
+from .documents import Condition, Statement, parse_policy
+from .graph import Resource
+from .kms import render_actions
+from .registry import Rule
+from .values import ABSENT, UNKNOWN
+
+ROLE = "aws:iam/role:Role"
+ATTACHMENTS = (
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+)
+FULL_ACCESS_POLICY = re.compile(
+    r"^arn:aws[a-z-]*:iam::aws:policy/(.+/)?(AdministratorAccess|PowerUserAccess|[A-Za-z0-9]*FullAccess)$"
+)
+POLICY_TYPES = (
+    ROLE,
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/policy:Policy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+)
+GLOBAL_ACTION_SERVICES = frozenset(
+    {
+        "iam", "sts", "organizations", "route53", "route53domains", "cloudfront", "waf", "shield",
+        "globalaccelerator", "budgets", "ce", "health", "support", "trustedadvisor", "account", "aws-portal",
+    }
+)  # fmt: skip
+REGIONLESS_ARN_SERVICES = frozenset(
+    {"s3", "iam", "sts", "route53", "cloudfront", "organizations", "waf", "globalaccelerator", "shield"}
+)
+REGION_OPERATORS = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
+_IAM_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+
+
+def documents(resource: Resource) -> list[tuple[str, Any]]:
+    """The (label, document) pairs of an identity-policy resource."""
+    if resource.type != ROLE:
+        return [("policy", resource.get("policy"))]
+    inline = resource.get("inlinePolicies")
+    if not isinstance(inline, list):
+        return []
+    found = []
+    for index, entry in enumerate(inline):
+        policy = entry.get("policy", ABSENT) if isinstance(entry, dict) else ABSENT
+        if policy in (ABSENT, None, ""):
+            continue
+        name = entry.get("name")
+        found.append(
+            (
+                f"inline policy '{name}'" if isinstance(name, str) and name else f"inlinePolicies[{index}]",
+                policy,
+            )
+        )
+    return found
+
+
+def _parsed(resource: Resource) -> Iterator[tuple[str, Statement | str]]:
+    """Each Allow statement of each document, or an error line for a document that cannot be read."""
+    for label, value in documents(resource):
+        if value is ABSENT:
+            continue
+        document = parse_policy(value, principals_required=False)
+        for error in document.errors:
+            yield label, f"{label} is unreadable: {error}"
+        for statement in document.statements:
+            if statement.effect == "Allow":
+                yield label, statement
+
+
+def check_wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    arns = resource.get("managedPolicyArns") if resource.type == ROLE else [resource.get("policyArn")]
+    for arn in arns if isinstance(arns, list) else []:
+        if isinstance(arn, str) and FULL_ACCESS_POLICY.match(arn):
+            yield f'attaches the AWS managed policy {arn}, which allows whole services ("*" or "<service>:*")'
+    for label, item in _parsed(resource):
+        if isinstance(item, str):
+            yield item
+        elif item.negated_actions:
+            yield (
+                f"{item.label} of {label} uses NotAction with Allow, which allows every other action "
+                "of every service"
+            )
+        else:
+            wild = [a for a in item.actions if isinstance(a, str) and (a == "*" or a.endswith(":*"))]
+            if wild:
+                yield f"{item.label} of {label} allows {', '.join(wild)}; list the actions the workload calls"
+
+
+def check_region_restricted(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    allowed = config["allowedRegions"]
+    for label, item in _parsed(resource):
+        if isinstance(item, str):
+            yield item
+        elif not _global_only(item) and not _region_condition(item, allowed):
+            unscoped = _unscoped_resource(item, allowed)
+            if unscoped is not None:
+                yield (
+                    f"{item.label} of {label} allows {render_actions(item)} on {unscoped} without an "
+                    "aws:RequestedRegion condition, and that resource is not pinned to a region"
+                )
+
+
+def _global_only(statement: Statement) -> bool:
+    if statement.negated_actions:
+        return False
+    return all(
+        isinstance(a, str) and a.split(":", 1)[0].lower() in GLOBAL_ACTION_SERVICES for a in statement.actions
+    )
+
+
+def _region_condition(statement: Statement, allowed: list[str]) -> bool:
+    if statement.condition_unknown:
+        return True
+    conditions = [
+        c for c in statement.conditions_on("aws:RequestedRegion") if c.base_operator in REGION_OPERATORS
+    ]
+    return any(_restricts(condition, allowed) for condition in conditions)
+
+
+def _restricts(condition: Condition, allowed: list[str]) -> bool:
+    for value in condition.values:
+        if value is UNKNOWN:
+            continue
+        if not isinstance(value, str) or not value.strip("*?-"):
+            return False
+        if allowed and not any(fnmatchcase(value, region) for region in allowed):
+            return False
+    return True
+
+
+def _unscoped_resource(statement: Statement, allowed: list[str]) -> str | None:
+    if statement.negated_resources:
+        return "NotResource " + ", ".join(str(r) for r in statement.resources)
+    for value in statement.resources:
+        if value is UNKNOWN:
+            continue
+        if not _region_scoped(value, allowed):
+            return f"'{value}'"
+    return None
+
+
+def _region_scoped(value: str, allowed: list[str]) -> bool:
+    arn = parse_arn(value)
+    if arn is None:
+        return False
+    if arn.service in REGIONLESS_ARN_SERVICES and not arn.region:
+        return not arn.resource.startswith("*")
+    if not REGION_PATTERN.match(arn.region):
+        return False
+    return not allowed or arn.region in allowed
+
+
+RULES = [
+    Rule(
+        name="iam-no-wildcard-actions",
+        description=(
+            "The stack's identity policies (role inline policies, RolePolicy, Policy, "
+            "UserPolicy, GroupPolicy) "
+            'allow no "*" or "<service>:*" action and no NotAction, and no AWS managed full-access policy '
+            "(AdministratorAccess, PowerUserAccess, *FullAccess) is attached."
+        ),
+        severity=Severity.HIGH,
+        pci=("7.2.1", "7.2.2", "7.2.5"),
+        remediation=(
+            "List the exact actions the workload calls (e.g. dynamodb:GetItem, dynamodb:PutItem) on "
+            "exact resource ARNs"
+        ),
+        url=_IAM_DOCS + "best-practices.html#grant-least-privilege",
+        topic="iam",
+        check=check_wildcard_actions,
+        resource_types=POLICY_TYPES + ATTACHMENTS,
+    ),
+    Rule(
+        name="iam-region-restricted",
+        description=(
+            "Every Allow statement of the stack's identity policies has an aws:RequestedRegion condition "
+            "(StringEquals/StringLike) or only region-scoped resource ARNs; statements limited to global "
+            "services are exempt."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("7.2.1", "7.2.5"),
+        remediation=(
+            'Add "Condition": {"StringEquals": {"aws:RequestedRegion": "<region>"}} to the statement, '
+            "or name resources by ARNs that include the region"
+        ),
+        url=_IAM_DOCS + "reference_policies_examples_aws_deny-requested-region.html",
+        topic="iam",
+        check=check_region_restricted,
+        resource_types=POLICY_TYPES,
+        config={
+            "allowedRegions": {
+                "type": "array",
+                "items": {"type": "string", "pattern": r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$"},
+                "default": [],
+                "description": "Regions a statement may be limited to; []: any single named region.",
+            }
+        },
+    ),
+]

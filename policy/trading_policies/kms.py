@@ -1,0 +1,219 @@
+"""KMS key rules: key policies that cannot be abused or lock the account out, and key rotation.
+
+The account is the policy config's ``accountId`` when given, else the account whose root
+(``arn:aws:iam::<account>:root``) the key policy lets administer the key. Every rule here reads the key
+policy through :mod:`documents`, so a policy that is garbage is reported, never a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .awsfacts import root_account
+from .config import ACCOUNT_ID_SCHEMA
+from .documents import Document, Principal, Statement, parse_policy
+from .graph import Resource
+from .registry import Rule
+from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
+
+KEY = "aws:kms/key:Key"
+KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+ALIAS = "aws:kms/alias:Alias"
+KEY_TYPES = (KEY, KEY_POLICY)
+ADMIN_ACTION = "kms:PutKeyPolicy"
+_KMS_DOCS = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
+
+
+def policy_account(document: Document, configured: str) -> str | None:
+    """The stack's account: configured, else the root that may administer the key, else any root named."""
+    if configured:
+        return configured
+    roots = [
+        (statement, account)
+        for statement in document.statements
+        if statement.effect == "Allow"
+        for principal in statement.principals
+        if isinstance(principal.value, str) and principal.kind == "AWS"
+        for account in [root_account(principal.value)]
+        if account
+    ]
+    for statement, account in roots:
+        if statement.covers_action(ADMIN_ACTION) is True:
+            return account
+    return roots[0][1] if roots else None
+
+
+def is_account(principal: Principal, account: str | None) -> bool:
+    """True for the account root ARN or the bare account id of ``account``."""
+    return (
+        account is not None
+        and principal.kind == "AWS"
+        and isinstance(principal.value, str)
+        and root_account(principal.value) == account
+    )
+
+
+def render_actions(statement: Statement) -> str:
+    shown = ", ".join("<unknown>" if a is UNKNOWN else str(a) for a in statement.actions)
+    return f"{statement.action_field} [{shown}]"
+
+
+def render_principals(statement: Statement) -> str:
+    prefix = "NotPrincipal " if statement.negated_principals else ""
+    return prefix + ", ".join(p.render() for p in statement.principals)
+
+
+def key_policy_document(resource: Resource) -> Document | None:
+    """The parsed key policy, or None when the resource sets none (AWS then applies its default policy)."""
+    value = resource.get("policy")
+    if value is ABSENT or value == "":
+        return None
+    return parse_policy(value, principals_required=True)
+
+
+def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    document = key_policy_document(resource)
+    if document is None:
+        return
+    yield from (f"key policy is unreadable: {error}" for error in document.errors)
+    account = policy_account(document, config["accountId"])
+    for statement in document.statements:
+        if statement.effect != "Allow" or statement.has_condition:
+            continue
+        if statement.applies_to_everyone:
+            yield (
+                f"{statement.label} allows {render_principals(statement)} {render_actions(statement)} "
+                "without a Condition, so every AWS account can use the key"
+            )
+            continue
+        outsiders = [p for p in statement.principals if p.value is not UNKNOWN and not is_account(p, account)]
+        if outsiders and statement.covers_action("kms:CreateGrant") is True:
+            yield (
+                f"{statement.label} allows {', '.join(p.render() for p in outsiders)} "
+                f"{render_actions(statement)} without a Condition; that includes kms:CreateGrant, so the "
+                "principal can hand the key on to anyone. Add a Condition such as "
+                '"Bool": {"kms:GrantIsForAWSResource": "true"} or narrow the actions'
+            )
+
+
+def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    if as_bool(resource.get("bypassPolicyLockoutSafetyCheck")) is True:
+        yield (
+            "bypassPolicyLockoutSafetyCheck is true, which skips the AWS check that stops a key policy "
+            "from locking the account out of the key"
+        )
+    document = key_policy_document(resource)
+    if document is None:
+        return
+    yield from (f"key policy is unreadable: {error}" for error in document.errors)
+    if document.unknown or document.errors:
+        return
+    configured = config["accountId"]
+    root = f"arn:aws:iam::{configured or '<account>'}:root"
+    admins = [
+        s
+        for s in document.statements
+        if s.effect in ("Allow", UNKNOWN)
+        and s.covers_action(ADMIN_ACTION) is not False
+        and any(p.value is UNKNOWN or _is_root(p, configured) for p in s.principals)
+    ]
+    if not admins:
+        yield (
+            f"no Allow statement gives the account ({root}) kms:* or kms:PutKeyPolicy, so AWS rejects the "
+            "policy (lock-out safety check) or, if bypassed, nobody can manage the key again"
+        )
+    for statement in document.statements:
+        locks_out = statement.effect == "Deny" and not statement.has_condition
+        if (
+            locks_out
+            and statement.covers_action(ADMIN_ACTION) is True
+            and (statement.applies_to_everyone or any(_is_root(p, configured) for p in statement.principals))
+        ):
+            yield (
+                f"{statement.label} denies {render_principals(statement)} kms:PutKeyPolicy without a "
+                "Condition, so nobody can change the key policy again"
+            )
+
+
+def _is_root(principal: Principal, configured: str) -> bool:
+    if principal.kind != "AWS" or not isinstance(principal.value, str):
+        return False
+    account = root_account(principal.value)
+    return account is not None and (not configured or account == configured)
+
+
+def check_rotation(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    spec, usage = resource.get("customerMasterKeySpec"), resource.get("keyUsage")
+    store = resource.get("customKeyStoreId")
+    if spec not in (ABSENT, "SYMMETRIC_DEFAULT") or usage not in (ABSENT, "ENCRYPT_DECRYPT"):
+        return  # Asymmetric, HMAC and unknown key specs cannot rotate automatically.
+    if store is not ABSENT and store != "":
+        return  # Keys in custom key stores cannot rotate automatically.
+    rotation = as_bool(resource.get("enableKeyRotation"))
+    if rotation is not True and rotation is not UNKNOWN:
+        yield f"enableKeyRotation is {describe(resource.get('enableKeyRotation'))}; it must be true"
+    period = as_number(resource.get("rotationPeriodInDays"))
+    if period is None or (isinstance(period, float) and not 90 <= period <= 2560):
+        shown = describe(resource.get("rotationPeriodInDays"))
+        yield f"rotationPeriodInDays is {shown}; AWS accepts whole days from 90 to 2560"
+
+
+RULES = [
+    Rule(
+        name="kms-key-policy-no-unconditional-grants",
+        description=(
+            "KMS key policies give no principal other than the account kms:CreateGrant, kms:*, * or any "
+            'wildcard that includes CreateGrant without a Condition, and never allow Principal "*" '
+            "without a Condition."
+        ),
+        severity=Severity.CRITICAL,
+        pci=("3.6.1", "7.2.1"),
+        remediation=(
+            "Grant services and roles only the actions they use, and put a Condition on kms:CreateGrant "
+            '(e.g. "Bool": {"kms:GrantIsForAWSResource": "true"}, kms:ViaService or an encryption '
+            'context); never allow Principal "*" without a Condition'
+        ),
+        url="https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html",
+        topic="kms",
+        check=check_unconditional_grants,
+        resource_types=KEY_TYPES,
+        config={"accountId": ACCOUNT_ID_SCHEMA},
+    ),
+    Rule(
+        name="kms-key-policy-keeps-account-access",
+        description=(
+            "KMS key policies let the account root (arn:aws:iam::<account>:root) administer the key "
+            "(kms:* or kms:PutKeyPolicy) and do not bypass the lock-out safety check; otherwise AWS rejects "
+            "the policy or the key becomes unmanageable."
+        ),
+        severity=Severity.HIGH,
+        pci=("3.6.1", "3.7.1"),
+        remediation=(
+            'Keep a statement that allows {"AWS": "arn:aws:iam::<account>:root"} kms:* on Resource "*", '
+            "leave bypassPolicyLockoutSafetyCheck unset, and grant other principals through IAM or narrower "
+            "statements"
+        ),
+        url=_KMS_DOCS,
+        topic="kms",
+        check=check_account_access,
+        resource_types=KEY_TYPES,
+        config={"accountId": ACCOUNT_ID_SCHEMA},
+    ),
+    Rule(
+        name="kms-key-rotation-enabled",
+        description=(
+            "Symmetric encryption KMS keys rotate their key material automatically (enableKeyRotation "
+            "true, rotationPeriodInDays, when set, within 90-2560)."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("3.6.1", "3.7.4"),
+        remediation="Set enable_key_rotation=True on the key (optionally rotation_period_in_days, 90-2560)",
+        url="https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html",
+        topic="kms",
+        check=check_rotation,
+        resource_types=(KEY,),
+    ),
+]

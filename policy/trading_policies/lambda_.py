@@ -1,0 +1,194 @@
+"""Lambda rules: tracing, VPC placement, encrypted environment variables and a managed log group.
+
+Without a log group declared in the stack, Lambda creates ``/aws/lambda/<name>`` itself on first
+invocation: unencrypted, never expiring and outside the program. ``lambda-log-group-managed`` finds the
+function's group through ``loggingConfig.logGroup`` or the ``/aws/lambda/<name>`` convention, by name when
+names are known and through dependencies when they are not (an autonamed function at preview).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .graph import Resource, Stack
+from .logs import LOG_GROUP
+from .registry import Finding, Rule
+from .values import ABSENT, UNKNOWN, as_number, describe
+
+FUNCTION = "aws:lambda/function:Function"
+PERMISSION = "aws:lambda/permission:Permission"
+FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+_DOCS = "https://docs.aws.amazon.com/lambda/latest/dg/"
+
+
+def check_tracing(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    mode = resource.get("tracingConfig", "mode")
+    if mode not in ("Active", UNKNOWN):
+        yield f"tracingConfig.mode is {describe(mode)}; it must be Active"
+
+
+def check_in_vpc(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    for prop in ("subnetIds", "securityGroupIds"):
+        value = resource.get("vpcConfig", prop)
+        if value is not UNKNOWN and not (isinstance(value, list) and value):
+            yield f"vpcConfig.{prop} is {describe(value)}, so the function does not run in the VPC"
+
+
+def check_env_encrypted(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    variables = resource.get("environment", "variables")
+    key = resource.get("kmsKeyArn")
+    if isinstance(variables, dict) and variables and (key is ABSENT or key == ""):
+        yield (
+            f"has {len(variables)} environment variable(s) but no kmsKeyArn, so they are encrypted with the "
+            "AWS managed key aws/lambda"
+        )
+
+
+def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    if resource.type == FUNCTION_URL:
+        if resource.get("authorizationType") == "NONE":
+            yield "function URL authorizationType is NONE, so anyone on the internet can invoke the function"
+        return
+    principal = resource.get("principal")
+    if principal == "*" and resource.get("principalOrgId") in (ABSENT, ""):
+        yield 'principal is "*", so any AWS account (or anyone, through a URL) can invoke the function'
+    elif (
+        isinstance(principal, str)
+        and principal.endswith(".amazonaws.com")
+        and resource.get("sourceArn") is ABSENT
+    ):
+        yield (
+            f"principal {principal} has no sourceArn, so any {principal.split('.')[0]} resource in any "
+            "account can invoke the function"
+        )
+
+
+def check_log_group(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    groups = stack.of_type(LOG_GROUP)
+    for function in stack.of_type(FUNCTION):
+        group, expected = _log_group_of(function, groups)
+        if group is None:
+            yield Finding(
+                function,
+                f"has no log group {expected} declared in the stack, so Lambda creates it unencrypted and "
+                "never expiring",
+            )
+            continue
+        days = as_number(group.get("retentionInDays"))
+        if days is not UNKNOWN and not (isinstance(days, float) and days > 0):
+            yield Finding(
+                function, f"log group '{group.name}' has no retentionInDays, so its logs never expire"
+            )
+
+
+def _log_group_of(function: Resource, groups: list[Resource]) -> tuple[Resource | None, str]:
+    configured = function.get("loggingConfig", "logGroup")
+    if isinstance(configured, str):
+        return _named(groups, configured), f"'{configured}' (its loggingConfig.logGroup)"
+    if configured is UNKNOWN:
+        linked = [g for g in function.property_dependencies.get("loggingConfig", []) if g.type == LOG_GROUP]
+        return _first(linked or _depended_on(function, groups)), "(its loggingConfig.logGroup)"
+    name = function.get("name")
+    if isinstance(name, str):
+        return _named(groups, f"/aws/lambda/{name}"), f"'/aws/lambda/{name}'"
+    linked = [g for g in groups if function in g.property_dependencies.get("name", [])]
+    return _first(linked or _depended_on(function, groups)), "'/aws/lambda/<function name>'"
+
+
+def _named(groups: list[Resource], name: str) -> Resource | None:
+    return _first([g for g in groups if g.get("name") == name])
+
+
+def _depended_on(function: Resource, groups: list[Resource]) -> list[Resource]:
+    candidates = [g for g in function.dependencies if g.type == LOG_GROUP]
+    lambda_groups = [
+        g
+        for g in candidates
+        if not isinstance(g.get("name"), str) or g.get("name").startswith("/aws/lambda/")
+    ]
+    return lambda_groups if len(lambda_groups) == 1 else []
+
+
+def _first(resources: list[Resource]) -> Resource | None:
+    return resources[0] if resources else None
+
+
+RULES = [
+    Rule(
+        name="lambda-not-public",
+        description=(
+            'Lambda permissions do not let principal "*" invoke a function (unless limited to an '
+            "organization), service principals are limited by sourceArn, and function URLs require IAM auth."
+        ),
+        severity=Severity.CRITICAL,
+        pci=("1.3.1", "7.2.1"),
+        remediation=(
+            "Give aws.lambda_.Permission the calling service principal and source_arn (e.g. the API's "
+            "execution ARN + '/*/*'), and set authorization_type='AWS_IAM' on function URLs"
+        ),
+        url=_DOCS + "permissions-function-services.html",
+        topic="lambda",
+        check=check_not_public,
+        resource_types=(PERMISSION, FUNCTION_URL),
+    ),
+    Rule(
+        name="lambda-tracing-active",
+        description="Lambda functions have X-Ray tracing mode Active.",
+        severity=Severity.LOW,
+        pci=("10.2.1",),
+        remediation="Set tracing_config={'mode': 'Active'} and allow xray:PutTraceSegments in the role",
+        url=_DOCS + "services-xray.html",
+        topic="lambda",
+        check=check_tracing,
+        resource_types=(FUNCTION,),
+    ),
+    Rule(
+        name="lambda-in-vpc",
+        description="Lambda functions run in the VPC (vpcConfig with subnets and security groups).",
+        severity=Severity.HIGH,
+        pci=("1.3.1", "1.3.2"),
+        remediation=(
+            "Set vpc_config={'subnet_ids': private_subnet_ids, 'security_group_ids': [function_sg.id]} and "
+            "give the role the VPC network-interface permissions"
+        ),
+        url=_DOCS + "configuration-vpc.html",
+        topic="lambda",
+        check=check_in_vpc,
+        resource_types=(FUNCTION,),
+    ),
+    Rule(
+        name="lambda-env-encrypted-with-cmk",
+        description=(
+            "A Lambda function with environment variables encrypts them with a customer-managed key "
+            "(kmsKeyArn)."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("3.6.1", "8.3.2"),
+        remediation="Set kms_key_arn=data_key.arn on the function and allow the role kms:Decrypt on that key",
+        url=_DOCS + "configuration-envvars-encryption.html",
+        topic="lambda",
+        check=check_env_encrypted,
+        resource_types=(FUNCTION,),
+    ),
+    Rule(
+        name="lambda-log-group-managed",
+        description=(
+            "Each Lambda function has its log group (/aws/lambda/<name> or its loggingConfig.logGroup) "
+            "declared in the stack with a retention period."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("10.2.1", "10.5.1"),
+        remediation=(
+            "Declare aws.cloudwatch.LogGroup(name=f'/aws/lambda/{name}', retention_in_days=..., kms_key_id="
+            "logs_key.arn), point the function's logging_config.log_group at it and make the function "
+            "depend on it"
+        ),
+        url=_DOCS + "monitoring-cloudwatchlogs-advanced.html",
+        topic="lambda",
+        check=check_log_group,
+        stack=True,
+    ),
+]

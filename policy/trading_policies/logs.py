@@ -1,0 +1,278 @@
+"""CloudWatch Logs rules: log groups are encrypted with a key CloudWatch Logs can actually use, and kept.
+
+``log-group-kms-key-allows-logs`` is the check that would have stopped the failed deployment in
+MODEL_FAILURES.md: it follows the log group's ``kmsKeyId`` to the key in the stack (through the property
+dependency, so it gives the same answer in preview, where the key ARN is unknown, as in update) and reads
+that key's effective policy (a ``KeyPolicy`` resource wins over the key's own ``policy``).
+
+Decision: only the regional service principal ``logs.<region>.amazonaws.com`` counts. The AWS
+documentation names it, and CloudWatch Logs calls KMS under it; a key that allows only
+``logs.amazonaws.com`` makes log group creation fail with AccessDeniedException.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .awsfacts import ACCOUNT_PATTERN, CLOUDWATCH_RETENTION_DAYS, REGION_PATTERN, parse_arn
+from .config import ACCOUNT_ID_SCHEMA, REGION_SCHEMA
+from .documents import Condition, Document, Statement, glob_match, parse_policy
+from .graph import Resource, Stack
+from .kms import ALIAS, KEY, KEY_POLICY, policy_account
+from .registry import Finding, Rule
+from .values import ABSENT, UNKNOWN, as_number, describe
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+CONTEXT_KEY = "kms:EncryptionContext:aws:logs:arn"
+SCOPING_OPERATORS = ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
+REQUIRED_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:DescribeKey",
+)
+_REGIONAL_LOGS = re.compile(r"^logs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
+_LOGS_KMS_DOCS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"
+
+
+def check_encrypted(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    key = resource.get("kmsKeyId")
+    if key is ABSENT or key == "":
+        yield "kmsKeyId is not set, so the log data is not encrypted with a key you control"
+
+
+def check_retention(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    minimum = config["minimumRetentionDays"]
+    raw = resource.get("retentionInDays")
+    days = as_number(raw)
+    if days is UNKNOWN:
+        return
+    if days is ABSENT or days == 0:
+        yield (
+            "retentionInDays is not set, so the logs never expire; set an explicit retention of at least "
+            f"{minimum} days"
+        )
+    elif days is None or days not in CLOUDWATCH_RETENTION_DAYS:
+        yield f"retentionInDays is {describe(raw)}, which CloudWatch Logs does not accept"
+    elif days < minimum:
+        yield f"retentionInDays is {int(days)}; audit logs must be kept at least {minimum} days"
+
+
+def check_key_allows_logs(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    for log_group in stack.of_type(LOG_GROUP):
+        if log_group.get("kmsKeyId") in (ABSENT, ""):
+            continue
+        for key in _keys_of(stack, log_group):
+            for fault in _key_faults(stack, log_group, key, config):
+                yield Finding(log_group, fault)
+
+
+def _keys_of(stack: Stack, log_group: Resource) -> list[Resource]:
+    keys: list[Resource] = []
+    for target in stack.targets(log_group, "kmsKeyId", (KEY, ALIAS), ("arn", "keyId", "id", "name")):
+        if target.type == ALIAS:
+            keys.extend(stack.targets(target, "targetKeyId", (KEY,), ("arn", "keyId", "id")))
+        else:
+            keys.append(target)
+    return keys
+
+
+def _key_faults(stack: Stack, log_group: Resource, key: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    region = log_group.region(config["region"] or None)
+    key_region = key.region()
+    where = f"KMS key '{key.name}'"
+    if region and key_region and region != key_region:
+        yield (
+            f"{where} is in {key_region} but the log group is in {region}; CloudWatch Logs needs a "
+            "key in its region"
+        )
+    if key.get("customerMasterKeySpec") not in (ABSENT, UNKNOWN, "SYMMETRIC_DEFAULT"):
+        yield f"{where} is not a symmetric key; CloudWatch Logs supports only symmetric encryption keys"
+    policies = stack.attached((KEY_POLICY,), "keyId", (KEY,), ("arn", "keyId", "id")).get(key, [])
+    value = policies[-1].get("policy") if policies else key.get("policy")
+    principal = f"logs.{region or '<region>'}.amazonaws.com"
+    if value is ABSENT or value == "":
+        yield (
+            f"{where} has no key policy, so AWS applies its default policy, which does not let {principal} "
+            "use the key: creating the log group fails with AccessDeniedException"
+        )
+        return
+    document = parse_policy(value, principals_required=True)
+    if document.errors:
+        yield f"the key policy of {where} is unreadable: {document.errors[0]}"
+        return
+    if document.unknown:
+        return
+    yield from _policy_faults(
+        document, log_group, where, region, policy_account(document, config["accountId"])
+    )
+
+
+def _policy_faults(
+    document: Document, log_group: Resource, where: str, region: str | None, account: str | None
+) -> Iterator[str]:
+    principal = f"logs.{region or '<region>'}.amazonaws.com"
+    allows = [s for s in document.statements if s.effect in ("Allow", UNKNOWN)]
+    for_logs = [s for s in allows if any(_is_regional_logs(p.kind, p.value, region) for p in s.principals)]
+    if not for_logs:
+        global_only = [s for s in allows if any(p.value == "logs.amazonaws.com" for p in s.principals)]
+        if global_only:
+            yield (
+                f'{global_only[0].label} of {where} allows "logs.amazonaws.com", but CloudWatch Logs calls '
+                f"KMS as {principal}; creating the log group fails with AccessDeniedException"
+            )
+        else:
+            yield (
+                f"{where} has no Allow statement for {principal}; creating the log group fails with "
+                "AccessDeniedException"
+            )
+        return
+    arn = _log_group_arn(log_group, region, account)
+    for statement in for_logs:
+        yield from _scope_faults(statement, where, region, account, arn)
+    missing = [a for a in REQUIRED_ACTIONS if all(s.covers_action(a) is False for s in for_logs)]
+    if missing:
+        yield (
+            f"{where} does not allow {principal} {', '.join(missing)}; CloudWatch Logs needs kms:Encrypt*, "
+            "kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey* and kms:Describe*"
+        )
+
+
+def _is_regional_logs(kind: str, value: Any, region: str | None) -> bool:
+    match = _REGIONAL_LOGS.match(value) if kind == "Service" and isinstance(value, str) else None
+    return match is not None and (region is None or match.group(1) == region)
+
+
+def _scope_faults(
+    statement: Statement, where: str, region: str | None, account: str | None, log_group_arn: str | None
+) -> Iterator[str]:
+    if statement.condition_unknown:
+        return
+    scoping = [
+        c
+        for c in statement.conditions_on(CONTEXT_KEY)
+        if c.base_operator in SCOPING_OPERATORS and not c.if_exists
+    ]
+    if not scoping:
+        yield (
+            f"{statement.label} of {where} lets CloudWatch Logs use the key without an ArnLike or ArnEquals "
+            f"condition on {CONTEXT_KEY}, so log groups of any account could use it"
+        )
+        return
+    values = [v for c in scoping for v in c.values]
+    for value in values:
+        problem = _context_value_problem(value, region, account)
+        if problem:
+            yield f"{statement.label} of {where} scopes {CONTEXT_KEY} to {describe(value)}, which {problem}"
+    if log_group_arn and not any(_arn_like(v, log_group_arn, c) for c in scoping for v in c.values):
+        yield (
+            f"{statement.label} of {where} limits {CONTEXT_KEY} to values that do not match this log group "
+            f"({log_group_arn}), so CloudWatch Logs cannot use the key for it"
+        )
+
+
+def _context_value_problem(value: Any, region: str | None, account: str | None) -> str | None:
+    if value is UNKNOWN:
+        return None
+    arn = parse_arn(value) if isinstance(value, str) else None
+    if arn is None or arn.service != "logs" or not arn.resource.startswith("log-group:"):
+        return "is not a CloudWatch Logs log group ARN (arn:aws:logs:<region>:<account>:log-group:<name>)"
+    if not REGION_PATTERN.match(arn.region) or (region and arn.region != region):
+        return f"does not name this stack's region ({region or 'a single region'})"
+    if not ACCOUNT_PATTERN.match(arn.account) or (account and arn.account != account):
+        return f"does not name this stack's account ({account or 'a single 12-digit account'})"
+    return None
+
+
+def _log_group_arn(log_group: Resource, region: str | None, account: str | None) -> str | None:
+    name = log_group.get("name")
+    if not (isinstance(name, str) and region and account):
+        return None
+    return f"arn:aws:logs:{region}:{account}:log-group:{name}"
+
+
+def _arn_like(pattern: Any, arn: str, condition: Condition) -> bool:
+    if not isinstance(pattern, str):
+        return True
+    wanted, actual = pattern.split(":", 5), arn.split(":", 5)
+    if len(wanted) != 6:
+        return False
+    wanted[1] = actual[1]  # The partition is checked by the ARN itself, not by this stack.
+    if condition.base_operator in ("ArnEquals", "StringEquals"):
+        return ":".join(wanted) == arn
+    return all(glob_match(w, a, case_sensitive=True) for w, a in zip(wanted, actual, strict=True))
+
+
+RULES = [
+    Rule(
+        name="log-group-kms-key-allows-logs",
+        description=(
+            "A log group's kmsKeyId key (in the stack) lets logs.<region>.amazonaws.com Encrypt, Decrypt, "
+            "ReEncrypt, GenerateDataKey and Describe, only under an ArnLike/ArnEquals condition on "
+            "kms:EncryptionContext:aws:logs:arn naming this account and region. Same verdict in preview "
+            "(key ARN unknown) and update."
+        ),
+        severity=Severity.CRITICAL,
+        pci=("10.3.2", "3.6.1"),
+        remediation=(
+            'Add to the key policy: {"Effect": "Allow", "Principal": {"Service": '
+            '"logs.<region>.amazonaws.com"}, "Action": ["kms:Encrypt*", "kms:Decrypt*", '
+            '"kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"], "Resource": "*", '
+            '"Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": '
+            '"arn:aws:logs:<region>:<account>:log-group:*"}}}, built from the account and region, not '
+            "from the log group's ARN"
+        ),
+        url=_LOGS_KMS_DOCS,
+        topic="logs",
+        check=check_key_allows_logs,
+        stack=True,
+        config={"accountId": ACCOUNT_ID_SCHEMA, "region": REGION_SCHEMA},
+    ),
+    Rule(
+        name="log-group-encrypted",
+        description="CloudWatch log groups are encrypted with a customer-managed KMS key (kmsKeyId set).",
+        severity=Severity.HIGH,
+        pci=("10.3.2", "3.5.1"),
+        remediation=(
+            "Set kms_key_id to the ARN of a customer-managed key whose policy allows "
+            "logs.<region>.amazonaws.com (see log-group-kms-key-allows-logs); to opt a log group out, add a "
+            "reasoned, expiring exemption"
+        ),
+        url=_LOGS_KMS_DOCS,
+        topic="logs",
+        check=check_encrypted,
+        resource_types=(LOG_GROUP,),
+    ),
+    Rule(
+        name="log-group-retention",
+        description=(
+            "CloudWatch log groups set retentionInDays to a value CloudWatch accepts and at least the "
+            "configured minimum (default 365 days: PCI DSS keeps audit logs 12 months)."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("10.5.1",),
+        remediation=(
+            "Set retention_in_days to one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, "
+            "1096, 1827, 2192, 2557, 2922, 3288, 3653 that is at least minimumRetentionDays"
+        ),
+        url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html",
+        topic="logs",
+        check=check_retention,
+        resource_types=(LOG_GROUP,),
+        config={
+            "minimumRetentionDays": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 3653,
+                "default": 365,
+                "description": "Shortest retention accepted, in days.",
+            }
+        },
+    ),
+]

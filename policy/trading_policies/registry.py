@@ -1,0 +1,149 @@
+"""Rules, and the one place that turns their findings into Pulumi policy violations.
+
+A rule is a check plus its metadata (description, severity, PCI DSS v4.0 requirements, remediation,
+AWS documentation link, config schema with defaults). A check only returns findings; this module
+resolves the rule's config, applies exemptions (an exempted finding becomes an advisory violation of
+the same policy that says why; an expired one stays blocking and says it expired) and writes every
+message in one format, because Pulumi prints nothing but the message:
+
+``[HIGH] aws:kms/key:Key 'logs': <fault>. Fix: <remediation>. PCI DSS v4.0 <req>. See <url>``
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from . import config as config_module
+from .config import EXEMPTIONS_SCHEMA, Exemption
+from .enforcement import EXEMPTED_PREFIX
+from .graph import Resource, Stack
+
+PCI_DSS = "PCI-DSS"
+PCI_DSS_VERSION = "4.0"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One fault of one resource, e.g. the exact statement or property at fault."""
+
+    resource: Resource
+    fault: str
+
+
+ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[str]]
+StackCheck = Callable[[Stack, Mapping[str, Any]], Iterable[Finding]]
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """A policy's check and metadata. Resource rules run for ``resource_types`` (None: every type)."""
+
+    name: str
+    description: str
+    severity: Severity
+    pci: tuple[str, ...]
+    remediation: str
+    url: str
+    topic: str
+    check: Callable[..., Iterable[Any]]
+    resource_types: tuple[str, ...] | None = None
+    stack: bool = False
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def schema(self) -> dict[str, Mapping[str, Any]]:
+        return {**self.config, "exemptions": EXEMPTIONS_SCHEMA}
+
+    @property
+    def pci_text(self) -> str:
+        return f"PCI DSS v{PCI_DSS_VERSION} {', '.join(self.pci)}"
+
+    def message(self, resource: Resource, fault: str) -> str:
+        return (
+            f"[{self.severity.value.upper()}] {resource.label}: {fault.rstrip('.')}. "
+            f"Fix: {self.remediation.rstrip('.')}. {self.pci_text}. See {self.url}"
+        )
+
+    def resolve_config(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
+        return _resolve_cached(self, json.dumps(raw or {}, sort_keys=True, default=str))
+
+    def to_policy(self) -> Policy:
+        common: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "enforcement_level": EnforcementLevel.MANDATORY,
+            "config_schema": PolicyConfigSchema(properties=self.schema),
+            "severity": self.severity,
+            "framework": PolicyComplianceFramework(
+                name=PCI_DSS,
+                version=PCI_DSS_VERSION,
+                reference=", ".join(self.pci),
+                specification=f"{self.pci_text}: {self.description}",
+            ),
+            "tags": [self.topic, "pci-dss"],
+            "remediation_steps": self.remediation,
+            "url": self.url,
+        }
+        if self.stack:
+            return StackValidationPolicy(validate=self._validate_stack, **common)
+        return ResourceValidationPolicy(validate=self._validate_resource, **common)
+
+    def _validate_resource(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        settings = self.resolve_config(args.get_config())
+        if self.resource_types is not None and args.resource_type not in self.resource_types:
+            return
+        resource = Resource.from_sdk(args)
+        findings = [Finding(resource, fault) for fault in self.check(resource, settings)]
+        self.report(findings, settings, report_violation)
+
+    def _validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        settings = self.resolve_config(args.get_config())
+        self.report(list(self.check(Stack.from_sdk(args.resources), settings)), settings, report_violation)
+
+    def report(
+        self, findings: Iterable[Finding], settings: Mapping[str, Any], report_violation: ReportViolation
+    ) -> None:
+        """Report each finding once: blocking, or advisory when an active exemption covers its resource."""
+        day = config_module.today()
+        exemptions: list[Exemption] = settings["exemptions"]
+        for finding in findings:
+            message = self.message(finding.resource, finding.fault)
+            matching = [e for e in exemptions if e.matches(finding.resource.name, finding.resource.urn)]
+            active = [e for e in matching if e.active_on(day)]
+            if active:
+                exemption = active[0]
+                until = f" until {exemption.expires.isoformat()}" if exemption.expires else ""
+                message = (
+                    f"{EXEMPTED_PREFIX}{message} Exempted by policy config (resource '{exemption.resource}'"
+                    f"{until}): {exemption.reason}"
+                )
+            elif matching:
+                expired = matching[0]
+                message = (
+                    f"{message} (The exemption for '{expired.resource}' expired on "
+                    f"{expired.expires}; fix the resource or renew the "
+                    "exemption with a new reason and date.)"
+                )
+            report_violation(message, finding.resource.urn)
+
+
+@lru_cache(maxsize=256)
+def _resolve_cached(rule: Rule, raw_json: str) -> dict[str, Any]:
+    return config_module.resolve(rule.name, rule.schema, json.loads(raw_json))

@@ -1,0 +1,408 @@
+"""S3 rules: globally unique, valid bucket names and, per bucket, the child resources that protect it.
+
+In pulumi-aws v7 a bucket's protection lives in separate resources (``BucketPublicAccessBlock``,
+``BucketServerSideEncryptionConfiguration``, ``BucketVersioning``, ``BucketPolicy``, plus the deprecated
+``*V2`` tokens); the stack rules match each to its bucket through the ``bucket`` property dependency (or
+a known name or id) and fall back to the bucket's legacy inline properties only when no such resource
+exists.
+
+Decision on encryption exceptions: a bucket that is the ``targetBucket`` of a ``BucketLogging`` in the
+stack may use SSE-S3 (AES256) by default, because S3 server access logging cannot deliver to a bucket
+whose default encryption is SSE-KMS unless a customer-managed key lets the logging service use it; other
+buckets can be allowed by name in ``sseS3AllowedBuckets``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from fnmatch import fnmatchcase
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .awsfacts import account_tokens, is_autoname, s3_bucket_name_problems
+from .documents import Statement, glob_match, parse_policy
+from .graph import Resource, Stack
+from .kms import render_actions, render_principals
+from .registry import Finding, Rule
+from .values import ABSENT, UNKNOWN, as_bool, describe, get
+
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+PUBLIC_ACCESS_BLOCK = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
+ACCOUNT_PUBLIC_ACCESS_BLOCK = ("aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",)
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
+VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+BUCKET_POLICY = ("aws:s3/bucketPolicy:BucketPolicy",)
+LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+BUCKET_KEYS = ("bucket", "id", "arn")
+BUCKET_ACL = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
+PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
+PUBLIC_GRANTEES = (
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+)
+BLOCK_SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+TLS_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket")
+_PARTITION = re.compile(r"^arn:aws(-[a-z-]+)?:")
+
+
+def _inline(bucket: Resource, prop: str) -> Any:
+    # pulumi-aws v7 inline settings are objects; v6 BucketV2 had one-element lists.
+    value = bucket.get(prop)
+    if isinstance(value, list):
+        return value[0] if value else ABSENT
+    return value
+
+
+def _items(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [] if value is ABSENT else [value]
+
+
+def _matches_any(bucket: Resource, patterns: Iterable[str]) -> bool:
+    names = [bucket.name, bucket.urn] + [n for n in (bucket.get("bucket"),) if isinstance(n, str)]
+    return any(fnmatchcase(name, pattern) for pattern in patterns for name in names)
+
+
+def check_bucket_name(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    name = resource.get("bucket")
+    if not isinstance(name, str) or is_autoname(name, resource.name):
+        return
+    for problem in s3_bucket_name_problems(name):
+        yield f"bucket name '{name}' {problem}"
+    pinned = config["accountIds"]
+    tokens = account_tokens(name)
+    if pinned and not set(tokens) & set(pinned):
+        yield (
+            f"bucket name '{name}' does not contain the account id ({', '.join(pinned)}), so it may already "
+            "be taken in another account (bucket names are global)"
+        )
+    elif not tokens:
+        yield (
+            f"bucket name '{name}' contains no 12-digit account id, so it may already be taken in another "
+            "account (bucket names are global)"
+        )
+
+
+def check_public_acl(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    acl = resource.get("acl")
+    if acl in PUBLIC_ACLS:
+        yield f"acl is '{acl}', which opens the bucket to everyone"
+    grants = resource.get("accessControlPolicy", "grants")
+    for grant in grants if isinstance(grants, list) else []:
+        uri = get(grant, "grantee", "uri")
+        if uri in PUBLIC_GRANTEES:
+            yield f"accessControlPolicy grants {describe(get(grant, 'permission'))} to {uri}"
+
+
+def check_public_access(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for block in stack.of_type(*ACCOUNT_PUBLIC_ACCESS_BLOCK):
+        if all(as_bool(block.get(s)) in (True, UNKNOWN) for s in BLOCK_SETTINGS):
+            return
+    blocks = stack.attached(PUBLIC_ACCESS_BLOCK, "bucket", BUCKETS, BUCKET_KEYS)
+    for bucket in stack.of_type(*BUCKETS):
+        if bucket not in blocks:
+            yield Finding(
+                bucket,
+                "has no aws.s3.BucketPublicAccessBlock, so an ACL or bucket policy can make it public",
+            )
+        for block in blocks.get(bucket, []):
+            off = [s for s in BLOCK_SETTINGS if as_bool(block.get(s)) not in (True, UNKNOWN)]
+            if off:
+                yield Finding(
+                    bucket,
+                    f"public access block '{block.name}' does not set {', '.join(s + '=true' for s in off)}",
+                )
+
+
+def _log_targets(stack: Stack, buckets: list[Resource]) -> list[Resource]:
+    targets = [
+        t for logging in stack.of_type(*LOGGING) for t in stack.targets(logging, "targetBucket", BUCKETS)
+    ]
+    for bucket in buckets:
+        target = get(_inline(bucket, "logging"), "targetBucket")
+        targets.extend(
+            b for b in buckets if isinstance(target, str) and target in (b.get("bucket"), b.get("id"))
+        )
+    return targets
+
+
+def check_encryption(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    buckets = stack.of_type(*BUCKETS)
+    configurations = stack.attached(ENCRYPTION, "bucket", BUCKETS, BUCKET_KEYS)
+    log_targets = _log_targets(stack, buckets) if config["allowSseS3ForLogTargets"] else []
+    for bucket in buckets:
+        sse_s3_allowed = bucket in log_targets or _matches_any(bucket, config["sseS3AllowedBuckets"])
+        sources = configurations.get(bucket, [])
+        rules = [rule for source in sources for rule in _items(source.get("rules"))]
+        inline = _inline(bucket, "serverSideEncryptionConfiguration")
+        if not sources:
+            rules = _items(get(inline, "rule")) or _items(get(inline, "rules"))
+        if not rules and inline is not UNKNOWN:
+            if not sse_s3_allowed:
+                yield Finding(
+                    bucket,
+                    "has no default encryption configuration with aws:kms, so S3 falls back to SSE-S3 keys "
+                    "you cannot control or audit",
+                )
+            continue
+        for rule in rules:
+            algorithm = get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+            if (
+                algorithm is UNKNOWN
+                or algorithm in KMS_ALGORITHMS
+                or (algorithm == "AES256" and sse_s3_allowed)
+            ):
+                continue
+            yield Finding(
+                bucket,
+                f"default encryption uses sseAlgorithm {describe(algorithm)}; only aws:kms or aws:kms:dsse "
+                "(or AES256 for an allowed access-log bucket) is accepted",
+            )
+
+
+def check_versioning(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    versionings = stack.attached(VERSIONING, "bucket", BUCKETS, BUCKET_KEYS)
+    for bucket in stack.of_type(*BUCKETS):
+        sources = versionings.get(bucket, [])
+        for source in sources:
+            status = source.get("versioningConfiguration", "status")
+            if status not in ("Enabled", UNKNOWN):
+                yield Finding(
+                    bucket, f"versioning '{source.name}' sets status {describe(status)}; use Enabled"
+                )
+        if not sources and as_bool(get(_inline(bucket, "versioning"), "enabled")) not in (True, UNKNOWN):
+            yield Finding(bucket, "has no aws.s3.BucketVersioning with status Enabled")
+
+
+def _bucket_policies(stack: Stack) -> tuple[list[Resource], dict[Resource, list[Any]]]:
+    buckets = stack.of_type(*BUCKETS)
+    attached = stack.attached(BUCKET_POLICY, "bucket", BUCKETS, BUCKET_KEYS)
+    policies: dict[Resource, list[Any]] = {}
+    for bucket in buckets:
+        sources = [(p.name, p.get("policy")) for p in attached.get(bucket, [])]
+        inline = bucket.get("policy")
+        if not sources and inline not in (ABSENT, ""):
+            sources = [(bucket.name, inline)]
+        policies[bucket] = sources
+    return buckets, policies
+
+
+def check_tls_only(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    buckets, policies = _bucket_policies(stack)
+    for bucket in buckets:
+        if not policies[bucket]:
+            yield Finding(bucket, "has no bucket policy, so requests over plain HTTP are not denied")
+            continue
+        documents = [
+            (name, parse_policy(value, principals_required=True)) for name, value in policies[bucket]
+        ]
+        if any(document.unknown for _, document in documents):
+            continue
+        for name, document in documents:
+            for error in document.errors:
+                yield Finding(bucket, f"bucket policy '{name}' is unreadable: {error}")
+        name = bucket.get("bucket")
+        statements = [s for _, document in documents for s in document.statements]
+        if not any(_denies_plain_http(s, name if isinstance(name, str) else None) for s in statements):
+            yield Finding(
+                bucket,
+                'bucket policy has no Deny statement for Principal "*" on s3:* for the bucket and its '
+                'objects with Condition {"Bool": {"aws:SecureTransport": "false"}}',
+            )
+
+
+def _denies_plain_http(statement: Statement, bucket_name: str | None) -> bool:
+    if statement.effect != "Deny" or not statement.applies_to_everyone:
+        return False
+    if any(statement.covers_action(action) is False for action in TLS_ACTIONS):
+        return False
+    insecure = statement.condition_unknown or any(
+        c.base_operator == "Bool" and any(str(v).lower() == "false" for v in c.values)
+        for c in statement.conditions_on("aws:SecureTransport")
+    )
+    if not insecure:
+        return False
+    if bucket_name is None:
+        return True
+    arns = (f"arn:aws:s3:::{bucket_name}", f"arn:aws:s3:::{bucket_name}/any-object")
+    return all(_covers_resource(statement, arn) for arn in arns)
+
+
+def _covers_resource(statement: Statement, arn: str) -> bool:
+    if any(r is UNKNOWN for r in statement.resources):
+        return True
+    hit = any(
+        glob_match(_PARTITION.sub("arn:aws:", r), arn, case_sensitive=True) for r in statement.resources
+    )
+    return hit != statement.negated_resources
+
+
+def check_no_public_allow(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    buckets, policies = _bucket_policies(stack)
+    for bucket in buckets:
+        for name, value in policies[bucket]:
+            document = parse_policy(value, principals_required=True)
+            for error in document.errors:
+                yield Finding(bucket, f"bucket policy '{name}' is unreadable: {error}")
+            for statement in document.statements:
+                if (
+                    statement.effect == "Allow"
+                    and statement.applies_to_everyone
+                    and not statement.has_condition
+                ):
+                    yield Finding(
+                        bucket,
+                        f"bucket policy '{name}' {statement.label} allows {render_principals(statement)} "
+                        f"{render_actions(statement)} without a Condition, which makes the bucket public",
+                    )
+
+
+_BUCKET_DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+
+RULES = [
+    Rule(
+        name="s3-no-public-acl",
+        description=(
+            "Buckets and bucket ACL resources grant nothing to everyone: no public-read, public-read-write "
+            "or authenticated-read canned ACL and no grant to the AllUsers or AuthenticatedUsers groups."
+        ),
+        severity=Severity.CRITICAL,
+        pci=("1.4.4", "7.2.1"),
+        remediation=(
+            "Remove the ACL, and add aws.s3.BucketOwnershipControls(rule={'object_ownership': "
+            "'BucketOwnerEnforced'}) so ACLs are disabled"
+        ),
+        url=_BUCKET_DOCS + "about-object-ownership.html",
+        topic="s3",
+        check=check_public_acl,
+        resource_types=BUCKETS + BUCKET_ACL,
+    ),
+    Rule(
+        name="s3-bucket-name-includes-account-id",
+        description=(
+            "An explicit S3 bucket name contains the 12-digit account id (bucket names are global, so a name "
+            "without it may be taken by another account) and obeys the S3 naming rules. Autonamed buckets "
+            "are not checked."
+        ),
+        severity=Severity.HIGH,
+        pci=("2.2.1",),
+        remediation=(
+            "Name the bucket trading-<purpose>-<account-id>-<region>-<env> (3-63 lowercase letters, digits, "
+            "hyphens; starts and ends with a letter or digit), taking the account id from "
+            "aws.get_caller_identity()"
+        ),
+        url=_BUCKET_DOCS + "bucketnamingrules.html",
+        topic="s3",
+        check=check_bucket_name,
+        resource_types=BUCKETS,
+        config={
+            "accountIds": {
+                "type": "array",
+                "items": {"type": "string", "pattern": r"^\d{12}$"},
+                "default": [],
+                "description": "Account ids a name must contain; []: any 12-digit id.",
+            }
+        },
+    ),
+    Rule(
+        name="s3-public-access-blocked",
+        description=(
+            "Each bucket has a BucketPublicAccessBlock (or the stack an account-level block) with "
+            "blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true."
+        ),
+        severity=Severity.CRITICAL,
+        pci=("1.3.1", "1.4.4"),
+        remediation=(
+            "Add aws.s3.BucketPublicAccessBlock(bucket=bucket.id, block_public_acls=True, "
+            "block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)"
+        ),
+        url=_BUCKET_DOCS + "access-control-block-public-access.html",
+        topic="s3",
+        check=check_public_access,
+        stack=True,
+    ),
+    Rule(
+        name="s3-encrypted-with-kms",
+        description=(
+            "Each bucket has default encryption with aws:kms or aws:kms:dsse. Buckets that receive S3 "
+            "server access logs (targetBucket of a BucketLogging) and buckets named in sseS3AllowedBuckets "
+            "may use AES256."
+        ),
+        severity=Severity.HIGH,
+        pci=("3.5.1",),
+        remediation=(
+            "Add aws.s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
+            "apply_server_side_encryption_by_default: "
+            "{sse_algorithm: 'aws:kms', kms_master_key_id: key.arn}, "
+            "bucket_key_enabled: True}])"
+        ),
+        url=_BUCKET_DOCS + "UsingKMSEncryption.html",
+        topic="s3",
+        check=check_encryption,
+        stack=True,
+        config={
+            "allowSseS3ForLogTargets": {
+                "type": "boolean",
+                "default": True,
+                "description": "Let buckets that receive S3 server access logs use AES256.",
+            },
+            "sseS3AllowedBuckets": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "default": [],
+                "description": "Logical names, URNs or bucket names (wildcards allowed) that may use AES256.",
+            },
+        },
+    ),
+    Rule(
+        name="s3-versioning-enabled",
+        description="Each bucket has a BucketVersioning with status Enabled.",
+        severity=Severity.MEDIUM,
+        pci=("10.3.2", "10.3.3"),
+        remediation=(
+            "Add aws.s3.BucketVersioning(bucket=bucket.id, versioning_configuration={'status': 'Enabled'})"
+        ),
+        url=_BUCKET_DOCS + "Versioning.html",
+        topic="s3",
+        check=check_versioning,
+        stack=True,
+    ),
+    Rule(
+        name="s3-tls-only",
+        description=(
+            'Each bucket has a bucket policy that denies Principal "*" every S3 action on the bucket and '
+            "its objects when aws:SecureTransport is false."
+        ),
+        severity=Severity.HIGH,
+        pci=("4.2.1",),
+        remediation=(
+            'Add a BucketPolicy statement {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": '
+            '[bucket ARN, bucket ARN + "/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}'
+        ),
+        url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html",
+        topic="s3",
+        check=check_tls_only,
+        stack=True,
+    ),
+    Rule(
+        name="s3-bucket-policy-no-public-allow",
+        description='No bucket policy allows Principal "*" (or {"AWS": "*"}) without a Condition.',
+        severity=Severity.CRITICAL,
+        pci=("1.4.4", "7.2.1"),
+        remediation=(
+            "Name the principals that need access (roles, services with aws:SourceArn/aws:SourceAccount) or "
+            "add a Condition such as aws:PrincipalOrgID"
+        ),
+        url=_BUCKET_DOCS + "example-bucket-policies.html",
+        topic="s3",
+        check=check_no_public_allow,
+        stack=True,
+    ),
+]

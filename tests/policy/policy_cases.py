@@ -1,0 +1,303 @@
+"""One non-compliant case and one unknown-at-preview case per policy.
+
+``BAD[name]()`` returns resources on which policy ``name`` must report a mandatory violation against the
+resource named ``"bad"``; ``UNKNOWN[name]()`` returns resources whose deciding values are set but not yet
+known (as on a first preview), on which it must report nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from policy_fixtures import BASE_TAGS, PCI_TAGS, logs_key_policy, logs_statement
+from policy_harness import ACCOUNT, R, U
+
+Case = Callable[[], list[R]]
+FAILED_KEY_POLICY = json.dumps(
+    {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "logs.amazonaws.com"},
+                "Action": ["kms:CreateGrant"],
+                "Resource": "*",
+            }
+        ]
+    }
+)
+
+
+def key(props: dict) -> R:
+    return R("aws:kms/key:Key", "bad", props)
+
+
+def log_group(props: dict, **kwargs: object) -> R:
+    return R("aws:cloudwatch/logGroup:LogGroup", "bad", props, **kwargs)
+
+
+def bucket(name: str = f"trading-data-{ACCOUNT}-us-east-1-dev", **props: object) -> R:
+    return R("aws:s3/bucket:Bucket", "bad", {"bucket": name, **props})
+
+
+def child(type_: str, target: R, props: dict, name: str = "child") -> R:
+    return R(type_, name, {"bucket": U, **props}, deps={"bucket": [target]})
+
+
+def table(**props: object) -> R:
+    return R("aws:dynamodb/table:Table", "bad", {"name": "trading-orders-dev", **props})
+
+
+def cluster(**props: object) -> R:
+    return R("aws:rds/cluster:Cluster", "bad", {"engine": "aurora-postgresql", **props})
+
+
+def function(**props: object) -> R:
+    return R("aws:lambda/function:Function", "bad", {"name": "trading-orders-dev", **props})
+
+
+def stage(**props: object) -> R:
+    return R("aws:apigateway/stage:Stage", "bad", {"stageName": "dev", **props})
+
+
+def method(**props: object) -> list[R]:
+    api = R("aws:apigateway/restApi:RestApi", "api", {"name": "trading-api-dev", "rootResourceId": U})
+    return [
+        api,
+        R(
+            "aws:apigateway/method:Method",
+            "bad",
+            {"httpMethod": "GET", "resourceId": U, **props},
+            deps={"resourceId": [api]},
+        ),
+    ]
+
+
+def role(policy: object) -> R:
+    return R("aws:iam/role:Role", "bad", {"inlinePolicies": [{"name": "app", "policy": policy}]})
+
+
+def wild_bucket_policy_statement() -> dict:
+    return {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+
+
+def bad_bucket_policy() -> list[R]:
+    target = bucket()
+    policy = json.dumps({"Statement": [wild_bucket_policy_statement()]})
+    return [target, child("aws:s3/bucketPolicy:BucketPolicy", target, {"policy": policy})]
+
+
+BAD: dict[str, Case] = {
+    "kms-key-policy-no-unconditional-grants": lambda: [key({"policy": FAILED_KEY_POLICY})],
+    "kms-key-policy-keeps-account-access": lambda: [key({"policy": logs_key_policy(logs_statement())})],
+    "kms-key-rotation-enabled": lambda: [key({"enableKeyRotation": False})],
+    "log-group-kms-key-allows-logs": lambda: [
+        k := R("aws:kms/key:Key", "key", {"policy": FAILED_KEY_POLICY}),
+        log_group({"kmsKeyId": U, "name": "/aws/lambda/x"}, deps={"kmsKeyId": [k]}),
+    ],
+    "log-group-encrypted": lambda: [log_group({"retentionInDays": 365})],
+    "log-group-retention": lambda: [log_group({"retentionInDays": 30})],
+    "s3-bucket-name-includes-account-id": lambda: [bucket("iac-rlhf-tf-states")],
+    "s3-public-access-blocked": lambda: [bucket()],
+    "s3-encrypted-with-kms": lambda: [bucket()],
+    "s3-versioning-enabled": lambda: [bucket()],
+    "s3-tls-only": lambda: [bucket()],
+    "s3-bucket-policy-no-public-allow": bad_bucket_policy,
+    "dynamodb-pitr-enabled": lambda: [table()],
+    "dynamodb-encrypted-with-cmk": lambda: [table(serverSideEncryption={"enabled": True})],
+    "dynamodb-deletion-protection": lambda: [table(deletionProtectionEnabled=False)],
+    "rds-storage-encrypted-with-cmk": lambda: [
+        cluster(storageEncrypted=False, kmsKeyId="arn:aws:kms:us-east-1:1:key/x")
+    ],
+    "rds-serverless-v2-valid": lambda: [
+        cluster(serverlessv2ScalingConfiguration={"minCapacity": 0.5, "maxCapacity": 4})
+    ],
+    "rds-master-password-managed": lambda: [
+        cluster(masterUsername="admin", masterPassword="hunter2-hunter2")
+    ],
+    "rds-deletion-protection": lambda: [cluster(deletionProtection=False)],
+    "rds-backup-retention": lambda: [cluster()],
+    "rds-not-publicly-accessible": lambda: [
+        R(
+            "aws:rds/clusterInstance:ClusterInstance",
+            "bad",
+            {"instanceClass": "db.serverless", "publiclyAccessible": True},
+        )
+    ],
+    "rds-iam-authentication": lambda: [cluster()],
+    "lambda-tracing-active": lambda: [function(tracingConfig={"mode": "PassThrough"})],
+    "lambda-in-vpc": lambda: [function()],
+    "lambda-env-encrypted-with-cmk": lambda: [function(environment={"variables": {"LOG_LEVEL": "INFO"}})],
+    "lambda-log-group-managed": lambda: [function()],
+    "apigateway-stage-access-logging": lambda: [stage()],
+    "apigateway-stage-xray": lambda: [stage(xrayTracingEnabled=False)],
+    "apigateway-method-authorization": lambda: method(authorization="NONE"),
+    "apigateway-no-data-trace": lambda: [
+        R(
+            "aws:apigateway/methodSettings:MethodSettings",
+            "bad",
+            {"methodPath": "*/*", "settings": {"dataTraceEnabled": True}},
+        )
+    ],
+    "iam-no-wildcard-actions": lambda: [
+        role(json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    ],
+    "iam-region-restricted": lambda: [
+        R(
+            "aws:iam/rolePolicy:RolePolicy",
+            "bad",
+            {
+                "role": "r",
+                "policy": json.dumps(
+                    {"Statement": [{"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*"}]}
+                ),
+            },
+        )
+    ],
+    "vpc-flow-logs-enabled": lambda: [R("aws:ec2/vpc:Vpc", "bad", {"cidrBlock": "10.0.0.0/16"})],
+    "vpc-default-security-group-closed": lambda: [
+        v := R("aws:ec2/vpc:Vpc", "bad", {"cidrBlock": "10.0.0.0/16"}),
+        R(
+            "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+            "dsg",
+            {
+                "vpcId": U,
+                "ingress": [{"protocol": "-1", "self": True, "fromPort": 0, "toPort": 0}],
+                "egress": [],
+            },
+            deps={"vpcId": [v]},
+        ),
+    ],
+    "ec2-security-group-no-public-ingress": lambda: [
+        R(
+            "aws:ec2/securityGroup:SecurityGroup",
+            "bad",
+            {"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]},
+        )
+    ],
+    "lambda-not-public": lambda: [
+        R("aws:lambda/permission:Permission", "bad", {"principal": "*", "function": "f"})
+    ],
+    "s3-no-public-acl": lambda: [bucket(acl="public-read")],
+    "required-tags": lambda: [bucket()],
+    "pci-scope-tags": lambda: [table(tags=BASE_TAGS)],
+    "physical-name-has-environment-suffix": lambda: [
+        R("aws:dynamodb/table:Table", "bad", {"name": "orders", "tags": PCI_TAGS})
+    ],
+}
+
+
+UNKNOWN: dict[str, Case] = {
+    "kms-key-policy-no-unconditional-grants": lambda: [key({"policy": U})],
+    "kms-key-policy-keeps-account-access": lambda: [key({"policy": U})],
+    "kms-key-rotation-enabled": lambda: [key({"enableKeyRotation": U})],
+    "log-group-kms-key-allows-logs": lambda: [
+        k := R("aws:kms/key:Key", "key", {"policy": U}),
+        log_group({"kmsKeyId": U}, deps={"kmsKeyId": [k]}),
+    ],
+    "log-group-encrypted": lambda: [log_group({"kmsKeyId": U})],
+    "log-group-retention": lambda: [log_group({"retentionInDays": U})],
+    "s3-bucket-name-includes-account-id": lambda: [bucket(U)],
+    "s3-public-access-blocked": lambda: [
+        b := bucket(),
+        child(
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            b,
+            dict.fromkeys(
+                ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), U
+            ),
+        ),
+    ],
+    "s3-encrypted-with-kms": lambda: [
+        b := bucket(),
+        child(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            b,
+            {"rules": U},
+        ),
+    ],
+    "s3-versioning-enabled": lambda: [
+        b := bucket(),
+        child("aws:s3/bucketVersioning:BucketVersioning", b, {"versioningConfiguration": {"status": U}}),
+    ],
+    "s3-tls-only": lambda: [b := bucket(), child("aws:s3/bucketPolicy:BucketPolicy", b, {"policy": U})],
+    "s3-bucket-policy-no-public-allow": lambda: [
+        b := bucket(),
+        child("aws:s3/bucketPolicy:BucketPolicy", b, {"policy": U}),
+    ],
+    "dynamodb-pitr-enabled": lambda: [table(pointInTimeRecovery={"enabled": U})],
+    "dynamodb-encrypted-with-cmk": lambda: [table(serverSideEncryption={"enabled": True, "kmsKeyArn": U})],
+    "dynamodb-deletion-protection": lambda: [table(deletionProtectionEnabled=U)],
+    "rds-storage-encrypted-with-cmk": lambda: [cluster(storageEncrypted=True, kmsKeyId=U)],
+    "rds-serverless-v2-valid": lambda: [
+        c := cluster(serverlessv2ScalingConfiguration=U),
+        R(
+            "aws:rds/clusterInstance:ClusterInstance",
+            "i",
+            {"clusterIdentifier": U, "instanceClass": U},
+            deps={"clusterIdentifier": [c]},
+        ),
+    ],
+    "rds-master-password-managed": lambda: [cluster(manageMasterUserPassword=U)],
+    "rds-deletion-protection": lambda: [cluster(deletionProtection=U)],
+    "rds-backup-retention": lambda: [cluster(backupRetentionPeriod=U)],
+    "rds-not-publicly-accessible": lambda: [
+        R("aws:rds/clusterInstance:ClusterInstance", "bad", {"publiclyAccessible": U})
+    ],
+    "rds-iam-authentication": lambda: [cluster(iamDatabaseAuthenticationEnabled=U)],
+    "lambda-tracing-active": lambda: [function(tracingConfig={"mode": U})],
+    "lambda-in-vpc": lambda: [function(vpcConfig={"subnetIds": U, "securityGroupIds": U})],
+    "lambda-env-encrypted-with-cmk": lambda: [function(environment={"variables": U})],
+    "lambda-log-group-managed": lambda: [
+        f := function(name=U),
+        log_group({"name": U, "retentionInDays": U}, deps={"name": [f]}),
+    ],
+    "apigateway-stage-access-logging": lambda: [stage(accessLogSettings=U)],
+    "apigateway-stage-xray": lambda: [stage(xrayTracingEnabled=U)],
+    "apigateway-method-authorization": lambda: method(authorization=U),
+    "apigateway-no-data-trace": lambda: [
+        R(
+            "aws:apigateway/methodSettings:MethodSettings",
+            "bad",
+            {"methodPath": "*/*", "settings": {"dataTraceEnabled": U}},
+        )
+    ],
+    "iam-no-wildcard-actions": lambda: [role(U)],
+    "iam-region-restricted": lambda: [
+        R(
+            "aws:iam/rolePolicy:RolePolicy",
+            "bad",
+            {
+                "role": "r",
+                "policy": json.dumps(
+                    {"Statement": [{"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": U}]}
+                ),
+            },
+        )
+    ],
+    "vpc-flow-logs-enabled": lambda: [
+        v := R("aws:ec2/vpc:Vpc", "bad", {"cidrBlock": "10.0.0.0/16", "id": U}),
+        R("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": U}, depends_on=[v]),
+    ],
+    "vpc-default-security-group-closed": lambda: [
+        v := R("aws:ec2/vpc:Vpc", "bad", {"cidrBlock": "10.0.0.0/16"}),
+        R(
+            "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+            "dsg",
+            {"vpcId": U, "ingress": U, "egress": U},
+            deps={"vpcId": [v]},
+        ),
+    ],
+    "ec2-security-group-no-public-ingress": lambda: [
+        R("aws:ec2/securityGroup:SecurityGroup", "bad", {"ingress": [{"protocol": "tcp", "cidrBlocks": U}]})
+    ],
+    "lambda-not-public": lambda: [
+        R("aws:lambda/permission:Permission", "bad", {"principal": U, "function": "f"})
+    ],
+    "s3-no-public-acl": lambda: [bucket(acl=U)],
+    "required-tags": lambda: [bucket(tags=U)],
+    "pci-scope-tags": lambda: [table(tags=U)],
+    "physical-name-has-environment-suffix": lambda: [
+        R("aws:dynamodb/table:Table", "bad", {"name": U, "tags": PCI_TAGS})
+    ],
+}

@@ -1,0 +1,251 @@
+"""Lambda and API Gateway rules."""
+
+from __future__ import annotations
+
+import pytest
+from policy_harness import R, U, run
+
+FUNCTION = "aws:lambda/function:Function"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def faults(rule, resources, config=None):
+    return [
+        d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0] for d in run(rule, resources, config)
+    ]
+
+
+def function(**props):
+    return R(FUNCTION, "fn", {"name": "trading-orders-dev", **props})
+
+
+def group(name, retention=365, **kwargs):
+    props = {"retentionInDays": retention} if retention is not None else {}
+    return R(LOG_GROUP, "fn-logs", {"name": name, **props}, **kwargs)
+
+
+def test_vpc_placement_needs_subnets_and_security_groups():
+    (fault,) = faults("lambda-in-vpc", [function(vpcConfig={"subnetIds": ["s-1"], "securityGroupIds": []})])
+    assert fault == "vpcConfig.securityGroupIds is [], so the function does not run in the VPC"
+    assert (
+        faults("lambda-in-vpc", [function(vpcConfig={"subnetIds": ["s-1"], "securityGroupIds": ["sg-1"]})])
+        == []
+    )
+
+
+def test_environment_encryption_only_matters_with_variables():
+    assert faults("lambda-env-encrypted-with-cmk", [function(environment={"variables": {}})]) == []
+    assert (
+        faults(
+            "lambda-env-encrypted-with-cmk", [function(environment={"variables": {"A": "1"}}, kmsKeyArn=U)]
+        )
+        == []
+    )
+    (fault,) = faults(
+        "lambda-env-encrypted-with-cmk",
+        [function(environment={"variables": {"A": "1", "B": U}}, kmsKeyArn="")],
+    )
+    assert fault.startswith("has 2 environment variable(s) but no kmsKeyArn")
+
+
+def test_log_group_by_convention_logging_config_or_dependency():
+    fn = function()
+    assert faults("lambda-log-group-managed", [fn, group("/aws/lambda/trading-orders-dev")]) == []
+    (fault,) = faults("lambda-log-group-managed", [fn, group("/aws/lambda/other")])
+    assert fault.startswith("has no log group '/aws/lambda/trading-orders-dev' declared in the stack")
+    (fault,) = faults(
+        "lambda-log-group-managed", [fn, group("/aws/lambda/trading-orders-dev", retention=None)]
+    )
+    assert fault == "log group 'fn-logs' has no retentionInDays, so its logs never expire"
+    shared = function(loggingConfig={"logFormat": "JSON", "logGroup": "/shared/app"})
+    (fault,) = faults("lambda-log-group-managed", [shared, group("/aws/lambda/trading-orders-dev")])
+    assert "'/shared/app' (its loggingConfig.logGroup)" in fault
+    assert faults("lambda-log-group-managed", [shared, group("/shared/app")]) == []
+
+
+def test_log_groups_found_through_dependencies_when_names_are_unknown():
+    logs = group(U, retention=U)
+    configured = function(loggingConfig={"logFormat": "JSON", "logGroup": U}, depends_on=[])
+    configured.depends_on = [logs]
+    assert faults("lambda-log-group-managed", [configured, logs]) == []
+    linked = function(loggingConfig={"logFormat": "JSON", "logGroup": U})
+    linked.deps = {"loggingConfig": [logs]}
+    assert faults("lambda-log-group-managed", [linked, logs]) == []
+    unnamed = R(FUNCTION, "fn", {})
+    unnamed.depends_on = [
+        group("/aws/lambda/fn-1234567", retention=30),
+        R(LOG_GROUP, "other", {"name": "/app/other"}),
+    ]
+    assert faults("lambda-log-group-managed", [unnamed, *unnamed.depends_on]) == []
+    (fault,) = faults("lambda-log-group-managed", [R(FUNCTION, "fn", {})])
+    assert "'/aws/lambda/<function name>'" in fault
+    (fault,) = faults("lambda-log-group-managed", [R(FUNCTION, "fn", {"loggingConfig": {"logGroup": U}})])
+    assert "(its loggingConfig.logGroup)" in fault
+
+
+def test_stage_access_log_settings_need_destination_and_format():
+    stage = R("aws:apigatewayv2/stage:Stage", "s", {"accessLogSettings": {"destinationArn": "", "format": U}})
+    assert faults("apigateway-stage-access-logging", [stage]) == [
+        "accessLogSettings.destinationArn is not set"
+    ]
+    (fault,) = faults("apigateway-stage-access-logging", [R("aws:apigateway/stage:Stage", "s", {})])
+    assert fault == "accessLogSettings is not set, so requests to the stage leave no access log"
+
+
+def test_data_trace_is_reported_with_its_method_path():
+    (fault,) = faults(
+        "apigateway-no-data-trace",
+        [
+            R(
+                "aws:apigateway/methodSettings:MethodSettings",
+                "ms",
+                {"methodPath": "orders/GET", "settings": {"dataTraceEnabled": "true"}},
+            )
+        ],
+    )
+    assert fault.startswith("settings.dataTraceEnabled is true for 'orders/GET'")
+
+
+def api_tree(authorization="NONE", verb="GET", name="m"):
+    api = R("aws:apigateway/restApi:RestApi", "api", {"rootResourceId": "root", "id": "api"})
+    orders = R(
+        "aws:apigateway/resource:Resource", "orders", {"pathPart": "orders", "parentId": "root", "id": "r1"}
+    )
+    item = R(
+        "aws:apigateway/resource:Resource",
+        "item",
+        {"pathPart": "{id}", "parentId": U, "id": U},
+        deps={"parentId": [orders]},
+    )
+    method = R(
+        "aws:apigateway/method:Method",
+        name,
+        {"httpMethod": verb, "authorization": authorization, "resourceId": U},
+        deps={"resourceId": [item]},
+    )
+    return [api, orders, item, method]
+
+
+def test_method_paths_are_rebuilt_and_allow_listed():
+    (fault,) = faults("apigateway-method-authorization", api_tree())
+    assert fault == "method GET /orders/{id} has authorization NONE, so anyone can call it"
+    assert faults("apigateway-method-authorization", api_tree(), {"publicMethods": ["GET /orders/*"]}) == []
+    assert (
+        faults("apigateway-method-authorization", api_tree(name="health"), {"publicMethods": ["health"]})
+        == []
+    )
+    assert faults("apigateway-method-authorization", api_tree(authorization="COGNITO_USER_POOLS")) == []
+    assert faults("apigateway-method-authorization", api_tree(verb="OPTIONS")) == []
+    assert faults("apigateway-method-authorization", api_tree(verb="OPTIONS"), {"allowCorsPreflight": False})
+
+
+def test_unresolvable_paths_and_known_paths():
+    method = R(
+        "aws:apigateway/method:Method",
+        "m",
+        {"httpMethod": U, "authorization": "none", "resourceId": "missing"},
+    )
+    (fault,) = faults("apigateway-method-authorization", [method])
+    assert "method ? ? has authorization NONE" in fault
+    known = R("aws:apigateway/resource:Resource", "r", {"path": "/known", "id": "r"})
+    assert (
+        "GET /known"
+        in faults(
+            "apigateway-method-authorization",
+            [
+                known,
+                R(
+                    "aws:apigateway/method:Method",
+                    "m",
+                    {"httpMethod": "GET", "authorization": "NONE", "resourceId": "r"},
+                ),
+            ],
+        )[0]
+    )
+    orphan = R("aws:apigateway/resource:Resource", "o", {"pathPart": "x", "id": "o"})
+    assert (
+        "GET ?"
+        in faults(
+            "apigateway-method-authorization",
+            [
+                orphan,
+                R(
+                    "aws:apigateway/method:Method",
+                    "m",
+                    {"httpMethod": "GET", "authorization": "NONE", "resourceId": "o"},
+                ),
+            ],
+        )[0]
+    )
+    child = R("aws:apigateway/resource:Resource", "c", {"pathPart": "y", "parentId": "o", "id": "c"})
+    assert (
+        "GET ?"
+        in faults(
+            "apigateway-method-authorization",
+            [
+                orphan,
+                child,
+                R(
+                    "aws:apigateway/method:Method",
+                    "m",
+                    {"httpMethod": "GET", "authorization": "NONE", "resourceId": "c"},
+                ),
+            ],
+        )[0]
+    )
+
+
+def test_resource_cycles_stop():
+    a = R("aws:apigateway/resource:Resource", "a", {"pathPart": "a", "parentId": "b", "id": "a"})
+    b = R("aws:apigateway/resource:Resource", "b", {"pathPart": "b", "parentId": "a", "id": "b"})
+    method = R(
+        "aws:apigateway/method:Method", "m", {"httpMethod": "GET", "authorization": "NONE", "resourceId": "a"}
+    )
+    assert "GET ?" in faults("apigateway-method-authorization", [a, b, method])[0]
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"routeKey": "GET /orders", "authorizationType": "JWT"}, []),
+        (
+            {"routeKey": "GET /orders"},
+            ["route GET /orders has authorizationType NONE, so anyone can call it"],
+        ),
+        (
+            {"routeKey": "$default", "authorizationType": "NONE"},
+            ["route $default has authorizationType NONE, so anyone can call it"],
+        ),
+        ({"routeKey": "OPTIONS /orders"}, []),
+        ({"routeKey": U}, ["route ? has authorizationType NONE, so anyone can call it"]),
+    ],
+)
+def test_http_api_routes(props, expected):
+    assert (
+        faults("apigateway-method-authorization", [R("aws:apigatewayv2/route:Route", "route", props)])
+        == expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("type_", "props", "expected"),
+    [
+        (
+            "aws:lambda/functionUrl:FunctionUrl",
+            {"authorizationType": "NONE"},
+            "function URL authorizationType is NONE",
+        ),
+        ("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": "AWS_IAM"}, None),
+        ("aws:lambda/permission:Permission", {"principal": "*", "principalOrgId": "o-1"}, None),
+        (
+            "aws:lambda/permission:Permission",
+            {"principal": "apigateway.amazonaws.com"},
+            "principal apigateway.amazonaws.com has no sourceArn, so any apigateway resource",
+        ),
+        ("aws:lambda/permission:Permission", {"principal": "apigateway.amazonaws.com", "sourceArn": U}, None),
+        ("aws:lambda/permission:Permission", {"principal": "123456789012"}, None),
+    ],
+)
+def test_lambda_not_public(type_, props, expected):
+    found = faults("lambda-not-public", [R(type_, "p", props)])
+    assert found == [] if expected is None else found[0].startswith(expected)

@@ -1,0 +1,221 @@
+"""Policy config: schema checks and defaults, exemptions, and the advisory reporting of exempted findings."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from google.protobuf import json_format, struct_pb2
+from policy_harness import R, U, analyze, run, servicer
+from pulumi.runtime import proto
+from pulumi_policy import EnforcementLevel
+from trading_policies import config, enforcement
+from trading_policies.config import PolicyConfigError, applies_to_environment, resolve
+
+SCHEMA = {
+    "minimum": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5},
+    "ratio": {"type": "number", "default": 0.5},
+    "flag": {"type": "boolean", "default": True},
+    "names": {
+        "type": "array",
+        "items": {"type": "string", "minLength": 2, "pattern": "^[a-z]+$"},
+        "minItems": 1,
+        "default": ["ab"],
+    },
+    "values": {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "default": {},
+    },
+    "strict": {
+        "type": "object",
+        "required": ["a"],
+        "additionalProperties": False,
+        "properties": {"a": {"type": "string"}},
+        "default": {"a": "x"},
+    },
+    "free": {"default": None},
+    "exemptions": config.EXEMPTIONS_SCHEMA,
+}
+
+
+def test_defaults_fill_missing_keys_and_whole_floats_become_integers():
+    resolved = resolve("p", SCHEMA, {"minimum": 3.0, "enforcementLevel": "advisory", "free": {"any": 1}})
+    assert resolved["minimum"] == 3
+    assert isinstance(resolved["minimum"], int)
+    assert resolved["names"] == ["ab"]
+    assert resolved["exemptions"] == []
+    assert resolved["free"] == {"any": 1}
+    assert resolve("p", SCHEMA, None)["strict"] == {"a": "x"}
+    assert resolve("p", SCHEMA, {"ratio": 0.7})["ratio"] == 0.7
+    assert resolve("p", SCHEMA, {"values": {"k": ["v"]}, "strict": {"a": "y"}})["values"] == {"k": ["v"]}
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (
+            {"typo": 1},
+            "unknown key 'typo'; known keys are exemptions, flag, free, minimum, names, ratio, "
+            "strict, values",
+        ),
+        ({"minimum": 2.5}, "minimum must be a whole number, got 2.5"),
+        ({"minimum": 0}, "minimum must be at least 1, got 0"),
+        ({"minimum": 11}, "minimum must be at most 10, got 11"),
+        ({"minimum": True}, "minimum must be a number, got True"),
+        ({"ratio": "half"}, "ratio must be a number, got 'half'"),
+        ({"flag": "yes"}, "flag must be true or false, got 'yes'"),
+        ({"names": "ab"}, "names must be a list, got 'ab'"),
+        ({"names": []}, "names must have at least 1 item(s)"),
+        ({"names": ["a"]}, "names[0] must be at least 2 characters, got 'a'"),
+        ({"names": ["AB"]}, "names[0] is 'AB', which does not match ^[a-z]+$"),
+        ({"names": [3]}, "names[0] must be a string, got 3"),
+        ({"values": []}, "values must be an object, got []"),
+        ({"values": {"k": "v"}}, "values.k must be a list, got 'v'"),
+        ({"strict": {}}, "strict is missing the required key 'a'"),
+        ({"strict": {"a": "x", "b": 1}}, "strict has the unknown key 'b'; allowed keys are a"),
+        ({"strict": {"a": 1}}, "strict.a must be a string, got 1"),
+        ({"exemptions": [{"resource": "x"}]}, "exemptions[0] is missing the required key 'reason'"),
+        (
+            {"exemptions": [{"resource": "x", "reason": "short"}]},
+            "exemptions[0].reason must be at least 10 characters, got 'short'",
+        ),
+        (
+            {"exemptions": [{"resource": "", "reason": "long enough reason"}]},
+            "exemptions[0].resource must be at least 1 characters",
+        ),
+        (
+            {"exemptions": [{"resource": "x", "reason": "long enough reason", "expires": "next year"}]},
+            "exemptions[0].expires is 'next year', which does not match",
+        ),
+        (
+            {"exemptions": [{"resource": "x", "reason": "long enough reason", "expires": "2027-02-30"}]},
+            "exemptions[0].expires is '2027-02-30', which is not a calendar date; use YYYY-MM-DD",
+        ),
+        (
+            {"exemptions": [{"resource": "x", "reason": "long enough reason", "until": "2027-01-01"}]},
+            "exemptions[0] has the unknown key 'until'; allowed keys are expires, reason, resource",
+        ),
+    ],
+)
+def test_bad_config_is_one_clear_error_naming_policy_key_and_fix(raw, problem):
+    with pytest.raises(PolicyConfigError) as error:
+        resolve("some-policy", SCHEMA, raw)
+    message = str(error.value)
+    assert message.startswith("policy config for 'some-policy': ")
+    assert problem in message
+    assert message.endswith("docs/policies.md lists each policy's settings")
+    assert "\n" not in message
+
+
+def test_a_malformed_exemption_stops_the_analysis_even_without_matching_resources():
+    bad = {"log-group-retention": {"exemptions": [{"resource": "x", "reason": "short"}]}}
+    server = servicer(["log-group-retention"], bad)
+    request = proto.AnalyzeRequest(
+        type="aws:s3/bucket:Bucket",
+        properties=json_format.ParseDict({}, struct_pb2.Struct()),
+        urn="urn",
+        name="b",
+    )
+    with pytest.raises(PolicyConfigError, match=r"exemptions\[0\]\.reason must be at least 10 characters"):
+        server.Analyze(request, None)
+    with pytest.raises(PolicyConfigError, match="unknown key 'minimumRetentionDay'"):
+        run(
+            "log-group-retention",
+            [R("aws:cloudwatch/logGroup:LogGroup", "g", {})],
+            {"minimumRetentionDay": 30},
+        )
+
+
+def test_exemptions_expire_after_their_day(monkeypatch):
+    exemption = {"resource": "g", "reason": "migrating the group next sprint", "expires": "2030-06-30"}
+    group = R("aws:cloudwatch/logGroup:LogGroup", "g", {"retentionInDays": 30})
+    monkeypatch.setattr(config, "today", lambda: datetime.date(2030, 6, 30))
+    assert [d.level for d in run("log-group-retention", [group], {"exemptions": [exemption]})] == ["advisory"]
+    monkeypatch.setattr(config, "today", lambda: datetime.date(2030, 7, 1))
+    assert [d.level for d in run("log-group-retention", [group], {"exemptions": [exemption]})] == [
+        "mandatory"
+    ]
+
+
+def test_today_is_a_utc_date():
+    assert config.today() == datetime.datetime.now(datetime.UTC).date()
+
+
+def test_environment_patterns():
+    assert applies_to_environment("prod", ["prod", "staging"])
+    assert not applies_to_environment("dev", ["prod"])
+    assert applies_to_environment(None, ["prod"])
+    assert not applies_to_environment(None, [])
+
+
+def test_an_advisory_policy_level_stays_advisory_and_unrelated_messages_keep_their_level():
+    server = servicer(["log-group-retention"])
+    request = proto.ConfigureAnalyzerRequest()
+    request.policyConfig["log-group-retention"].CopyFrom(proto.PolicyConfig(enforcementLevel=proto.ADVISORY))
+    server.Configure(request, None)
+    group = R("aws:cloudwatch/logGroup:LogGroup", "g", {"retentionInDays": 30})
+    response = server.Analyze(
+        proto.AnalyzeRequest(
+            type=group.type,
+            properties=json_format.ParseDict(group.props, struct_pb2.Struct()),
+            urn=group.urn,
+            name="g",
+        ),
+        None,
+    )
+    assert [d.enforcementLevel for d in response.diagnostics] == [proto.ADVISORY]
+    assert analyze("log-group-retention", group)[0].level == "mandatory"
+
+
+def test_install_is_idempotent_and_checks_the_sdk_shape():
+    from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+    before = _PolicyAnalyzerServicer._create_report_violation
+    enforcement.install()
+    assert _PolicyAnalyzerServicer._create_report_violation is before
+
+    class Changed:
+        def _create_report_violation(self, response, name, level):
+            return None
+
+    with pytest.raises(
+        enforcement.SdkShapeError, match=r"changed _PolicyAnalyzerServicer\._create_report_violation"
+    ):
+        enforcement.install(Changed)
+
+    class Missing:
+        pass
+
+    with pytest.raises(enforcement.SdkShapeError, match=r"pin pulumi-policy to 1\.21\.x"):
+        enforcement.install(Missing)
+
+
+def test_the_wrapper_reports_prefixed_messages_as_advisory_on_a_fresh_servicer_class():
+    calls = []
+
+    class Fake:
+        def _create_report_violation(
+            self, response, policy_name, policy_description, enforcement_level, severity=None
+        ):
+            return lambda message, urn=None: calls.append((enforcement_level, message, urn))
+
+    enforcement.install(Fake)
+    report = Fake()._create_report_violation(None, "p", "d", EnforcementLevel.MANDATORY, None)
+    report(enforcement.EXEMPTED_PREFIX + "x", "u")
+    report("plain")
+    assert calls == [
+        (EnforcementLevel.ADVISORY, "[exempted] x", "u"),
+        (EnforcementLevel.MANDATORY, "plain", None),
+    ]
+
+
+def test_duplicate_property_dependencies_link_once():
+    bucket = R("aws:s3/bucket:Bucket", "b", {"bucket": "trading-123456789012-dev"})
+    versioning = R(
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "v",
+        {"bucket": U, "versioningConfiguration": {"status": "Enabled"}},
+        deps={"bucket": [bucket, bucket]},
+    )
+    assert run("s3-versioning-enabled", [bucket, versioning]) == []

@@ -1,0 +1,218 @@
+"""DynamoDB and RDS/Aurora rules."""
+
+from __future__ import annotations
+
+import pytest
+from policy_harness import R, U, run
+
+CLUSTER = "aws:rds/cluster:Cluster"
+INSTANCE = "aws:rds/instance:Instance"
+MEMBER = "aws:rds/clusterInstance:ClusterInstance"
+
+
+def faults(rule, resources, config=None):
+    return [
+        d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0] for d in run(rule, resources, config)
+    ]
+
+
+def table(**props):
+    return R("aws:dynamodb/table:Table", "t", {"name": "trading-orders-dev", **props})
+
+
+def test_dynamodb_encryption_with_a_customer_managed_key():
+    key = "arn:aws:kms:us-east-1:123456789012:key/k"
+    assert (
+        faults(
+            "dynamodb-encrypted-with-cmk", [table(serverSideEncryption={"enabled": True, "kmsKeyArn": key})]
+        )
+        == []
+    )
+    (fault,) = faults("dynamodb-encrypted-with-cmk", [table()])
+    assert fault.startswith("serverSideEncryption.enabled is <not set>")
+    (fault,) = faults(
+        "dynamodb-encrypted-with-cmk",
+        [
+            table(
+                serverSideEncryption={
+                    "enabled": True,
+                    "kmsKeyArn": "arn:aws:kms:us-east-1:1:alias/aws/dynamodb",
+                }
+            )
+        ],
+    )
+    assert "AWS managed key aws/dynamodb" in fault
+
+
+def test_deletion_protection_applies_to_configured_environments_only():
+    dev = table(deletionProtectionEnabled=False, tags={"Environment": "dev"})
+    assert faults("dynamodb-deletion-protection", [dev], {"environments": ["prod", "staging"]}) == []
+    assert faults("dynamodb-deletion-protection", [dev], {"environments": ["d*"]})
+    untagged = table(deletionProtectionEnabled=False)
+    assert faults("dynamodb-deletion-protection", [untagged], {"environments": ["prod"]})
+    assert faults("dynamodb-deletion-protection", [untagged], {"environments": []}) == []
+    assert (
+        faults(
+            "rds-deletion-protection",
+            [R(CLUSTER, "c", {"deletionProtection": False, "tags": {"Environment": "dev"}})],
+            {"environments": ["prod"]},
+        )
+        == []
+    )
+
+
+def cluster(**props):
+    return R(CLUSTER, "db", {"engine": "aurora-postgresql", "clusterIdentifier": "trading-db-dev", **props})
+
+
+def member(target, instance_class="db.serverless", linked=True):
+    deps = {"clusterIdentifier": [target]} if linked else {}
+    return R(
+        MEMBER, "db-1", {"clusterIdentifier": "trading-db-dev", "instanceClass": instance_class}, deps=deps
+    )
+
+
+@pytest.mark.parametrize(
+    ("scaling", "extra", "expected"),
+    [
+        ({"minCapacity": 0.5, "maxCapacity": 8}, {}, []),
+        ({"minCapacity": 0, "maxCapacity": 1, "secondsUntilAutoPause": 300}, {"engineVersion": "17.2"}, []),
+        (
+            {"minCapacity": 0, "maxCapacity": 2, "secondsUntilAutoPause": 3600},
+            {"engine": "aurora-mysql", "engineVersion": "8.0.mysql_aurora.3.08.0"},
+            [],
+        ),
+        (
+            {"minCapacity": 0, "maxCapacity": 2, "secondsUntilAutoPause": 3600},
+            {"engine": "aurora-mysql", "engineVersion": "8.0"},
+            [],
+        ),
+        ({"minCapacity": 0, "maxCapacity": 2}, {"engineVersion": "16"}, []),
+        (
+            {"minCapacity": 0.25, "maxCapacity": 300},
+            {},
+            [
+                "minCapacity is 0.25; use 0-256 ACU in steps of 0.5",
+                "maxCapacity is 300; use 0-256 ACU in steps of 0.5",
+            ],
+        ),
+        (
+            {"maxCapacity": "lots"},
+            {},
+            ["minCapacity is <not set>; use 0-256", "maxCapacity is 'lots'; use 0-256"],
+        ),
+        ({"minCapacity": 0, "maxCapacity": 0.5}, {}, ["maxCapacity is 0.5; it must be at least 1 ACU"]),
+        ({"minCapacity": 8, "maxCapacity": 4}, {}, ["minCapacity 8 is above maxCapacity 4"]),
+        (
+            {"minCapacity": 1, "maxCapacity": 4, "secondsUntilAutoPause": 600},
+            {},
+            ["secondsUntilAutoPause is set but minCapacity is not 0"],
+        ),
+        (
+            {"minCapacity": 0, "maxCapacity": 4, "secondsUntilAutoPause": 60},
+            {},
+            ["secondsUntilAutoPause is 60; use 300-86400"],
+        ),
+        (
+            {"minCapacity": 0, "maxCapacity": 4},
+            {"engineVersion": "15.4"},
+            ["minCapacity is 0 but aurora-postgresql 15.4 cannot scale to 0 ACU"],
+        ),
+        ({"minCapacity": 0, "maxCapacity": 4}, {"engineVersion": "12.9"}, ["cannot scale to 0 ACU"]),
+        (
+            {"minCapacity": 0, "maxCapacity": 4},
+            {"engine": "aurora-mysql", "engineVersion": "8.0.mysql_aurora.3.05.2"},
+            ["aurora-mysql 8.0.mysql_aurora.3.05.2 cannot scale"],
+        ),
+        (
+            {"minCapacity": 0, "maxCapacity": 4},
+            {"engineMode": "serverless"},
+            ["engineMode is 'serverless'; Serverless v2 needs 'provisioned'"],
+        ),
+        ({"minCapacity": U, "maxCapacity": U, "secondsUntilAutoPause": U}, {}, []),
+    ],
+)
+def test_serverless_v2_scaling(scaling, extra, expected):
+    db = cluster(serverlessv2ScalingConfiguration=scaling, **extra)
+    found = faults("rds-serverless-v2-valid", [db, member(db)])
+    assert len(found) == len(expected), found
+    for fault, part in zip(found, expected, strict=True):
+        assert part in fault
+
+
+def test_serverless_v2_needs_a_db_serverless_instance_and_vice_versa():
+    db = cluster(serverlessv2ScalingConfiguration={"minCapacity": 0.5, "maxCapacity": 2})
+    (fault,) = faults("rds-serverless-v2-valid", [db, member(db, "db.r6g.large")])
+    assert "no aws.rds.ClusterInstance with instance_class 'db.serverless'" in fault
+    assert faults("rds-serverless-v2-valid", [db, member(db, linked=False)]) == []
+    plain = cluster()
+    (fault,) = faults("rds-serverless-v2-valid", [plain, member(plain)])
+    assert fault == (
+        "instance 'db-1' is db.serverless but the cluster has no "
+        "serverlessv2ScalingConfiguration, which AWS requires"
+    )
+    assert faults("rds-serverless-v2-valid", [plain, member(plain, "db.r6g.large")]) == []
+
+
+def test_storage_encryption_needs_a_customer_managed_key():
+    (fault,) = faults("rds-storage-encrypted-with-cmk", [cluster(storageEncrypted=True)])
+    assert fault.startswith("kmsKeyId is not a customer-managed key")
+    found = faults("rds-storage-encrypted-with-cmk", [R(INSTANCE, "i", {"kmsKeyId": "alias/aws/rds"})])
+    assert found[0] == "storageEncrypted is <not set>; it must be true"
+    assert len(found) == 2
+
+
+def test_master_passwords_are_managed_unless_inherited():
+    (fault,) = faults(
+        "rds-master-password-managed",
+        [R(INSTANCE, "i", {"engine": "postgres", "passwordWo": "x", "manageMasterUserPassword": True})],
+    )
+    assert fault == "passwordWo is set, so the database password lives in the program and its state or inputs"
+    (fault,) = faults("rds-master-password-managed", [cluster()])
+    assert fault == "manageMasterUserPassword is <not set>; it must be true"
+    for inherited in (
+        {"snapshotIdentifier": "snap"},
+        {"replicationSourceIdentifier": "arn"},
+        {"globalClusterIdentifier": "g"},
+    ):
+        assert faults("rds-master-password-managed", [cluster(**inherited)]) == []
+    assert faults(
+        "rds-master-password-managed", [cluster(globalClusterIdentifier="g", masterUsername="admin")]
+    )
+    assert faults("rds-master-password-managed", [R(INSTANCE, "i", {"replicateSourceDb": "src"})]) == []
+
+
+@pytest.mark.parametrize(
+    ("props", "config", "expected"),
+    [
+        ({"backupRetentionPeriod": 7}, None, []),
+        ({"backupRetentionPeriod": 3}, {"minimumDays": 3}, []),
+        ({}, None, ["backupRetentionPeriod is not set, so AWS keeps 1 day of backups; set at least 7"]),
+        (
+            {"backupRetentionPeriod": 1},
+            None,
+            ["backupRetentionPeriod is 1; keep at least 7 days of automated backups"],
+        ),
+        (
+            {"backupRetentionPeriod": "week"},
+            None,
+            ["backupRetentionPeriod is 'week'; keep at least 7 days of automated backups"],
+        ),
+        ({"replicateSourceDb": "src"}, None, []),
+    ],
+)
+def test_backup_retention(props, config, expected):
+    assert faults("rds-backup-retention", [R(INSTANCE, "i", props)], config) == expected
+
+
+def test_public_access_and_iam_authentication():
+    assert faults("rds-not-publicly-accessible", [R(INSTANCE, "i", {"publiclyAccessible": False})]) == []
+    assert faults("rds-not-publicly-accessible", [cluster(publiclyAccessible="true")])
+    assert faults("rds-iam-authentication", [cluster(iamDatabaseAuthenticationEnabled=True)]) == []
+    assert faults("rds-iam-authentication", [R(INSTANCE, "i", {"engine": "sqlserver-ex"})]) == []
+    assert faults("rds-iam-authentication", [cluster(engine="aurora-mysql", engineMode="serverless")]) == []
+    (fault,) = faults(
+        "rds-iam-authentication",
+        [R(INSTANCE, "i", {"engine": "mysql", "iamDatabaseAuthenticationEnabled": False})],
+    )
+    assert fault == "iamDatabaseAuthenticationEnabled is False; it must be true"

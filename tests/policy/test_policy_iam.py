@@ -1,0 +1,227 @@
+"""IAM identity-policy rules: wildcard actions and region restriction; random documents never crash."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from policy_harness import R, U, run
+from test_policy_documents import DOCUMENTS
+
+REGION = {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
+
+
+def faults(rule, resources, config=None):
+    return [
+        d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0] for d in run(rule, resources, config)
+    ]
+
+
+def policy(*statements, type_="aws:iam/policy:Policy"):
+    return R(type_, "p", {"policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})})
+
+
+def allow(action, resource="*", condition=None, **extra):
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+@pytest.mark.parametrize(
+    ("action", "flagged"),
+    [
+        ("*", ["*"]),
+        ("s3:*", ["s3:*"]),
+        (["dynamodb:GetItem", "kms:*"], ["kms:*"]),
+        ("s3:Get*", []),
+        ("dynamodb:PutItem", []),
+    ],
+)
+def test_wildcard_actions(action, flagged):
+    found = faults("iam-no-wildcard-actions", [policy(allow(action, condition=REGION))])
+    assert found == (
+        [f"Statement[0] of policy allows {', '.join(flagged)}; list the actions the workload calls"]
+        if flagged
+        else []
+    )
+
+
+def test_not_action_and_deny_statements():
+    (fault,) = faults(
+        "iam-no-wildcard-actions", [policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})]
+    )
+    assert "uses NotAction with Allow" in fault
+    assert (
+        faults("iam-no-wildcard-actions", [policy({"Effect": "Deny", "Action": "*", "Resource": "*"})]) == []
+    )
+
+
+def test_role_inline_policies_user_and_group_policies():
+    role = R(
+        "aws:iam/role:Role",
+        "r",
+        {
+            "inlinePolicies": [
+                {"name": "", "policy": ""},
+                {"name": "app", "policy": json.dumps({"Statement": [allow("s3:*")]})},
+                "junk",
+                {"policy": json.dumps({"Statement": [allow("ec2:*")]})},
+            ]
+        },
+    )
+    found = faults("iam-no-wildcard-actions", [role])
+    assert found[0].startswith("Statement[0] of inline policy 'app' allows s3:*")
+    assert found[1].startswith("Statement[0] of inlinePolicies[3] allows ec2:*")
+    assert faults("iam-no-wildcard-actions", [R("aws:iam/role:Role", "r", {"inlinePolicies": U})]) == []
+    for type_ in (
+        "aws:iam/userPolicy:UserPolicy",
+        "aws:iam/groupPolicy:GroupPolicy",
+        "aws:iam/rolePolicy:RolePolicy",
+    ):
+        assert faults("iam-no-wildcard-actions", [policy(allow("*"), type_=type_)])
+    assert faults("iam-no-wildcard-actions", [R("aws:iam/policy:Policy", "p", {})]) == []
+
+
+def test_unreadable_identity_policies():
+    (fault,) = faults("iam-region-restricted", [R("aws:iam/policy:Policy", "p", {"policy": "nope"})])
+    assert fault.startswith("policy is unreadable: policy document is not valid JSON")
+    (fault,) = faults(
+        "iam-no-wildcard-actions",
+        [policy({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"})],
+    )
+    assert (
+        fault == "policy is unreadable: Statement[0] has a Principal, which an identity policy must not have"
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        allow("ec2:CreateNetworkInterface", condition=REGION),
+        allow(
+            "xray:PutTraceSegments", condition={"ForAnyValue:StringLike": {"aws:RequestedRegion": ["us-*"]}}
+        ),
+        allow("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/orders"),
+        allow("s3:GetObject", ["arn:aws:s3:::trading-data/*", "arn:aws:s3:::trading-data"]),
+        allow(["iam:PassRole", "sts:GetCallerIdentity"]),
+        allow("sts:AssumeRole", "arn:aws:iam::123456789012:role/x"),
+        allow("ssm:GetParameter", U),
+        allow("ssm:GetParameter", condition=U),
+        allow("ec2:DescribeVpcs", condition={"StringEquals": {"aws:RequestedRegion": [U]}}),
+    ],
+)
+def test_region_restricted_statements(statement):
+    assert faults("iam-region-restricted", [policy(statement)]) == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "unscoped"),
+    [
+        (allow("ec2:DescribeVpcs"), "'*'"),
+        (
+            allow("logs:PutLogEvents", "arn:aws:logs:*:123456789012:log-group:x"),
+            "'arn:aws:logs:*:123456789012:log-group:x'",
+        ),
+        (allow("s3:ListAllMyBuckets", "arn:aws:s3:::*"), "'arn:aws:s3:::*'"),
+        (allow("s3:GetObject", "not-an-arn"), "'not-an-arn'"),
+        (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*"}}), "'*'"),
+        (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*-*"}}), "'*'"),
+        (
+            allow("ec2:DescribeVpcs", condition={"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}),
+            "'*'",
+        ),
+        (
+            {"Effect": "Allow", "Action": "ec2:DescribeVpcs", "NotResource": "arn:aws:ec2:us-east-1:1:vpc/x"},
+            "NotResource arn:aws:ec2:us-east-1:1:vpc/x",
+        ),
+        ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, "'*'"),
+    ],
+)
+def test_unrestricted_statements(statement, unscoped):
+    (fault,) = faults("iam-region-restricted", [policy(statement)])
+    assert f"on {unscoped} without an aws:RequestedRegion condition" in fault
+
+
+def test_allowed_regions_narrow_conditions_and_arns():
+    config = {"allowedRegions": ["eu-west-1"]}
+    assert faults("iam-region-restricted", [policy(allow("ec2:DescribeVpcs", condition=REGION))], config)
+    assert faults(
+        "iam-region-restricted",
+        [policy(allow("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/t"))],
+        config,
+    )
+    ok = allow(
+        "dynamodb:GetItem",
+        "arn:aws:dynamodb:eu-west-1:1:table/t",
+        condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+    )
+    assert faults("iam-region-restricted", [policy(ok)], config) == []
+    assert faults(
+        "iam-region-restricted",
+        [policy(allow("ec2:X", condition={"StringEquals": {"aws:RequestedRegion": 5}}))],
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(document=DOCUMENTS)
+def test_random_identity_policies_never_crash(document):
+    resources = [R("aws:iam/rolePolicy:RolePolicy", "rp", {"role": "r", "policy": json.dumps(document)})]
+    for rule in ("iam-no-wildcard-actions", "iam-region-restricted"):
+        for diag in run(rule, resources):
+            assert diag.level == "mandatory"
+            assert "'rp'" in diag.message
+
+
+@pytest.mark.parametrize(
+    ("resource", "flagged"),
+    [
+        (
+            R(
+                "aws:iam/role:Role",
+                "r",
+                {"managedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]},
+            ),
+            True,
+        ),
+        (
+            R(
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                "a",
+                {"policyArn": "arn:aws:iam::aws:policy/AmazonS3FullAccess"},
+            ),
+            True,
+        ),
+        (
+            R(
+                "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+                "a",
+                {"policyArn": "arn:aws:iam::aws:policy/job-function/PowerUserAccess"},
+            ),
+            True,
+        ),
+        (
+            R(
+                "aws:iam/policyAttachment:PolicyAttachment",
+                "a",
+                {"policyArn": "arn:aws:iam::aws:policy/PowerUserAccess"},
+            ),
+            True,
+        ),
+        (
+            R(
+                "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+                "a",
+                {"policyArn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+            ),
+            False,
+        ),
+        (R("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", {"policyArn": U}), False),
+        (R("aws:iam/role:Role", "r", {"managedPolicyArns": U}), False),
+    ],
+)
+def test_full_access_managed_policies(resource, flagged):
+    found = faults("iam-no-wildcard-actions", [resource])
+    assert bool(found) is flagged
+    assert all(f.startswith("attaches the AWS managed policy arn:aws:iam::aws:policy/") for f in found)

@@ -1,0 +1,268 @@
+"""CloudWatch Logs rules, above all whether a log group's key can really be used by CloudWatch Logs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from policy_fixtures import logs_key_policy, logs_statement, root_statement
+from policy_harness import ACCOUNT, R, U, run
+from test_policy_documents import DOCUMENTS
+
+RULE = "log-group-kms-key-allows-logs"
+GROUP_ARN = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/trading-orders-dev"
+CN_PREFIX = f"arn:aws-cn:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/*"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def key(*statements, name="key", **props):
+    policy = logs_key_policy(*statements) if statements else logs_key_policy()
+    return R("aws:kms/key:Key", name, {"policy": policy, **props})
+
+
+def group(target, name="/aws/lambda/trading-orders-dev", provider=None, **props):
+    resource = R(LOG_GROUP, "group", {"name": name, "kmsKeyId": U, **props}, deps={"kmsKeyId": [target]})
+    if provider is not None:
+        resource.provider = provider
+    return resource
+
+
+def faults(resources, config=None, rule=RULE):
+    return [
+        d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0] for d in run(rule, resources, config)
+    ]
+
+
+def test_the_documented_statement_passes_and_so_do_wildcard_actions_under_arn_equals():
+    k = key()
+    assert faults([k, group(k)]) == []
+    exact = logs_statement(
+        Action="kms:*",
+        Condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": GROUP_ARN}},
+    )
+    k = key(root_statement(), exact)
+    assert faults([k, group(k)]) == []
+
+
+def test_the_model_failure_key_policy_is_caught_at_preview():
+    policy = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logs.amazonaws.com"},
+                    "Action": ["kms:CreateGrant"],
+                    "Resource": "*",
+                }
+            ]
+        }
+    )
+    k = R("aws:kms/key:Key", "key", {"policy": policy, "arn": U})
+    (fault,) = faults([k, group(k)])
+    assert (
+        'allows "logs.amazonaws.com", but CloudWatch Logs calls KMS as logs.us-east-1.amazonaws.com' in fault
+    )
+
+
+def test_a_key_without_any_statement_for_logs():
+    k = key(root_statement())
+    (fault,) = faults([k, group(k)])
+    assert fault == (
+        "KMS key 'key' has no Allow statement for logs.us-east-1.amazonaws.com; creating the log "
+        "group fails with AccessDeniedException"
+    )
+
+
+def test_a_key_without_a_policy_cannot_be_used_by_logs():
+    k = R("aws:kms/key:Key", "key", {})
+    (fault,) = faults([k, group(k)])
+    assert "has no key policy, so AWS applies its default policy" in fault
+
+
+def test_missing_actions_are_listed():
+    k = key(root_statement(), logs_statement(Action=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]))
+    (fault,) = faults([k, group(k)])
+    assert (
+        "does not allow logs.us-east-1.amazonaws.com kms:ReEncryptFrom, kms:ReEncryptTo, kms:DescribeKey"
+        in fault
+    )
+
+
+def test_an_unconditioned_or_if_exists_statement_is_unscoped():
+    for statement in (
+        {key_: value for key_, value in logs_statement().items() if key_ != "Condition"},
+        logs_statement(
+            Condition={
+                "ArnLikeIfExists": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"
+                }
+            }
+        ),
+    ):
+        k = key(root_statement(), statement)
+        (fault,) = faults([k, group(k)])
+        assert "without an ArnLike or ArnEquals condition on kms:EncryptionContext:aws:logs:arn" in fault
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("arn:aws:logs:*:123456789012:log-group:*", "does not name this stack's region (us-east-1)"),
+        ("arn:aws:logs:eu-west-1:123456789012:log-group:*", "does not name this stack's region (us-east-1)"),
+        ("arn:aws:logs:us-east-1:*:log-group:*", "does not name this stack's account (123456789012)"),
+        (
+            "arn:aws:logs:us-east-1:999999999999:log-group:*",
+            "does not name this stack's account (123456789012)",
+        ),
+        ("arn:aws:s3:::bucket", "is not a CloudWatch Logs log group ARN"),
+        ("*", "is not a CloudWatch Logs log group ARN"),
+    ],
+)
+def test_the_encryption_context_must_name_this_account_and_region(value, problem):
+    k = key(
+        root_statement(), logs_statement(Condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": value}})
+    )
+    found = faults([k, group(k)])
+    assert any(problem in fault and f"'{value}'" in fault for fault in found), found
+
+
+def test_the_condition_must_match_this_log_group():
+    scoped = logs_statement(
+        Condition={
+            "StringEquals": {
+                "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/other"
+            }
+        }
+    )
+    k = key(root_statement(), scoped)
+    (fault,) = faults([k, group(k)])
+    assert "limits kms:EncryptionContext:aws:logs:arn to values that do not match this log group" in fault
+    assert f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/trading-orders-dev" in fault
+    prefix = logs_statement(Condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": CN_PREFIX}})
+    k = key(root_statement(), prefix)
+    assert faults([k, group(k)]) == []
+
+
+def test_unknown_condition_values_and_blocks_are_not_judged():
+    for condition in ({"ArnLike": {"kms:EncryptionContext:aws:logs:arn": U}}, U):
+        k = key(root_statement(), logs_statement(Condition=condition))
+        assert faults([k, group(k)]) == []
+    k = key(
+        root_statement(), logs_statement(Condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": True}})
+    )
+    (fault,) = faults([k, group(k)])
+    assert "is not a CloudWatch Logs log group ARN" in fault
+
+
+def test_a_key_policy_resource_wins_and_aliases_lead_to_their_key():
+    k = R("aws:kms/key:Key", "key", {"keyId": U})
+    override = R(
+        "aws:kms/keyPolicy:KeyPolicy",
+        "kp",
+        {"keyId": U, "policy": logs_key_policy(root_statement())},
+        deps={"keyId": [k]},
+    )
+    alias = R(
+        "aws:kms/alias:Alias",
+        "alias",
+        {"name": "alias/trading-logs-dev", "targetKeyId": U},
+        deps={"targetKeyId": [k]},
+    )
+    (fault,) = faults([k, override, alias, group(alias)])
+    assert "has no Allow statement for logs.us-east-1.amazonaws.com" in fault
+
+
+def test_keys_outside_the_stack_and_groups_without_keys_are_not_judged():
+    outside = R(
+        LOG_GROUP, "group", {"name": "/x", "kmsKeyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/elsewhere"}
+    )
+    plain = R(LOG_GROUP, "plain", {"name": "/y"})
+    assert faults([outside, plain]) == []
+
+
+def test_key_region_and_key_spec_must_suit_cloudwatch_logs():
+    k = key(region="eu-west-1", customerMasterKeySpec="RSA_2048")
+    found = faults([k, group(k)])
+    assert "KMS key 'key' is in eu-west-1 but the log group is in us-east-1" in found[0]
+    assert "is not a symmetric key" in found[1]
+
+
+def test_unreadable_and_unknown_key_policies():
+    k = R("aws:kms/key:Key", "key", {"policy": "{not json"})
+    (fault,) = faults([k, group(k)])
+    assert "the key policy of KMS key 'key' is unreadable: policy document is not valid JSON" in fault
+    k = R("aws:kms/key:Key", "key", {"policy": U})
+    assert faults([k, group(k)]) == []
+
+
+def test_region_comes_from_the_resource_provider_or_config():
+    k = key(root_statement(), logs_statement(region="eu-west-1"))
+    k.provider = {}
+    (fault,) = faults([k, group(k, provider={"region": "us-east-1"})])
+    assert "no Allow statement for logs.us-east-1.amazonaws.com" in fault
+    assert faults([k, group(k, provider={"region": "eu-west-1"})]) == []
+    assert faults([k, group(k, provider=None, region="eu-west-1")]) == []
+    assert faults([k, group(k, provider={})], {"region": "eu-west-1"}) == []
+    assert faults([k, group(k, provider={})]) == []
+    k = key(root_statement(), logs_statement(region="eu-west-1"), name="other")
+    k.provider = None
+    k.props["policy"] = k.props["policy"].replace("logs.eu-west-1.amazonaws.com", "logs.amazonaws.com")
+    (fault,) = faults([k, group(k, provider={})])
+    assert "as logs.<region>.amazonaws.com" in fault
+
+
+def test_account_comes_from_config_or_the_key_policy():
+    k = key()
+    wrong_account, no_match = faults([k, group(k)], {"accountId": "999999999999"})
+    assert "does not name this stack's account (999999999999)" in wrong_account
+    assert "arn:aws:logs:us-east-1:999999999999:log-group:/aws/lambda/trading-orders-dev" in no_match
+    no_root = key(logs_statement())
+    assert faults([no_root, group(no_root)]) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(document=DOCUMENTS)
+def test_random_key_policies_never_crash_the_log_group_check(document):
+    k = R("aws:kms/key:Key", "key", {"policy": json.dumps(document)})
+    for diag in run(RULE, [k, group(k)]):
+        assert diag.level == "mandatory"
+        assert "'group'" in diag.message
+
+
+def test_encryption_needs_a_key_id():
+    assert faults([R(LOG_GROUP, "g", {"kmsKeyId": ""})], rule="log-group-encrypted") == [
+        "kmsKeyId is not set, so the log data is not encrypted with a key you control"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("days", "config", "expected"),
+    [
+        (365, None, []),
+        (30, {"minimumRetentionDays": 30}, []),
+        (30.0, {"minimumRetentionDays": 30.0}, []),
+        (
+            0,
+            None,
+            [
+                "retentionInDays is not set, so the logs never expire; set an explicit retention "
+                "of at least 365 days"
+            ],
+        ),
+        (
+            None,
+            {"minimumRetentionDays": 90},
+            [
+                "retentionInDays is not set, so the logs never expire; set an explicit retention "
+                "of at least 90 days"
+            ],
+        ),
+        (42, None, ["retentionInDays is 42, which CloudWatch Logs does not accept"]),
+        ("forever", None, ["retentionInDays is 'forever', which CloudWatch Logs does not accept"]),
+        (180, None, ["retentionInDays is 180; audit logs must be kept at least 365 days"]),
+    ],
+)
+def test_retention(days, config, expected):
+    props = {} if days is None else {"retentionInDays": days}
+    assert faults([R(LOG_GROUP, "g", props)], config, rule="log-group-retention") == expected

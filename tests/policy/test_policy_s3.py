@@ -1,0 +1,304 @@
+"""S3 rules: bucket names, and each bucket's public access block, encryption, versioning and policy."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from policy_harness import ACCOUNT, R, U, run
+from test_policy_documents import DOCUMENTS
+
+NAME = f"trading-data-{ACCOUNT}-us-east-1-dev"
+SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+SSE_V2 = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+
+
+def bucket(name=NAME, logical="data", type_="aws:s3/bucket:Bucket", **props):
+    return R(type_, logical, {"bucket": name, "id": name, **props})
+
+
+def attach(type_, target, props, logical="child", linked=True):
+    deps = {"bucket": [target]} if linked else {}
+    return R(type_, logical, {"bucket": target.props["bucket"], **props}, deps=deps)
+
+
+def faults(rule, resources, config=None):
+    return [
+        d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0] for d in run(rule, resources, config)
+    ]
+
+
+def sse(algorithm):
+    return {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm}}]}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (NAME, []),
+        ("data-1a2b3c4", []),
+        (
+            "Trading_Data-123456789012",
+            ["contains characters other than lowercase letters, digits, hyphens and dots"],
+        ),
+        ("-trading-123456789012", ["must begin and end with a lowercase letter or digit"]),
+        ("a..b-123456789012", ["contains two adjacent periods"]),
+        ("xn--bucket-123456789012", ["starts with the reserved prefix 'xn--'"]),
+        ("bucket-123456789012-s3alias", ["ends with the reserved suffix '-s3alias'"]),
+        ("192.168.1.1", ["is formatted as an IP address", "contains no 12-digit account id"]),
+        ("ab", ["is 2 characters long (S3 allows 3-63)", "contains no 12-digit account id"]),
+        ("bucket-1234567890123", ["contains no 12-digit account id"]),
+    ],
+)
+def test_bucket_names(name, expected):
+    found = faults("s3-bucket-name-includes-account-id", [bucket(name)])
+    assert len(found) == len(expected)
+    for fault, problem in zip(found, expected, strict=True):
+        assert problem in fault
+
+
+def test_bucket_names_can_be_pinned_to_configured_accounts_and_v2_buckets_count():
+    config = {"accountIds": ["999999999999"]}
+    (fault,) = faults("s3-bucket-name-includes-account-id", [bucket()], config)
+    assert "does not contain the account id (999999999999)" in fault
+    assert faults("s3-bucket-name-includes-account-id", [bucket("logs-999999999999")], config) == []
+    assert faults("s3-bucket-name-includes-account-id", [bucket("logs", type_="aws:s3/bucketV2:BucketV2")])
+
+
+def test_public_access_block_settings_must_all_be_true():
+    b = bucket()
+    block = attach(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        b,
+        {"blockPublicAcls": True, "ignorePublicAcls": "false"},
+        "pab",
+    )
+    (fault,) = faults("s3-public-access-blocked", [b, block])
+    assert fault == (
+        "public access block 'pab' does not set blockPublicPolicy=true, ignorePublicAcls=true, "
+        "restrictPublicBuckets=true"
+    )
+
+
+def test_an_account_level_block_covers_every_bucket_only_when_complete():
+    flags = dict.fromkeys(
+        ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+    )
+    account = R("aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock", "account", flags)
+    assert faults("s3-public-access-blocked", [bucket(), account]) == []
+    partial = R(
+        "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
+        "account",
+        {**flags, "restrictPublicBuckets": False},
+    )
+    assert faults("s3-public-access-blocked", [bucket(), partial]) == [
+        "has no aws.s3.BucketPublicAccessBlock, so an ACL or bucket policy can make it public"
+    ]
+
+
+@pytest.mark.parametrize("algorithm", ["aws:kms", "aws:kms:dsse", U])
+def test_kms_encryption_passes(algorithm):
+    b = bucket()
+    assert faults("s3-encrypted-with-kms", [b, attach(SSE_V2, b, sse(algorithm))]) == []
+
+
+def test_sse_s3_and_other_algorithms_fail_unless_allowed():
+    b = bucket()
+    (fault,) = faults("s3-encrypted-with-kms", [b, attach(SSE, b, sse("AES256"))])
+    assert fault.startswith("default encryption uses sseAlgorithm 'AES256'")
+    assert (
+        faults(
+            "s3-encrypted-with-kms",
+            [b, attach(SSE, b, sse("AES256"))],
+            {"sseS3AllowedBuckets": [f"trading-data-{ACCOUNT}-*"]},
+        )
+        == []
+    )
+    assert (
+        faults("s3-encrypted-with-kms", [b, attach(SSE, b, sse("AES256"))], {"sseS3AllowedBuckets": ["data"]})
+        == []
+    )
+    (fault,) = faults("s3-encrypted-with-kms", [b, attach(SSE, b, {"rules": [{}]})])
+    assert "sseAlgorithm <not set>" in fault
+    assert faults("s3-encrypted-with-kms", [b, attach(SSE, b, {"rules": []})]) == [
+        "has no default encryption configuration with aws:kms, so S3 falls back to SSE-S3 keys "
+        "you cannot control or audit"
+    ]
+
+
+def test_access_log_targets_may_use_sse_s3_or_default_encryption():
+    data, logs = bucket(), bucket("logs-123456789012", "logs")
+    logging = R(
+        "aws:s3/bucketLogging:BucketLogging", "logging", {"bucket": NAME, "targetBucket": "logs-123456789012"}
+    )
+    kms = attach(SSE, data, sse("aws:kms"), "data-sse")
+    assert faults("s3-encrypted-with-kms", [data, logs, logging, kms]) == []
+    assert (
+        faults(
+            "s3-encrypted-with-kms", [data, logs, logging, kms, attach(SSE, logs, sse("AES256"), "logs-sse")]
+        )
+        == []
+    )
+    found = faults("s3-encrypted-with-kms", [data, logs, logging, kms], {"allowSseS3ForLogTargets": False})
+    assert len(found) == 1
+    assert "no default encryption configuration" in found[0]
+    inline = bucket(
+        logging={"targetBucket": "logs-123456789012"},
+        serverSideEncryptionConfiguration=[
+            {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]}
+        ],
+    )
+    assert faults("s3-encrypted-with-kms", [inline, logs]) == []
+
+
+def test_legacy_inline_encryption_is_read_when_no_resource_configures_it():
+    v7 = bucket(
+        serverSideEncryptionConfiguration={
+            "rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
+        }
+    )
+    (fault,) = faults("s3-encrypted-with-kms", [v7])
+    assert "'AES256'" in fault
+    assert faults("s3-encrypted-with-kms", [bucket(serverSideEncryptionConfiguration=U)]) == []
+    assert len(faults("s3-encrypted-with-kms", [bucket(serverSideEncryptionConfigurations=[])])) == 1
+    assert len(faults("s3-encrypted-with-kms", [bucket(serverSideEncryptionConfiguration=[])])) == 1
+    linked_by_name = attach(SSE, v7, sse("aws:kms"), linked=False)
+    assert faults("s3-encrypted-with-kms", [v7, linked_by_name]) == []
+
+
+def test_versioning_status_and_legacy_inline_versioning():
+    b = bucket()
+    (fault,) = faults(
+        "s3-versioning-enabled",
+        [
+            b,
+            attach(
+                "aws:s3/bucketVersioningV2:BucketVersioningV2",
+                b,
+                {"versioningConfiguration": {"status": "Suspended"}},
+                "v",
+            ),
+        ],
+    )
+    assert fault == "versioning 'v' sets status 'Suspended'; use Enabled"
+    assert faults("s3-versioning-enabled", [bucket(versioning={"enabled": True})]) == []
+    assert faults("s3-versioning-enabled", [bucket(versioning=U)]) == []
+    assert faults("s3-versioning-enabled", [bucket(versioning={"enabled": False})]) == [
+        "has no aws.s3.BucketVersioning with status Enabled"
+    ]
+
+
+def deny(**changes):
+    statement = {
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "*",
+        "Resource": [f"arn:aws:s3:::{NAME}", f"arn:aws:s3:::{NAME}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": False}},
+    }
+    statement.update(changes)
+    return {key: value for key, value in statement.items() if value is not None}
+
+
+def tls(*statements, linked=True):
+    b = bucket()
+    return [b, attach(POLICY, b, {"policy": json.dumps({"Statement": list(statements)})}, "policy", linked)]
+
+
+def test_a_deny_of_plain_http_in_any_form_passes():
+    assert faults("s3-tls-only", tls(deny())) == []
+    assert faults("s3-tls-only", tls(deny(Resource="arn:aws-us-gov:s3:::trading-*"), linked=False)) == []
+    assert faults("s3-tls-only", tls(deny(Resource=None, NotResource="arn:aws:s3:::other"))) == []
+    assert faults("s3-tls-only", tls(deny(Resource=U))) == []
+    assert faults("s3-tls-only", tls(deny(Condition=U))) == []
+    assert (
+        faults("s3-tls-only", tls(deny(Condition={"BoolIfExists": {"aws:SecureTransport": "false"}}))) == []
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        deny(Effect="Allow"),
+        deny(Principal={"AWS": "arn:aws:iam::1:role/r"}),
+        deny(Action=["s3:GetObject", "s3:PutObject"]),
+        deny(Condition={"Bool": {"aws:SecureTransport": "true"}}),
+        deny(Condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+        deny(Resource=f"arn:aws:s3:::{NAME}"),
+        deny(Resource=None, NotResource=f"arn:aws:s3:::{NAME}/*"),
+    ],
+)
+def test_incomplete_tls_statements_fail(statement):
+    (fault,) = faults("s3-tls-only", tls(statement))
+    assert fault.startswith('bucket policy has no Deny statement for Principal "*" on s3:*')
+
+
+def test_buckets_without_names_inline_policies_unknown_and_unreadable_policies():
+    unnamed = R("aws:s3/bucket:Bucket", "unnamed", {})
+    policy = R(
+        POLICY,
+        "p",
+        {"bucket": U, "policy": json.dumps({"Statement": [deny(Resource="arn:aws:s3:::x")]})},
+        deps={"bucket": [unnamed]},
+    )
+    assert faults("s3-tls-only", [unnamed, policy]) == []
+    assert faults("s3-tls-only", [bucket(policy=json.dumps({"Statement": [deny()]}))]) == []
+    assert faults("s3-tls-only", [bucket(policy=U)]) == []
+    assert faults("s3-tls-only", [bucket(policy="")]) == [
+        "has no bucket policy, so requests over plain HTTP are not denied"
+    ]
+    broken = faults("s3-tls-only", [bucket(policy="{oops")])
+    assert broken[0].startswith("bucket policy 'data' is unreadable: policy document is not valid JSON")
+    assert len(broken) == 2
+
+
+def test_public_allows_are_violations_unless_conditioned():
+    allow = {
+        "Sid": "Public",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{NAME}/*",
+    }
+    (fault,) = faults("s3-bucket-policy-no-public-allow", tls(allow))
+    assert fault == (
+        "bucket policy 'policy' statement 'Public' (Statement[0]) allows \"*\" Action "
+        "[s3:GetObject] without a Condition, which makes the bucket public"
+    )
+    conditioned = {**allow, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}
+    assert faults("s3-bucket-policy-no-public-allow", tls(conditioned, deny())) == []
+    (fault,) = faults("s3-bucket-policy-no-public-allow", [bucket(policy="[]")])
+    assert fault == "bucket policy 'data' is unreadable: policy document must be a JSON object, got a list"
+
+
+@settings(max_examples=100, deadline=None)
+@given(document=DOCUMENTS)
+def test_random_bucket_policies_never_crash(document):
+    resources = [bucket(), R(POLICY, "p", {"bucket": NAME, "policy": json.dumps(document)})]
+    for rule in ("s3-tls-only", "s3-bucket-policy-no-public-allow"):
+        for diag in run(rule, resources):
+            assert diag.level == "mandatory"
+            assert "'data'" in diag.message
+
+
+def test_public_acls_and_grants():
+    grant = {
+        "grantee": {"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"},
+        "permission": "READ",
+    }
+    acl = R(
+        "aws:s3/bucketAclV2:BucketAclV2",
+        "acl",
+        {"bucket": NAME, "accessControlPolicy": {"grants": [grant, {"grantee": {"id": "me"}}]}},
+    )
+    assert faults("s3-no-public-acl", [acl]) == [
+        "accessControlPolicy grants 'READ' to http://acs.amazonaws.com/groups/global/AllUsers"
+    ]
+    assert (
+        faults(
+            "s3-no-public-acl", [R("aws:s3/bucketAcl:BucketAcl", "acl", {"bucket": NAME, "acl": "private"})]
+        )
+        == []
+    )
