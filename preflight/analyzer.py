@@ -1,0 +1,873 @@
+"""The analyzer client: starts a CrossGuard policy pack the way the Pulumi CLI does and drives it over gRPC.
+
+A Python pack is a folder with ``PulumiPolicy.yaml``. The CLI runs ``python -u -m pulumi.policy <engine>
+<pack-dir>`` with the pack's virtualenv interpreter, reads the port the pack prints on its first line of
+standard output, and then calls ``ConfigureStack``, ``GetAnalyzerInfo``, ``Configure``, ``Analyze`` once per
+resource as the program registers it, and ``AnalyzeStack`` once with every resource's final state.
+``PolicyPackClient`` does exactly that; ``BackgroundAnalysis`` sends the ``Analyze`` calls from worker
+threads so the program never waits on the pack. A pack that crashes, hangs or answers with an error becomes a
+``PreflightError`` carrying the last line of the pack's standard error (all of it as the detail).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent import futures
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import grpc
+import yaml
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
+
+from preflight import policy_config
+from preflight.errors import PreflightError
+from preflight.model import UNKNOWN, PackInfo, PolicyInfo, Resource, Violation
+
+START_TIMEOUT = 60.0  # seconds for a pack to print its port (it imports its policies first)
+RPC_TIMEOUT = 60.0  # deadline of every call but AnalyzeStack
+STACK_TIMEOUT = 600.0  # AnalyzeStack sees every resource once per stack policy
+STOP_GRACE = 2.0  # seconds between terminate and kill
+ANALYZE_WORKERS = 4  # Analyze calls in flight per pack; the SDK's pack server has four threads
+NICENESS = 10  # how much lower the packs and relays run than the program (see _yield_to_the_program)
+
+_LEVEL_NAMES = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.REMEDIATE: "remediate",
+    analyzer_pb2.DISABLED: "disabled",
+}
+_LEVEL_VALUES = {name: value for value, name in _LEVEL_NAMES.items()}
+_SEVERITIES = {
+    analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+    analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
+    analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+    analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
+}
+_GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
+
+# The SDK's signatures for special values inside a property Struct.
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+_STRUCTURED_SIGS = (_RESOURCE_SIG.encode(), _OUTPUT_SIG.encode())
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """A pack folder as the CLI reads it before starting it."""
+
+    directory: Path
+    version: str  # PulumiPolicy.yaml `version`; "" when absent (then the pack's own answer counts)
+    interpreter: str
+    virtualenv: Path | None  # the pack's virtualenv when it exists
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """What the CLI tells a pack about the stack: environment variables and ``ConfigureStack``."""
+
+    project: str
+    stack: str
+    dry_run: bool
+    config: Mapping[str, Any]  # "<ns>:<key>" -> str, or dict/list for structured values
+    secret_keys: frozenset[str] = frozenset()
+    organization: str = "organization"  # what a self-managed backend reports
+
+    def config_strings(self) -> dict[str, str]:
+        """Config as the CLI passes it to programs and packs: structured values as JSON text."""
+        return {k: v if isinstance(v, str) else json.dumps(v) for k, v in self.config.items()}
+
+    def tags(self) -> dict[str, str]:
+        return {"pulumi:project": self.project, "pulumi:runtime": "python"}
+
+
+def load_pack_spec(directory: Path) -> PackSpec:
+    """Checks the folder the way the CLI does and picks the interpreter; raises PreflightError otherwise."""
+    directory = directory.resolve()
+    if not directory.is_dir():
+        raise PreflightError(
+            f"policy pack {directory}: no such folder (pass --policy-pack a policy pack folder)"
+        )
+    manifest = directory / "PulumiPolicy.yaml"
+    if not manifest.is_file():
+        raise PreflightError(
+            f"policy pack {directory}: no PulumiPolicy.yaml in this folder; is it a policy pack "
+            "(created by `pulumi policy new`)?"
+        )
+    try:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or _first_line(str(exc))
+        raise PreflightError(f"policy pack {manifest}: not valid YAML{line}: {problem}") from None
+    if not isinstance(data, dict):
+        raise PreflightError(
+            f"policy pack {manifest}: must be a YAML mapping with runtime, version, description"
+        )
+    runtime = data.get("runtime")
+    options = {}
+    if isinstance(runtime, dict):
+        options = runtime.get("options") or {}
+        runtime = runtime.get("name")
+    if runtime != "python":
+        raise PreflightError(
+            f"policy pack {manifest}: runtime is {runtime!r}; preflight runs Python packs (runtime: python)"
+        )
+    version = data.get("version")
+    warnings: list[str] = []
+    interpreter = sys.executable
+    virtualenv = None
+    if isinstance(options, dict) and options.get("virtualenv"):
+        venv = Path(str(options["virtualenv"]))
+        venv = venv if venv.is_absolute() else directory / venv
+        python = venv / "bin" / "python"
+        if python.exists():
+            interpreter, virtualenv = str(python), venv
+        else:
+            warnings.append(
+                f"policy pack {directory}: its virtualenv {venv} does not exist, so it runs with "
+                f"{sys.executable} (to use its own: python -m venv {venv} && {venv}/bin/pip install -r "
+                f"{directory}/requirements.txt)"
+            )
+    return PackSpec(
+        directory, "" if version is None else str(version), interpreter, virtualenv, tuple(warnings)
+    )
+
+
+class EngineService(engine_pb2_grpc.EngineServicer):
+    """The engine address a pack is given: records what the pack logs (warnings and errors are reported)."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self._root = ""
+
+    def Log(self, request: engine_pb2.LogRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        if request.severity in (engine_pb2.WARNING, engine_pb2.ERROR):
+            level = "warning" if request.severity == engine_pb2.WARNING else "error"
+            where = f" ({request.urn})" if request.urn else ""
+            self.messages.append(f"{level}: {request.message}{where}")
+        return empty_pb2.Empty()
+
+    def GetRootResource(
+        self, request: engine_pb2.GetRootResourceRequest, context: grpc.ServicerContext
+    ) -> engine_pb2.GetRootResourceResponse:
+        return engine_pb2.GetRootResourceResponse(urn=self._root)
+
+    def SetRootResource(
+        self, request: engine_pb2.SetRootResourceRequest, context: grpc.ServicerContext
+    ) -> engine_pb2.SetRootResourceResponse:
+        self._root = request.urn
+        return engine_pb2.SetRootResourceResponse()
+
+
+class EngineServer:
+    """A real gRPC Engine service on the loopback interface, one per pack so its messages are attributable."""
+
+    def __init__(self) -> None:
+        self.service = EngineService()
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        engine_pb2_grpc.add_EngineServicer_to_server(self.service, self._server)
+        port = self._server.add_insecure_port("127.0.0.1:0")
+        self._server.start()
+        self.address = f"127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self._server.stop(None)
+
+
+class _Pipe:
+    """Drains one of the pack's output streams in a thread, so a chatty pack never blocks on a full pipe."""
+
+    def __init__(self, stream: Any, first_line: queue.SimpleQueue | None = None) -> None:
+        self.lines: deque[str] = deque(maxlen=2000)
+        self._last_read = time.monotonic()
+        self._stream = stream
+        self._first_line = first_line
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        first = self._first_line
+        for raw in self._stream:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            self._last_read = time.monotonic()
+            if first is not None:
+                first.put(line)
+                first = None
+            else:
+                self.lines.append(line)
+        if first is not None:
+            first.put(None)
+        self._stream.close()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    def settle(self, quiet: float = 0.05, limit: float = 0.5) -> None:
+        """Waits until the stream has been quiet a moment: a pack logs a failure as it answers the call."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline and time.monotonic() - self._last_read < quiet:
+            time.sleep(quiet / 5)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+class PolicyPackClient:
+    """One running policy pack: start, configure, analyze, stop; ``analyze`` may run in many threads."""
+
+    def __init__(
+        self,
+        spec: PackSpec,
+        settings: StackSettings,
+        config: Mapping[str, policy_config.PolicyConfig] | None = None,
+        config_source: str | None = None,
+        *,
+        start_timeout: float = START_TIMEOUT,
+        rpc_timeout: float = RPC_TIMEOUT,
+        stack_timeout: float = STACK_TIMEOUT,
+    ) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.info: PackInfo | None = None
+        self.plugin_version = ""
+        self.warnings: list[str] = list(spec.warnings)
+        self.name = str(spec.directory)  # the pack's own name once it has said it
+        self._config = dict(config or {})
+        self._config_source = config_source or f"(none given; defaults of {spec.directory})"
+        self._start_timeout = start_timeout
+        self._stack_timeout = stack_timeout
+        self._engine: EngineServer | None = None
+        self._process: subprocess.Popen | None = None
+        self._stdout: _Pipe | None = None
+        self._stderr: _Pipe | None = None
+        self._pipes: list[_Pipe] = []
+        self._channel: grpc.Channel | None = None
+        self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
+        self._aborted = False
+        self.port = 0
+        self.rpc_timeout = rpc_timeout
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self) -> PackInfo:
+        """Spawns the pack, waits for its port and configures it; returns what it says about itself."""
+        self._engine = EngineServer()
+        command = [
+            self.spec.interpreter,
+            "-u",
+            "-m",
+            "pulumi.policy",
+            self._engine.address,
+            str(self.spec.directory),
+        ]
+        self._process = subprocess.Popen(
+            command,
+            cwd=self.spec.directory,
+            env=self._environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        if self._aborted:  # abort() ran while the process was being created
+            self._process.terminate()
+        first_line: queue.SimpleQueue = queue.SimpleQueue()
+        self._stdout = _Pipe(self._process.stdout, first_line)
+        self._stderr = _Pipe(self._process.stderr)
+        self._pipes = [self._stdout, self._stderr]
+        port = self.port = self._wait_for_port(first_line)
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
+        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        self._configure_stack()
+        info = self._call("GetAnalyzerInfo", self._stub.GetAnalyzerInfo, empty_pb2.Empty())
+        self.plugin_version = self._call("GetPluginInfo", self._stub.GetPluginInfo, empty_pb2.Empty()).version
+        pack = _pack_info(info, self.spec.version)
+        initial = {
+            name: policy_config.PolicyConfig(_LEVEL_NAMES[entry.enforcementLevel], _plain(entry.properties))
+            for name, entry in info.initialConfig.items()
+        }
+        merged, warnings = policy_config.reconcile(pack, initial, self._config, self._config_source)
+        self.warnings.extend(warnings)
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, entry in merged.items():
+            target = request.policyConfig[name]
+            target.enforcementLevel = _LEVEL_VALUES[entry.enforcement_level or "advisory"]
+            target.properties.update(entry.properties)
+        self._call("Configure", self._stub.Configure, request)
+        # Started at full speed (a pack's start is on the critical path of a small stack), it analyses at a
+        # lower priority than the program.
+        _yield_to_the_program(self._process.pid)
+        self.name = pack.name
+        self.info = PackInfo(
+            pack.name,
+            pack.version,
+            tuple(_with_level(p, merged[p.name].enforcement_level) for p in pack.policies),
+        )
+        return self.info
+
+    def abort(self) -> None:
+        """Ends the pack now, from any thread, so a start or a call in progress fails at once."""
+        self._aborted = True
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
+
+    def stop(self) -> None:
+        """Closes the channel and ends the pack (terminate, then kill after a grace period). Idempotent."""
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(STOP_GRACE)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            for pipe in self._pipes:
+                pipe.join(STOP_GRACE)
+            self._collect_output()
+        if self._engine is not None:
+            self.warnings.extend(f"policy pack {self.name}: {m}" for m in self._engine.service.messages)
+            self._engine.stop()
+            self._engine = None
+
+    # -- analysis ----------------------------------------------------------------------------------------
+
+    def analyze(self, resource: Resource, provider: Resource | None) -> list[Violation]:
+        """``Analyze`` of one resource's inputs; violations carry its URN, as the engine reports them."""
+        request = analyze_request(resource, provider)
+        response = self._call("Analyze", self._stub.Analyze, request, what=resource.urn)
+        return violations_from(response, self.name, resource.urn)
+
+    def analyze_stack(
+        self, resources: Sequence[Resource], lookup: Callable[[str | None], Resource | None]
+    ) -> list[Violation]:
+        """``AnalyzeStack`` with every resource's final state, parents and (property) dependencies."""
+        request = analyzer_pb2.AnalyzeStackRequest()
+        for resource in resources:
+            entry = request.resources.add(
+                type=resource.type,
+                urn=resource.urn,
+                name=resource.name,
+                parent=resource.parent or "",
+                dependencies=resource.dependencies,
+            )
+            entry.properties.CopyFrom(
+                wire_properties(resource.outputs if resource.outputs is not None else resource.inputs)
+            )
+            entry.options.CopyFrom(_options(resource))
+            for key, urns in resource.property_dependencies.items():
+                if urns:  # the engine leaves out properties without dependencies
+                    entry.propertyDependencies[key].urns.extend(urns)
+            provider = lookup(resource.provider)
+            if provider is not None:
+                entry.provider.CopyFrom(provider_message(provider))
+        try:
+            response = self._stub.AnalyzeStack(request, timeout=self._stack_timeout)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNIMPLEMENTED:  # an old pack: the CLI skips stack policies
+                return []
+            raise self.failure(
+                "AnalyzeStack", exc.code().name, exc.details(), "", self._stack_timeout
+            ) from None
+        return violations_from(response, self.name, None)
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        config = self.settings.config_strings()
+        env.update(
+            PULUMI_PROJECT=self.settings.project,
+            PULUMI_STACK=self.settings.stack,
+            PULUMI_ORGANIZATION=self.settings.organization,
+            PULUMI_DRY_RUN="true" if self.settings.dry_run else "false",
+            PYTHONUNBUFFERED="1",
+        )
+        env.pop("PULUMI_CONFIG", None)
+        if config:  # the CLI sets it only when the stack has config
+            env["PULUMI_CONFIG"] = json.dumps(config)
+        if self.spec.virtualenv is not None:
+            env["VIRTUAL_ENV"] = str(self.spec.virtualenv)
+            env["PATH"] = f"{self.spec.virtualenv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        return env
+
+    def _wait_for_port(self, first_line: queue.SimpleQueue) -> int:
+        where = f"policy pack {self.spec.directory}"
+        try:
+            line = first_line.get(timeout=self._start_timeout)
+        except queue.Empty:
+            raise PreflightError(
+                f"{where} printed no port within {self._start_timeout:g} s of starting (does its __main__.py "
+                f"build a PolicyPack?){self._stderr_hint()}",
+                detail=self._stderr_text(),
+            ) from None
+        if line is None:
+            try:
+                status = self._process.wait(STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                raise PreflightError(
+                    f"{where} closed its standard output without printing its port{self._stderr_hint()}",
+                    detail=self._stderr_text(),
+                ) from None
+            self._stderr.join(STOP_GRACE)
+            raise PreflightError(
+                f"{where} exited with status {status} before it printed its port{self._stderr_hint()}",
+                detail=self._stderr_text(),
+            )
+        try:
+            return int(line.strip())
+        except ValueError:
+            raise PreflightError(
+                f"{where} printed {line.strip()[:80]!r} where the CLI expects its port number (a pack must "
+                f"not print to standard output before its PolicyPack starts){self._stderr_hint()}",
+                detail=self._stderr_text(),
+            ) from None
+
+    def _configure_stack(self) -> None:
+        request = analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=self.settings.stack,
+            project=self.settings.project,
+            organization=self.settings.organization,
+            dry_run=self.settings.dry_run,
+            config=self.settings.config_strings(),
+            config_secret_keys=sorted(self.settings.secret_keys),
+            tags=self.settings.tags(),
+        )
+        try:
+            self._stub.ConfigureStack(request, timeout=self.rpc_timeout)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:  # older packs: the CLI goes on without it
+                raise self.failure(
+                    "ConfigureStack", exc.code().name, exc.details(), "", self.rpc_timeout
+                ) from None
+
+    def _call(self, method: str, call: Callable, request: Any, what: str = "") -> Any:
+        try:
+            return call(request, timeout=self.rpc_timeout)
+        except grpc.RpcError as exc:
+            raise self.failure(method, exc.code().name, exc.details(), what, self.rpc_timeout) from None
+
+    def failure(
+        self, method: str, code: str, details: str | None, what: str, timeout: float
+    ) -> PreflightError:
+        """The one-line error for a failed call (gRPC status ``code``), telling a crash and a hang apart."""
+        call = f"{method} of {what}" if what else method
+        process = self._process
+        status = None
+        if process is not None and code == "UNAVAILABLE":
+            try:
+                status = process.wait(STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                status = None
+        if status is not None:
+            self._stderr.join(STOP_GRACE)
+            message = f"policy pack {self.name} crashed during {call} (exit status {status})"
+        elif code == "DEADLINE_EXCEEDED":
+            message = f"policy pack {self.name} did not answer {call} within {timeout:g} s (it hangs)"
+        else:
+            self._stderr.settle()
+            message = f"policy pack {self.name}: {call} failed: {code}: {_first_line(details or '')}"
+        return PreflightError(message + self._stderr_hint(), detail=self._stderr_text())
+
+    def _stderr_text(self) -> str:
+        return self._stderr.text() if self._stderr is not None else ""
+
+    def _stderr_hint(self) -> str:
+        last = _last_line(self._stderr_text())
+        return f"; its stderr ends: {last}" if last else ""
+
+    def _collect_output(self) -> None:
+        # pulumi.log without an engine connection prints "warning: ..." / "error: ..." on stderr; the CLI
+        # shows a plugin's stderr, so these reach the report.
+        for line in self._stderr.lines if self._stderr is not None else ():
+            if line.startswith(("warning: ", "error: ")):
+                self.warnings.append(f"policy pack {self.name}: {line}")
+
+
+class BackgroundAnalysis:
+    """Starts a pack and analyzes resources as the program registers them, without slowing the program.
+
+    The ``Analyze`` calls run in a relay process (``python -m preflight.analyzer``), not in threads of this
+    one: gRPC's client code needs the GIL for every call and would take it from the program's thread at
+    every turn. ``submit`` pickles the record to the relay's standard input (microseconds); the relay keeps
+    several calls in flight to the pack and, at ``finish``, returns the violations in registration order or
+    the first failed call, which the client turns into a crash, hang or error message.
+    """
+
+    def __init__(self, client: PolicyPackClient, workers: int = ANALYZE_WORKERS) -> None:
+        self.client = client
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._broken = False
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - the relay writes it; close() closes it
+        env = dict(os.environ)
+        package_root = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        self._relay = subprocess.Popen(
+            [sys.executable, "-m", "preflight.analyzer", str(workers)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        _yield_to_the_program(self._relay.pid)
+        self._starter = threading.Thread(target=self._start, daemon=True)
+        self._starter.start()
+
+    def submit(self, index: int, resource: Resource) -> None:
+        """Hands one registration to the relay; called on the program's thread, so it only writes."""
+        self._send(("resource", index, resource))
+
+    def wait_started(self) -> PackInfo:
+        """Waits for the pack to be configured; raises its start failure."""
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        assert self.client.info is not None
+        return self.client.info
+
+    def finish(self) -> list[Violation]:
+        """Waits for every queued resource to be analyzed; the violations in registration order."""
+        self.wait_started()
+        self._send(("done",))
+        with contextlib.suppress(OSError):
+            self._relay.stdin.close()
+        output = self._relay.stdout.read()
+        self._relay.wait()
+        try:
+            reply = pickle.loads(output)
+        except Exception:  # noqa: BLE001 - whatever the relay left behind, it did not finish its work
+            self._stderr.seek(0)
+            stderr = self._stderr.read().decode("utf-8", "replace")
+            last = _last_line(stderr)
+            raise PreflightError(
+                f"the process relaying Analyze calls to policy pack {self.client.name} ended with status "
+                f"{self._relay.returncode}" + (f"; its stderr ends: {last}" if last else ""),
+                detail=stderr,
+            ) from None
+        if reply[0] == "failed":
+            _, method, urn, code, details = reply
+            raise self.client.failure(method, code, details, urn, self.client.rpc_timeout)
+        return reply[1]
+
+    def close(self) -> None:
+        """Stops the relay and the pack, whatever state they are in. Idempotent."""
+        self.client.abort()
+        if self._relay.poll() is None:
+            self._relay.kill()
+        self._relay.wait()
+        for stream in (self._relay.stdin, self._relay.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        self._starter.join()
+        self.client.stop()
+        self._stderr.close()
+
+    def _send(self, message: tuple) -> None:
+        if self._broken:
+            return
+        with self._lock:
+            try:
+                pickle.dump(message, self._relay.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                self._relay.stdin.flush()
+            except (OSError, ValueError):
+                # The relay is gone; finish() reports why. Never fail the program's registration for it.
+                self._broken = True
+
+    def _start(self) -> None:
+        try:
+            self.client.start()
+            self._send(("pack", self.client.port, self.client.rpc_timeout, self.client.name))
+        except BaseException as exc:  # noqa: BLE001 - handed to the runner's thread by wait_started/finish
+            self._error = exc
+        self._ready.set()
+
+
+def relay(source: BinaryIO, sink: BinaryIO, workers: int) -> None:
+    """The relay process's loop: registrations in from ``source``, one reply out to ``sink`` at the end.
+
+    Messages: ``("resource", index, Resource)`` (queued until the pack is ready), ``("pack", port, timeout,
+    name)`` once the pack is configured, ``("done",)`` after the program. Reply: ``("ok", violations)`` or
+    ``("failed", "Analyze", urn, grpc status name, details)`` for the first call that failed.
+    """
+    work: queue.SimpleQueue = queue.SimpleQueue()
+    registered: dict[str, Resource] = {}
+    results: list[tuple[int, list[Violation]]] = []
+    failures: list[tuple[str, str, str, str]] = []
+    threads: list[threading.Thread] = []
+    channel = None
+    while (message := pickle.load(source))[0] != "done":
+        if message[0] == "resource":
+            _, index, resource = message
+            registered[resource.urn] = resource
+            work.put((index, resource))
+        elif message[0] == "pack":
+            _, port, timeout, name = message
+            channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
+            stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+
+            def lookup(reference: str | None) -> Resource | None:
+                return registered.get(provider_urn(reference) or "")
+
+            threads = [
+                threading.Thread(
+                    target=_relay_calls,
+                    args=(stub, timeout, name, work, lookup, results, failures),
+                    daemon=True,  # a failing relay must exit, not wait for its callers
+                )
+                for _ in range(workers)
+            ]
+            for thread in threads:
+                thread.start()
+        else:
+            raise ValueError(f"unknown relay message {message[0]!r}")
+    for _ in threads:
+        work.put(None)
+    for thread in threads:
+        thread.join()
+    if channel is not None:
+        channel.close()
+    if failures:
+        reply: tuple = ("failed", "Analyze", *failures[0])
+    else:
+        results.sort(key=lambda item: item[0])
+        reply = ("ok", [violation for _, violations in results for violation in violations])
+    pickle.dump(reply, sink, protocol=pickle.HIGHEST_PROTOCOL)
+    sink.flush()
+
+
+def _relay_calls(
+    stub: analyzer_pb2_grpc.AnalyzerStub,
+    timeout: float,
+    pack: str,
+    work: queue.SimpleQueue,
+    lookup: Callable[[str | None], Resource | None],
+    results: list[tuple[int, list[Violation]]],
+    failures: list[tuple[str, str, str, str]],
+) -> None:
+    while (item := work.get()) is not None:
+        if failures:
+            continue  # the first failure is what gets reported; drain the rest
+        index, resource = item
+        try:
+            response = stub.Analyze(analyze_request(resource, lookup(resource.provider)), timeout=timeout)
+        except grpc.RpcError as exc:
+            failures.append((resource.urn, exc.code().name, exc.details() or ""))
+            continue
+        results.append((index, violations_from(response, pack, resource.urn)))
+
+
+# -- wire helpers ------------------------------------------------------------------------------------------
+
+
+def _yield_to_the_program(pid: int) -> None:
+    """Lowers a helper process's priority: on a small machine the program's thread keeps its core, and the
+    pack and the relay use what is left while it runs (their total work is the same either way)."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS))
+
+
+def provider_urn(reference: str | None) -> str | None:
+    """The URN in a provider reference ``<urn>::<id>`` (URNs contain ``::`` too, ids do not)."""
+    return reference.rsplit("::", 1)[0] if reference else None
+
+
+def analyze_request(resource: Resource, provider: Resource | None) -> analyzer_pb2.AnalyzeRequest:
+    """The ``Analyze`` request the engine sends for one registration (its inputs, options and provider)."""
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        properties=wire_properties(resource.inputs),
+        urn=resource.urn,
+        name=resource.name,
+        options=_options(resource),
+    )
+    if provider is not None:
+        request.provider.CopyFrom(provider_message(provider))
+    return request
+
+
+def provider_message(provider: Resource) -> analyzer_pb2.AnalyzerProviderResource:
+    """The provider as the engine describes it to a pack: its type, URN, name and inputs."""
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=provider.type, urn=provider.urn, name=provider.name, properties=wire_properties(provider.inputs)
+    )
+
+
+def violations_from(response: analyzer_pb2.AnalyzeResponse, pack: str, urn: str | None) -> list[Violation]:
+    """The diagnostics of one answer; Analyze's resource URN wins over the diagnostic's, as in the engine."""
+    return [
+        Violation(
+            policy_pack=diagnostic.policyPackName or pack,
+            policy=diagnostic.policyName,
+            # "remediate" that still fails is reported as mandatory, as the engine does.
+            enforcement_level="advisory"
+            if diagnostic.enforcementLevel == analyzer_pb2.ADVISORY
+            else "mandatory",
+            severity=_SEVERITIES.get(diagnostic.severity, ""),
+            urn=urn or diagnostic.urn or None,
+            message=diagnostic.message,
+        )
+        for diagnostic in response.diagnostics
+    ]
+
+
+def _options(resource: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
+    options = analyzer_pb2.AnalyzerResourceOptions(
+        protect=resource.protect,
+        ignoreChanges=resource.ignore_changes,
+        deleteBeforeReplace=bool(resource.delete_before_replace),
+        deleteBeforeReplaceDefined=resource.delete_before_replace is not None,
+        additionalSecretOutputs=resource.additional_secret_outputs,
+        aliases=resource.aliases,
+        parent=resource.parent or "",
+    )
+    options.customTimeouts.SetInParent()  # the CLI always sends the (zero) timeouts
+    return options
+
+
+def wire_properties(properties: struct_pb2.Struct) -> struct_pb2.Struct:
+    """The properties as the engine marshals them for analyzers.
+
+    Internal keys (``__*``) are skipped; resource references become the resource's id (custom) or URN, and
+    output values become their value, a secret or unknown, because the engine marshals without resource
+    references or output values (the SDK's policy deserializer rejects both).
+    """
+    if not any(key.startswith("__") for key in properties.fields) and not any(
+        sig in properties.SerializeToString() for sig in _STRUCTURED_SIGS
+    ):
+        return properties
+    plain = struct_pb2.Struct()
+    for key, value in properties.fields.items():
+        if not key.startswith("__"):
+            plain.fields[key].CopyFrom(_wire_value(value))
+    return plain
+
+
+def _wire_value(value: struct_pb2.Value) -> struct_pb2.Value:
+    kind = value.WhichOneof("kind")
+    if kind == "struct_value":
+        fields = value.struct_value.fields
+        signature = fields[_SIG_KEY].string_value if _SIG_KEY in fields else None
+        if signature == _RESOURCE_SIG:
+            if "id" in fields:
+                identifier = fields["id"]
+                if identifier.WhichOneof("kind") == "string_value" and identifier.string_value == "":
+                    return struct_pb2.Value(string_value=UNKNOWN)  # a custom resource whose id is not known
+                return _wire_value(identifier)
+            return struct_pb2.Value(string_value=fields["urn"].string_value)
+        if signature == _OUTPUT_SIG:
+            if "value" not in fields:
+                return struct_pb2.Value(string_value=UNKNOWN)
+            inner = _wire_value(fields["value"])
+            if fields["secret"].bool_value if "secret" in fields else False:
+                secret = struct_pb2.Value()
+                secret.struct_value.fields[_SIG_KEY].string_value = _SECRET_SIG
+                secret.struct_value.fields["value"].CopyFrom(inner)
+                return secret
+            return inner
+        result = struct_pb2.Value()
+        result.struct_value.SetInParent()
+        for key, item in fields.items():
+            if not key.startswith("__"):
+                result.struct_value.fields[key].CopyFrom(_wire_value(item))
+        return result
+    if kind == "list_value":
+        result = struct_pb2.Value()
+        result.list_value.SetInParent()
+        for item in value.list_value.values:
+            result.list_value.values.add().CopyFrom(_wire_value(item))
+        return result
+    return value
+
+
+def _plain(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return json_format.MessageToDict(struct)
+
+
+def _pack_info(info: analyzer_pb2.AnalyzerInfo, manifest_version: str) -> PackInfo:
+    return PackInfo(
+        name=info.name,
+        # The CLI prefers PulumiPolicy.yaml's version: the Python SDK always answers 0.0.1.
+        version=manifest_version or info.version,
+        policies=tuple(_policy_info(policy) for policy in info.policies),
+    )
+
+
+def _policy_info(policy: analyzer_pb2.PolicyInfo) -> PolicyInfo:
+    schema = None
+    if policy.HasField("configSchema") and (
+        policy.configSchema.properties.fields or policy.configSchema.required
+    ):
+        schema = {
+            "properties": _plain(policy.configSchema.properties),
+            "required": list(policy.configSchema.required),
+        }
+    framework = policy.framework
+    label = " ".join(part for part in (framework.name, framework.version) if part)
+    if framework.reference:
+        label = f"{label} ({framework.reference})" if label else framework.reference
+    return PolicyInfo(
+        name=policy.name,
+        description=policy.description,
+        enforcement_level=_LEVEL_NAMES.get(policy.enforcementLevel, "advisory"),
+        severity=_SEVERITIES.get(policy.severity, ""),
+        framework=label,
+        remediation_steps=policy.remediation_steps,
+        url=policy.url,
+        config_schema=schema,
+    )
+
+
+def _with_level(policy: PolicyInfo, level: str | None) -> PolicyInfo:
+    if level is None or level == policy.enforcement_level:
+        return policy
+    return PolicyInfo(
+        policy.name,
+        policy.description,
+        level,
+        policy.severity,
+        policy.framework,
+        policy.remediation_steps,
+        policy.url,
+        policy.config_schema,
+    )
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), text.strip())
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    """Items without repeats, in first-seen order."""
+    return list(dict.fromkeys(items))
+
+
+if __name__ == "__main__":
+    relay(sys.stdin.buffer, sys.stdout.buffer, int(sys.argv[1]))

@@ -1,0 +1,126 @@
+"""The command line of `python -m preflight` (CONTRACTS.md section 1) and its exit statuses.
+
+0: no mandatory violation; 1: at least one; 2: the program, its config, a pack or the arguments are wrong,
+said in one line on standard error (the traceback or the pack's stderr only with ``--verbose``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from preflight.errors import PreflightError
+
+FORMATS = ("text", "json", "sarif")
+MODES = ("preview", "update")
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse would print the whole usage and exit; one line says it better.
+        raise _UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m preflight",
+        description="Run a Pulumi Python project for a stack under mocks and check it with CrossGuard policy "
+        "packs, as `pulumi preview --policy-pack` would, without the Pulumi CLI or a cloud account.",
+    )
+    parser.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help="default: .")
+    parser.add_argument(
+        "--stack", required=True, metavar="NAME", help="stack whose Pulumi.<NAME>.yaml to use"
+    )
+    parser.add_argument(
+        "--policy-pack", action="append", default=[], metavar="DIR", help="policy pack folder (repeatable)"
+    )
+    parser.add_argument(
+        "--policy-config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="JSON config for the pack at the same position, as `pulumi preview --policy-pack-config` takes",
+    )
+    parser.add_argument("--mode", choices=MODES, default="preview", help="default: preview")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="default: text")
+    parser.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    parser.add_argument("--account-id", default="123456789012", metavar="ID", help="default: 123456789012")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show tracebacks and the policy packs' standard error"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs preflight with ``argv`` (default: the process's arguments) and returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        _check(args)
+    except _UsageError as exc:
+        return _fail(f"{exc} (see python -m preflight --help)")
+    try:
+        return _run(args)
+    except PreflightError as exc:
+        return _fail(exc.message, exc.detail if args.verbose else None)
+    except Exception as exc:  # noqa: BLE001 - the contract: one line, the traceback only on request
+        detail = traceback.format_exc() if args.verbose else None
+        hint = "" if args.verbose else " (run with --verbose for the traceback)"
+        return _fail(f"internal error: {type(exc).__name__}: {_one_line(str(exc))}{hint}", detail)
+
+
+def _check(args: argparse.Namespace) -> None:
+    if not re.fullmatch(r"\d{12}", args.account_id):
+        raise _UsageError(f"argument --account-id: {args.account_id!r} is not an AWS account id (12 digits)")
+    if len(args.policy_config) > len(args.policy_pack):
+        raise _UsageError(
+            f"{len(args.policy_config)} --policy-config files for {len(args.policy_pack)} --policy-pack "
+            "folders: give at most one config per pack, in the same order"
+        )
+    if not Path(args.project_dir).is_dir():
+        raise _UsageError(f"project folder {args.project_dir} does not exist (PROJECT_DIR holds Pulumi.yaml)")
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Imported here so that a bad flag is reported without loading the Pulumi SDK.
+    from preflight import report, runner
+    from preflight.model import Mode
+
+    result = runner.run(
+        args.project_dir,
+        args.stack,
+        policy_packs=args.policy_pack,
+        policy_configs=args.policy_config,
+        mode=Mode(args.mode),
+        account_id=args.account_id,
+    )
+    renderers = {"text": report.render_text, "json": report.render_json, "sarif": report.render_sarif}
+    text = renderers[args.format](result)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise PreflightError(f"cannot write the report to {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return 1 if report.summary(result)["mandatory"] else 0
+
+
+def _fail(message: str, detail: str | None = None) -> int:
+    if detail:
+        print(detail.rstrip("\n"), file=sys.stderr)
+    print(f"preflight: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "(no message)"
