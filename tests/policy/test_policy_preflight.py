@@ -1,5 +1,6 @@
 """End to end through preflight (the CLI's protocol, no cloud): the pack blocks programs that repeat the
-mistakes of MODEL_FAILURES.md, naming the right policies, and passes the project's own three stacks."""
+mistakes of MODEL_FAILURES.md, naming the right policies, turns a reasoned exemption into an advisory note,
+refuses a malformed one, and passes the project's own three stacks with no config at all."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).resolve().parent / "programs"
-PROJECT_CONFIG = PROGRAMS / "project-policy-config.json"
+EXEMPTIONS = PROGRAMS / "model-failures-exemptions.json"
 MODES = ("preview", "update")
 MODEL_FAILURES = PROGRAMS / "model_failures"
 # Resource (logical name) -> the policies that must block it; no other resource may be blocked.
@@ -28,11 +29,15 @@ EXPECTED = {
 STACKS = ("dev", "staging", "prod")
 
 
-def preflight(project: Path, stack: str, mode: str, config: Path | None = None) -> tuple[int, dict]:
+def run_preflight(project: Path, stack: str, mode: str, config: Path | None) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "preflight", str(project), "--stack", stack, "--policy-pack", "policy"]
     command += ["--policy-config", str(config)] if config else []
     command += ["--mode", mode, "--format", "json"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
+
+
+def preflight(project: Path, stack: str, mode: str, config: Path | None = None) -> tuple[int, dict]:
+    done = run_preflight(project, stack, mode, config)
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(done.stdout)
 
@@ -40,7 +45,8 @@ def preflight(project: Path, stack: str, mode: str, config: Path | None = None) 
 @pytest.fixture(scope="module")
 def reports() -> dict[tuple[str, str], tuple[int, dict]]:
     jobs = {("model_failures", mode): (MODEL_FAILURES, "dev", mode, None) for mode in MODES}
-    jobs |= {(stack, mode): (ROOT, stack, mode, PROJECT_CONFIG) for stack in STACKS for mode in MODES}
+    jobs |= {("exempted", mode): (MODEL_FAILURES, "dev", mode, EXEMPTIONS) for mode in MODES}
+    jobs |= {(stack, mode): (ROOT, stack, mode, None) for stack in STACKS for mode in MODES}
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = {key: pool.submit(preflight, *args) for key, args in jobs.items()}
         return {key: future.result() for key, future in futures.items()}
@@ -59,12 +65,34 @@ def test_each_model_failure_is_blocked_by_the_right_policies(reports, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_an_exemption_turns_its_violation_advisory_and_says_why(reports, mode):
+    status, report = reports[("exempted", mode)]
+    exempted = [v for v in report["violations"] if v["enforcementLevel"] == "advisory"]
+    assert [(v["policy"], v["urn"].rsplit("::", 1)[1]) for v in exempted] == [
+        ("log-group-retention", "plain-log-group")
+    ]
+    assert "[exempted] " in exempted[0]["message"]
+    assert "it holds no cardholder data" in exempted[0]["message"]
+    # Everything else stays blocked, so the run still fails.
+    assert status == 1
+    assert report["summary"]["mandatory"] == sum(len(policies) for policies in EXPECTED.values()) - 1
+
+
+def test_a_malformed_exemption_is_a_configuration_error(tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"log-group-retention": {"exemptions": [{"resource": "plain-log-group"}]}}))
+    done = run_preflight(MODEL_FAILURES, "dev", "preview", config)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "log-group-retention" in done.stderr
+    assert "reason" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_projects_stacks_pass_with_no_mandatory_violation(reports, stack, mode):
+def test_the_projects_stacks_pass_with_the_default_config(reports, stack, mode):
     status, report = reports[(stack, mode)]
-    mandatory = [v["message"] for v in report["violations"] if v["enforcementLevel"] == "mandatory"]
-    assert mandatory == []
+    assert [(v["policy"], v["urn"], v["message"]) for v in report["violations"]] == []
     assert status == 0
     assert report["summary"]["resources"] > 50
-    # Only the shared config's reasoned exemptions may remain, as advisory notes.
-    assert all(v["message"].split("\n", 1)[1].startswith("[exempted] ") for v in report["violations"])
