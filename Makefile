@@ -1,9 +1,11 @@
 # Two entry points for a new machine: `make preflight` (the main job) and `make test` (what CI runs).
-# Both create .venv from the requirements files on first use, and again when those files change.
+# Both create .venv (program, preflight, tests) and policy/venv (the policy pack's own, as the Pulumi CLI
+# would create it from PulumiPolicy.yaml) on first use, and again when a requirements file changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PACK_VENV := policy/venv
 
 .PHONY: preflight test bench
 
@@ -11,6 +13,9 @@ $(STAMP): requirements.txt requirements-dev.txt policy/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(PYTHON) -m venv $(PACK_VENV)
+	$(PACK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PACK_VENV)/bin/python -m pip install --quiet -r policy/requirements.txt
 	touch $(STAMP)
 
 preflight: $(STAMP)
