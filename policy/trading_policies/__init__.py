@@ -1,12 +1,26 @@
 """The trading platform's CrossGuard policy pack: its rules, as pulumi-policy policies.
 
 Importing the package installs the exemption reporter (see :mod:`trading_policies.enforcement`), so a
-pack built from :data:`ALL_POLICIES` reports exempted findings as advisory wherever it runs.
+pack built from :data:`ALL_POLICIES` reports exempted findings as advisory wherever it runs, and the
+per-request scope (see :mod:`trading_policies.request_scope`), so the policies of one request share its work.
 """
 
 from __future__ import annotations
 
-from . import apigateway, dynamodb, enforcement, iam, kms, lambda_, logs, network, rds, s3, tags
+from . import (
+    apigateway,
+    dynamodb,
+    enforcement,
+    iam,
+    kms,
+    lambda_,
+    logs,
+    network,
+    rds,
+    request_scope,
+    s3,
+    tags,
+)
 from .registry import Rule
 
 PACK_NAME = "trading-pci-policies"
@@ -29,6 +43,7 @@ RULES: list[Rule] = [
 ]
 
 enforcement.install()
+request_scope.install()
 
 ALL_POLICIES = [rule.to_policy() for rule in RULES]
 

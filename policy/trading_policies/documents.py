@@ -143,6 +143,19 @@ def parse_policy(value: Any, *, principals_required: bool) -> Document:
     ``principals_required`` is True for resource-based policies (key and bucket policies), which need a
     Principal in every statement, and False for identity policies, which must not have one.
     """
+    if isinstance(value, str):
+        return _parse_text(value, principals_required)
+    return _parse(value, principals_required)
+
+
+@lru_cache(maxsize=512)
+def _parse_text(text: str, principals_required: bool) -> Document:
+    # Several rules read the same document (a key policy, per request and per stack policy), and a
+    # Document is immutable, so the text is parsed once.
+    return _parse(text, principals_required)
+
+
+def _parse(value: Any, principals_required: bool) -> Document:
     if value is UNKNOWN:
         return Document(unknown=True)
     if value is ABSENT:

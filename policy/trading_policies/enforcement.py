@@ -57,13 +57,16 @@ def install(servicer_class: Any = None) -> None:
         severity: Any = None,
     ) -> ReportViolation:
         configured = original(self, response, policy_name, policy_description, enforcement_level, severity)
-        advisory = original(
-            self, response, policy_name, policy_description, EnforcementLevel.ADVISORY, severity
-        )
 
         def report_violation(message: str, urn: str | None = None) -> None:
-            exempted = isinstance(message, str) and message.startswith(EXEMPTED_PREFIX)
-            (advisory if exempted else configured)(message, urn)
+            if isinstance(message, str) and message.startswith(EXEMPTED_PREFIX):
+                # Built per exempted finding: building it up front cost every policy run of every request.
+                advisory = original(
+                    self, response, policy_name, policy_description, EnforcementLevel.ADVISORY, severity
+                )
+                advisory(message, urn)
+            else:
+                configured(message, urn)
 
         return report_violation
 

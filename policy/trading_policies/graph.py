@@ -30,6 +30,7 @@ class Resource:
     parent: Resource | None = None
     dependencies: list[Resource] = field(default_factory=list)
     property_dependencies: dict[str, list[Resource]] = field(default_factory=dict)
+    _merged_tags: dict[str, Any] | Missing | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_sdk(cls, source: Any) -> Resource:
@@ -50,6 +51,16 @@ class Resource:
 
     def tags(self) -> dict[str, Any] | Missing:
         """Merged tags: provider default tags, then ``tagsAll``, then ``tags``; UNKNOWN if unknowable."""
+        merged = self._tags()
+        return dict(merged) if isinstance(merged, dict) else merged
+
+    def _tags(self) -> dict[str, Any] | Missing:
+        # Several rules read one resource's tags; a view's properties never change, so merge them once.
+        if self._merged_tags is None:
+            self._merged_tags = self._merge_tags()
+        return self._merged_tags
+
+    def _merge_tags(self) -> dict[str, Any] | Missing:
         merged: dict[str, Any] = {}
         merged.update(_provider_default_tags(self.provider_props))
         tags_all, tags = self.get("tagsAll"), self.get("tags")
@@ -62,7 +73,7 @@ class Resource:
 
     def environment(self) -> str | None:
         """The value of the ``Environment`` tag, when it is known."""
-        tags = self.tags()
+        tags = self._tags()
         value = tags.get("Environment") if isinstance(tags, dict) else None
         return value if isinstance(value, str) and value else None
 

@@ -31,6 +31,7 @@ from pulumi_policy import (
 )
 
 from . import config as config_module
+from . import request_scope
 from .config import EXEMPTIONS_SCHEMA, Exemption
 from .enforcement import EXEMPTED_PREFIX
 from .graph import Resource, Stack
@@ -82,7 +83,7 @@ class Rule:
         )
 
     def resolve_config(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
-        return _resolve_cached(self, json.dumps(raw or {}, sort_keys=True, default=str))
+        return _resolve_cached(self, _config_key(raw or {}))
 
     def to_policy(self) -> Policy:
         common: dict[str, Any] = {
@@ -109,13 +110,13 @@ class Rule:
         settings = self.resolve_config(args.get_config())
         if self.resource_types is not None and args.resource_type not in self.resource_types:
             return
-        resource = Resource.from_sdk(args)
+        resource = shared_resource(args)
         findings = [Finding(resource, fault) for fault in self.check(resource, settings)]
         self.report(findings, settings, report_violation)
 
     def _validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         settings = self.resolve_config(args.get_config())
-        self.report(list(self.check(Stack.from_sdk(args.resources), settings)), settings, report_violation)
+        self.report(list(self.check(shared_stack(args.resources), settings)), settings, report_violation)
 
     def report(
         self, findings: Iterable[Finding], settings: Mapping[str, Any], report_violation: ReportViolation
@@ -142,6 +143,25 @@ class Rule:
                     "exemption with a new reason and date.)"
                 )
             report_violation(message, finding.resource.urn)
+
+
+def shared_resource(args: ResourceValidationArgs) -> Resource:
+    """The view of the one resource of an ``Analyze`` request, built once for all its resource policies."""
+    key = ("resource", args.urn, args.resource_type, args.name)
+    return request_scope.shared(key, lambda: Resource.from_sdk(args))
+
+
+def shared_stack(resources: list[Any]) -> Stack:
+    """The graph of ``resources``, built once per ``AnalyzeStack`` request for all its stack policies.
+
+    Every stack policy of one request gets its own list of the same resources, so the graph is keyed on
+    the request (the scope) and the resources' URNs, never on the list object.
+    """
+    return request_scope.shared(("stack", tuple(r.urn for r in resources)), lambda: Stack.from_sdk(resources))
+
+
+# The same encoder json.dumps(sort_keys=True, default=str) would build on every call, built once.
+_config_key = json.JSONEncoder(sort_keys=True, default=str).encode
 
 
 @lru_cache(maxsize=256)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from pulumi_policy import Severity
@@ -140,14 +141,19 @@ def check_pci_scope_tags(resource: Resource, config: Mapping[str, Any]) -> Itera
         yield from _tag_faults(resource, list(required), required)
 
 
+@lru_cache(maxsize=64)
+def _suffix_token(suffix: str) -> re.Pattern[str]:
+    return re.compile(rf"(^|[-/._]){re.escape(suffix)}($|[-/._])", re.IGNORECASE)
+
+
 def check_name_suffix(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
-    suffix = config["environmentSuffix"] or resource.environment()
+    environment = resource.environment()
+    suffix = config["environmentSuffix"] or environment
     if not suffix:
         return
-    environment = resource.environment()
     if config["environmentSuffix"] and environment and environment != suffix:
         yield f"tag Environment is '{environment}' but the environment suffix is '{suffix}'"
-    token = re.compile(rf"(^|[-/._]){re.escape(suffix)}($|[-/._])", re.IGNORECASE)
+    token = _suffix_token(suffix)
     for prop in NAME_PROPERTIES.get(resource.type, ()):
         name = resource.get(prop)
         if not isinstance(name, str) or (

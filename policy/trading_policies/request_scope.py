@@ -1,0 +1,188 @@
+"""Per-request memory for the analyzer, so work that depends only on the request is done once per request.
+
+pulumi-policy 1.21 serves ``Analyze`` (one resource, every resource policy) and ``AnalyzeStack`` (every
+resource, every stack policy) by running the policies one after another on fresh args built from the same
+request, converting the request's protobuf properties again for each policy
+(``deserialize_properties(json_format.MessageToDict(...))``, most of the pack's time on a large stack).
+:func:`install` wraps those two servicer methods so that each call runs inside a :class:`RequestScope` of
+its own, in which:
+
+* each protobuf Struct of the request is converted to Python once; every policy still gets its own args
+  objects and its own unknown-checking proxies (the SDK's ``unknown_checking_proxy`` copies every list
+  and dict of the converted value, which install checks), so no policy sees what another did to its args;
+* rules use :func:`shared` to compute a value derived from the request once, e.g. the stack's resource
+  graph, which every stack policy of one ``AnalyzeStack`` call then reads.
+
+The scope is thread-local (the SDK serves requests on a thread pool) and ends with the call, so nothing
+is shared between requests or threads. Outside a scope (``Configure``, ``Remediate``, a policy called
+directly) conversions and :func:`shared` compute afresh, exactly as the SDK does. The SDK's shape is
+checked first: if a release converts differently, importing the pack fails and says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+import threading
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from google.protobuf import json_format
+from pulumi_policy import deserialize as sdk_deserialize
+from pulumi_policy import policy as sdk_policy
+from pulumi_policy import proxy as sdk_proxy
+from pulumi_policy.version import VERSION
+
+from .enforcement import SdkShapeError
+
+T = TypeVar("T")
+
+WRAPPED_METHODS = ("Analyze", "AnalyzeStack")
+# The methods that convert a request's properties, each exactly as the pair of lines below.
+CONVERTING_METHODS = ("Analyze", "AnalyzeStack", "_get_provider_resource")
+_CONVERSION = re.compile(
+    r"^\s*deserialized = deserialize_properties\(json_format\.MessageToDict\([\w.]+\)\)\n"
+    r"\s*props = unknown_checking_proxy\(deserialized\)$",
+    re.MULTILINE,
+)
+_EXPECTED_PARAMETERS = ("self", "request", "_context")
+_INSTALLED_MARK = "_trading_policies_request_scope"
+_local = threading.local()
+
+
+class RequestScope:
+    """What one ``Analyze`` or ``AnalyzeStack`` call computes once and shares between its policies."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+        self._dicts: dict[int, tuple[Any, Any]] = {}
+        self._deserialized: dict[int, tuple[Any, Any]] = {}
+
+    def shared(self, key: Hashable, build: Callable[[], T]) -> T:
+        if key not in self._values:
+            self._values[key] = build()
+        return self._values[key]
+
+    def message_to_dict(self, message: Any, convert: Callable[[Any], Any]) -> Any:
+        return _once(self._dicts, message, convert)
+
+    def deserialize(self, props: Any, convert: Callable[[Any], Any]) -> Any:
+        return _once(self._deserialized, props, convert)
+
+
+def _once(table: dict[int, tuple[Any, Any]], source: Any, convert: Callable[[Any], Any]) -> Any:
+    # Keyed on identity: the table holds the source, so no other object can take its id during the
+    # request, and the request does not change while it is served.
+    entry = table.get(id(source))
+    if entry is not None:
+        return entry[1]
+    value = convert(source)
+    table[id(source)] = (source, value)
+    return value
+
+
+def current() -> RequestScope | None:
+    """The scope of the request this thread is serving, if any."""
+    return getattr(_local, "scope", None)
+
+
+@contextmanager
+def request_scope() -> Iterator[RequestScope]:
+    """Serve one request: a fresh scope for this thread, dropped (and the previous one restored) after."""
+    previous = current()
+    scope = _local.scope = RequestScope()
+    try:
+        yield scope
+    finally:
+        _local.scope = previous
+
+
+def shared(key: Hashable, build: Callable[[], T]) -> T:
+    """``build()`` once per request for ``key`` (the key must identify what ``build`` reads)."""
+    scope = current()
+    return build() if scope is None else scope.shared(key, build)
+
+
+def install(servicer_class: Any = None, sdk_module: Any = None) -> None:
+    """Wrap the servicer's ``Analyze`` and ``AnalyzeStack`` once so each call runs in its own scope, and
+    route the SDK module's property conversion through the scope."""
+    servicer = servicer_class or sdk_policy._PolicyAnalyzerServicer
+    module = sdk_module or sdk_policy
+    originals = {name: getattr(servicer, name, None) for name in WRAPPED_METHODS}
+    if all(getattr(method, _INSTALLED_MARK, False) for method in originals.values()):
+        return
+    for name, method in originals.items():
+        if not callable(method) or tuple(inspect.signature(method).parameters) != _EXPECTED_PARAMETERS:
+            raise _shape_error(name)
+    _check_conversions(servicer, module)
+    module.json_format = _ScopedJsonFormat(module.json_format)
+    module.deserialize_properties = _scoped_deserialize(module.deserialize_properties)
+    for name, method in originals.items():
+        setattr(servicer, name, _scoped(method))
+
+
+def _shape_error(name: str) -> SdkShapeError:
+    return SdkShapeError(
+        f"pulumi-policy {VERSION} changed _PolicyAnalyzerServicer.{name}, which trading_policies "
+        "wraps to share work between the policies of one request; pin pulumi-policy to 1.21.x or "
+        "update trading_policies/request_scope.py"
+    )
+
+
+def _check_conversions(servicer: Any, module: Any) -> None:
+    """Memoizing the conversion is only sound if its result goes nowhere but into a copying proxy."""
+    for name in CONVERTING_METHODS:
+        method = getattr(servicer, name, None)
+        source = inspect.getsource(method) if callable(method) else ""
+        pairs = len(_CONVERSION.findall(source))
+        uses = (source.count("MessageToDict("), source.count("deserialize_properties("))
+        if not pairs or uses != (pairs, pairs) or source.count("deserialized") != 2 * pairs:
+            raise _shape_error(name)
+    if module.json_format is not json_format or (
+        module.deserialize_properties is not sdk_deserialize.deserialize_properties
+    ):
+        raise _shape_error("Analyze's conversion (json_format, deserialize_properties)")
+    converted = {"list": [{"key": "value"}]}
+    proxy = sdk_proxy.unknown_checking_proxy(converted)
+    target = proxy["__target"]
+    if target is converted or target["list"]["__target"] is converted["list"]:
+        raise _shape_error("Analyze's unknown_checking_proxy (it no longer copies)")
+
+
+class _ScopedJsonFormat:
+    """Stands in for ``json_format`` in the SDK module: ``MessageToDict`` once per Struct per request."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def MessageToDict(self, message: Any, *args: Any, **kwargs: Any) -> Any:
+        scope = current()
+        if scope is None or args or kwargs:
+            return self._module.MessageToDict(message, *args, **kwargs)
+        return scope.message_to_dict(message, self._module.MessageToDict)
+
+
+def _scoped_deserialize(deserialize: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(deserialize)
+    def deserialize_properties(props: Any, proxy_secrets: bool = False) -> Any:
+        scope = current()
+        if scope is None or proxy_secrets:
+            return deserialize(props, proxy_secrets)
+        return scope.deserialize(props, deserialize)
+
+    return deserialize_properties
+
+
+def _scoped(method: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], Any]:
+    @functools.wraps(method)
+    def serve(self: Any, request: Any, _context: Any) -> Any:
+        with request_scope():
+            return method(self, request, _context)
+
+    setattr(serve, _INSTALLED_MARK, True)
+    return serve
