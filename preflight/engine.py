@@ -97,7 +97,7 @@ def run_program(
     if monitor.failure is not None:
         raise PreflightError(monitor.failure, _format_detail(failure))
     if failure is not None:
-        raise _program_error(project, failure)
+        raise _program_error(project, failure, monitor.unmocked)
     if monitor.errors:
         raise PreflightError(
             f"program {_relative(project, project.program)} reported an error: {monitor.errors[0]}",
@@ -311,6 +311,7 @@ class _Monitor(mocks.MockMonitor):
         self.warnings: list[str] = []
         self.errors: list[str] = []
         self.failure: str | None = None
+        self.unmocked: list[str] = []  # invoke tokens answered with no values, to explain a failure
 
     # --- reporting ---------------------------------------------------------------------------------------
 
@@ -400,7 +401,7 @@ class _Monitor(mocks.MockMonitor):
         if version:
             inputs["version"] = version
         provider_id = UNKNOWN if self.preview else values.Ids(urn).uuid("provider")
-        self._remember_provider(urn, inputs)
+        self._remember_provider(urn, inputs, aws=package == "aws", default=True)
         self._record(
             Resource(
                 urn=urn,
@@ -420,8 +421,12 @@ class _Monitor(mocks.MockMonitor):
         self.default_providers[package] = reference
         return reference
 
-    def _remember_provider(self, urn: str, inputs: struct_pb2.Struct) -> None:
+    def _remember_provider(
+        self, urn: str, inputs: struct_pb2.Struct, *, aws: bool = False, default: bool = False
+    ) -> None:
         region = values.text(inputs, "region")
+        if region is None and aws:
+            self._warn_no_region(urn, default)
         tags: dict[str, Any] = {}
         default_tags = values.text(inputs, "defaultTags")
         if default_tags is not None:
@@ -430,6 +435,22 @@ class _Monitor(mocks.MockMonitor):
                 if isinstance(parsed, dict) and isinstance(parsed.get("tags"), dict):
                     tags = parsed["tags"]
         self.providers[urn] = _ProviderConfig(region, tags)
+
+    def _warn_no_region(self, urn: str, default: bool) -> None:
+        # The AWS provider needs a region (or AWS_REGION in the environment); without one `pulumi preview`
+        # fails, while preflight would silently put every ARN in its fallback region.
+        stack_file = f"Pulumi.{self.project.stack}.yaml"
+        if default:
+            self.warn(
+                f"aws:region is not set in {stack_file}: preflight assumes {self.region}, but the Pulumi CLI "
+                "needs a region for the AWS provider (set aws:region, or AWS_REGION in the environment)"
+            )
+        else:
+            self.warn(
+                f"provider {urn.rsplit('::', 1)[1]} sets no region: preflight assumes {self.region}, but an "
+                "explicit provider does not read aws:region from the stack config (pass region=..., or set "
+                "AWS_REGION in the environment)"
+            )
 
     def _target(
         self, provider: str | None, inputs: struct_pb2.Struct | dict[str, Any]
@@ -456,7 +477,7 @@ class _Monitor(mocks.MockMonitor):
         elif custom and type_.startswith(_PROVIDER_PREFIX):
             resource_id = UNKNOWN if self.preview else values.Ids(urn).uuid("provider")
             outputs = inputs
-            self._remember_provider(urn, inputs)
+            self._remember_provider(urn, inputs, aws=type_ == f"{_PROVIDER_PREFIX}aws")
         elif custom:
             provider = self._provider_for(type_, request.provider, request.version)
             self._check_assets(urn, name, inputs, request)
@@ -633,6 +654,8 @@ class _Monitor(mocks.MockMonitor):
             )
         if answer is None:
             self.warn(f"invoke {token} is not mocked; it returned no values")
+            if token not in self.unmocked:
+                self.unmocked.append(token)
         else:
             result.update(answer)
         return resource_pb2.ResourceInvokeResponse(**{"return": result})
@@ -725,9 +748,15 @@ def _program_location(project: Project, error: BaseException) -> str | None:
     return None
 
 
-def _program_error(project: Project, error: BaseException) -> PreflightError:
+def _program_error(project: Project, error: BaseException, unmocked: list[str]) -> PreflightError:
     location = _program_location(project, error)
     where = f" (at {location})" if location else ""
+    if unmocked:
+        # A value missing from an unmocked invoke is the usual cause; say so next to the error.
+        where += (
+            f"; the program used {', '.join(unmocked)}, which preflight does not mock and answered with "
+            "no values"
+        )
     if isinstance(error, pulumi.ConfigMissingError):
         message = (
             f"missing required configuration value {error.key}: set it in Pulumi.{project.stack}.yaml{where}"

@@ -6,11 +6,12 @@ the engine then returns no values and warns, so a program that depends on one is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from preflight import policy_document
-from preflight.values import Target, partition_of, zone_id
+from preflight.values import Ids, Target, partition_of, zone_id
 
 # Region descriptions as getRegion reports them.
 _REGION_DESCRIPTIONS = {
@@ -100,10 +101,67 @@ def _policy_document(args: dict[str, Any], target: Target) -> dict[str, Any]:
     return policy_document.build(args)
 
 
+def _lookup_ids(kind: str, args: dict[str, Any], target: Target) -> Ids:
+    # The same query in the same account and region finds the same thing, as it would in AWS.
+    query = {key: value for key, value in args.items() if key != "region"}
+    return Ids(f"{kind}|{target.account_id}|{target.region}|{json.dumps(query, sort_keys=True, default=str)}")
+
+
+_DEFAULT_VPC_CIDR = "172.31.0.0/16"
+
+
+def _vpc(args: dict[str, Any], target: Target) -> dict[str, Any]:
+    # Every region has a default VPC (172.31.0.0/16); a lookup by id, tags or filters finds another one.
+    searches = ("id", "cidrBlock", "filters", "tags")
+    default = args.get("default", not any(args.get(key) for key in searches))
+    ids = _lookup_ids("vpc", {"default": True} if default is True and not args.get("id") else args, target)
+    vpc_id = args.get("id") or f"vpc-{ids.hex(17, 'vpc')}"
+    cidr = args.get("cidrBlock") or (_DEFAULT_VPC_CIDR if default else "10.0.0.0/16")
+    return {
+        **args,
+        "id": vpc_id,
+        "arn": f"arn:{target.partition}:ec2:{target.region}:{target.account_id}:vpc/{vpc_id}",
+        "cidrBlock": cidr,
+        "cidrBlockAssociations": [
+            {
+                "associationId": f"vpc-cidr-assoc-{ids.hex(17, 'assoc')}",
+                "cidrBlock": cidr,
+                "state": "associated",
+            }
+        ],
+        "default": bool(default),
+        "dhcpOptionsId": f"dopt-{ids.hex(17, 'dopt')}",
+        "enableDnsHostnames": bool(default),
+        "enableDnsSupport": True,
+        "enableNetworkAddressUsageMetrics": False,
+        "instanceTenancy": "default",
+        "ipv6AssociationId": "",
+        "ipv6CidrBlock": "",
+        "mainRouteTableId": f"rtb-{ids.hex(17, 'main-rtb')}",
+        "ownerId": target.account_id,
+        "region": target.region,
+        "state": args.get("state") or "available",
+        "tags": args.get("tags") or {},
+    }
+
+
+def _subnets(args: dict[str, Any], target: Target) -> dict[str, Any]:
+    # One subnet per zone, as in a default VPC; the ids depend on the query, so different filters differ.
+    ids = _lookup_ids("subnets", args, target)
+    return {
+        **args,
+        "id": target.region,
+        "ids": [f"subnet-{ids.hex(17, letter)}" for letter in "abc"],
+        "region": target.region,
+    }
+
+
 _HANDLERS: dict[str, Callable[[dict[str, Any], Target], dict[str, Any]]] = {
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
     "aws:index/getPartition:getPartition": _partition,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
+    "aws:ec2/getVpc:getVpc": _vpc,
+    "aws:ec2/getSubnets:getSubnets": _subnets,
 }
