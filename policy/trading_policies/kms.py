@@ -16,7 +16,7 @@ from .awsfacts import root_account
 from .config import ACCOUNT_ID_SCHEMA
 from .documents import Document, Principal, Statement, parse_policy
 from .graph import Resource
-from .registry import Rule
+from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
 
 KEY = "aws:kms/key:Key"
@@ -74,11 +74,17 @@ def key_policy_document(resource: Resource) -> Document | None:
     return parse_policy(value, principals_required=True)
 
 
-def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+def _unknown_policy(resource: Resource) -> Finding:
+    return unknown_until_deployed(resource, resource, "policy", "the key policy")
+
+
+def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) -> Iterator[str | Finding]:
     document = key_policy_document(resource)
     if document is None:
         return
     yield from (f"key policy is unreadable: {error}" for error in document.errors)
+    if document.unknown:
+        yield _unknown_policy(resource)
     account = policy_account(document, config["accountId"])
     for statement in document.statements:
         if statement.effect != "Allow" or statement.has_condition:
@@ -99,7 +105,7 @@ def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) ->
             )
 
 
-def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Iterator[str | Finding]:
     if as_bool(resource.get("bypassPolicyLockoutSafetyCheck")) is True:
         yield (
             "bypassPolicyLockoutSafetyCheck is true, which skips the AWS check that stops a key policy "
@@ -109,7 +115,7 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
     if document is None:
         return
     yield from (f"key policy is unreadable: {error}" for error in document.errors)
-    if document.unknown or document.errors:
+    if document.errors:
         return
     configured = config["accountId"]
     root = f"arn:aws:iam::{configured or '<account>'}:root"
@@ -120,7 +126,9 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
         and s.covers_action(ADMIN_ACTION) is not False
         and any(p.value is UNKNOWN or _is_root(p, configured) for p in s.principals)
     ]
-    if not admins:
+    if not admins and document.unknown:
+        yield _unknown_policy(resource)
+    elif not admins:
         yield (
             f"no Allow statement gives the account ({root}) kms:* or kms:PutKeyPolicy, so AWS rejects the "
             "policy (lock-out safety check) or, if bypassed, nobody can manage the key again"

@@ -37,6 +37,7 @@ REQUIRED_ACTIONS = (
     "kms:GenerateDataKey",
     "kms:DescribeKey",
 )
+_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[^/\s]+$")
 _REGIONAL_LOGS = re.compile(r"^logs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
 _LOGS_KMS_DOCS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"
 
@@ -45,6 +46,11 @@ def check_encrypted(resource: Resource, _config: Mapping[str, Any]) -> Iterator[
     key = resource.get("kmsKeyId")
     if key is ABSENT or key == "":
         yield "kmsKeyId is not set, so the log data is not encrypted with a key you control"
+    elif isinstance(key, str) and not _KEY_ARN.match(key):
+        yield (
+            f"kmsKeyId is {describe(key)}, which is not a KMS key ARN; CloudWatch Logs accepts only the key "
+            "ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not a key id or an alias, so pass key.arn"
+        )
 
 
 def check_retention(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
@@ -96,6 +102,10 @@ def _key_faults(stack: Stack, log_group: Resource, key: Resource, config: Mappin
         yield f"{where} is not a symmetric key; CloudWatch Logs supports only symmetric encryption keys"
     policies = stack.attached((KEY_POLICY,), "keyId", (KEY,), ("arn", "keyId", "id")).get(key, [])
     value = policies[-1].get("policy") if policies else key.get("policy")
+    if not policies and value is UNKNOWN and not key.property_dependencies.get("policy"):
+        # Unknown without depending on any resource: the program set no policy, and AWS computes its
+        # default one (what update shows), so the verdict must not wait for it.
+        value = ABSENT
     principal = f"logs.{region or '<region>'}.amazonaws.com"
     if value is ABSENT or value == "":
         yield (
@@ -181,13 +191,40 @@ def _context_value_problem(value: Any, region: str | None, account: str | None) 
     if value is UNKNOWN:
         return None
     arn = parse_arn(value) if isinstance(value, str) else None
-    if arn is None or arn.service != "logs" or not arn.resource.startswith("log-group:"):
+    if arn is None or arn.service != "logs" or not _may_name_log_groups(arn.resource):
         return "is not a CloudWatch Logs log group ARN (arn:aws:logs:<region>:<account>:log-group:<name>)"
     if not REGION_PATTERN.match(arn.region) or (region and arn.region != region):
         return f"does not name this stack's region ({region or 'a single region'})"
     if not ACCOUNT_PATTERN.match(arn.account) or (account and arn.account != account):
         return f"does not name this stack's account ({account or 'a single 12-digit account'})"
     return None
+
+
+def _may_name_log_groups(resource_glob: str) -> bool:
+    """True when the ARN's resource part, as a glob, matches some ``log-group:<name>`` (e.g. ``*``)."""
+    # Run the glob over the prefix "log-group:" as a small automaton: the positions in the glob that can
+    # have consumed it. A name can follow when one of them is not the glob's end.
+    positions = _after_stars(resource_glob, {0})
+    for char in "log-group:":
+        positions = _after_stars(
+            resource_glob,
+            {
+                i if resource_glob[i] == "*" else i + 1
+                for i in positions
+                if i < len(resource_glob) and resource_glob[i] in ("*", "?", char)
+            },
+        )
+    return any(i < len(resource_glob) for i in positions)
+
+
+def _after_stars(glob: str, positions: set[int]) -> set[int]:
+    # A "*" may match nothing, so the position after it is reachable too.
+    reached = set(positions)
+    for i in sorted(positions):
+        while i < len(glob) and glob[i] == "*":
+            i += 1
+            reached.add(i)
+    return reached
 
 
 def _log_group_arn(log_group: Resource, region: str | None, account: str | None) -> str | None:
@@ -204,8 +241,9 @@ def _arn_like(pattern: Any, arn: str, condition: Condition) -> bool:
     if len(wanted) != 6:
         return False
     wanted[1] = actual[1]  # The partition is checked by the ARN itself, not by this stack.
-    if condition.base_operator in ("ArnEquals", "StringEquals"):
+    if condition.base_operator == "StringEquals":
         return ":".join(wanted) == arn
+    # ArnEquals and ArnLike are the same operator in IAM: both match each ARN part as a glob.
     return all(glob_match(w, a, case_sensitive=True) for w, a in zip(wanted, actual, strict=True))
 
 

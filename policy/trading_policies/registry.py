@@ -3,8 +3,9 @@
 A rule is a check plus its metadata (description, severity, PCI DSS v4.0 requirements, remediation,
 AWS documentation link, config schema with defaults). A check only returns findings; this module
 resolves the rule's config, applies exemptions (an exempted finding becomes an advisory violation of
-the same policy that says why; an expired one stays blocking and says it expired) and writes every
-message in one format, because Pulumi prints nothing but the message:
+the same policy that says why; an expired one stays blocking and says it expired), reports a finding
+about a value unknown until deployment (see :func:`unknown_until_deployed`) as an advisory note, and
+writes every message in one format, because Pulumi prints nothing but the message:
 
 ``[HIGH] aws:kms/key:Key 'logs': <fault>. Fix: <remediation>. PCI DSS v4.0 <req>. See <url>``
 """
@@ -33,7 +34,7 @@ from pulumi_policy import (
 from . import config as config_module
 from . import request_scope
 from .config import EXEMPTIONS_SCHEMA, Exemption
-from .enforcement import EXEMPTED_PREFIX
+from .enforcement import EXEMPTED_PREFIX, UNKNOWN_AT_PREVIEW_PREFIX
 from .graph import Resource, Stack
 
 PCI_DSS = "PCI-DSS"
@@ -42,13 +43,35 @@ PCI_DSS_VERSION = "4.0"
 
 @dataclass(frozen=True)
 class Finding:
-    """One fault of one resource, e.g. the exact statement or property at fault."""
+    """One fault of one resource, e.g. the exact statement or property at fault.
+
+    ``unknown_at_preview`` marks a finding that only says a value cannot be judged yet: it is reported as
+    an advisory note, never as a blocking violation.
+    """
 
     resource: Resource
     fault: str
+    unknown_at_preview: bool = False
 
 
-ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[str]]
+def unknown_until_deployed(subject: Resource, source: Resource, prop: str, what: str) -> Finding:
+    """The advisory note for ``what`` of ``subject``, read from ``source.<prop>``, which is not known yet."""
+    depends_on = source.property_dependencies.get(prop, [])
+    because = (
+        f"it depends on {', '.join(d.label for d in depends_on)}"
+        if depends_on
+        else "it is built from values computed during deployment"
+    )
+    return Finding(
+        subject,
+        f"{what} cannot be checked until {source.label}.{prop} is known ({because}); preview with "
+        "preflight --mode update or check after the first deployment",
+        unknown_at_preview=True,
+    )
+
+
+# A resource check yields faults of its resource as text, or Findings (e.g. from unknown_until_deployed).
+ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[str | Finding]]
 StackCheck = Callable[[Stack, Mapping[str, Any]], Iterable[Finding]]
 
 
@@ -111,7 +134,10 @@ class Rule:
         if self.resource_types is not None and args.resource_type not in self.resource_types:
             return
         resource = shared_resource(args)
-        findings = [Finding(resource, fault) for fault in self.check(resource, settings)]
+        findings = [
+            fault if isinstance(fault, Finding) else Finding(resource, fault)
+            for fault in self.check(resource, settings)
+        ]
         self.report(findings, settings, report_violation)
 
     def _validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -121,11 +147,14 @@ class Rule:
     def report(
         self, findings: Iterable[Finding], settings: Mapping[str, Any], report_violation: ReportViolation
     ) -> None:
-        """Report each finding once: blocking, or advisory when an active exemption covers its resource."""
+        """Report each finding once: blocking, or advisory when it is unknown at preview or an active
+        exemption covers its resource."""
         day = config_module.today()
         exemptions: list[Exemption] = settings["exemptions"]
         for finding in findings:
             message = self.message(finding.resource, finding.fault)
+            if finding.unknown_at_preview:
+                message = UNKNOWN_AT_PREVIEW_PREFIX + message
             matching = [e for e in exemptions if e.matches(finding.resource.name, finding.resource.urn)]
             active = [e for e in matching if e.active_on(day)]
             if active:

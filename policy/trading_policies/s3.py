@@ -14,6 +14,7 @@ buckets can be allowed by name in ``sseS3AllowedBuckets``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from fnmatch import fnmatchcase
@@ -25,7 +26,7 @@ from .awsfacts import account_tokens, is_autoname, s3_bucket_name_problems
 from .documents import Statement, glob_match, parse_policy
 from .graph import Resource, Stack
 from .kms import render_actions, render_principals
-from .registry import Finding, Rule
+from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool, describe, get
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -76,7 +77,7 @@ def check_bucket_name(resource: Resource, config: Mapping[str, Any]) -> Iterator
         return
     for problem in s3_bucket_name_problems(name):
         yield f"bucket name '{name}' {problem}"
-    pinned = config["accountIds"]
+    pinned = config["accountIds"] or _allowed_accounts(resource)
     tokens = account_tokens(name)
     if pinned and not set(tokens) & set(pinned):
         yield (
@@ -88,6 +89,18 @@ def check_bucket_name(resource: Resource, config: Mapping[str, Any]) -> Iterator
             f"bucket name '{name}' contains no 12-digit account id, so it may already be taken in another "
             "account (bucket names are global)"
         )
+
+
+def _allowed_accounts(resource: Resource) -> list[str]:
+    # The provider refuses to run in any other account, so its allowedAccountIds pin the account for sure.
+    # The engine passes provider inputs of array type as JSON strings; programs may also pass lists.
+    value = get(resource.provider_props, "allowedAccountIds")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def check_public_acl(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
@@ -181,17 +194,22 @@ def check_versioning(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findi
             yield Finding(bucket, "has no aws.s3.BucketVersioning with status Enabled")
 
 
-def _bucket_policies(stack: Stack) -> tuple[list[Resource], dict[Resource, list[Any]]]:
+def _bucket_policies(stack: Stack) -> tuple[list[Resource], dict[Resource, list[tuple[Resource, Any]]]]:
+    """Each bucket's policy documents, with the resource (a BucketPolicy or the bucket) that sets each."""
     buckets = stack.of_type(*BUCKETS)
     attached = stack.attached(BUCKET_POLICY, "bucket", BUCKETS, BUCKET_KEYS)
-    policies: dict[Resource, list[Any]] = {}
+    policies: dict[Resource, list[tuple[Resource, Any]]] = {}
     for bucket in buckets:
-        sources = [(p.name, p.get("policy")) for p in attached.get(bucket, [])]
+        sources = [(p, p.get("policy")) for p in attached.get(bucket, [])]
         inline = bucket.get("policy")
         if not sources and inline not in (ABSENT, ""):
-            sources = [(bucket.name, inline)]
+            sources = [(bucket, inline)]
         policies[bucket] = sources
     return buckets, policies
+
+
+def _unknown_policy(bucket: Resource, source: Resource) -> Finding:
+    return unknown_until_deployed(bucket, source, "policy", f"bucket policy '{source.name}'")
 
 
 def check_tls_only(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -201,16 +219,20 @@ def check_tls_only(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding
             yield Finding(bucket, "has no bucket policy, so requests over plain HTTP are not denied")
             continue
         documents = [
-            (name, parse_policy(value, principals_required=True)) for name, value in policies[bucket]
+            (source, parse_policy(value, principals_required=True)) for source, value in policies[bucket]
         ]
-        if any(document.unknown for _, document in documents):
-            continue
-        for name, document in documents:
+        for source, document in documents:
             for error in document.errors:
-                yield Finding(bucket, f"bucket policy '{name}' is unreadable: {error}")
+                yield Finding(bucket, f"bucket policy '{source.name}' is unreadable: {error}")
         name = bucket.get("bucket")
         statements = [s for _, document in documents for s in document.statements]
-        if not any(_denies_plain_http(s, name if isinstance(name, str) else None) for s in statements):
+        if any(_denies_plain_http(s, name if isinstance(name, str) else None) for s in statements):
+            continue
+        unknown = [source for source, document in documents if document.unknown]
+        if unknown:
+            # The missing Deny may be in the part not known yet: a note, not a violation.
+            yield from (_unknown_policy(bucket, source) for source in unknown)
+        else:
             yield Finding(
                 bucket,
                 'bucket policy has no Deny statement for Principal "*" on s3:* for the bucket and its '
@@ -247,10 +269,13 @@ def _covers_resource(statement: Statement, arn: str) -> bool:
 def check_no_public_allow(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     buckets, policies = _bucket_policies(stack)
     for bucket in buckets:
-        for name, value in policies[bucket]:
+        for source, value in policies[bucket]:
             document = parse_policy(value, principals_required=True)
+            name = source.name
             for error in document.errors:
                 yield Finding(bucket, f"bucket policy '{name}' is unreadable: {error}")
+            if document.unknown:
+                yield _unknown_policy(bucket, source)
             for statement in document.statements:
                 if (
                     statement.effect == "Allow"
@@ -307,7 +332,10 @@ RULES = [
                 "type": "array",
                 "items": {"type": "string", "pattern": r"^\d{12}$"},
                 "default": [],
-                "description": "Account ids a name must contain; []: any 12-digit id.",
+                "description": (
+                    "Account ids a name must contain; []: the provider's allowedAccountIds, else any "
+                    "12-digit id."
+                ),
             }
         },
     ),

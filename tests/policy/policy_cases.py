@@ -2,7 +2,8 @@
 
 ``BAD[name]()`` returns resources on which policy ``name`` must report a mandatory violation against the
 resource named ``"bad"``; ``UNKNOWN[name]()`` returns resources whose deciding values are set but not yet
-known (as on a first preview), on which it must report nothing.
+known (as on a first preview), on which it must report no mandatory violation: nothing at all, or, for
+the rules in ``ADVISORY_WHEN_UNKNOWN`` (a whole policy document unknown), one advisory note saying so.
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from policy_fixtures import BASE_TAGS, PCI_TAGS, logs_key_policy, logs_statement
 from policy_harness import ACCOUNT, R, U
 
 Case = Callable[[], list[R]]
+ADVISORY_WHEN_UNKNOWN = frozenset(
+    {
+        "kms-key-policy-no-unconditional-grants",
+        "kms-key-policy-keeps-account-access",
+        "s3-tls-only",
+        "s3-bucket-policy-no-public-allow",
+    }
+)
 FAILED_KEY_POLICY = json.dumps(
     {
         "Statement": [
@@ -192,7 +201,8 @@ UNKNOWN: dict[str, Case] = {
     "kms-key-policy-keeps-account-access": lambda: [key({"policy": U})],
     "kms-key-rotation-enabled": lambda: [key({"enableKeyRotation": U})],
     "log-group-kms-key-allows-logs": lambda: [
-        k := R("aws:kms/key:Key", "key", {"policy": U}),
+        role := R("aws:iam/role:Role", "role", {"arn": U}),
+        k := R("aws:kms/key:Key", "key", {"policy": U}, deps={"policy": [role]}),
         log_group({"kmsKeyId": U}, deps={"kmsKeyId": [k]}),
     ],
     "log-group-encrypted": lambda: [log_group({"kmsKeyId": U})],

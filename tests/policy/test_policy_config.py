@@ -203,10 +203,12 @@ def test_the_wrapper_reports_prefixed_messages_as_advisory_on_a_fresh_servicer_c
     enforcement.install(Fake)
     report = Fake()._create_report_violation(None, "p", "d", EnforcementLevel.MANDATORY, None)
     report(enforcement.EXEMPTED_PREFIX + "x", "u")
-    report("plain")
+    report(enforcement.UNKNOWN_AT_PREVIEW_PREFIX + "y", "v")
+    report("plain [exempted] ")
     assert calls == [
         (EnforcementLevel.ADVISORY, "[exempted] x", "u"),
-        (EnforcementLevel.MANDATORY, "plain", None),
+        (EnforcementLevel.ADVISORY, "[unknown at preview] y", "v"),
+        (EnforcementLevel.MANDATORY, "plain [exempted] ", None),
     ]
 
 

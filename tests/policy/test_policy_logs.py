@@ -80,6 +80,68 @@ def test_a_key_without_a_policy_cannot_be_used_by_logs():
     assert "has no key policy, so AWS applies its default policy" in fault
 
 
+def test_a_key_without_a_policy_input_is_flagged_at_preview_too():
+    # Red-team b19: aws.kms.Key("k", enable_key_rotation=True, tags=TAGS) used by a log group. At preview
+    # the key's policy output is unknown, but no input (no resource) feeds it: AWS's default policy.
+    k = R("aws:kms/key:Key", "key", {"policy": U, "arn": U, "enableKeyRotation": True})
+    (fault,) = faults([k, group(k)])
+    assert fault.startswith(
+        "KMS key 'key' has no key policy, so AWS applies its default policy, which does not let "
+        "logs.us-east-1.amazonaws.com use the key"
+    )
+
+
+def test_the_aws_documentation_example_scopes_the_key_to_the_account_and_region():
+    # Red-team c12: ArnLike kms:EncryptionContext:aws:logs:arn = arn:aws:logs:<region>:<account>:*
+    for value in (
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:*",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-*",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:*group:/aws/*",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:l?g-group:/aws/lambda/trading-*",
+    ):
+        documented = logs_statement(Condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": value}})
+        k = key(root_statement(), documented)
+        assert faults([k, group(k)]) == [], value
+        assert faults([k, group(k, name=U)]) == [], value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:destination:*",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-stream",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:l?x*",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group",
+    ],
+)
+def test_resource_globs_that_cannot_match_a_log_group_are_not_log_group_arns(value):
+    k = key(
+        root_statement(), logs_statement(Condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": value}})
+    )
+    found = faults([k, group(k, name=U)])
+    assert [f.split(", which ", 1)[1] for f in found] == [
+        "is not a CloudWatch Logs log group ARN (arn:aws:logs:<region>:<account>:log-group:<name>)"
+    ]
+
+
+def test_arn_equals_takes_wildcards_like_arn_like_but_string_equals_is_exact():
+    # Red-team c21: ArnEquals ...:log-group:/trading/* for the log group /trading/app-dev.
+    pattern = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/trading/*"
+    for operator in ("ArnEquals", "ArnLike", "StringLike"):
+        scoped = logs_statement(Condition={operator: {"kms:EncryptionContext:aws:logs:arn": pattern}})
+        k = key(root_statement(), scoped)
+        assert faults([k, group(k, name="/trading/app-dev")]) == [], operator
+    exact = logs_statement(Condition={"StringEquals": {"kms:EncryptionContext:aws:logs:arn": pattern}})
+    k = key(root_statement(), exact)
+    (fault,) = faults([k, group(k, name="/trading/app-dev")])
+    assert "limits kms:EncryptionContext:aws:logs:arn to values that do not match this log group" in fault
+    elsewhere = logs_statement(Condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": pattern}})
+    k = key(root_statement(), elsewhere)
+    (fault,) = faults([k, group(k, name="/other/app-dev")])
+    assert f"do not match this log group (arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/other/app-dev)" in fault
+
+
 def test_missing_actions_are_listed():
     k = key(root_statement(), logs_statement(Action=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]))
     (fault,) = faults([k, group(k)])
@@ -192,8 +254,9 @@ def test_unreadable_and_unknown_key_policies():
     k = R("aws:kms/key:Key", "key", {"policy": "{not json"})
     (fault,) = faults([k, group(k)])
     assert "the key policy of KMS key 'key' is unreadable: policy document is not valid JSON" in fault
-    k = R("aws:kms/key:Key", "key", {"policy": U})
-    assert faults([k, group(k)]) == []
+    role = R("aws:iam/role:Role", "role", {"arn": U})
+    k = R("aws:kms/key:Key", "key", {"policy": U}, deps={"policy": [role]})
+    assert faults([role, k, group(k)]) == []
 
 
 def test_region_comes_from_the_resource_provider_or_config():
@@ -234,6 +297,32 @@ def test_encryption_needs_a_key_id():
     assert faults([R(LOG_GROUP, "g", {"kmsKeyId": ""})], rule="log-group-encrypted") == [
         "kmsKeyId is not set, so the log data is not encrypted with a key you control"
     ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "alias/trading-logs-dev",
+        f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/trading-logs-dev",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:key/1234abcd",
+    ],
+)
+def test_a_known_key_id_that_is_not_a_key_arn_is_refused(value):
+    # Red-team b28: kms_key_id=key.key_id, which update knows as a bare key id.
+    assert faults([R(LOG_GROUP, "g", {"kmsKeyId": value})], rule="log-group-encrypted") == [
+        f"kmsKeyId is '{value}', which is not a KMS key ARN; CloudWatch Logs accepts only the key ARN "
+        "(arn:aws:kms:<region>:<account>:key/<key-id>), not a key id or an alias, so pass key.arn"
+    ]
+
+
+def test_key_arns_and_key_ids_unknown_at_preview_are_accepted():
+    for value in (
+        f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        f"arn:aws-us-gov:kms:us-gov-west-1:{ACCOUNT}:key/mrk-1234abcd",
+        U,
+    ):
+        assert faults([R(LOG_GROUP, "g", {"kmsKeyId": value})], rule="log-group-encrypted") == []
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,27 @@ def test_bucket_names_can_be_pinned_to_configured_accounts_and_v2_buckets_count(
     assert faults("s3-bucket-name-includes-account-id", [bucket("logs", type_="aws:s3/bucketV2:BucketV2")])
 
 
+def test_bucket_names_are_pinned_to_the_providers_allowed_accounts():
+    # Red-team b29: the stack's account is 123456789012, the name carries another account's id.
+    foreign = bucket("trading-data-999999999999-us-east-1-dev")
+    foreign.provider = {"region": "us-east-1", "allowedAccountIds": json.dumps([ACCOUNT])}
+    (fault,) = faults("s3-bucket-name-includes-account-id", [foreign])
+    assert fault == (
+        "bucket name 'trading-data-999999999999-us-east-1-dev' does not contain the account id "
+        f"({ACCOUNT}), so it may already be taken in another account (bucket names are global)"
+    )
+    foreign.provider = {"region": "us-east-1", "allowedAccountIds": [ACCOUNT]}
+    assert len(faults("s3-bucket-name-includes-account-id", [foreign])) == 1
+    own = bucket()
+    own.provider = {"allowedAccountIds": json.dumps([ACCOUNT])}
+    assert faults("s3-bucket-name-includes-account-id", [own]) == []
+    # Configured accounts win over the provider's; an unreadable or absent list pins nothing.
+    assert faults("s3-bucket-name-includes-account-id", [foreign], {"accountIds": ["999999999999"]}) == []
+    for allowed in ("[not json", 42):
+        foreign.provider = {"allowedAccountIds": allowed}
+        assert faults("s3-bucket-name-includes-account-id", [foreign]) == []
+
+
 def test_public_access_block_settings_must_all_be_true():
     b = bucket()
     block = attach(
@@ -245,7 +266,11 @@ def test_buckets_without_names_inline_policies_unknown_and_unreadable_policies()
     )
     assert faults("s3-tls-only", [unnamed, policy]) == []
     assert faults("s3-tls-only", [bucket(policy=json.dumps({"Statement": [deny()]}))]) == []
-    assert faults("s3-tls-only", [bucket(policy=U)]) == []
+    (note,) = run("s3-tls-only", [bucket(policy=U)])
+    assert note.level == "advisory"
+    assert "bucket policy 'data' cannot be checked until aws:s3/bucket:Bucket 'data'.policy is known" in (
+        note.message
+    )
     assert faults("s3-tls-only", [bucket(policy="")]) == [
         "has no bucket policy, so requests over plain HTTP are not denied"
     ]
@@ -279,7 +304,8 @@ def test_random_bucket_policies_never_crash(document):
     resources = [bucket(), R(POLICY, "p", {"bucket": NAME, "policy": json.dumps(document)})]
     for rule in ("s3-tls-only", "s3-bucket-policy-no-public-allow"):
         for diag in run(rule, resources):
-            assert diag.level == "mandatory"
+            unknown_note = "\n[unknown at preview] " in diag.message
+            assert diag.level == ("advisory" if unknown_note else "mandatory")
             assert "'data'" in diag.message
 
 
@@ -302,3 +328,29 @@ def test_public_acls_and_grants():
         )
         == []
     )
+
+
+def test_bucket_policies_unknown_at_preview_are_advisory_notes_naming_what_they_depend_on():
+    # Red-team b26/b05: policy=pulumi.Output.json_dumps({... "Resource": pulumi.Output.concat(b.arn, "/*")})
+    b = bucket()
+    role = R("aws:iam/role:Role", "app", {"arn": U})
+    policy = R(POLICY, "pol", {"bucket": U, "policy": U}, deps={"bucket": [b], "policy": [b, role]})
+    for rule, severity in (("s3-tls-only", "HIGH"), ("s3-bucket-policy-no-public-allow", "CRITICAL")):
+        (note,) = run(rule, [b, role, policy])
+        assert note.level == "advisory"
+        assert note.urn.endswith("::data")
+        assert note.message.split("\n", 1)[1].startswith(
+            f"[unknown at preview] [{severity}] aws:s3/bucket:Bucket 'data': bucket policy 'pol' cannot be "
+            "checked until aws:s3/bucketPolicy:BucketPolicy 'pol'.policy is known (it depends on "
+            "aws:s3/bucket:Bucket 'data', aws:iam/role:Role 'app'); preview with preflight --mode update or "
+            "check after the first deployment. Fix: "
+        )
+
+
+def test_a_known_tls_deny_in_another_policy_needs_no_note_for_an_unknown_one():
+    b = bucket()
+    known = attach(POLICY, b, {"policy": json.dumps({"Statement": [deny()]})}, "known")
+    unknown = attach(POLICY, b, {"policy": U}, "later")
+    assert run("s3-tls-only", [b, known, unknown]) == []
+    (note,) = run("s3-bucket-policy-no-public-allow", [b, known, unknown])
+    assert "bucket policy 'later' cannot be checked until" in note.message
