@@ -2,7 +2,8 @@
 
 Importing the package installs the exemption reporter (see :mod:`trading_policies.enforcement`), so a
 pack built from :data:`ALL_POLICIES` reports exempted findings as advisory wherever it runs, and the
-per-request scope (see :mod:`trading_policies.request_scope`), so the policies of one request share its work.
+per-request scope (see :mod:`trading_policies.request_scope`), so the policies of one request share its work
+(skipped, with a warning, on a pulumi-policy release whose shape it does not know: same verdicts, slower).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ RULES: list[Rule] = [
 ]
 
 enforcement.install()
-request_scope.install()
+request_scope.install_if_compatible()
 
 ALL_POLICIES = [rule.to_policy() for rule in RULES]
 

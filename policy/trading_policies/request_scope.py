@@ -16,7 +16,8 @@ its own, in which:
 The scope is thread-local (the SDK serves requests on a thread pool) and ends with the call, so nothing
 is shared between requests or threads. Outside a scope (``Configure``, ``Remediate``, a policy called
 directly) conversions and :func:`shared` compute afresh, exactly as the SDK does. The SDK's shape is
-checked first: if a release converts differently, importing the pack fails and says so.
+checked first: on a release that converts differently, :func:`install_if_compatible` leaves the SDK as it
+is (same verdicts, only slower) and says so once on standard error, as a warning the CLI shows.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import sys
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -121,6 +123,17 @@ def install(servicer_class: Any = None, sdk_module: Any = None) -> None:
     module.deserialize_properties = _scoped_deserialize(module.deserialize_properties)
     for name, method in originals.items():
         setattr(servicer, name, _scoped(method))
+
+
+def install_if_compatible(servicer_class: Any = None, sdk_module: Any = None) -> bool:
+    """:func:`install`, unless the SDK's shape has changed: the scope only saves time, so then the pack runs
+    as the SDK does and warns once (every check runs before anything is changed, so nothing is half done)."""
+    try:
+        install(servicer_class, sdk_module)
+    except SdkShapeError as error:
+        print(f"warning: {error}; the policies now run without it: same verdicts, slower", file=sys.stderr)
+        return False
+    return True
 
 
 def _shape_error(name: str) -> SdkShapeError:

@@ -156,6 +156,34 @@ def test_install_is_idempotent_and_checks_the_sdk_shape():
         request_scope.install(Missing)
 
 
+def test_an_sdk_of_another_shape_keeps_its_own_methods_and_gets_a_warning(capsys):
+    class Changed:
+        def Analyze(self, request, _context):
+            return "analyzed"
+
+        def AnalyzeStack(self, request):
+            return "stack"
+
+    module = _sdk_module()
+    original_format, original_deserialize = module.json_format, module.deserialize_properties
+
+    assert request_scope.install_if_compatible(Changed, module) is False
+
+    assert Changed.__dict__["AnalyzeStack"](Changed(), None) == "stack"
+    assert not getattr(Changed.Analyze, "_trading_policies_request_scope", False)
+    assert (module.json_format, module.deserialize_properties) == (original_format, original_deserialize)
+    warning = capsys.readouterr().err.strip()
+    assert warning.startswith("warning: pulumi-policy ")
+    assert "AnalyzeStack" in warning
+    assert "same verdicts, slower" in warning
+    assert len(warning.splitlines()) == 1
+
+
+def test_a_known_sdk_shape_installs_quietly(capsys):
+    assert request_scope.install_if_compatible() is True
+    assert capsys.readouterr().err == ""
+
+
 def test_one_analyze_request_builds_its_resource_view_once_for_every_resource_policy(monkeypatch):
     builds: list[str] = []
     original = graph.Resource.from_sdk.__func__
