@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from preflight.errors import PreflightError
+from preflight.policy_config import config_count_message
 
 FORMATS = ("text", "json", "sarif")
 MODES = ("preview", "update")
@@ -78,15 +79,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> None:
-    if not re.fullmatch(r"\d{12}", args.account_id):
+    # [0-9], not \d: \d also matches other scripts' digits, which no AWS account id has.
+    if not re.fullmatch(r"[0-9]{12}", args.account_id):
         raise _UsageError(f"argument --account-id: {args.account_id!r} is not an AWS account id (12 digits)")
-    if len(args.policy_config) > len(args.policy_pack):
-        raise _UsageError(
-            f"{len(args.policy_config)} --policy-config files for {len(args.policy_pack)} --policy-pack "
-            "folders: give at most one config per pack, in the same order"
-        )
-    if not Path(args.project_dir).is_dir():
-        raise _UsageError(f"project folder {args.project_dir} does not exist (PROJECT_DIR holds Pulumi.yaml)")
+    if args.policy_config and len(args.policy_config) != len(args.policy_pack):
+        raise _UsageError(config_count_message(len(args.policy_config), len(args.policy_pack)))
+    project_dir = Path(args.project_dir)
+    if not project_dir.is_dir():
+        problem = "is not a folder" if project_dir.exists() else "does not exist"
+        raise _UsageError(f"project folder {args.project_dir} {problem} (PROJECT_DIR holds Pulumi.yaml)")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -86,7 +86,8 @@ def run_program(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        with _fast_sdk():
+        # The program's prints go to standard error, as diagnostics: standard output carries the report.
+        with _fast_sdk(), contextlib.redirect_stdout(sys.stderr):
             failure = contextvars.copy_context().run(_run_in_fresh_runtime, project, mode, monitor)
     finally:
         seconds = time.perf_counter() - started

@@ -32,6 +32,14 @@ class PolicyConfig:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
+def config_count_message(configs: int, packs: int) -> str:
+    """Why ``configs`` config files do not go with ``packs`` packs: the CLI wants one per pack, or none."""
+    return (
+        f"{configs} --policy-config files for {packs} --policy-pack folders: give one config per pack, in "
+        "the same order (an empty file for a pack that needs none), or none at all"
+    )
+
+
 def load_policy_config(path: Path) -> dict[str, PolicyConfig]:
     """Reads a ``--policy-config`` file; an empty file is an empty config, as the CLI allows."""
     try:

@@ -13,6 +13,7 @@ warning says so. YAML is read with the YAML 1.2 core schema (as the CLI's Go YAM
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,18 @@ def _program(directory: Path, project_file: Path, main: Any) -> Path:
     elif not isinstance(main, str) or not main:
         raise PreflightError(f"{project_file}: `main` must be a file or folder path relative to the project")
     else:
+        # The CLI's rules for `main`: a relative path that stays inside the project (compared as written,
+        # before symbolic links are followed).
+        if Path(main).is_absolute():
+            raise PreflightError(
+                f"{project_file}: `main: {main}` is an absolute path; the Pulumi CLI takes only a path "
+                "relative to the project folder"
+            )
+        if not _inside(directory, Path(os.path.normpath(directory / main))):
+            raise PreflightError(
+                f"{project_file}: `main: {main}` leaves the project folder; the Pulumi CLI takes only a file "
+                "or subfolder of the project"
+            )
         program = (directory / main).resolve()
         if program.is_dir():
             program = program / "__main__.py"
@@ -156,6 +169,10 @@ def _program(directory: Path, project_file: Path, main: Any) -> Path:
             f"{project_file}: the program {program} does not exist: create it or point `main:` at the program"
         )
     return program
+
+
+def _inside(directory: Path, path: Path) -> bool:
+    return path == directory or directory in path.parents
 
 
 def _unknown_stack_message(directory: Path, stack: str) -> str:

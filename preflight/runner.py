@@ -29,7 +29,7 @@ from preflight.analyzer import (
 )
 from preflight.errors import PreflightError
 from preflight.model import Mode, Resource, RunResult, Violation
-from preflight.policy_config import load_policy_config
+from preflight.policy_config import config_count_message, load_policy_config
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -81,11 +81,9 @@ def run_timed(
 ) -> tuple[RunResult, Timings]:
     """``run``, also returning how long the program took and what analysis added to it."""
     started = time.perf_counter()
-    if len(policy_configs) > len(policy_packs):
-        raise PreflightError(
-            f"{len(policy_configs)} --policy-config files for {len(policy_packs)} --policy-pack folders: "
-            "give at most one config per pack, in the same order"
-        )
+    # As `pulumi preview --policy-pack-config`: a config for every pack, or none.
+    if policy_configs and len(policy_configs) != len(policy_packs):
+        raise PreflightError(config_count_message(len(policy_configs), len(policy_packs)))
     loaded = project.load_project(Path(project_dir), stack)
     # Everything that can be checked without starting anything is checked first, so bad input fails fast.
     specs = [load_pack_spec(Path(directory)) for directory in policy_packs]

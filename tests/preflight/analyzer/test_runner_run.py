@@ -110,8 +110,10 @@ def test_several_packs_each_with_its_config_in_update_mode(program, tmp_path):
     legacy.mkdir()
     for name in ("PulumiPolicy.yaml", "__main__.py"):
         (legacy / name).write_text((PACKS / "legacy" / name).read_text())
+    empty = tmp_path / "legacy.json"
+    empty.write_text("")  # the CLI's way to give a pack no config while the other pack has one
     result = runner.run(
-        SHOP, "dev", policy_packs=[PACKS / "basic", legacy], policy_configs=[config], mode=Mode.UPDATE
+        SHOP, "dev", policy_packs=[PACKS / "basic", legacy], policy_configs=[config, empty], mode=Mode.UPDATE
     )
     assert [p.name for p in result.packs] == ["basic-test-pack", "legacy-pack"]
     basic = [v for v in result.violations if v.policy_pack == "basic-test-pack"]
@@ -134,6 +136,13 @@ def test_without_packs_the_program_runs_alone(program):
 def test_more_configs_than_packs_is_refused_before_anything_runs(program):
     with pytest.raises(PreflightError, match=r"^1 --policy-config files for 0 --policy-pack folders"):
         runner.run(SHOP, "dev", policy_configs=["x.json"])
+    assert program == []
+
+
+def test_fewer_configs_than_packs_is_refused_like_the_cli(program):
+    refused = r"^1 --policy-config files for 2 --policy-pack folders: give one config per pack"
+    with pytest.raises(PreflightError, match=refused):
+        runner.run(SHOP, "dev", policy_packs=[PACKS / "basic", PACKS / "basic"], policy_configs=["x.json"])
     assert program == []
 
 

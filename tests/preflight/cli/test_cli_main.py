@@ -50,6 +50,30 @@ def one_line(err: str) -> str:
             "1 --policy-config files for 0 --policy-pack folders",
         ),
         (["/nonexistent/project", "--stack", "dev"], "project folder /nonexistent/project does not exist"),
+        # Only ASCII digits make an account id; \\d would take these Bengali ones.
+        (
+            [str(PROJECT), "--stack", "dev", "--account-id", "১২৩৪৫৬৭৮৯০১২"],
+            "--account-id: '১২৩৪৫৬৭৮৯০১২' is not an AWS account id (12 digits)",
+        ),
+        # The CLI wants a --policy-pack-config for every --policy-pack once one is given.
+        (
+            [
+                str(PROJECT),
+                "--stack",
+                "dev",
+                "--policy-pack",
+                str(PACK),
+                "--policy-pack",
+                str(PACK),
+                "--policy-config",
+                str(LENIENT),
+            ],
+            "1 --policy-config files for 2 --policy-pack folders: give one config per pack, in the same",
+        ),
+        (
+            [str(PROJECT / "Pulumi.yaml"), "--stack", "dev"],
+            f"project folder {PROJECT / 'Pulumi.yaml'} is not a folder (PROJECT_DIR holds Pulumi.yaml)",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(capsys, args, message):
@@ -193,3 +217,14 @@ def test_the_real_command_line_reports_a_bad_flag_in_one_line():
     assert done.returncode == 2
     assert done.stdout == ""
     assert one_line(done.stderr).startswith("preflight: error: argument --format: invalid choice: 'yaml'")
+
+
+def test_what_the_program_prints_goes_to_standard_error_and_the_json_report_stays_valid(capsys, tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: chatty\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    program = "import pulumi\nprint('hello from the program')\npulumi.export('a', 1)\n"
+    (tmp_path / "__main__.py").write_text(program)
+    status, out, err = run(capsys, str(tmp_path), "--stack", "dev", "--format", "json")
+    assert status == 0
+    assert json.loads(out)["project"] == "chatty"
+    assert err == "hello from the program\n"

@@ -168,6 +168,14 @@ def test_runtime_object_form_and_main_folder(tmp_path):
     assert project.config == {}
 
 
+def test_main_may_name_the_project_folder_itself_or_come_back_into_it(tmp_path):
+    write(tmp_path, {"__main__.py": "", "src/app.py": "", "Pulumi.dev.yaml": ""})
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nmain: .\n")
+    assert load_project(tmp_path, "dev").program == (tmp_path / "__main__.py").resolve()
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nmain: lib/../src/app.py\n")
+    assert load_project(tmp_path, "dev").program == (tmp_path / "src" / "app.py").resolve()
+
+
 def test_main_file(tmp_path):
     write(tmp_path, {"app.py": "", "Pulumi.dev.yaml": "config:\n"})
     (tmp_path / "Pulumi.yml").write_text("name: demo\nruntime: python\nmain: app.py\n")
@@ -183,6 +191,9 @@ def test_main_file(tmp_path):
         ("name: demo\nruntime:\n  name: go\n", r"runtime go is not supported"),
         ("name: demo\nruntime: python\nmain: missing.py\n", r"the program .*missing.py does not exist"),
         ("name: demo\nruntime: python\nmain: [1]\n", r"`main` must be a file or folder path"),
+        ("name: demo\nruntime: python\nmain: /tmp/app.py\n", r"`main: /tmp/app.py` is an absolute path"),
+        ("name: demo\nruntime: python\nmain: ../app.py\n", r"`main: ../app.py` leaves the project folder"),
+        ("name: demo\nruntime: python\nmain: src/../../x\n", r"`main: src/../../x` leaves the project"),
         ("- just\n- a list\n", r"expected a mapping"),
         ("name: demo\nruntime: python\nconfig: [a]\n", r"`config` must be a mapping"),
         ("name: demo\nruntime: python\nconfig:\n  a:b:c: 1\n", r"config key 'a:b:c' is not of the form"),

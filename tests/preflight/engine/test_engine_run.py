@@ -394,6 +394,15 @@ def test_a_program_that_raises_names_the_innermost_project_line(tmp_path):
     assert "Traceback" in raised.value.detail
 
 
+def test_the_programs_prints_go_to_standard_error_not_into_the_report(tmp_path, capsys):
+    project = make(tmp_path, "import sys\nprint('progress')\nsys.stdout.write('more\\n')\n")
+    run(project)
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "progress\nmore\n")
+    print("after")
+    assert capsys.readouterr().out == "after\n"
+
+
 def test_missing_required_config(tmp_path):
     project = make(tmp_path, "import pulumi\npulumi.Config().require('name')\n")
     with pytest.raises(PreflightError) as raised:
