@@ -30,7 +30,13 @@ target = AwsTarget(
     reverse_dns_prefix=partition.reverse_dns_prefix,
 )
 zones = select_availability_zones(
-    aws.get_availability_zones(state="available", region=settings.region).names,
+    # Only the region's own zones: in an account that opted in to Local Zones they are listed too (and sort
+    # first), and Aurora, NAT gateways and interface endpoints are not offered there.
+    aws.get_availability_zones(
+        state="available",
+        filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+        region=settings.region,
+    ).names,
     settings.az_count,
     settings.region,
 )
@@ -123,7 +129,7 @@ function = Function(
         target=target,
         names=names,
         tags=tags,
-        code_path="app",
+        code_directory="app",
         subnet_ids=[subnet.id for subnet in network.private_subnets],
         security_group_id=network.function_security_group.id,
         kms_key_arn=keys.data_key.arn,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -67,12 +68,25 @@ def function_role_policy(
     )
 
 
+def code_archive(directory: str) -> pulumi.AssetArchive:
+    """The Python sources under ``directory`` (relative to the project root, where the CLI runs the program),
+    and nothing else: bytecode caches that running the tests leaves there would change the archive's hash
+    from one machine to the next and redeploy the function for nothing."""
+    root = Path(directory)
+    sources = sorted(root.rglob("*.py"))
+    if not sources:
+        raise FileNotFoundError(f"no Python sources under {root.resolve()} for the function's code")
+    return pulumi.AssetArchive(
+        {path.relative_to(root).as_posix(): pulumi.FileAsset(str(path)) for path in sources}
+    )
+
+
 @dataclass(frozen=True)
 class FunctionArgs:
     target: AwsTarget
     names: Names
     tags: Tags
-    code_path: str
+    code_directory: str
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
@@ -128,7 +142,7 @@ class Function(pulumi.ComponentResource):
             role=self.role.arn,
             runtime=RUNTIME,
             handler=HANDLER,
-            code=pulumi.FileArchive(args.code_path),
+            code=code_archive(args.code_directory),
             architectures=["arm64"],
             memory_size=args.memory_mb,
             timeout=args.timeout_seconds,

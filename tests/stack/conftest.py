@@ -50,9 +50,11 @@ class TradingMocks(pulumi.runtime.Mocks):
         self.preview = preview
         self.zone_count = zone_count
         self.calls: list[str] = []
+        self.call_args: dict[str, dict[str, Any]] = {}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         self.calls.append(args.token)
+        self.call_args[args.token] = dict(args.args)
         region = args.args.get("region") or self.region
         answers: dict[str, Callable[[], dict[str, Any]]] = {
             "aws:index/getCallerIdentity:getCallerIdentity": lambda: {
@@ -194,6 +196,10 @@ def _plain(value: Any) -> Any:
         return [_plain(item) for item in value]
     if isinstance(value, pulumi.FileArchive):
         return {"fileArchive": value.path}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"assetArchive": {name: _plain(asset) for name, asset in value.assets.items()}}
+    if isinstance(value, pulumi.FileAsset):
+        return {"fileAsset": value.path}
     return value
 
 
@@ -261,6 +267,7 @@ class StackRun:
     registrations: list[Registration]
     outputs: dict[str, Any] = field(default_factory=dict)
     invokes: list[str] = field(default_factory=list)
+    invoke_args: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def of_type(self, typ: str) -> list[Registration]:
         """Registrations of one type, by name (the SDK registers concurrently, in no fixed order)."""
@@ -318,7 +325,12 @@ def run_program(
                 raise AssertionError(
                     f"duplicate resource URN (the engine would refuse it): {monitor.duplicates}"
                 )
-            return StackRun(registrations=monitor.registrations, outputs=outputs, invokes=mocks.calls)
+            return StackRun(
+                registrations=monitor.registrations,
+                outputs=outputs,
+                invokes=mocks.calls,
+                invoke_args=mocks.call_args,
+            )
         finally:
             # A program that raised leaves the SDK's own registrations (the root stack) in flight: let them
             # finish so no task is destroyed while pending.

@@ -3,10 +3,16 @@ privilege role pinned to the region."""
 
 import pulumi_aws as aws
 import pytest
-from conftest import ACCOUNT, BASE_TAGS, PCI_TAGS, component_context, run_program
+from conftest import ACCOUNT, BASE_TAGS, PCI_TAGS, PROJECT_ROOT, component_context, run_program
 
 from components.conventions import AwsTarget
-from components.function import NETWORK_INTERFACE_ACTIONS, Function, FunctionArgs, function_role_policy
+from components.function import (
+    NETWORK_INTERFACE_ACTIONS,
+    Function,
+    FunctionArgs,
+    code_archive,
+    function_role_policy,
+)
 
 TARGET = AwsTarget(account_id=ACCOUNT, region="us-east-1")
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/data"
@@ -61,6 +67,9 @@ def test_every_statement_allows_only_in_the_stacks_region_and_names_no_wildcard_
         assert all("*" not in action for action in statement["Action"]), statement["Sid"]
 
 
+APP = PROJECT_ROOT / "app"
+
+
 def _function(log_level="INFO"):
     target, names, tags = component_context()
 
@@ -72,7 +81,7 @@ def _function(log_level="INFO"):
                 target=target,
                 names=names,
                 tags=tags,
-                code_path="app",
+                code_directory=str(APP),
                 subnet_ids=["subnet-private-1", "subnet-private-2"],
                 security_group_id="sg-function",
                 kms_key_arn=KEY_ARN,
@@ -98,7 +107,13 @@ def test_function_runs_the_orders_api_in_the_private_subnets():
     assert function["name"] == "trading-orders-dev"
     assert function["handler"] == "orders_api.handler.handler"
     assert function["runtime"] in ("python3.12", "python3.13")
-    assert function["code"] == {"fileArchive": "app"}
+    assert function["code"] == {
+        "assetArchive": {
+            path.relative_to(APP).as_posix(): {"fileAsset": str(path)} for path in sorted(APP.rglob("*.py"))
+        }
+    }
+    assert "orders_api/handler.py" in function["code"]["assetArchive"]
+
     assert function["vpcConfig"] == {
         "subnetIds": ["subnet-private-1", "subnet-private-2"],
         "securityGroupIds": ["sg-function"],
@@ -108,6 +123,25 @@ def test_function_runs_the_orders_api_in_the_private_subnets():
     assert function["reservedConcurrentExecutions"] == 5
     assert (function["memorySize"], function["timeout"]) == (256, 10)
     assert function["tags"] == {**BASE_TAGS, **PCI_TAGS, "Name": "trading-orders-dev"}
+
+
+def test_the_code_archive_holds_the_python_sources_and_nothing_else(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "__pycache__").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "mod.py").write_text("x = 1\n")
+    (package / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
+    (package / "notes.txt").write_text("not code")
+
+    archive = code_archive(str(tmp_path))
+
+    assert sorted(archive.assets) == ["pkg/__init__.py", "pkg/mod.py"]
+    assert archive.assets["pkg/mod.py"].path == str(package / "mod.py")
+
+
+def test_a_code_folder_without_sources_stops_the_program(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no Python sources under"):
+        code_archive(str(tmp_path))
 
 
 def test_function_environment_is_what_the_orders_api_reads():

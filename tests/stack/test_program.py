@@ -220,9 +220,11 @@ def test_the_function_ships_the_app_folder_with_its_handler(deployed):
     function = run.one("aws:lambda/function:Function").inputs
     module, _, attribute = function["handler"].rpartition(".")
 
-    code = PROJECT_ROOT / function["code"]["fileArchive"]
-    assert code.is_dir()
-    assert (code / Path(*module.split("."))).with_suffix(".py").is_file()
+    sources = function["code"]["assetArchive"]
+    handler_file = Path(*module.split(".")).with_suffix(".py").as_posix()
+    assert sources[handler_file] == {"fileAsset": f"app/{handler_file}"}
+    assert all((PROJECT_ROOT / asset["fileAsset"]).is_file() for asset in sources.values())
+    assert all(name.endswith(".py") for name in sources)
     assert attribute == "handler"
 
 
@@ -332,6 +334,12 @@ def test_a_bad_setting_stops_the_program_before_any_resource_with_one_line():
 def test_a_region_with_too_few_zones_stops_the_program():
     with pytest.raises(SettingsError, match="trading:azCount = '3' is not accepted: expected at most 2"):
         run_stack("prod", zone_count=2)
+
+
+def test_zones_exclude_local_zones_the_account_opted_in_to(runs):
+    arguments = runs["prod"].invoke_args["aws:index/getAvailabilityZones:getAvailabilityZones"]
+    assert arguments["state"] == "available"
+    assert arguments["filters"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
 
 
 def test_the_program_asks_aws_only_what_it_needs(runs):
