@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from components.conventions import Names, Tags, child_options
 
@@ -82,6 +83,17 @@ class Database(pulumi.ComponentResource):
             opts=child,
         )
         scaling = args.scaling
+        final_snapshot_identifier: pulumi.Input[str] | None = None
+        if args.final_snapshot:
+            # The snapshot outlives the cluster, so a fixed name works once: deleting a re-created cluster
+            # would then fail on the existing snapshot. The suffix is drawn once per cluster identifier.
+            suffix = random.RandomId(
+                f"{name}-final-snapshot-suffix",
+                byte_length=4,
+                keepers={"clusterIdentifier": names.cluster},
+                opts=child,
+            )
+            final_snapshot_identifier = pulumi.Output.concat(names.final_snapshot, "-", suffix.hex)
         self.cluster = aws.rds.Cluster(
             f"{name}-cluster",
             cluster_identifier=names.cluster,
@@ -113,7 +125,7 @@ class Database(pulumi.ComponentResource):
             copy_tags_to_snapshot=True,
             deletion_protection=args.deletion_protection,
             skip_final_snapshot=not args.final_snapshot,
-            final_snapshot_identifier=names.final_snapshot if args.final_snapshot else None,
+            final_snapshot_identifier=final_snapshot_identifier,
             # Automated backups outlive the cluster when it is kept on delete.
             delete_automated_backups=not args.protect,
             tags=tags.sensitive(names.cluster),

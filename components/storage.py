@@ -177,7 +177,9 @@ class Storage(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(
             prefix,
             bucket=bucket_name,
-            force_destroy=False,
+            # A stack that keeps its state keeps the objects too; one that may be torn down (dev, staging)
+            # empties its versioned buckets on destroy instead of failing with BucketNotEmpty.
+            force_destroy=not args.protect,
             tags=args.tags.sensitive(bucket_name),
             opts=child_options(self, keep=args.protect),
         )

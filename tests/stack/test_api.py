@@ -5,7 +5,7 @@ import json
 
 import pulumi_aws as aws
 import pytest
-from conftest import ACCOUNT, BASE_TAGS, PCI_TAGS, component_context, run_program
+from stack_harness import ACCOUNT, BASE_TAGS, PCI_TAGS, component_context, run_program
 
 from components.api import ACCESS_LOG_FORMAT, Api, ApiArgs, api_gateway_logging_policy, definition_hash
 from components.conventions import AwsTarget

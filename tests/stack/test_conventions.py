@@ -1,7 +1,7 @@
 """Naming and tagging conventions: one source for every physical name and tag set."""
 
 import pulumi
-from conftest import ACCOUNT, run_program
+from stack_harness import ACCOUNT, run_program
 
 from components.conventions import AwsTarget, Names, Tags, child_options, name_limits
 

@@ -1,9 +1,11 @@
 """Aurora Serverless v2: engine mode, scaling, encryption, managed secret, logs, instances per zone."""
 
+import re
+
 import pulumi
 import pulumi_aws as aws
 import pytest
-from conftest import BASE_TAGS, PCI_TAGS, UNKNOWN, component_context, run_program
+from stack_harness import BASE_TAGS, PCI_TAGS, UNKNOWN, component_context, run_program
 
 from components.database import CLUSTER_PARAMETERS, Database, DatabaseArgs, ScalingArgs
 
@@ -108,7 +110,11 @@ def test_a_kept_cluster_takes_a_final_snapshot_and_survives_destroy():
     cluster = run.one("aws:rds/cluster:Cluster")
 
     assert cluster.inputs["skipFinalSnapshot"] is False
-    assert cluster.inputs["finalSnapshotIdentifier"] == "trading-db-final-dev"
+    suffix = run.one("random:index/randomId:RandomId")
+    assert suffix.inputs["byteLength"] == 4
+    assert suffix.inputs["keepers"] == {"clusterIdentifier": "trading-db-dev"}
+    assert re.fullmatch(r"trading-db-final-dev-[0-9a-f]{8}", cluster.inputs["finalSnapshotIdentifier"])
+    assert cluster.property_dependencies["finalSnapshotIdentifier"] == [suffix.urn]
     assert cluster.inputs["deletionProtection"] is True
     assert cluster.inputs["deleteAutomatedBackups"] is False
     assert (cluster.protect, cluster.retain_on_delete) == (True, True)

@@ -3,7 +3,7 @@ privilege role pinned to the region."""
 
 import pulumi_aws as aws
 import pytest
-from conftest import ACCOUNT, BASE_TAGS, PCI_TAGS, PROJECT_ROOT, component_context, run_program
+from stack_harness import ACCOUNT, BASE_TAGS, PCI_TAGS, PROJECT_ROOT, component_context, run_program
 
 from components.conventions import AwsTarget
 from components.function import (

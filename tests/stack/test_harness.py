@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 import pytest
-from conftest import ACCOUNT, UNKNOWN, run_program
+from stack_harness import ACCOUNT, UNKNOWN, run_program
 
 
 def _bucket_program() -> None:

@@ -1,6 +1,6 @@
 """IAM document builders: region-pinned statements and narrow trust policies."""
 
-from conftest import ACCOUNT
+from stack_harness import ACCOUNT
 
 from components.conventions import AwsTarget
 from components.iam import allow, policy_document, service_trust_policy

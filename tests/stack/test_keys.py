@@ -1,7 +1,7 @@
 """The KMS keys: policies that AWS accepts and CloudWatch Logs can use, rotation, aliases, protection."""
 
 import pytest
-from conftest import ACCOUNT, BASE_TAGS, PCI_TAGS, component_context, run_program
+from stack_harness import ACCOUNT, BASE_TAGS, PCI_TAGS, component_context, run_program
 
 from components.conventions import AwsTarget
 from components.keys import Keys, KeysArgs, data_key_policy, logs_key_policy

@@ -2,7 +2,7 @@
 
 import pulumi
 import pytest
-from conftest import BASE_TAGS, PCI_TAGS, component_context, run_program
+from stack_harness import BASE_TAGS, PCI_TAGS, component_context, run_program
 
 from components.logs import LogGroups, LogGroupsArgs, log_group_names
 

@@ -1,7 +1,7 @@
 """The network: tiers per zone, NAT only when asked, endpoints, closed security groups, flow logs."""
 
 import pytest
-from conftest import BASE_TAGS, component_context, run_program
+from stack_harness import BASE_TAGS, component_context, run_program
 
 from components.network import Network, NetworkArgs, flow_logs_role_policy, subnet_cidrs
 

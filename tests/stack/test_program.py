@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ACCOUNT, PROJECT_ROOT, STACKS, UNKNOWN, is_taggable, run_stack, stack_config
+from stack_harness import ACCOUNT, PROJECT_ROOT, STACKS, UNKNOWN, is_taggable, run_stack, stack_config
 
 from settings import SettingsError
 

@@ -2,7 +2,7 @@
 the value and what is accepted."""
 
 import pytest
-from conftest import run_program, stack_config
+from stack_harness import run_program, stack_config
 
 import settings as settings_module
 from settings import SETTINGS, Settings, SettingsError, load_settings, select_availability_zones

@@ -5,7 +5,7 @@ Regenerate with:  .venv/bin/python tests/stack/test_settings_doc.py
 """
 
 import yaml
-from conftest import PROJECT_ROOT, STACKS
+from stack_harness import PROJECT_ROOT, STACKS
 
 from settings import REQUIRED, SETTINGS, full_key
 

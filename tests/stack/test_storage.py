@@ -4,7 +4,7 @@ access logging and lifecycle rules."""
 import re
 
 import pytest
-from conftest import ACCOUNT, BASE_TAGS, PCI_TAGS, component_context, run_program
+from stack_harness import ACCOUNT, BASE_TAGS, PCI_TAGS, component_context, run_program
 
 from components.conventions import AwsTarget
 from components.storage import (
@@ -90,7 +90,6 @@ def test_buckets_have_valid_explicit_names_with_account_and_region():
         assert ".." not in name
         assert f"-{ACCOUNT}-us-east-1-" in name
         assert name.endswith("-dev")
-        assert bucket.inputs["forceDestroy"] is False
         assert bucket.inputs["tags"] == {**BASE_TAGS, **PCI_TAGS, "Name": name}
 
 
@@ -183,3 +182,4 @@ def test_lifecycle_rules_expire_old_versions_and_old_logs():
 def test_buckets_are_kept_on_destroy_when_the_stack_protects_state(protect):
     for bucket in _storage(protect=protect).of_type("aws:s3/bucket:Bucket"):
         assert (bucket.protect, bucket.retain_on_delete) == (protect, protect)
+        assert bucket.inputs["forceDestroy"] is not protect

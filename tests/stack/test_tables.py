@@ -1,7 +1,7 @@
 """DynamoDB: on-demand, data-key encryption, point-in-time recovery, TTL, deletion protection."""
 
 import pytest
-from conftest import BASE_TAGS, PCI_TAGS, component_context, run_program
+from stack_harness import BASE_TAGS, PCI_TAGS, component_context, run_program
 
 from components.tables import Tables, TablesArgs
 

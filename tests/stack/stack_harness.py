@@ -166,6 +166,9 @@ class TradingMocks(pulumi.runtime.Mocks):
                 "prefixListId": f"pl-{uid[:8]}",
                 "arn": self._arn("ec2", f"vpc-endpoint/vpce-{uid}"),
             }
+        if typ == "random:index/randomId:RandomId":
+            digits = uid[: 2 * int(inputs["byteLength"])]
+            return digits, {"hex": digits, "dec": str(int(digits, 16))}
         if typ == "aws:ec2/eip:Eip":
             return f"eipalloc-{uid}", {"allocationId": f"eipalloc-{uid}", "publicIp": "203.0.113.10"}
         ec2_prefixes = {
