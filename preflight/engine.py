@@ -495,9 +495,12 @@ class _Monitor(mocks.MockMonitor):
             custom=custom,
             parent=parent or None,
             protect=request.protect,
-            dependencies=list(request.dependencies),
+            # The SDK sends these from sets, in an order that changes from run to run: sorted, every report
+            # of the same program is the same, byte for byte.
+            dependencies=sorted(request.dependencies),
             property_dependencies={
-                key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                key: sorted(request.propertyDependencies[key].urns)
+                for key in sorted(request.propertyDependencies)
             },
             inputs=inputs,
             provider=provider,
@@ -610,7 +613,7 @@ class _Monitor(mocks.MockMonitor):
             custom=True,
             parent=request.parent or None,
             protect=False,
-            dependencies=list(request.dependencies),
+            dependencies=sorted(request.dependencies),
             property_dependencies={},
             inputs=request.properties,
             id=request.id,
