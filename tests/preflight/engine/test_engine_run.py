@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from google.protobuf import struct_pb2
-from pulumi.runtime.proto import resource_pb2
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 
 from preflight import engine
 from preflight.errors import PreflightError
@@ -572,7 +572,9 @@ def test_program_location_follows_causes_and_survives_cycles(tmp_path):
 def test_monitor_answers_the_rarely_used_calls(tmp_path):
     project = make(tmp_path, "")
     monitor = engine._Monitor(project, Mode.UPDATE, ACCOUNT, None)
-    assert monitor.Call(resource_pb2.ResourceCallRequest(tok="acme:index:method")) is not None
+    assert (
+        monitor.Call(resource_pb2.ResourceCallRequest(tok="acme:index:method")) == provider_pb2.CallResponse()
+    )
     assert monitor.warnings == ["call acme:index:method is not mocked; it returned no values"]
     monitor.RegisterResource(
         resource_pb2.RegisterResourceRequest(type="aws:sns/topic:Topic", name="t", custom=True)
@@ -588,7 +590,7 @@ def test_monitor_answers_the_rarely_used_calls(tmp_path):
         bad.update({"defaultTags": text})
         monitor._remember_provider("urn:p", bad)
         assert monitor.providers["urn:p"].default_tags == {}
-    assert monitor.engine.RequirePulumiVersion(None) is not None
+    assert monitor.engine.RequirePulumiVersion(None) == empty_pb2.Empty()
 
 
 def test_installed_versions(tmp_path, monkeypatch):
