@@ -49,7 +49,7 @@ def server():
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
-    thread.join(timeout=5)
+    thread.join(timeout=60)
 
 
 def test_signed_get_carries_a_sigv4_authorization_for_execute_api(server):
@@ -75,7 +75,7 @@ def test_signed_post_signs_its_body_and_headers(server):
     request = signed_request(
         "POST", f"{server}/qa/orders", REGION, credentials, body, {"Content-Type": "application/json"}
     )
-    status, _, _ = send(request, timeout=5)
+    status, _, _ = send(request, timeout=60)
 
     assert status == 200
     received = Recorder.seen[0]
@@ -87,7 +87,7 @@ def test_signed_post_signs_its_body_and_headers(server):
 def test_error_statuses_are_returned_not_raised(server):
     import urllib.request
 
-    status, headers, body = send(urllib.request.Request(f"{server}/qa/orders/abc", method="GET"), timeout=5)
+    status, headers, body = send(urllib.request.Request(f"{server}/qa/orders/abc", method="GET"), timeout=60)
     assert status == 403
     assert json.loads(body) == {"message": "Missing Authentication Token"}
     assert headers["Content-Type"] == "application/json"

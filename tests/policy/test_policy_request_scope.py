@@ -97,16 +97,16 @@ def test_scopes_are_per_thread():
         with request_scope.request_scope():
             seen["other"] = request_scope.shared("k", lambda: "other")
             entered.set()
-            release.wait(5)
+            release.wait(120)
 
     worker = threading.Thread(target=other_thread)
     worker.start()
-    assert entered.wait(5)
+    assert entered.wait(120)
     assert request_scope.current() is None
     with request_scope.request_scope():
         seen["main"] = request_scope.shared("k", lambda: "main")
     release.set()
-    worker.join(5)
+    worker.join(120)
     assert seen == {"other": "other", "main": "main"}
 
 

@@ -3,7 +3,6 @@
 import json
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pulumi_policy
@@ -281,10 +280,11 @@ def test_pack_logs_and_a_policy_that_raises():
             f"policy pack basic-test-pack: Analyze of {boom} failed: UNKNOWN: "
         )
         assert "policy exploded on purpose" in raised.value.message
-        # the SDK's server logs nothing more; the detail is whatever the pack wrote on stderr
-        assert raised.value.detail == pack._stderr_text()
     finally:
         pack.stop()
+    # The SDK's server logs nothing more; the detail is what the pack had written on stderr by then (its
+    # reader thread may take in more afterwards on a busy machine: stop() waits for all of it).
+    assert pack._stderr_text().startswith(raised.value.detail)
     pack.stop()  # stopping twice is harmless
     assert f"policy pack basic-test-pack: warning: engine log from the pack ({target.urn})" in pack.warnings
     assert "policy pack basic-test-pack: error: engine error from the pack" in pack.warnings
@@ -308,15 +308,14 @@ def test_a_pack_that_crashes_mid_run_is_reported_with_its_status():
 
 
 def test_a_pack_that_hangs_meets_the_deadline():
-    pack = client("basic", rpc_timeout=0.5)
+    pack = client("basic")
     try:
-        pack.start()
-        started = time.perf_counter()
+        pack.start()  # with the default deadline: a loaded machine may well take half a second to configure
+        pack.rpc_timeout = 0.5
         with pytest.raises(
             PreflightError, match=r"did not answer Analyze of .*::slow within 0\.5 s \(it hangs\)"
         ):
             analyze(pack, bucket("slow", hang=True))
-        assert time.perf_counter() - started < 5
     finally:
         pack.stop()
 
@@ -422,10 +421,12 @@ def test_a_pack_that_closes_its_output_is_reported(monkeypatch):
 def test_a_pack_that_ignores_terminate_is_killed(monkeypatch):
     monkeypatch.setattr(analyzer, "STOP_GRACE", 0.2)
     monkeypatch.setenv("PREFLIGHT_TEST_NO_PORT", "ignore-term")
-    pack = client("no_port", start_timeout=1)
+    # The pack closes its output only once it ignores SIGTERM: start() returns after that, however slowly
+    # the pack's interpreter starts, so the stop below always meets a pack that needs the kill.
+    pack = client("no_port", start_timeout=600)
     process = None
     try:
-        with pytest.raises(PreflightError, match=r"printed no port"):
+        with pytest.raises(PreflightError, match=r"closed its standard output without printing its port"):
             pack.start()
         process = pack._process
     finally:
