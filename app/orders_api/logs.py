@@ -3,6 +3,10 @@
 The function's own handler (not the Lambda runtime's root handler) writes these lines, so their shape is the
 same under the runtime's text or JSON log format, and nothing is logged twice. Callers pass identifiers and
 outcomes only: request bodies and order fields other than ids never reach a log line.
+
+The ``level`` field uses Lambda's level names (TRACE, DEBUG, INFO, WARN, ERROR, FATAL): Lambda's log-level
+filter reads that field, and a name it does not know (Python's WARNING or CRITICAL) counts as INFO, so a
+warning would be dropped by an application log level of WARN.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Any, TextIO
 
 LOGGER_NAME = "orders_api"
 _FIELDS_ATTR = "orders_api_fields"
+# Python level name -> the name Lambda's advanced logging controls understand.
+LAMBDA_LEVEL_NAMES = {"WARNING": "WARN", "CRITICAL": "FATAL"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,7 +30,7 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
+            "level": LAMBDA_LEVEL_NAMES.get(record.levelname, record.levelname),
             "logger": record.name,
             "message": record.getMessage(),
         }

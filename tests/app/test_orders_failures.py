@@ -82,7 +82,7 @@ def test_throttling_is_a_retryable_503(
     assert "same clientOrderId" in error_of(response)["message"]
     completed = log_lines()[-1]
     assert (completed["level"], completed["errorCode"]) == (
-        "WARNING",
+        "WARN",
         "ProvisionedThroughputExceededException",
     )
     assert stored_count() == 0

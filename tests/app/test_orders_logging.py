@@ -102,3 +102,14 @@ def test_exc_info_without_an_exception_adds_nothing():
     record = logging.LogRecord("orders_api", logging.ERROR, __file__, 1, "boom", None, (None, None, None))
     entry = json.loads(JsonFormatter().format(record))
     assert "errorType" not in entry
+
+
+def test_levels_carry_the_names_lambda_filters_on():
+    # Lambda's application log-level filter knows TRACE, DEBUG, INFO, WARN, ERROR and FATAL; any other name
+    # is read as INFO, so a WARNING line would be dropped by a WARN filter.
+    stream = io.StringIO()
+    logger = configure_logger("DEBUG", stream=stream)
+    for level in (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL):
+        log(logger, level, "message")
+    levels = [json.loads(line)["level"] for line in stream.getvalue().splitlines()]
+    assert levels == ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
