@@ -87,16 +87,25 @@ def encryption_by_default(
 def lifecycle_rule(
     rule_id: str, *, noncurrent_days: int, expire_days: int | None = None
 ) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
-    """A rule for every object: expire old versions (and current ones after ``expire_days``), and clear
-    abandoned multipart uploads."""
+    """A rule for every object: expire old versions (and current ones after ``expire_days``), remove
+    delete markers left with no version behind them, and clear abandoned multipart uploads.
+
+    S3 refuses ``Days`` and ``ExpiredObjectDeleteMarker`` in one expiration; with ``Days`` it removes expired
+    delete markers by itself, so the flag is set only when current versions never expire. Without it, every
+    deleted object of a versioned bucket leaves a delete marker behind for ever once its versions expire,
+    and listings slow down.
+    """
     s3 = aws.s3
+    expiration = (
+        s3.BucketLifecycleConfigurationRuleExpirationArgs(days=expire_days)
+        if expire_days
+        else s3.BucketLifecycleConfigurationRuleExpirationArgs(expired_object_delete_marker=True)
+    )
     return s3.BucketLifecycleConfigurationRuleArgs(
         id=rule_id,
         status="Enabled",
         filter=s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-        expiration=s3.BucketLifecycleConfigurationRuleExpirationArgs(days=expire_days)
-        if expire_days
-        else None,
+        expiration=expiration,
         noncurrent_version_expiration=s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
             noncurrent_days=noncurrent_days
         ),
@@ -123,12 +132,14 @@ class Storage(pulumi.ComponentResource):
     data_bucket: aws.s3.Bucket
     access_logs_bucket: aws.s3.Bucket
     data_bucket_logging: aws.s3.BucketLogging
+    bucket_policies: dict[str, aws.s3.BucketPolicy]
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("trading:storage:Storage", name, None, opts)
         self._name = name
         self._args = args
         names, target = args.names, args.target
+        self.bucket_policies = {}
 
         self.access_logs_bucket = self._bucket(
             "access-logs",
@@ -149,12 +160,13 @@ class Storage(pulumi.ComponentResource):
                 "expire-old-versions", noncurrent_days=args.noncurrent_version_retention_days
             ),
         )
+        # S3 checks at PutBucketLogging that the target bucket lets log delivery write: its policy goes first.
         self.data_bucket_logging = aws.s3.BucketLogging(
             f"{name}-data-logging",
             bucket=self.data_bucket.id,
             target_bucket=self.access_logs_bucket.id,
             target_prefix="data/",
-            opts=child_options(self),
+            opts=child_options(self, depends_on=[self.bucket_policies["access-logs"]]),
         )
         self.register_outputs(
             {
@@ -216,7 +228,7 @@ class Storage(pulumi.ComponentResource):
             opts=child,
         )
         # The public access block goes first: with BlockPublicPolicy on, S3 vets every policy put after it.
-        aws.s3.BucketPolicy(
+        self.bucket_policies[label] = aws.s3.BucketPolicy(
             f"{prefix}-policy",
             bucket=bucket.id,
             policy=json.dumps(policy),

@@ -153,6 +153,8 @@ def test_data_bucket_logs_its_access_to_the_log_bucket():
 
     assert logging.inputs["targetBucket"] == LOGS
     assert logging.inputs["targetPrefix"] == "data/"
+    # S3 refuses the logging configuration until the target's policy admits log delivery.
+    assert _child(run, "aws:s3/bucketPolicy:BucketPolicy", LOGS).urn in logging.dependencies
     assert run.of_type("aws:s3/bucketLogging:BucketLogging") == [
         logging
     ]  # the log bucket does not log itself
@@ -168,6 +170,8 @@ def test_lifecycle_rules_expire_old_versions_and_old_logs():
             "id": "expire-old-versions",
             "status": "Enabled",
             "filter": {"prefix": ""},
+            # Once a deleted object's old versions expire, its lone delete marker goes too.
+            "expiration": {"expiredObjectDeleteMarker": True},
             "noncurrentVersionExpiration": {"noncurrentDays": 90},
             "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
         }
