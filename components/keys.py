@@ -31,6 +31,8 @@ SERVICE_USE_ACTIONS = [
     "kms:DescribeKey",
 ]
 GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+# "Key policy for a customer managed key" in the DynamoDB Developer Guide (encryption at rest): read-only.
+DYNAMODB_READ_ACTIONS = ["kms:Describe*", "kms:Get*", "kms:List*"]
 
 
 def account_admin_statement(target: AwsTarget) -> dict[str, Any]:
@@ -61,6 +63,15 @@ def data_key_policy(target: AwsTarget, services: Sequence[str] = DATA_KEY_SERVIC
                 "Action": SERVICE_USE_ACTIONS,
                 "Resource": "*",
                 "Condition": {"StringEquals": scope},
+            },
+            {
+                # DynamoDB's own documented statement: it reads the key's metadata and state directly (not on a
+                # caller's behalf) to monitor a table's key, e.g. to report a disabled key as inaccessible.
+                "Sid": "DynamoDbReadsKeyMetadata",
+                "Effect": "Allow",
+                "Principal": {"Service": target.service_principal("dynamodb")},
+                "Action": DYNAMODB_READ_ACTIONS,
+                "Resource": "*",
             },
             {
                 "Sid": "GrantsOnlyForAwsResources",
@@ -110,6 +121,8 @@ class KeysArgs:
     log_group_names: Sequence[str]
     deletion_window_days: int
     protect: bool
+    # Something encrypted with the data key outlives the stack (a final snapshot): the key must outlive it too.
+    keep_data_key: bool = False
 
 
 class Keys(pulumi.ComponentResource):
@@ -128,6 +141,7 @@ class Keys(pulumi.ComponentResource):
             purpose="data",
             description="Trading data at rest: Aurora, DynamoDB, S3, Secrets Manager, Lambda environment",
             policy=data_key_policy(args.target),
+            keep=args.protect or args.keep_data_key,
         )
         self.logs_key = self._key(
             f"{name}-logs",
@@ -135,11 +149,19 @@ class Keys(pulumi.ComponentResource):
             purpose="logs",
             description="Trading platform CloudWatch Logs log groups",
             policy=logs_key_policy(args.target, args.log_group_names),
+            keep=args.protect,
         )
         self.register_outputs({"dataKeyArn": self.data_key.arn, "logsKeyArn": self.logs_key.arn})
 
     def _key(
-        self, name: str, args: KeysArgs, *, purpose: str, description: str, policy: dict[str, Any]
+        self,
+        name: str,
+        args: KeysArgs,
+        *,
+        purpose: str,
+        description: str,
+        policy: dict[str, Any],
+        keep: bool,
     ) -> aws.kms.Key:
         key = aws.kms.Key(
             name,
@@ -152,7 +174,7 @@ class Keys(pulumi.ComponentResource):
             bypass_policy_lockout_safety_check=False,
             policy=json.dumps(policy),
             tags=args.tags.sensitive(args.names.resource(purpose)),
-            opts=child_options(self, keep=args.protect),
+            opts=child_options(self, keep=keep),
         )
         self.aliases[purpose] = aws.kms.Alias(
             f"{name}-alias",

@@ -27,10 +27,23 @@ def test_every_key_policy_keeps_the_account_root_as_administrator(policy):
 
 
 @pytest.mark.parametrize("policy", [data_key_policy(TARGET), logs_key_policy(TARGET, LOG_GROUPS)])
-def test_no_statement_grants_anything_to_others_without_a_condition(policy):
+def test_no_statement_lets_others_use_the_key_without_a_condition(policy):
+    # Only reading the key's metadata (DynamoDB's documented statement) goes without a condition.
+    read_only = {"kms:Describe*", "kms:Get*", "kms:List*"}
     for statement in policy["Statement"]:
-        if statement["Principal"] != {"AWS": TARGET.root_arn}:
+        if statement["Principal"] != {"AWS": TARGET.root_arn} and not set(statement["Action"]) <= read_only:
             assert statement["Condition"], statement["Sid"]
+
+
+def test_data_key_lets_dynamodb_read_its_metadata_only():
+    statement = statements_by_sid(data_key_policy(TARGET))["DynamoDbReadsKeyMetadata"]
+    assert statement == {
+        "Sid": "DynamoDbReadsKeyMetadata",
+        "Effect": "Allow",
+        "Principal": {"Service": "dynamodb.amazonaws.com"},
+        "Action": ["kms:Describe*", "kms:Get*", "kms:List*"],
+        "Resource": "*",
+    }
 
 
 def test_logs_key_lets_cloudwatch_logs_of_this_region_use_it_for_the_stacks_log_groups_only():
@@ -79,7 +92,7 @@ def test_data_key_serves_the_services_that_store_the_stacks_data():
     ]
 
 
-def _keys(protect: bool):
+def _keys(protect: bool, keep_data_key: bool = False):
     target, names, tags = component_context()
     args = KeysArgs(
         target=target,
@@ -88,6 +101,7 @@ def _keys(protect: bool):
         log_group_names=LOG_GROUPS,
         deletion_window_days=14,
         protect=protect,
+        keep_data_key=keep_data_key,
     )
     return run_program(lambda: Keys("keys", args))
 
@@ -128,3 +142,11 @@ def test_protected_keys_survive_a_destroy():
         assert (key.protect, key.retain_on_delete) == (True, True)
     for alias in run.of_type("aws:kms/alias:Alias"):
         assert (alias.protect, alias.retain_on_delete) == (False, False)
+
+
+def test_the_data_key_outlives_a_destroy_that_keeps_a_final_snapshot():
+    # A kept snapshot encrypted with a key scheduled for deletion becomes unreadable once the window ends.
+    run = _keys(protect=False, keep_data_key=True)
+
+    assert (run.named("keys-data").protect, run.named("keys-data").retain_on_delete) == (True, True)
+    assert (run.named("keys-logs").protect, run.named("keys-logs").retain_on_delete) == (False, False)
