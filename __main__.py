@@ -53,6 +53,8 @@ keys = Keys(
         log_group_names=list(log_group_names(names).values()),
         deletion_window_days=settings.key_deletion_window_days,
         protect=keep,
+        # A final snapshot outlives the stack, encrypted with the data key: the key must stay readable.
+        keep_data_key=settings.final_snapshot,
     ),
 )
 logs = LogGroups(
@@ -177,6 +179,7 @@ pulumi.export("clusterIdentifier", database.cluster.cluster_identifier)
 pulumi.export("clusterEndpoint", database.cluster.endpoint)
 pulumi.export("clusterReaderEndpoint", database.cluster.reader_endpoint)
 pulumi.export("clusterMasterUserSecretArn", database.master_user_secret_arn)
+pulumi.export("clusterEngineVersion", database.engine_version_actual)
 pulumi.export("dataKeyArn", keys.data_key.arn)
 pulumi.export("logsKeyArn", keys.logs_key.arn)
 pulumi.export("logGroupNames", logs.names)

@@ -31,7 +31,9 @@ INTERFACE_ENDPOINT_SERVICES = ("kms", "logs", "monitoring", "rds-data", "secrets
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The first minor release of each Aurora PostgreSQL major that accepts 0 ACU (automatic pause).
 AUTO_PAUSE_MINIMUM_MINOR = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
-DEFAULT_ENGINE_VERSION = "16.6"
+# A major version only: AWS creates the cluster at that major's current default minor and applies later minor
+# upgrades itself, and the provider keeps a partial version in step with the running one (no downgrade).
+DEFAULT_ENGINE_VERSION = "16"
 PRIVATE_RANGES = tuple(
     ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
@@ -122,7 +124,7 @@ def vpc_cidr(raw: str) -> str:
 
 
 def engine_version(raw: str) -> str:
-    match = re.fullmatch(r"(\d+)\.(\d+)", raw)
+    match = re.fullmatch(r"(\d+)(\.\d+)?", raw)
     if not match or int(match.group(1)) not in AUTO_PAUSE_MINIMUM_MINOR:
         raise ValueError(raw)
     return raw
@@ -216,8 +218,10 @@ SETTINGS: tuple[Setting, ...] = (
         "auroraEngineVersion",
         "string",
         engine_version,
-        "an Aurora PostgreSQL version '<major>.<minor>' with major 13-17",
-        "Aurora PostgreSQL engine version; raise it after AWS applies a minor upgrade (no downgrades).",
+        "an Aurora PostgreSQL major version 13-17 ('16'), or '<major>.<minor>' to pin the version a new "
+        "cluster starts at",
+        "Aurora PostgreSQL engine version. A major alone follows AWS's minor upgrades; a pinned minor is "
+        "the creation version only (later changes to it are ignored, so no pulumi up tries a downgrade).",
         DEFAULT_ENGINE_VERSION,
     ),
     Setting(
@@ -292,8 +296,10 @@ SETTINGS: tuple[Setting, ...] = (
         "lambdaReservedConcurrency",
         "integer",
         integer(1, 900),
-        "1 to 900 (AWS keeps 100 of the account's 1,000 unreserved)",
-        "Reserved concurrency of the function.",
+        "1 to 900, within the account's concurrency quota less the 100 Lambda keeps unreserved",
+        "Reserved concurrency of the function; unset, the function shares the account's unreserved pool "
+        "(an account whose quota is still 10 can reserve nothing: see the README).",
+        None,
     ),
     Setting("lambdaMemoryMb", "integer", integer(128, 10240), "128 to 10240 MB", "Function memory.", 256),
     Setting(
@@ -387,7 +393,7 @@ class Settings:
     log_retention_days: int
     log_encryption: bool
     key_deletion_window_days: int
-    lambda_reserved_concurrency: int
+    lambda_reserved_concurrency: int | None
     lambda_memory_mb: int
     lambda_timeout_seconds: int
     log_level: str
@@ -475,13 +481,15 @@ def _check_relations(values: dict[str, Any]) -> None:
     low, high = values["aurora_min_capacity"], values["aurora_max_capacity"]
     if low > high:
         raise bad(p + "auroraMinCapacity", _plain(low), f"at most {p}auroraMaxCapacity ({_plain(high)})")
+    version = values["aurora_engine_version"]
     if low == 0:
-        major, minor = (int(part) for part in values["aurora_engine_version"].split("."))
-        if minor < AUTO_PAUSE_MINIMUM_MINOR[major]:
-            needed = f"{major}.{AUTO_PAUSE_MINIMUM_MINOR[major]}"
+        # A major alone starts at AWS's current default minor; only a pinned minor can be too old to pause.
+        major, _, minor = version.partition(".")
+        if minor and int(minor) < AUTO_PAUSE_MINIMUM_MINOR[int(major)]:
+            needed = f"{major}.{AUTO_PAUSE_MINIMUM_MINOR[int(major)]}"
             raise bad(
                 p + "auroraEngineVersion",
-                values["aurora_engine_version"],
+                version,
                 f"{needed} or later, because {p}auroraMinCapacity 0 (automatic pause) needs it",
             )
     elif values["aurora_seconds_until_auto_pause"] is not None:

@@ -21,6 +21,7 @@ ENGINE = "aurora-postgresql"
 DATABASE_NAME = "trading"
 MASTER_USERNAME = "trading_admin"
 PORT = 5432
+EXTENDED_SUPPORT_DISABLED = "open-source-rds-extended-support-disabled"
 # Parameters that PCI DSS 4.0 asks of a database: encrypted connections (4.2.1) and logged sessions (10.2.1).
 CLUSTER_PARAMETERS = {"rds.force_ssl": "1", "log_connections": "1", "log_disconnections": "1"}
 
@@ -56,6 +57,7 @@ class Database(pulumi.ComponentResource):
     cluster: aws.rds.Cluster
     instances: list[aws.rds.ClusterInstance]
     master_user_secret_arn: pulumi.Output[str]
+    engine_version_actual: pulumi.Output[str]
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("trading:database:Database", name, None, opts)
@@ -94,13 +96,19 @@ class Database(pulumi.ComponentResource):
                 opts=child,
             )
             final_snapshot_identifier = pulumi.Output.concat(names.final_snapshot, "-", suffix.hex)
+        # Instances take AWS's minor upgrades in the maintenance window. A major version alone follows them
+        # (the provider matches it against the running version); a pinned minor only says where a new cluster
+        # starts, so changes to it are ignored rather than sent to RDS as a downgrade it refuses.
+        pinned_minor = "." in args.engine_version
         self.cluster = aws.rds.Cluster(
             f"{name}-cluster",
             cluster_identifier=names.cluster,
             engine=ENGINE,
             engine_mode="provisioned",
-            # Instances take AWS's minor upgrades in the maintenance window; the setting then has to follow.
             engine_version=args.engine_version,
+            # No RDS Extended Support: its charges start when a major version leaves standard support; AWS
+            # then upgrades the cluster instead (plan the major upgrade before that date).
+            engine_lifecycle_support=EXTENDED_SUPPORT_DISABLED,
             serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
                 min_capacity=scaling.min_capacity,
                 max_capacity=scaling.max_capacity,
@@ -129,7 +137,10 @@ class Database(pulumi.ComponentResource):
             # Automated backups outlive the cluster when it is kept on delete.
             delete_automated_backups=not args.protect,
             tags=tags.sensitive(names.cluster),
-            opts=child_options(self, keep=args.protect, depends_on=[args.log_group]),
+            opts=pulumi.ResourceOptions.merge(
+                child_options(self, keep=args.protect, depends_on=[args.log_group]),
+                pulumi.ResourceOptions(ignore_changes=["engineVersion"] if pinned_minor else None),
+            ),
         )
         self.instances = [
             aws.rds.ClusterInstance(
@@ -138,7 +149,7 @@ class Database(pulumi.ComponentResource):
                 cluster_identifier=self.cluster.id,
                 instance_class="db.serverless",
                 engine=ENGINE,
-                engine_version=self.cluster.engine_version,
+                # No engine_version: instances run the cluster's version, which RDS upgrades for them.
                 # Instances take the zones in turn, so two or more never share one while zones remain.
                 availability_zone=args.zones[(number - 1) % len(args.zones)],
                 db_subnet_group_name=subnet_group.name,
@@ -154,10 +165,13 @@ class Database(pulumi.ComponentResource):
         self.master_user_secret_arn = self.cluster.master_user_secrets.apply(
             lambda secrets: secrets[0].secret_arn
         )
+        # What AWS actually runs (e.g. 16.8 for "16", or past a pinned minor after an automatic upgrade).
+        self.engine_version_actual = self.cluster.engine_version_actual
         self.register_outputs(
             {
                 "clusterArn": self.cluster.arn,
                 "clusterEndpoint": self.cluster.endpoint,
                 "masterUserSecretArn": self.master_user_secret_arn,
+                "engineVersionActual": self.engine_version_actual,
             }
         )

@@ -96,7 +96,7 @@ class FunctionArgs:
     cluster_arn: pulumi.Input[str]
     secret_arn: pulumi.Input[str]
     database_name: str
-    reserved_concurrency: int
+    reserved_concurrency: int | None
     memory_mb: int
     timeout_seconds: int
     log_level: str
@@ -146,6 +146,7 @@ class Function(pulumi.ComponentResource):
             architectures=["arm64"],
             memory_size=args.memory_mb,
             timeout=args.timeout_seconds,
+            # None leaves the function in the account's unreserved pool (what a new account's quota allows).
             reserved_concurrent_executions=args.reserved_concurrency,
             kms_key_arn=args.kms_key_arn,
             environment=aws.lambda_.FunctionEnvironmentArgs(

@@ -125,6 +125,10 @@ class TradingMocks(pulumi.runtime.Mocks):
                 "endpoint": host,
                 "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
                 "clusterResourceId": f"cluster-{uid.upper()}",
+                # A major alone runs at the major's default minor; a pinned minor runs as given (until upgraded).
+                "engineVersionActual": inputs["engineVersion"]
+                if "." in inputs["engineVersion"]
+                else f"{inputs['engineVersion']}.8",
                 "masterUserSecrets": [
                     {
                         "secretArn": self._arn("secretsmanager", f"secret:rds!cluster-{uid}-AbCdEf"),
@@ -219,6 +223,7 @@ class Registration:
     property_dependencies: dict[str, list[str]]
     protect: bool
     retain_on_delete: bool
+    ignore_changes: list[str] = field(default_factory=list)
 
     def json(self, key: str) -> Any:
         """An input holding a JSON document (policies), parsed."""
@@ -258,6 +263,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                         },
                         protect=bool(request.protect),
                         retain_on_delete=bool(request.retainOnDelete),
+                        ignore_changes=list(request.ignoreChanges),
                     )
                 )
         return response

@@ -14,7 +14,9 @@ ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
 PAUSING = ScalingArgs(min_capacity=0, max_capacity=2, seconds_until_auto_pause=600)
 
 
-def _database(*, scaling=PAUSING, instances=1, final_snapshot=False, protect=False, preview=False):
+def _database(
+    *, scaling=PAUSING, instances=1, final_snapshot=False, protect=False, preview=False, version="16"
+):
     _, names, tags = component_context()
 
     def program() -> None:
@@ -24,7 +26,7 @@ def _database(*, scaling=PAUSING, instances=1, final_snapshot=False, protect=Fal
             DatabaseArgs(
                 names=names,
                 tags=tags,
-                engine_version="16.6",
+                engine_version=version,
                 scaling=scaling,
                 instance_count=instances,
                 zones=ZONES,
@@ -39,6 +41,7 @@ def _database(*, scaling=PAUSING, instances=1, final_snapshot=False, protect=Fal
             ),
         )
         pulumi.export("secret", database.master_user_secret_arn)
+        pulumi.export("engineVersionActual", database.engine_version_actual)
 
     return run_program(program, preview=preview)
 
@@ -48,7 +51,9 @@ def test_cluster_is_serverless_v2_encrypted_with_a_managed_secret():
 
     assert cluster["engine"] == "aurora-postgresql"
     assert cluster["engineMode"] == "provisioned"
-    assert cluster["engineVersion"] == "16.6"
+    assert cluster["engineVersion"] == "16"
+    # Extended Support is charged once a major leaves standard support: opted out.
+    assert cluster["engineLifecycleSupport"] == "open-source-rds-extended-support-disabled"
     assert cluster["serverlessv2ScalingConfiguration"] == {
         "minCapacity": 0,
         "maxCapacity": 2,
@@ -134,7 +139,7 @@ def test_instances_are_serverless_private_and_take_the_zones_in_turn(count, zone
         assert instance.inputs["identifier"] == f"trading-db-{number}-dev"
         assert instance.inputs["instanceClass"] == "db.serverless"
         assert instance.inputs["engine"] == "aurora-postgresql"
-        assert instance.inputs["engineVersion"] == "16.6"
+        assert "engineVersion" not in instance.inputs  # the cluster's version, upgraded by RDS
         assert instance.inputs["publiclyAccessible"] is False
         assert instance.inputs["promotionTier"] == number - 1
         assert instance.property_dependencies["clusterIdentifier"] == [run.one("aws:rds/cluster:Cluster").urn]
@@ -146,3 +151,22 @@ def test_master_secret_arn_comes_from_the_cluster():
         _database().outputs["secret"].startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!")
     )
     assert _database(preview=True).outputs["secret"] == UNKNOWN
+
+
+def test_a_major_version_follows_aws_minor_upgrades_without_ignoring_changes():
+    cluster = _database(version="16").one("aws:rds/cluster:Cluster")
+    assert cluster.inputs["engineVersion"] == "16"
+    assert cluster.ignore_changes == []  # a later major upgrade in the setting still reaches RDS
+
+
+def test_a_pinned_minor_is_the_creation_version_only():
+    # AWS's automatic minor upgrade moves the cluster past 16.6; sending 16.6 again would be a refused downgrade.
+    cluster = _database(version="16.6").one("aws:rds/cluster:Cluster")
+    assert cluster.inputs["engineVersion"] == "16.6"
+    assert cluster.ignore_changes == ["engineVersion"]
+
+
+def test_the_running_engine_version_is_an_output():
+    # The provider reports engineVersionActual once the cluster exists: unknown at the first preview.
+    assert _database(version="16").outputs["engineVersionActual"] == "16.8"
+    assert _database(preview=True).outputs["engineVersionActual"] == UNKNOWN

@@ -70,7 +70,7 @@ def test_every_statement_allows_only_in_the_stacks_region_and_names_no_wildcard_
 APP = PROJECT_ROOT / "app"
 
 
-def _function(log_level="INFO"):
+def _function(log_level="INFO", reserved_concurrency=5):
     target, names, tags = component_context()
 
     def program() -> None:
@@ -91,7 +91,7 @@ def _function(log_level="INFO"):
                 cluster_arn=CLUSTER_ARN,
                 secret_arn=SECRET_ARN,
                 database_name="trading",
-                reserved_concurrency=5,
+                reserved_concurrency=reserved_concurrency,
                 memory_mb=256,
                 timeout_seconds=10,
                 log_level=log_level,
@@ -123,6 +123,12 @@ def test_function_runs_the_orders_api_in_the_private_subnets():
     assert function["reservedConcurrentExecutions"] == 5
     assert (function["memorySize"], function["timeout"]) == (256, 10)
     assert function["tags"] == {**BASE_TAGS, **PCI_TAGS, "Name": "trading-orders-dev"}
+
+
+def test_without_reserved_concurrency_the_function_uses_the_unreserved_pool():
+    # A new account's quota of 10 leaves nothing to reserve (Lambda keeps 100 unreserved): dev reserves none.
+    function = _function(reserved_concurrency=None).one("aws:lambda/function:Function").inputs
+    assert "reservedConcurrentExecutions" not in function
 
 
 def test_the_code_archive_holds_the_python_sources_and_nothing_else(tmp_path):

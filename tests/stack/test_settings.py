@@ -42,6 +42,7 @@ def test_dev_stack_file_loads_into_typed_settings():
     assert loaded.deletion_protection is True
     assert loaded.log_level == "DEBUG"
     assert loaded.protect_stateful_resources is False
+    assert loaded.aurora_engine_version == "16"
 
 
 def test_prod_stack_file_loads_into_typed_settings():
@@ -52,6 +53,11 @@ def test_prod_stack_file_loads_into_typed_settings():
     assert loaded.aurora_instance_count == 2
     assert loaded.api_throttle_rate_limit == 200.0
     assert loaded.protect_stateful_resources is True
+    assert loaded.lambda_reserved_concurrency == 100
+
+
+def test_a_pinned_minor_that_can_pause_is_accepted():
+    assert load("dev", {"trading:auroraEngineVersion": "16.6"}).aurora_engine_version == "16.6"
 
 
 def test_optional_keys_take_their_documented_defaults():
@@ -68,13 +74,14 @@ def test_optional_keys_take_their_documented_defaults():
 
     assert loaded.allowed_regions == ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1")
     assert loaded.interface_endpoints == ()
-    assert loaded.aurora_engine_version == "16.6"
+    assert loaded.aurora_engine_version == "16"
     assert loaded.aurora_seconds_until_auto_pause == 300  # min 0 in dev: the RDS default, written out
     assert loaded.log_encryption is True
     assert (loaded.lambda_memory_mb, loaded.lambda_timeout_seconds, loaded.log_level) == (256, 10, "INFO")
     assert (loaded.api_throttle_rate_limit, loaded.api_throttle_burst_limit) == (50.0, 100)
     assert loaded.manage_api_gateway_account is True
     assert (loaded.access_log_retention_days, loaded.noncurrent_version_retention_days) == (365, 90)
+    assert loaded.lambda_reserved_concurrency is None  # dev leaves it out: the account's unreserved pool
 
 
 def test_tags_carry_the_base_set_and_names_the_conventions():
@@ -176,10 +183,11 @@ def test_a_bad_value_names_the_key_the_value_and_what_is_accepted():
             "trading:interfaceEndpoints = '{not json' is not accepted",
         ),
         (
-            {"trading:auroraEngineVersion": "16"},
-            "trading:auroraEngineVersion = '16' is not accepted: expected an",
+            {"trading:auroraEngineVersion": "16.x"},
+            "trading:auroraEngineVersion = '16.x' is not accepted: expected an Aurora PostgreSQL major",
         ),
-        ({"trading:auroraEngineVersion": "12.1"}, "with major 13-17"),
+        ({"trading:auroraEngineVersion": "16.6.1"}, "trading:auroraEngineVersion = '16.6.1' is not"),
+        ({"trading:auroraEngineVersion": "12.1"}, "major version 13-17"),
         (
             {"trading:auroraEngineVersion": "16.2"},
             "trading:auroraEngineVersion = '16.2' is not accepted: expected 16.3 or later, because "
@@ -230,7 +238,7 @@ def test_a_bad_value_names_the_key_the_value_and_what_is_accepted():
             {"trading:lambdaReservedConcurrency": "0"},
             "trading:lambdaReservedConcurrency = '0' is not accepted",
         ),
-        ({"trading:lambdaReservedConcurrency": "901"}, "expected 1 to 900 (AWS keeps 100"),
+        ({"trading:lambdaReservedConcurrency": "901"}, "expected 1 to 900, within the account's concurrency quota"),
         (
             {"trading:lambdaMemoryMb": "64"},
             "trading:lambdaMemoryMb = '64' is not accepted: expected 128 to 10240 MB",
