@@ -65,7 +65,7 @@ def data_key_policy(target: AwsTarget, services: Sequence[str] = DATA_KEY_SERVIC
                 "Condition": {"StringEquals": scope},
             },
             {
-                # DynamoDB's own documented statement: it reads the key's metadata and state directly (not on a
+                # DynamoDB's documented statement: it reads the key's metadata and state itself (not on a
                 # caller's behalf) to monitor a table's key, e.g. to report a disabled key as inaccessible.
                 "Sid": "DynamoDbReadsKeyMetadata",
                 "Effect": "Allow",
@@ -121,7 +121,7 @@ class KeysArgs:
     log_group_names: Sequence[str]
     deletion_window_days: int
     protect: bool
-    # Something encrypted with the data key outlives the stack (a final snapshot): the key must outlive it too.
+    # Something encrypted with the data key outlives the stack (a final snapshot): so must the key.
     keep_data_key: bool = False
 
 

@@ -125,7 +125,7 @@ class TradingMocks(pulumi.runtime.Mocks):
                 "endpoint": host,
                 "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
                 "clusterResourceId": f"cluster-{uid.upper()}",
-                # A major alone runs at the major's default minor; a pinned minor runs as given (until upgraded).
+                # A major alone runs at its default minor; a pinned minor runs as given (until upgraded).
                 "engineVersionActual": inputs["engineVersion"]
                 if "." in inputs["engineVersion"]
                 else f"{inputs['engineVersion']}.8",

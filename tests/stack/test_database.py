@@ -160,7 +160,7 @@ def test_a_major_version_follows_aws_minor_upgrades_without_ignoring_changes():
 
 
 def test_a_pinned_minor_is_the_creation_version_only():
-    # AWS's automatic minor upgrade moves the cluster past 16.6; sending 16.6 again would be a refused downgrade.
+    # AWS's automatic minor upgrade moves the cluster past 16.6; sending 16.6 again is a refused downgrade.
     cluster = _database(version="16.6").one("aws:rds/cluster:Cluster")
     assert cluster.inputs["engineVersion"] == "16.6"
     assert cluster.ignore_changes == ["engineVersion"]

@@ -238,7 +238,10 @@ def test_a_bad_value_names_the_key_the_value_and_what_is_accepted():
             {"trading:lambdaReservedConcurrency": "0"},
             "trading:lambdaReservedConcurrency = '0' is not accepted",
         ),
-        ({"trading:lambdaReservedConcurrency": "901"}, "expected 1 to 900, within the account's concurrency quota"),
+        (
+            {"trading:lambdaReservedConcurrency": "901"},
+            "expected 1 to 900, within the account's concurrency quota",
+        ),
         (
             {"trading:lambdaMemoryMb": "64"},
             "trading:lambdaMemoryMb = '64' is not accepted: expected 128 to 10240 MB",
