@@ -30,6 +30,9 @@ class Resource:
     parent: Resource | None = None
     dependencies: list[Resource] = field(default_factory=list)
     property_dependencies: dict[str, list[Resource]] = field(default_factory=dict)
+    # Resource options the engine shows a pack (retainOnDelete is not among them, protect is).
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
     _merged_tags: dict[str, Any] | Missing | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -37,7 +40,16 @@ class Resource:
         """Build the view from a ``ResourceValidationArgs`` or ``PolicyResource`` (links are added later)."""
         provider = source.provider
         provider_props = plain(provider.props) if provider is not None else {}
-        return cls(source.resource_type, source.name, source.urn, plain(source.props), provider_props)
+        options = source.opts
+        return cls(
+            source.resource_type,
+            source.name,
+            source.urn,
+            plain(source.props),
+            provider_props,
+            protect=bool(options.protect),
+            ignore_changes=tuple(options.ignore_changes or ()),
+        )
 
     def get(self, *path: str | int) -> Any:
         return get(self.props, *path)

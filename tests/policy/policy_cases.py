@@ -134,6 +134,16 @@ BAD: dict[str, Case] = {
         )
     ],
     "rds-iam-authentication": lambda: [cluster()],
+    "rds-engine-version-follows-upgrades": lambda: [cluster(engineVersion="16.6")],
+    "rds-final-snapshot-key-kept": lambda: [
+        k := R("aws:kms/key:Key", "key", {"arn": U}),
+        R(
+            "aws:rds/cluster:Cluster",
+            "bad",
+            {"skipFinalSnapshot": False, "kmsKeyId": U},
+            deps={"kmsKeyId": [k]},
+        ),
+    ],
     "lambda-tracing-active": lambda: [function(tracingConfig={"mode": "PassThrough"})],
     "lambda-in-vpc": lambda: [function()],
     "lambda-env-encrypted-with-cmk": lambda: [function(environment={"variables": {"LOG_LEVEL": "INFO"}})],
@@ -255,6 +265,11 @@ UNKNOWN: dict[str, Case] = {
         R("aws:rds/clusterInstance:ClusterInstance", "bad", {"publiclyAccessible": U})
     ],
     "rds-iam-authentication": lambda: [cluster(iamDatabaseAuthenticationEnabled=U)],
+    "rds-engine-version-follows-upgrades": lambda: [cluster(engineVersion=U)],
+    "rds-final-snapshot-key-kept": lambda: [
+        k := R("aws:kms/key:Key", "key", {"arn": U}),
+        R("aws:rds/cluster:Cluster", "bad", {"skipFinalSnapshot": U, "kmsKeyId": U}, deps={"kmsKeyId": [k]}),
+    ],
     "lambda-tracing-active": lambda: [function(tracingConfig={"mode": U})],
     "lambda-in-vpc": lambda: [function(vpcConfig={"subnetIds": U, "securityGroupIds": U})],
     "lambda-env-encrypted-with-cmk": lambda: [function(environment={"variables": U})],

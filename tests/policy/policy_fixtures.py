@@ -181,6 +181,7 @@ def compliant_stack(mode: str = "preview") -> list[R]:
             "arn": arn("kms", "key/data", mode),
             "keyId": ident("data"),
         },
+        protect=True,  # the cluster keeps a final snapshot encrypted with it
     )
     alias = R(
         "aws:kms/alias:Alias",
@@ -315,7 +316,7 @@ def compliant_stack(mode: str = "preview") -> list[R]:
             "clusterIdentifier": f"trading-db-{ENV}",
             "engine": "aurora-postgresql",
             "engineMode": "provisioned",
-            "engineVersion": "16.4",
+            "engineVersion": "16",
             "serverlessv2ScalingConfiguration": {
                 "minCapacity": 0,
                 "maxCapacity": 4,

@@ -35,6 +35,8 @@ class R:
     depends_on: list[R] = field(default_factory=list)
     parent: R | None = None
     provider: dict[str, Any] | None = field(default_factory=lambda: dict(PROVIDER))
+    protect: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
 
     @property
     def urn(self) -> str:
@@ -64,6 +66,10 @@ def _provider(resource: R) -> proto.AnalyzerProviderResource | None:
     )
 
 
+def _options(resource: R) -> proto.AnalyzerResourceOptions:
+    return proto.AnalyzerResourceOptions(protect=resource.protect, ignoreChanges=resource.ignore_changes)
+
+
 def servicer(names: list[str], config: dict[str, Any] | None = None) -> _PolicyAnalyzerServicer:
     """A servicer holding the named policies, configured as ``pulumi preview --policy-pack-config`` would."""
     server = _PolicyAnalyzerServicer(
@@ -87,7 +93,11 @@ def analyze(name: str, resource: R, config: dict[str, Any] | None = None) -> lis
     """Run resource policy ``name`` on one resource; ``config`` is that policy's config properties."""
     server = servicer([name], {name: config} if config is not None else None)
     request = proto.AnalyzeRequest(
-        type=resource.type, properties=_struct(resource.props), urn=resource.urn, name=resource.name
+        type=resource.type,
+        properties=_struct(resource.props),
+        urn=resource.urn,
+        name=resource.name,
+        options=_options(resource),
     )
     provider = _provider(resource)
     if provider is not None:
@@ -113,6 +123,7 @@ def stack_request(resources: list[R]) -> proto.AnalyzeStackRequest:
             dependencies=sorted(
                 {d.urn for d in resource.depends_on} | {d.urn for ds in resource.deps.values() for d in ds}
             ),
+            options=_options(resource),
         )
         for prop, targets in resource.deps.items():
             item.propertyDependencies[prop].CopyFrom(
