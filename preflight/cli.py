@@ -17,7 +17,7 @@ from typing import NoReturn
 from preflight.errors import PreflightError
 from preflight.policy_config import config_count_message
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "terraform-plan")
 MODES = ("preview", "update")
 
 
@@ -103,8 +103,16 @@ def _run(args: argparse.Namespace) -> int:
         mode=Mode(args.mode),
         account_id=args.account_id,
     )
-    renderers = {"text": report.render_text, "json": report.render_json, "sarif": report.render_sarif}
-    text = renderers[args.format](result)
+    if args.format == "terraform-plan":
+        from preflight import tfplan
+
+        text, notes = tfplan.render(result)
+        # The plan has no place for them, so what was left out and the run's warnings go to standard error.
+        for line in [*notes, *(f"warning: {warning}" for warning in result.warnings)]:
+            print(f"preflight: {line}", file=sys.stderr)
+    else:
+        renderers = {"text": report.render_text, "json": report.render_json, "sarif": report.render_sarif}
+        text = renderers[args.format](result)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
