@@ -50,6 +50,11 @@ REASONS = {
         "Nothing in the platform consumes bucket events; object access is recorded by S3 server access "
         "logging into the access-log bucket."
     ),
+    "CKV_AWS_115": (
+        "dev reserves no concurrency (`trading:lambdaReservedConcurrency` unset): a new account's Lambda "
+        "quota may still be 10 and Lambda keeps 100 unreserved, so AWS would refuse a reservation; the "
+        "stage's throttling limits the requests. Staging and prod reserve concurrency."
+    ),
     "CKV_AWS_116": (
         "API Gateway invokes the function synchronously; a dead-letter queue only receives failed "
         "asynchronous invocations, so it would stay empty."
