@@ -67,9 +67,8 @@ def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator
 
 
 def check_log_group(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    groups = stack.of_type(LOG_GROUP)
     for function in stack.of_type(FUNCTION):
-        group, expected = _log_group_of(function, groups)
+        group, expected = _log_group_of(stack, function)
         if group is None:
             yield Finding(
                 function,
@@ -84,25 +83,25 @@ def check_log_group(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findin
             )
 
 
-def _log_group_of(function: Resource, groups: list[Resource]) -> tuple[Resource | None, str]:
+def _log_group_of(stack: Stack, function: Resource) -> tuple[Resource | None, str]:
     configured = function.get("loggingConfig", "logGroup")
     if isinstance(configured, str):
-        return _named(groups, configured), f"'{configured}' (its loggingConfig.logGroup)"
+        return _named(stack, configured), f"'{configured}' (its loggingConfig.logGroup)"
     if configured is UNKNOWN:
         linked = [g for g in function.property_dependencies.get("loggingConfig", []) if g.type == LOG_GROUP]
-        return _first(linked or _depended_on(function, groups)), "(its loggingConfig.logGroup)"
+        return _first(linked or _depended_on(function)), "(its loggingConfig.logGroup)"
     name = function.get("name")
     if isinstance(name, str):
-        return _named(groups, f"/aws/lambda/{name}"), f"'/aws/lambda/{name}'"
-    linked = [g for g in groups if function in g.property_dependencies.get("name", [])]
-    return _first(linked or _depended_on(function, groups)), "'/aws/lambda/<function name>'"
+        return _named(stack, f"/aws/lambda/{name}"), f"'/aws/lambda/{name}'"
+    linked = stack.referrers(function, "name", (LOG_GROUP,))
+    return _first(linked or _depended_on(function)), "'/aws/lambda/<function name>'"
 
 
-def _named(groups: list[Resource], name: str) -> Resource | None:
-    return _first([g for g in groups if g.get("name") == name])
+def _named(stack: Stack, name: str) -> Resource | None:
+    return _first(stack.find((LOG_GROUP,), name, ("name",)))
 
 
-def _depended_on(function: Resource, groups: list[Resource]) -> list[Resource]:
+def _depended_on(function: Resource) -> list[Resource]:
     candidates = [g for g in function.dependencies if g.type == LOG_GROUP]
     lambda_groups = [
         g

@@ -134,22 +134,20 @@ def check_public_access(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Fi
                 )
 
 
-def _log_targets(stack: Stack, buckets: list[Resource]) -> list[Resource]:
-    targets = [
+def _log_targets(stack: Stack, buckets: list[Resource]) -> set[Resource]:
+    targets = {
         t for logging in stack.of_type(*LOGGING) for t in stack.targets(logging, "targetBucket", BUCKETS)
-    ]
+    }
     for bucket in buckets:
         target = get(_inline(bucket, "logging"), "targetBucket")
-        targets.extend(
-            b for b in buckets if isinstance(target, str) and target in (b.get("bucket"), b.get("id"))
-        )
+        targets.update(stack.find(BUCKETS, target, ("bucket", "id")))
     return targets
 
 
 def check_encryption(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
     buckets = stack.of_type(*BUCKETS)
     configurations = stack.attached(ENCRYPTION, "bucket", BUCKETS, BUCKET_KEYS)
-    log_targets = _log_targets(stack, buckets) if config["allowSseS3ForLogTargets"] else []
+    log_targets = _log_targets(stack, buckets) if config["allowSseS3ForLogTargets"] else set()
     for bucket in buckets:
         sse_s3_allowed = bucket in log_targets or _matches_any(bucket, config["sseS3AllowedBuckets"])
         sources = configurations.get(bucket, [])
