@@ -233,7 +233,7 @@ def test_the_work_count_sees_a_scan_per_reference(shape, monkeypatch):
     assert large > 3 * small, (small, large)
 
 
-def test_an_analyze_request_builds_no_proxy_and_no_options_for_the_pack_s_own_policies(monkeypatch):
+def test_an_analyze_request_builds_no_proxy_and_its_options_once_for_all_policies(monkeypatch):
     built: list[object] = []
     helper = sdk_proxy._proxy_helper
 
@@ -252,9 +252,12 @@ def test_an_analyze_request_builds_no_proxy_and_no_options_for_the_pack_s_own_po
 
     monkeypatch.setattr(request_scope.PolicyResourceOptions, "__init__", counting_options)
     bucket = public_access_blocks_by_literal_bucket(1)[0]
-    assert _verdicts([bucket]) != []
-    # Every policy's args hold lazy ones; the pack's policies read the one shared view of the resource.
-    assert (built, options) == ([], [])
+    bucket.props["acl"] = "public-read"  # so a resource policy reads the view and fires
+    assert _server().Analyze(_analyze_request(bucket), None).diagnostics
+    # Every policy's args hold lazy ones; the pack's policies read the one shared view of the resource,
+    # which reads the options once (protect, ignoreChanges) and the properties without a proxy.
+    assert (built, len(options)) == ([], 1)
+    options.clear()
     with request_scope.speedups(False):
         _server().Analyze(_analyze_request(bucket), None)
     resource_policies = [p for p in ALL_POLICIES if type(p).__name__ == "ResourceValidationPolicy"]
