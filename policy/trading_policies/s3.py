@@ -24,6 +24,7 @@ from pulumi_policy import Severity
 
 from .awsfacts import account_tokens, is_autoname, s3_bucket_name_problems
 from .documents import Statement, glob_match, parse_policy
+from .evaluator import public_statements, why_open
 from .graph import Resource, Stack
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
@@ -266,25 +267,24 @@ def _covers_resource(statement: Statement, arn: str) -> bool:
 
 def check_no_public_allow(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     buckets, policies = _bucket_policies(stack)
-    for bucket in buckets:
-        for source, value in policies[bucket]:
-            document = parse_policy(value, principals_required=True)
-            name = source.name
-            for error in document.errors:
-                yield Finding(bucket, f"bucket policy '{name}' is unreadable: {error}")
-            if document.unknown:
-                yield _unknown_policy(bucket, source)
-            for statement in document.statements:
-                if (
-                    statement.effect == "Allow"
-                    and statement.applies_to_everyone
-                    and not statement.has_condition
-                ):
-                    yield Finding(
-                        bucket,
-                        f"bucket policy '{name}' {statement.label} allows {render_principals(statement)} "
-                        f"{render_actions(statement)} without a Condition, which makes the bucket public",
-                    )
+    subjects = [(bucket, source, value) for bucket in buckets for source, value in policies[bucket]]
+    attached = {source for _, source, _ in subjects}
+    # A BucketPolicy on a bucket the stack does not declare (an existing bucket named by its name) opens
+    # that bucket as surely as one on a declared bucket: it is judged on its own.
+    subjects += [(p, p, p.get("policy")) for p in stack.of_type(*BUCKET_POLICY) if p not in attached]
+    for subject, source, value in subjects:
+        document = parse_policy(value, principals_required=True)
+        name = source.name
+        for error in document.errors:
+            yield Finding(subject, f"bucket policy '{name}' is unreadable: {error}")
+        if document.unknown:
+            yield _unknown_policy(subject, source)
+        for statement, bound in public_statements(document):
+            yield Finding(
+                subject,
+                f"bucket policy '{name}' {statement.label} allows {render_principals(statement)} "
+                f"{render_actions(statement)} {why_open(bound)}, which makes the bucket public",
+            )
 
 
 _BUCKET_DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
@@ -419,7 +419,11 @@ RULES = [
     ),
     Rule(
         name="s3-bucket-policy-no-public-allow",
-        description='No bucket policy allows Principal "*" (or {"AWS": "*"}) without a Condition.',
+        description=(
+            'No bucket policy, on a declared bucket or any other, allows Principal "*", {"AWS": "*"} or '
+            "NotPrincipal without a Condition that binds the caller to an account, organisation, source or "
+            "VPC (aws:SecureTransport, aws:Referer and wildcard values bind nothing)."
+        ),
         severity=Severity.CRITICAL,
         pci=("1.4.4", "7.2.1"),
         remediation=(

@@ -81,7 +81,12 @@ def data_key_policy() -> str:
                     "Principal": {"AWS": "*"},
                     "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
                     "Resource": "*",
-                    "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                    # GrantIsForAWSResource limits what a grant passes on, not who: the caller's account
+                    # must be bound too, or any account could attach the key to its own resources.
+                    "Condition": {
+                        "StringEquals": {"kms:CallerAccount": ACCOUNT},
+                        "Bool": {"kms:GrantIsForAWSResource": "true"},
+                    },
                 },
             ],
         }
