@@ -20,6 +20,7 @@ from . import (
     network,
     rds,
     request_scope,
+    resource_access,
     s3,
     tags,
 )
@@ -42,6 +43,7 @@ RULES: list[Rule] = [
     *apigateway.RULES,
     *iam.RULES,
     *network.RULES,
+    *resource_access.RULES,
     *tags.RULES,
 ]
 

@@ -14,10 +14,19 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .awsfacts import root_account
+from .awsfacts import ACCOUNT_PATTERN, parse_arn, root_account
 from .config import ACCOUNT_ID_SCHEMA
 from .documents import Document, Principal, Statement, parse_policy
-from .evaluator import SERVICE, UNKNOWN_CALLER, allowed, describe_callers, public_statements, why_open
+from .evaluator import (
+    ACCOUNT,
+    SERVICE,
+    UNKNOWN_CALLER,
+    allowed,
+    classify,
+    describe_callers,
+    public_statements,
+    why_open,
+)
 from .graph import Resource
 from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
@@ -25,6 +34,7 @@ from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 ALIAS = "aws:kms/alias:Alias"
+GRANT = "aws:kms/grant:Grant"
 # Every resource that holds a key and its own key policy: a replica or an imported-material key is as
 # much a key as a Key.
 KEYS = (
@@ -176,6 +186,38 @@ def _is_root(principal: Principal, configured: str) -> bool:
     return account is not None and (not configured or account == configured)
 
 
+def check_grant(resource: Resource, config: Mapping[str, Any]) -> Iterator[str | Finding]:
+    operations = resource.get("operations")
+    if isinstance(operations, list) and any(str(o).lower() == "creategrant" for o in operations):
+        yield (
+            "operations include CreateGrant, so the grantee can hand the key on to anyone with grants of "
+            "its own, which no key policy shows"
+        )
+    grantee = resource.get("granteePrincipal")
+    if not isinstance(grantee, str):
+        return
+    kind = "Service" if grantee.endswith(".amazonaws.com") else "AWS"
+    caller = classify(Principal(kind, grantee))
+    if caller.public:
+        yield 'granteePrincipal is "*", which KMS refuses and which would give the key to everyone'
+        return
+    if caller.kind != ACCOUNT:
+        return
+    key_id = resource.get("keyId")
+    key_arn = parse_arn(key_id) if isinstance(key_id, str) else None
+    key_account = key_arn.account if key_arn is not None and ACCOUNT_PATTERN.match(key_arn.account) else None
+    account = config["accountId"] or key_account
+    if account is None and key_id is UNKNOWN:
+        yield unknown_until_deployed(
+            resource, resource, "keyId", "whether the grantee is in the key's account"
+        )
+    elif account is not None and caller.account != account:
+        yield (
+            f"granteePrincipal {grantee} is in account {caller.account}, not the key's account {account}: "
+            "the grant opens the key to another account where the key policy does not show it"
+        )
+
+
 def check_rotation(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
     spec, usage = resource.get("customerMasterKeySpec"), resource.get("keyUsage")
     store = resource.get("customKeyStoreId")
@@ -248,5 +290,23 @@ RULES = [
         topic="kms",
         check=check_rotation,
         resource_types=(KEY,),  # Replica keys follow their primary; imported key material cannot rotate.
+    ),
+    Rule(
+        name="kms-grant-restricted",
+        description=(
+            "KMS grants (aws.kms.Grant) give no principal of another account the key and never pass on "
+            "CreateGrant, so nobody outside the key policy's view can use or re-grant the key."
+        ),
+        severity=Severity.HIGH,
+        pci=("3.6.1", "7.2.1"),
+        remediation=(
+            "Grant only principals of the key's account, without the CreateGrant operation; give another "
+            "account access in the key policy, where it is reviewed"
+        ),
+        url="https://docs.aws.amazon.com/kms/latest/developerguide/grants.html",
+        topic="kms",
+        check=check_grant,
+        resource_types=(GRANT,),
+        config={"accountId": ACCOUNT_ID_SCHEMA},
     ),
 ]
