@@ -21,7 +21,12 @@ ADVISORY_WHEN_UNKNOWN = frozenset(
         "kms-key-policy-keeps-account-access",
         "s3-tls-only",
         "s3-bucket-policy-no-public-allow",
+        "vpc-endpoint-policy-not-open",
+        "secretsmanager-policy-not-public",
     }
+)
+OPEN_TO_ALL = json.dumps(
+    {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
 )
 FAILED_KEY_POLICY = json.dumps(
     {
@@ -194,6 +199,49 @@ BAD: dict[str, Case] = {
             {"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]},
         )
     ],
+    "iam-no-wildcard-resource": lambda: [
+        R(
+            "aws:iam/rolePolicy:RolePolicy",
+            "bad",
+            {
+                "policy": json.dumps(
+                    {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]}
+                )
+            },
+        )
+    ],
+    "iam-role-trust-not-public": lambda: [
+        R(
+            "aws:iam/role:Role",
+            "bad",
+            {
+                "assumeRolePolicy": json.dumps(
+                    {
+                        "Statement": [
+                            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+                        ]
+                    }
+                )
+            },
+        )
+    ],
+    "kms-grant-restricted": lambda: [
+        R(
+            "aws:kms/grant:Grant",
+            "bad",
+            {
+                "granteePrincipal": f"arn:aws:iam::{ACCOUNT}:role/app",
+                "keyId": "k",
+                "operations": ["CreateGrant"],
+            },
+        )
+    ],
+    "vpc-endpoint-policy-not-open": lambda: [
+        R("aws:ec2/vpcEndpoint:VpcEndpoint", "bad", {"policy": OPEN_TO_ALL})
+    ],
+    "secretsmanager-policy-not-public": lambda: [
+        R("aws:secretsmanager/secret:Secret", "bad", {"policy": OPEN_TO_ALL})
+    ],
     "lambda-not-public": lambda: [
         R("aws:lambda/permission:Permission", "bad", {"principal": "*", "function": "f"})
     ],
@@ -316,6 +364,33 @@ UNKNOWN: dict[str, Case] = {
     "ec2-security-group-no-public-ingress": lambda: [
         R("aws:ec2/securityGroup:SecurityGroup", "bad", {"ingress": [{"protocol": "tcp", "cidrBlocks": U}]})
     ],
+    "iam-no-wildcard-resource": lambda: [
+        R(
+            "aws:iam/rolePolicy:RolePolicy",
+            "bad",
+            {
+                "policy": json.dumps(
+                    {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": U}]}
+                )
+            },
+        )
+    ],
+    "iam-role-trust-not-public": lambda: [
+        R(
+            "aws:iam/role:Role",
+            "bad",
+            {
+                "assumeRolePolicy": json.dumps(
+                    {"Statement": [{"Effect": "Allow", "Principal": {"AWS": U}, "Action": "sts:AssumeRole"}]}
+                )
+            },
+        )
+    ],
+    "kms-grant-restricted": lambda: [
+        R("aws:kms/grant:Grant", "bad", {"granteePrincipal": U, "keyId": U, "operations": ["Decrypt"]})
+    ],
+    "vpc-endpoint-policy-not-open": lambda: [R("aws:ec2/vpcEndpoint:VpcEndpoint", "bad", {"policy": U})],
+    "secretsmanager-policy-not-public": lambda: [R("aws:secretsmanager/secret:Secret", "bad", {"policy": U})],
     "lambda-not-public": lambda: [
         R("aws:lambda/permission:Permission", "bad", {"principal": U, "function": "f"})
     ],
