@@ -67,16 +67,6 @@ def policy_account(document: Document, configured: str) -> str | None:
     return roots[0][1] if roots else None
 
 
-def is_account(principal: Principal, account: str | None) -> bool:
-    """True for the account root ARN or the bare account id of ``account``."""
-    return (
-        account is not None
-        and principal.kind == "AWS"
-        and isinstance(principal.value, str)
-        and root_account(principal.value) == account
-    )
-
-
 def render_actions(statement: Statement) -> str:
     shown = ", ".join("<unknown>" if a is UNKNOWN else str(a) for a in statement.actions)
     return f"{statement.action_field} [{shown}]"
