@@ -21,6 +21,7 @@ from . import (
     rds,
     request_scope,
     s3,
+    secretsmanager,
     tags,
 )
 from .registry import Rule
@@ -42,6 +43,7 @@ RULES: list[Rule] = [
     *apigateway.RULES,
     *iam.RULES,
     *network.RULES,
+    *secretsmanager.RULES,
     *tags.RULES,
 ]
 
