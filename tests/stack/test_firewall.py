@@ -38,7 +38,11 @@ def test_the_web_acl_is_regional_allows_by_default_and_runs_the_aws_managed_rule
     for priority, rule in enumerate(acl["rules"]):
         assert rule["priority"] == priority
         assert rule["overrideAction"] == {"none": {}}
-        assert rule["statement"] == {"managedRuleGroupStatement": {"name": rule["name"], "vendorName": "AWS"}}
+        statement = rule["statement"]["managedRuleGroupStatement"]
+        assert (statement["name"], statement["vendorName"]) == (rule["name"], "AWS")
+        counted = [o["name"] for o in statement.get("ruleActionOverrides", [])]
+        assert counted == list(MANAGED_RULE_GROUPS[rule["name"]])
+        assert all(o["actionToUse"] == {"count": {}} for o in statement.get("ruleActionOverrides", []))
         assert rule["visibilityConfig"] == {
             "cloudwatchMetricsEnabled": True,
             "metricName": rule["name"],
@@ -46,6 +50,14 @@ def test_the_web_acl_is_regional_allows_by_default_and_runs_the_aws_managed_rule
         }
     assert acl["visibilityConfig"]["metricName"] == "trading-api-waf-dev"
     assert acl["tags"] == {**BASE_TAGS, "Name": "trading-api-waf-dev"}
+
+
+def test_anonymising_proxies_are_blocked_but_cloud_hosted_callers_only_counted():
+    # checkov's CKV2_AWS_77 asks for both groups; the Log4j rules are in KnownBadInputs.
+    assert {"AWSManagedRulesAnonymousIpList", "AWSManagedRulesKnownBadInputsRuleSet"} <= set(
+        MANAGED_RULE_GROUPS
+    )
+    assert MANAGED_RULE_GROUPS["AWSManagedRulesAnonymousIpList"] == ("HostingProviderIPList",)
 
 
 def test_the_web_acl_guards_the_stage():
