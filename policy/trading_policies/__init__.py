@@ -22,6 +22,7 @@ from . import (
     request_scope,
     resource_access,
     s3,
+    secretsmanager,
     tags,
 )
 from .registry import Rule
@@ -44,6 +45,7 @@ RULES: list[Rule] = [
     *iam.RULES,
     *network.RULES,
     *resource_access.RULES,
+    *secretsmanager.RULES,
     *tags.RULES,
 ]
 

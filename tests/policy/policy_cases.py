@@ -101,6 +101,30 @@ def bad_bucket_policy() -> list[R]:
     return [target, child("aws:s3/bucketPolicy:BucketPolicy", target, {"policy": policy})]
 
 
+def secret(**props: object) -> R:
+    return R("aws:secretsmanager/secret:Secret", "bad", {"name": "trading-api-dev", **props})
+
+
+def security_group(**props: object) -> R:
+    return R("aws:ec2/securityGroup:SecurityGroup", "bad", {"name": "trading-app-sg-dev", **props})
+
+
+def linked(type_: str, target: R, prop: str, props: dict, name: str = "child") -> R:
+    """A resource whose ``prop`` refers to ``target`` through a value unknown at preview."""
+    return R(type_, name, {prop: U, **props}, deps={prop: [target]})
+
+
+def parameter_group_cluster(parameters: object) -> list[R]:
+    group = R(
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+        "params",
+        {"name": "trading-db-dev", "family": "aurora-postgresql16", "parameters": parameters},
+    )
+    target = cluster(dbClusterParameterGroupName=U)
+    target.deps = {"dbClusterParameterGroupName": [group]}
+    return [group, target]
+
+
 BAD: dict[str, Case] = {
     "kms-key-policy-no-unconditional-grants": lambda: [key({"policy": FAILED_KEY_POLICY})],
     "kms-key-policy-keeps-account-access": lambda: [key({"policy": logs_key_policy(logs_statement())})],
@@ -251,6 +275,19 @@ BAD: dict[str, Case] = {
     "physical-name-has-environment-suffix": lambda: [
         R("aws:dynamodb/table:Table", "bad", {"name": "orders", "tags": PCI_TAGS})
     ],
+    "apigateway-stage-waf": lambda: [stage()],
+    "apigateway-execution-logging": lambda: [stage()],
+    "rds-log-exports-enabled": lambda: [cluster()],
+    "rds-postgresql-query-logging": lambda: [cluster()],
+    "s3-bucket-access-logging": lambda: [bucket()],
+    "secretsmanager-secret-encrypted-with-cmk": lambda: [secret()],
+    "secretsmanager-secret-rotation": lambda: [secret()],
+    "ec2-security-group-no-unrestricted-egress": lambda: [
+        security_group(egress=[{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}])
+    ],
+    "vpc-subnet-no-public-ip-on-launch": lambda: [
+        R("aws:ec2/subnet:Subnet", "bad", {"cidrBlock": "10.0.0.0/20", "mapPublicIpOnLaunch": True})
+    ],
 }
 
 
@@ -399,5 +436,40 @@ UNKNOWN: dict[str, Case] = {
     "pci-scope-tags": lambda: [table(tags=U)],
     "physical-name-has-environment-suffix": lambda: [
         R("aws:dynamodb/table:Table", "bad", {"name": U, "tags": PCI_TAGS})
+    ],
+    "apigateway-stage-waf": lambda: [
+        s := stage(),
+        linked("aws:wafv2/webAclAssociation:WebAclAssociation", s, "resourceArn", {"webAclArn": U}),
+    ],
+    "apigateway-execution-logging": lambda: [
+        s := stage(),
+        linked(
+            "aws:apigateway/methodSettings:MethodSettings",
+            s,
+            "stageName",
+            {"methodPath": "*/*", "settings": {"loggingLevel": U}},
+        ),
+    ],
+    "rds-log-exports-enabled": lambda: [cluster(enabledCloudwatchLogsExports=U)],
+    "rds-postgresql-query-logging": lambda: parameter_group_cluster(U),
+    "s3-bucket-access-logging": lambda: [
+        b := bucket(),
+        child("aws:s3/bucketLogging:BucketLogging", b, {"targetBucket": U}),
+    ],
+    "secretsmanager-secret-encrypted-with-cmk": lambda: [secret(kmsKeyId=U)],
+    "secretsmanager-secret-rotation": lambda: [
+        s := secret(),
+        linked(
+            "aws:secretsmanager/secretRotation:SecretRotation",
+            s,
+            "secretId",
+            {"rotationRules": {"automaticallyAfterDays": U}},
+        ),
+    ],
+    "ec2-security-group-no-unrestricted-egress": lambda: [
+        security_group(egress=[{"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": U}])
+    ],
+    "vpc-subnet-no-public-ip-on-launch": lambda: [
+        R("aws:ec2/subnet:Subnet", "bad", {"cidrBlock": "10.0.0.0/20", "mapPublicIpOnLaunch": U})
     ],
 }
