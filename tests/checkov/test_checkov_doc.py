@@ -17,11 +17,6 @@ DOC = ROOT / "docs" / "checkov.md"
 # Why each check checkov fails on a stack stands: a check that does not apply, one the stack meets in a way
 # checkov cannot see, or a gap the stack accepts for now (said so).
 REASONS = {
-    "CKV2_AWS_77": (
-        "The stage's web ACL has `AWSManagedRulesKnownBadInputsRuleSet`, the group that holds the Log4j "
-        "rules (`components/firewall.py`). checkov also demands `AWSManagedRulesAnonymousIpList`, whose "
-        "hosting-provider list would block the trading clients that call the API from cloud hosts."
-    ),
     "CKV2_AWS_8": (
         "Aurora's automated backups (`trading:backupRetentionDays`, 7 to 35 days, with point-in-time "
         "restore) are the cluster's backup; an AWS Backup plan is an account-level choice outside this "
