@@ -57,6 +57,9 @@ STRING_OPERATORS = ("StringEquals", "StringLike")
 ARN_OPERATORS = ("ArnEquals", "ArnLike", "StringEquals", "StringLike")
 _ORG_PATH = re.compile(r"^o-[a-z0-9]{10,32}/")
 _WILDCARD = re.compile(r"[*?]")
+_ONLY_WILDCARDS = re.compile(r"[*?]*")
+# What a condition that restricts nothing binds (see `_restriction`).
+_NOTHING: tuple[str, object] = ("none", None)
 # Web identity providers anyone can sign in to: a trust policy must name the audience or subject.
 _OPEN_IDENTITY_PROVIDERS = ("cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com")
 _OIDC_PROVIDER = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(.+)$")
@@ -90,14 +93,6 @@ class Caller:
     def is_account(self, account: str | None) -> bool:
         """True for the account ``account`` itself (its root or bare id), never for a principal in it."""
         return account is not None and self.kind == ACCOUNT and self.root and self.account == account
-
-    def outside(self, account: str | None) -> bool:
-        """True when the caller may act from an account other than ``account`` (or from anywhere)."""
-        if self.kind == UNKNOWN_CALLER:
-            return False
-        if self.public or self.account is None:
-            return self.kind != SCOPED
-        return account is not None and self.account != account
 
 
 @dataclass(frozen=True)
@@ -136,32 +131,39 @@ class Access:
 def classify(principal: Principal) -> Caller:
     """The caller a principal names, before conditions. A principal is judged by its type as well as its
     value: ``{"Service": "arn:aws:iam::<account>:root"}`` is no account, ``{"AWS": "logs..."}`` no service."""
-    caller = _classify(principal)
-    return Caller(caller.kind, caller.name, caller.account, caller.root, caller.open, principal)
+    kind, account, root = _classify(principal)
+    name = (
+        "*" if principal.is_everyone else "<unknown>" if principal.value is UNKNOWN else str(principal.value)
+    )
+    return Caller(kind, name, account, root, principal=principal)
 
 
-def _classify(principal: Principal) -> Caller:
+def _classify(principal: Principal) -> tuple[str, str | None, bool]:
+    """``(kind, account, root)`` of a principal."""
     if principal.is_everyone:
-        return Caller(EVERYONE, "*")
+        return EVERYONE, None, False
     value = principal.value
     if value is UNKNOWN:
-        return Caller(UNKNOWN_CALLER, "<unknown>")
+        return UNKNOWN_CALLER, None, False
     assert isinstance(value, str)
     if principal.kind == "AWS":
         account = root_account(value)
         if account is not None:
-            return Caller(ACCOUNT, value, account, root=True)
+            return ACCOUNT, account, True
         arn = parse_arn(value)
         if arn is not None and arn.service in ("iam", "sts") and ACCOUNT_PATTERN.match(arn.account):
-            return Caller(ACCOUNT, value, arn.account)
-        return Caller(UNPLACED, value)
+            return ACCOUNT, arn.account, False
+        return UNPLACED, None, False
     if principal.kind == "Service":
-        return Caller(SERVICE, value)
+        return SERVICE, None, False
     if principal.kind == "Federated":
         arn = parse_arn(value)
-        account = arn.account if arn is not None and ACCOUNT_PATTERN.match(arn.account) else None
-        return Caller(FEDERATED, value, account)
-    return Caller(CANONICAL_USER, value)
+        return (
+            FEDERATED,
+            arn.account if arn is not None and ACCOUNT_PATTERN.match(arn.account) else None,
+            False,
+        )
+    return CANONICAL_USER, None, False
 
 
 def binding(statement: Statement) -> Binding:
@@ -201,12 +203,12 @@ def _restriction(condition: Condition) -> tuple[str, object]:
     if condition.if_exists or (
         prefixed and not (operator.startswith("ForAnyValue:") and key in ORG_PATH_KEYS)
     ):
-        return "none", None
+        return _NOTHING
     base = condition.base_operator
     values = condition.values
     if any(v is UNKNOWN for v in values):
         binds = key in ACCOUNT_KEYS | ARN_KEYS | ORG_ID_KEYS | ORG_PATH_KEYS | NETWORK_KEYS
-        return ("unknown", None) if binds and base in ARN_OPERATORS else ("none", None)
+        return ("unknown", None) if binds and base in ARN_OPERATORS else _NOTHING
     texts = [v for v in values if isinstance(v, str)]
     if len(texts) != len(values):
         return _flag(key, base, values)
@@ -216,12 +218,16 @@ def _restriction(condition: Condition) -> tuple[str, object]:
     if key in ACCOUNT_KEYS and base in STRING_OPERATORS and literal:
         return "accounts", frozenset(texts)
     if key in ARN_KEYS and base in ARN_OPERATORS:
-        return _arn_restriction(shown, texts, base)
+        pinned = _arn_accounts(texts, base)
+        if isinstance(pinned, frozenset):
+            return "accounts", pinned
+        # A named resource without an account (an S3 bucket ARN), or an exact ARN: the source is that.
+        return ("scope", shown) if pinned else _NOTHING
     if key.startswith(CONTEXT_PREFIX) and base in ARN_OPERATORS:
         # The caller writes the encryption context, so it binds no one, except a service principal, which
         # AWS trusts to send its own resources' ARNs (CloudWatch Logs sends the log group's).
-        kind, accounts = _arn_restriction(shown, texts, base)
-        return ("context", accounts) if kind == "accounts" else ("none", None)
+        pinned = _arn_accounts(texts, base)
+        return ("context", pinned) if isinstance(pinned, frozenset) else _NOTHING
     if key in ORG_ID_KEYS | NETWORK_KEYS and base in STRING_OPERATORS and literal:
         return "scope", shown
     if key in ORG_PATH_KEYS and base in STRING_OPERATORS and all(_ORG_PATH.match(v) for v in texts):
@@ -241,10 +247,12 @@ def _flag(key: str, base: str, values: tuple[object, ...]) -> tuple[str, object]
         and all(str(v).lower() == "true" for v in values)
     ):
         return "grants", None
-    return "none", None
+    return _NOTHING
 
 
-def _arn_restriction(shown: str, values: list[str], base: str) -> tuple[str, object]:
+def _arn_accounts(values: list[str], base: str) -> frozenset[str] | bool:
+    """The accounts ARN values pin, when each value pins one; else True when they name resources without
+    pinning every account (a source all the same), False when one of them names any resource anywhere."""
     accounts: set[str] = set()
     for value in values:
         arn = parse_arn(value)
@@ -254,13 +262,10 @@ def _arn_restriction(shown: str, values: list[str], base: str) -> tuple[str, obj
                 accounts.add(arn.account)
             continue
         if arn is None or _WILDCARD.search(arn.account) or (not arn.account and _names_many(arn.resource)):
-            return "none", None  # A wildcard account, or any resource of any account.
+            return False  # A wildcard account, or any resource of any account.
         if ACCOUNT_PATTERN.match(arn.account):
             accounts.add(arn.account)
-    if len(accounts) == len(values):
-        return "accounts", frozenset(accounts)
-    # A named resource without an account (an S3 bucket ARN), or an exact ARN: the source is that.
-    return "scope", shown
+    return frozenset(accounts) if len(accounts) == len(values) else True
 
 
 def _names_many(resource: str) -> bool:
@@ -279,9 +284,12 @@ def _ip_ranges_restrict(values: list[str]) -> bool:
     return True
 
 
-def callers(statement: Statement, bound: Binding | None = None) -> tuple[Caller, ...]:
+def callers(statement: Statement) -> tuple[Caller, ...]:
     """Who the statement lets act once its conditions apply (an Allow statement's audience)."""
-    bound = binding(statement) if bound is None else bound
+    return _callers(statement, binding(statement))
+
+
+def _callers(statement: Statement, bound: Binding) -> tuple[Caller, ...]:
     named = (
         (Caller(EVERYONE, "*"),)
         if statement.negated_principals
@@ -291,7 +299,7 @@ def callers(statement: Statement, bound: Binding | None = None) -> tuple[Caller,
     for caller in named:
         if caller.kind == SERVICE and bound.restricts_service():
             accounts = bound.service_accounts if bound.accounts is None else bound.accounts
-            found.extend(_bound(caller, Binding(accounts, bound.scopes, unknown=bound.unknown)))
+            found.extend(_bound(caller, Binding(accounts, bound.scopes)))
         elif caller.kind in (EVERYONE, FEDERATED, CANONICAL_USER, UNPLACED) and bound.restricts:
             found.extend(_bound(caller, bound))
         elif caller.kind == FEDERATED:
@@ -316,15 +324,14 @@ def _federated(caller: Caller, statement: Statement) -> Caller:
     host = oidc.group(1) if oidc else caller.name
     if not oidc and caller.name not in _OPEN_IDENTITY_PROVIDERS:
         return caller  # A SAML provider: assertions come only from the account's own identity provider.
+    claims = {f"{host.lower()}:{claim}" for claim in ("aud", "sub", "amr")}
     for condition in statement.conditions:
-        key = condition.key.lower()
         if (
-            key.startswith(host.lower() + ":")
-            and key.rsplit(":", 1)[1] in ("aud", "sub", "amr")
+            condition.key.lower() in claims
             and condition.base_operator in STRING_OPERATORS
             and not condition.if_exists
             and not condition.operator.startswith(("ForAnyValue:", "ForAllValues:"))
-            and all(isinstance(v, str) and v.strip("*?") for v in condition.values)
+            and not any(not isinstance(v, str) or _ONLY_WILDCARDS.fullmatch(v) for v in condition.values)
         ):
             return caller
     return Caller(FEDERATED, caller.name, caller.account, open=True, principal=caller.principal)
@@ -337,7 +344,7 @@ def allowed(document: Document) -> list[Access]:
         if statement.effect != "Allow":
             continue
         bound = binding(statement)
-        found.extend(Access(statement, caller, bound) for caller in callers(statement, bound))
+        found.extend(Access(statement, caller, bound) for caller in _callers(statement, bound))
     return found
 
 

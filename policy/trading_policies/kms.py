@@ -67,6 +67,9 @@ def policy_account(document: Document, configured: str) -> str | None:
     return roots[0][1] if roots else None
 
 
+CREATE_GRANT = "kms:CreateGrant"
+
+
 def render_actions(statement: Statement) -> str:
     shown = ", ".join("<unknown>" if a is UNKNOWN else str(a) for a in statement.actions)
     return f"{statement.action_field} [{shown}]"
@@ -115,7 +118,7 @@ def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) ->
             or (caller.kind == SERVICE and caller.account is not None and account in (None, caller.account))
             or bound.grants_for_aws_resources
             or bound.via_service
-            or statement.covers_action("kms:CreateGrant") is not True
+            or statement.covers_action(CREATE_GRANT) is not True
         ):
             continue
         passers.setdefault(statement.index, (statement, []))[1].append(caller)
@@ -186,8 +189,9 @@ def check_grant(resource: Resource, config: Mapping[str, Any]) -> Iterator[str |
     grantee = resource.get("granteePrincipal")
     if not isinstance(grantee, str):
         return
-    kind = "Service" if grantee.endswith(".amazonaws.com") else "AWS"
-    caller = classify(Principal(kind, grantee))
+    # A service grantee ("logs.<region>.amazonaws.com") is no account: it is placed nowhere, like any name
+    # that is not an account, an account's principal or "*".
+    caller = classify(Principal("AWS", grantee))
     if caller.public:
         yield 'granteePrincipal is "*", which KMS refuses and which would give the key to everyone'
         return

@@ -119,9 +119,10 @@ def check_public_acl(resource: Resource, _config: Mapping[str, Any]) -> Iterator
         uri = get(grant, "grantee", "uri")
         if uri in PUBLIC_GRANTEES:
             yield f"accessControlPolicy grants {describe(get(grant, 'permission'))} to {uri}"
-    # ObjectCopy takes its grants flat: {type: Group, uri, permissions}.
-    object_grants = resource.get("grants") if resource.type in OBJECTS else ABSENT
-    for grant in object_grants if isinstance(object_grants, list) else []:
+    # A bucket's inline grant blocks (deprecated, still applied) and ObjectCopy's grants are flat:
+    # {type: Group, uri, permissions}.
+    flat_grants = resource.get("grants")
+    for grant in flat_grants if isinstance(flat_grants, list) else []:
         uri = get(grant, "uri")
         if uri in PUBLIC_GRANTEES:
             yield f"grants {describe(get(grant, 'permissions'))} to {uri}"

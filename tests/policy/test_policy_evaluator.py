@@ -466,14 +466,3 @@ def test_actions_that_take_resource_arns_on_every_resource():
         evaluator.scoped_actions_on_everything(identity("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/k"))
         is None
     )
-
-
-def test_caller_outside_an_account():
-    assert Caller(EVERYONE, "*").outside(ACCOUNT)
-    assert Caller(ACCOUNT_KIND, "r", OTHER).outside(ACCOUNT)
-    assert not Caller(ACCOUNT_KIND, "r", ACCOUNT).outside(ACCOUNT)
-    assert not Caller(ACCOUNT_KIND, "r", OTHER).outside(None)
-    assert Caller(SERVICE, "s").outside(ACCOUNT)
-    assert not Caller(SCOPED, "s").outside(ACCOUNT)
-    assert not Caller(UNKNOWN_CALLER, "u").outside(ACCOUNT)
-    assert Caller(FEDERATED, "f", ACCOUNT, open=True).outside(ACCOUNT)
