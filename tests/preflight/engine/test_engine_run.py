@@ -314,6 +314,7 @@ def test_reads_stack_references_get_resource_and_unmocked_calls(tmp_path):
         ami = pulumi.runtime.invoke("aws:ec2/getAmi:getAmi", {"mostRecent": True}).value
         pulumi.runtime.invoke("aws:ec2/getAmi:getAmi", {})
         pulumi.runtime.invoke("pulumi:pulumi:notAFunction", {})
+        pulumi.runtime.invoke("pulumi:pulumi:notAFunction", {"again": True})
         pulumi.export("existingArn", existing.arn)
         pulumi.export("refOutputs", ref.outputs)
         pulumi.export("again", again)
@@ -329,7 +330,8 @@ def test_reads_stack_references_get_resource_and_unmocked_calls(tmp_path):
     assert "existing" not in by_name(result)  # reads are not registrations
     assert any("stack reference acme/network/prod" in warning for warning in result.warnings)
     assert not any("getAmi" in warning for warning in result.warnings)
-    assert "invoke pulumi:pulumi:notAFunction is not mocked; it returned no values" in result.warnings
+    unmocked = "invoke pulumi:pulumi:notAFunction is not mocked; it returned no values"
+    assert result.warnings.count(unmocked) == 1  # once, however often the program calls it
 
 
 def test_logs_components_without_sdks_and_dynamic_code(tmp_path):

@@ -84,7 +84,7 @@ def acme(monkeypatch):
         "    return invoke('acme:index/getIPRanges:getIPRanges', {})\n"
     )
     module.__dict__.update(GetThingResult=GetThingResult, invoke=None)
-    exec(compile(source, "pulumi_acme.py", "exec"), module.__dict__)
+    exec(compile(source, "<pulumi_acme>", "exec"), module.__dict__)
     monkeypatch.setitem(sys.modules, "pulumi_acme", module)
     schema.invoke_result.cache_clear()  # answers are cached per token: forget those of other tests
     yield module
