@@ -117,19 +117,17 @@ def kebab(name: str) -> str:
 def fill(
     fields: Collection[Field], subject: Subject, skip: Collection[str] = (), inputs: Collection[str] = ()
 ) -> dict[str, Any]:
-    """A value for every always-present field whose name is not in ``skip`` (the values already known).
+    """A value for every always-present field that is neither in ``skip`` (known already) nor in ``inputs``.
 
-    A list or map the program could have set (one of ``inputs``) and did not stays empty, as the provider
-    leaves it: one invented security group rule or subnet would be a claim about the program.
+    ``inputs`` are the properties a program can set on the type. One it left unset is never invented: the
+    provider leaves it absent (or at a default only a hand-written generator knows), and a value here would
+    be a claim about the program that policies judge, such as a bucket's ``logging`` naming a target bucket
+    or a ``SecretRotation``'s ``rotationEnabled`` false.
     """
     return {
-        field.name: (
-            ([] if isinstance(field.shape, ListOf) else {})
-            if field.name in inputs and isinstance(field.shape, ListOf | MapOf)
-            else value(field.name, field.shape, subject, field.name, 0)
-        )
+        field.name: value(field.name, field.shape, subject, field.name, 0)
         for field in fields
-        if field.required and field.name not in skip
+        if field.required and field.name not in skip and field.name not in inputs
     }
 
 

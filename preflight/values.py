@@ -793,9 +793,11 @@ def _kind(type_: str) -> str:
 def computed_values(
     type_: str, name: str, urn: str, inputs: struct_pb2.Struct, target: Target
 ) -> tuple[str, dict[str, Any]]:
-    """The id and the provider-computed outputs ``pulumi up`` gives a new resource (never its inputs).
+    """The id and the provider-computed outputs ``pulumi up`` gives a new resource.
 
     Values are kept only for properties the type's class has, and never replace an input the program set.
+    An input the program left unset gets a value only from a hand-written generator that knows the
+    provider's default (a bucket's region, a rotation's ``rotationEnabled``), never from its declared type.
     """
     request = Request(type_, name, urn, inputs, target, Ids(urn))
     if type_.startswith("aws:s3/bucket") and type_ not in _GENERATORS and "bucket" in inputs.fields:
@@ -809,7 +811,8 @@ def computed_values(
         for key, value in values.items()
         if key not in fields and (info.state is None or key in info.state)
     }
-    # Every other output the provider always gives: a value of the type the SDK declares for it.
+    # Every other output-only property the provider always gives: a value of the type the SDK declares.
+    # Inputs the program left unset stay absent (unknown in preview only where a generator computes them).
     described = schema.resource_schema(type_)
     if described.outputs:
         rule = _autoname_rule(type_)
