@@ -648,6 +648,12 @@ def _secret(r: Request) -> tuple[str, dict[str, Any]]:
     return arn, {"arn": arn, "name": name}
 
 
+@_generates("aws:secretsmanager/secretRotation:SecretRotation")
+def _secret_rotation(r: Request) -> tuple[str, dict[str, Any]]:
+    # The provider's id is the secret's; AWS reports rotation enabled once a rotation is configured.
+    return r.text("secretId") or r.physical(), {"rotationEnabled": True}
+
+
 @_generates("aws:secretsmanager/secretVersion:SecretVersion")
 def _secret_version(r: Request) -> tuple[str, dict[str, Any]]:
     secret = r.text("secretId") or ""

@@ -281,6 +281,15 @@ def test_secrets_queues_repositories_certificates():
     )
 
 
+def test_a_secret_rotation_reports_rotation_enabled_unless_the_program_turned_it_off():
+    rotation = "aws:secretsmanager/secretRotation:SecretRotation"
+    secret, _ = compute("aws:secretsmanager/secret:Secret", name="db")
+    # AWS reports rotation enabled once a rotation is configured; nothing else is invented for it.
+    assert compute(rotation, secretId=secret) == (secret, {"rotationEnabled": True})
+    assert compute(rotation, secretId=secret, rotationEnabled=False) == (secret, {})
+    assert re.fullmatch(r"rot-[0-9a-f]{7}", compute(rotation, logical="rot")[0])
+
+
 def test_unknown_types_still_get_an_id_and_aws_types_an_arn():
     resource_id, computed = compute("aws:glue/catalogDatabase:CatalogDatabase", logical="db", name="sales")
     assert resource_id == "sales"
