@@ -101,6 +101,9 @@ def test_public_access_block_settings_must_all_be_true():
         "public access block 'pab' does not set blockPublicPolicy=true, ignorePublicAcls=true, "
         "restrictPublicBuckets=true"
     )
+    settings = dict.fromkeys(("blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True)
+    block.props.update(settings)
+    assert faults("s3-public-access-blocked", [b, block]) == []
 
 
 def test_an_account_level_block_covers_every_bucket_only_when_complete():
@@ -204,6 +207,10 @@ def test_versioning_status_and_legacy_inline_versioning():
         ],
     )
     assert fault == "versioning 'v' sets status 'Suspended'; use Enabled"
+    enabled = attach(
+        "aws:s3/bucketVersioning:BucketVersioning", b, {"versioningConfiguration": {"status": "Enabled"}}, "v"
+    )
+    assert faults("s3-versioning-enabled", [b, enabled]) == []
     assert faults("s3-versioning-enabled", [bucket(versioning={"enabled": True})]) == []
     assert faults("s3-versioning-enabled", [bucket(versioning=U)]) == []
     assert faults("s3-versioning-enabled", [bucket(versioning={"enabled": False})]) == [
