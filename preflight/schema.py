@@ -87,6 +87,7 @@ class ResourceSchema:
 
 
 _NO_SCHEMA = ResourceSchema((), frozenset(), frozenset())
+_NOT_INPUTS = frozenset({"__self__", "resource_name", "opts", "__props__"})
 _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean", Any: "any"}
 
 
@@ -112,15 +113,26 @@ def resource_schema(type_: str) -> ResourceSchema:
     if cls is None:
         return _NO_SCHEMA
     wire = _types.resource_py_to_pulumi_names(cls)
-    args_cls = getattr(sys.modules[cls.__module__], f"{cls.__name__}Args", None)
+    # The constructor's parameters are the inputs; its Args class says which of them may be left out.
+    constructor = set(inspect.signature(cls._internal_init).parameters) - _NOT_INPUTS
+    args_cls = _args_class(cls)
     parameters = (
         [] if args_cls is None else list(inspect.signature(args_cls.__init__).parameters.values())[1:]
     )
-    inputs = frozenset(wire.get(p.name, p.name) for p in parameters)
+    inputs = frozenset(wire.get(name, name) for name in constructor | {p.name for p in parameters})
     optional = frozenset(
         wire.get(p.name, p.name) for p in parameters if p.default is not inspect.Parameter.empty
     )
     return ResourceSchema(_fields(cls), inputs, optional)
+
+
+def _args_class(cls: type) -> type | None:
+    """The resource's Args class, defined next to it: ``<Name>Args``, or ``<Name>InitArgs`` where an input
+    type of the package already has that name (``s3.BucketVersioningArgs`` is ``Bucket.versioning``'s type,
+    which the module imports too)."""
+    module = vars(sys.modules[cls.__module__])
+    candidates = (module.get(f"{cls.__name__}InitArgs"), module.get(f"{cls.__name__}Args"))
+    return next((c for c in candidates if isinstance(c, type) and c.__module__ == cls.__module__), None)
 
 
 @cache

@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from google.protobuf import struct_pb2
 
 from preflight import invokes, schema, synthesis, values
 from preflight.identity import Ids, Target
@@ -232,6 +233,22 @@ def test_only_always_present_output_only_fields_are_filled_never_an_input_left_u
     # leaves them: an invented logging target or a false flag would be judged as the program's.
     assert set(filled) == {"ips"}
     assert len(filled["ips"]) == 1  # output only: one element
+
+
+def test_a_resource_whose_args_name_is_taken_reads_its_own_init_args():
+    # s3.BucketLoggingArgs is Bucket.logging's input type; the resource's own is BucketLoggingInitArgs.
+    described = schema.resource_schema("aws:s3/bucketLogging:BucketLogging")
+    assert {"bucket", "region", "targetBucket", "targetGrants", "targetObjectKeyFormat"} <= described.inputs
+    assert "region" in described.optional_inputs
+    assert "bucket" not in described.optional_inputs
+    # So nothing a program can set on it is invented: the sub-resource computes nothing of its own.
+    urn = "urn:pulumi:dev::demo::aws:s3/bucketLogging:BucketLogging::logging"
+    inputs = struct_pb2.Struct()
+    inputs.update({"bucket": "data", "targetBucket": "logs", "targetPrefix": "data/"})
+    assert values.computed_values("aws:s3/bucketLogging:BucketLogging", "logging", urn, inputs, TARGET) == (
+        "data",
+        {},
+    )
 
 
 def test_any_installed_sdk_type_gets_autonamed_on_name():
