@@ -309,7 +309,15 @@ def check_access_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fi
     for bucket in buckets:
         if bucket in logged or bucket in targets or _matches_any(bucket, config["logTargetBuckets"]):
             continue
-        if get(_inline(bucket, "logging"), "targetBucket") is not ABSENT:
+        inline = _inline(bucket, "logging")
+        if inline is UNKNOWN and not bucket.property_dependencies.get("logging"):
+            # Unknown without depending on any resource: the program set no logging block, and the one the
+            # provider computes (unknown at preview) is empty once created, so the bucket is not logged.
+            inline = ABSENT
+        if inline is UNKNOWN:
+            yield unknown_until_deployed(bucket, bucket, "logging", "the bucket's access logging")
+            continue
+        if get(inline, "targetBucket") is not ABSENT:
             continue
         yield Finding(
             bucket,
