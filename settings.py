@@ -305,9 +305,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "lambdaTimeoutSeconds",
         "integer",
-        integer(1, 29),
-        "1 to 29 seconds (API Gateway's integration timeout)",
-        "Function timeout.",
+        integer(4, 29),
+        "4 to 29 seconds (one 3-s DynamoDB attempt and the answer must fit; API Gateway waits 29 s at most)",
+        "Function timeout; the orders API retries DynamoDB only while a whole attempt fits in what is left.",
         10,
     ),
     Setting(

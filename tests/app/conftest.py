@@ -89,6 +89,7 @@ def dynamodb(aws_credentials: None, dynamodb_client: Any) -> Iterator[Any]:
 @pytest.fixture
 def log_lines() -> Callable[[], list[dict[str, Any]]]:
     """Sends the package's log lines to a buffer; calling the value parses them (each line must be JSON)."""
+    import orders_api.handler  # noqa: F401 - it configures the logger when first imported: redirect after that
     from orders_api.logs import configure_logger
 
     buffer = io.StringIO()

@@ -248,7 +248,11 @@ def test_a_bad_value_names_the_key_the_value_and_what_is_accepted():
         ),
         (
             {"trading:lambdaTimeoutSeconds": "30"},
-            "expected 1 to 29 seconds (API Gateway's integration timeout)",
+            "expected 4 to 29 seconds",
+        ),
+        (
+            {"trading:lambdaTimeoutSeconds": "3"},
+            "trading:lambdaTimeoutSeconds = '3' is not accepted: expected 4 to 29 seconds (one 3-s DynamoDB",
         ),
         (
             {"trading:logLevel": "TRACE"},
