@@ -78,6 +78,14 @@ class TradingMocks(pulumi.runtime.Mocks):
                 "groupNames": [region] * self.zone_count,
                 "state": args.args.get("state"),
             },
+            # Every zone but "e", as in us-east-1, where some services skip use1-az3.
+            "aws:ec2/getVpcEndpointService:getVpcEndpointService": lambda: {
+                "id": region,
+                "service": args.args.get("service"),
+                "serviceName": f"com.amazonaws.{region}.{args.args.get('service')}",
+                "serviceType": "Interface",
+                "availabilityZones": [f"{region}{letter}" for letter in "abcdf"[: self.zone_count]],
+            },
         }
         if args.token not in answers:
             raise AssertionError(f"the program called an invoke the tests do not expect: {args.token}")
