@@ -113,8 +113,11 @@ class TradingMocks(pulumi.runtime.Mocks):
         if typ == "aws:cloudwatch/logGroup:LogGroup":
             return inputs["name"], {"arn": self._arn("logs", f"log-group:{inputs['name']}")}
         if typ == "aws:iam/role:Role":
-            return inputs["name"], {
-                "arn": self._arn("iam", f"role/{inputs['name']}", region=False),
+            # A name prefix gets IAM's 26-character unique ending (a timestamp and a counter).
+            role = inputs.get("name") or f"{inputs['namePrefix']}20261201120000000000000001"
+            return role, {
+                "name": role,
+                "arn": self._arn("iam", f"role/{role}", region=False),
                 "uniqueId": uid,
             }
         if typ == "aws:s3/bucket:Bucket":
