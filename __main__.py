@@ -1,7 +1,8 @@
 """The trading platform stack: settings first, then the components in dependency order, then the outputs.
 
 Keys -> log groups (encrypted with the logs key, before anything writes logs) -> network -> storage and
-tables -> database -> function -> API. Reading this file top to bottom is reading the architecture.
+tables -> database -> function -> API -> its firewall. Reading this file top to bottom is reading the
+architecture.
 """
 
 import pulumi
@@ -10,9 +11,10 @@ import pulumi_aws as aws
 from components.api import Api, ApiArgs
 from components.conventions import AwsTarget
 from components.database import DATABASE_NAME, Database, DatabaseArgs, ScalingArgs
+from components.firewall import Firewall, FirewallArgs
 from components.function import Function, FunctionArgs
 from components.keys import Keys, KeysArgs
-from components.logs import LogGroups, LogGroupsArgs, log_group_names
+from components.logs import LogGroups, LogGroupsArgs, logs_key_log_groups
 from components.network import Network, NetworkArgs
 from components.storage import Storage, StorageArgs
 from components.tables import POINT_IN_TIME_RECOVERY, Tables, TablesArgs
@@ -59,7 +61,7 @@ keys = Keys(
         target=target,
         names=names,
         tags=tags,
-        log_group_names=list(log_group_names(names).values()),
+        log_group_names=logs_key_log_groups(names),
         deletion_window_days=settings.key_deletion_window_days,
         protect=keep,
         # A final snapshot outlives the stack, encrypted with the data key: the key must stay readable.
@@ -169,7 +171,14 @@ api = Api(
         throttle_rate_limit=settings.api_throttle_rate_limit,
         throttle_burst_limit=settings.api_throttle_burst_limit,
         manage_account=settings.manage_api_gateway_account,
+        log_retention_days=settings.log_retention_days,
+        logs_kms_key_arn=keys.logs_key.arn if settings.log_encryption else None,
+        protect_logs=keep,
     ),
+)
+firewall = Firewall(
+    "firewall",
+    FirewallArgs(target=target, names=names, tags=tags, stage_arn=api.stage.arn, log_group=logs.waf),
 )
 
 pulumi.export("region", target.region)
@@ -192,6 +201,7 @@ pulumi.export("clusterMasterUserSecretArn", database.master_user_secret_arn)
 pulumi.export("clusterEngineVersion", database.engine_version_actual)
 pulumi.export("dataKeyArn", keys.data_key.arn)
 pulumi.export("logsKeyArn", keys.logs_key.arn)
+pulumi.export("webAclArn", firewall.web_acl.arn)
 pulumi.export("logGroupNames", logs.names)
 pulumi.export("vpcId", network.vpc.id)
 pulumi.export("privateSubnetIds", [subnet.id for subnet in network.private_subnets])

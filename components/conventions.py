@@ -147,6 +147,21 @@ class Names:
     def flow_logs_log_group(self) -> str:
         return f"/aws/vpc/{PROJECT}-{self.suffix}/flow-logs"
 
+    @property
+    def api_execution_log_groups(self) -> str:
+        """Fixed by API Gateway: execution logs go to API-Gateway-Execution-Logs_<api id>/<stage>; the id is
+        known only once the API exists, so the logs key names every API's group of this stage."""
+        return f"API-Gateway-Execution-Logs_*/{self.api_stage}"
+
+    @property
+    def web_acl(self) -> str:
+        return self.resource("api-waf")
+
+    @property
+    def waf_log_group(self) -> str:
+        # WAF delivers only to log groups whose name starts with aws-waf-logs-.
+        return f"aws-waf-logs-{PROJECT}-{self.suffix}"
+
 
 def name_limits(names: Names) -> list[tuple[str, str, int]]:
     """(what, name, maximum length) for every generated name whose AWS limit could be reached."""

@@ -300,7 +300,9 @@ class PolicyPackClient:
         self.plugin_version = self._call("GetPluginInfo", self._stub.GetPluginInfo, empty_pb2.Empty()).version
         pack = _pack_info(info, self.spec.version)
         initial = {
-            name: policy_config.PolicyConfig(_LEVEL_NAMES[entry.enforcementLevel], _plain(entry.properties))
+            name: policy_config.PolicyConfig(
+                _initial_level(pack.name, name, entry.enforcementLevel), _plain(entry.properties)
+            )
             for name, entry in info.initialConfig.items()
         }
         merged, warnings = policy_config.reconcile(pack, initial, self._config, self._config_source)
@@ -838,6 +840,17 @@ def _policy_info(policy: analyzer_pb2.PolicyInfo) -> PolicyInfo:
         url=policy.url,
         config_schema=schema,
     )
+
+
+def _initial_level(pack: str, policy: str, value: int) -> str:
+    """The level of a policy in the pack's initial config; a value the protocol does not have is the pack's
+    error (an SDK of another version or a hand-written analyzer), said as such."""
+    if value not in _LEVEL_NAMES:
+        raise PreflightError(
+            f"policy pack {pack}: its initial config gives policy {policy} enforcement level {value}, which "
+            "the analyzer protocol does not define; the pack's SDK and preflight disagree (update the pack)"
+        )
+    return _LEVEL_NAMES[value]
 
 
 def _with_level(policy: PolicyInfo, level: str | None) -> PolicyInfo:

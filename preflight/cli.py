@@ -7,6 +7,8 @@ said in one line on standard error (the traceback or the pack's stderr only with
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import sys
 import traceback
@@ -74,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(exc.message, exc.detail if args.verbose else None)
     except Exception as exc:  # noqa: BLE001 - the contract: one line, the traceback only on request
         detail = traceback.format_exc() if args.verbose else None
+        fault = _input_fault(exc)
+        if fault is not None:
+            return _fail(fault, detail)
         hint = "" if args.verbose else " (run with --verbose for the traceback)"
         return _fail(f"internal error: {type(exc).__name__}: {_one_line(str(exc))}{hint}", detail)
 
@@ -119,9 +124,42 @@ def _run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise PreflightError(f"cannot write the report to {args.output}: {exc.strerror or exc}") from None
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _write_stdout(text)
     return 1 if report.summary(result)["mandatory"] else 0
+
+
+def _write_stdout(text: str) -> None:
+    stream = sys.stdout
+    if stream is None:  # started with standard output closed
+        raise PreflightError("standard output is closed, so the report has nowhere to go; pass --output FILE")
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        # Python would meet the same broken pipe again flushing at exit and print a traceback: point
+        # standard output at /dev/null, as the Python documentation advises for SIGPIPE.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        raise PreflightError(
+            "standard output was closed before the report was written (the command reading it ended); "
+            "pass --output FILE, or let the reader read to the end"
+        ) from None
+
+
+def _input_fault(exc: Exception) -> str | None:
+    """What an error that only data can cause says about the data (the loaders catch the known cases;
+    this keeps any other from reading as a fault of preflight)."""
+    where = "the stack config, the policy config or the program's resource inputs"
+    if isinstance(exc, RecursionError):
+        return f"a value is nested too deeply to process (Python's recursion limit); look in {where}"
+    if isinstance(exc, OverflowError) or (
+        isinstance(exc, ValueError) and "integer string conversion" in str(exc)
+    ):
+        return (
+            f"a number is too large to process ({_one_line(str(exc))}); the engine passes numbers as 64-bit "
+            f"floats: look in {where}"
+        )
+    return None
 
 
 def _fail(message: str, detail: str | None = None) -> int:

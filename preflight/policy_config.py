@@ -6,21 +6,28 @@ own level and the ``default`` of every setting in its config schema, applies the
 then the file (``"all"`` sets the level of every policy), and validates each policy's settings against its
 JSON schema before it calls ``Configure``. A policy the pack does not have, a level that does not exist or a
 setting that breaks the schema is an error here, in one line naming the file, the policy and the setting.
+So is a file that is no regular file or too large (``preflight.files``), JSON nested deeper than
+:data:`MAX_DEPTH`, ``NaN``/``Infinity`` (not JSON; the CLI's reader refuses them) and a number no 64-bit
+float holds (the CLI passes settings to packs as protobuf numbers).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from preflight import files
 from preflight.errors import PreflightError
 from preflight.model import PackInfo, PolicyInfo
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+MAX_DEPTH = 100  # levels of nested objects and arrays; a policy's settings need a few
 ALL_POLICIES = "all"
 
 
@@ -42,24 +49,68 @@ def config_count_message(configs: int, packs: int) -> str:
 
 def load_policy_config(path: Path) -> dict[str, PolicyConfig]:
     """Reads a ``--policy-config`` file; an empty file is an empty config, as the CLI allows."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not files.exists(path):
         raise PreflightError(
             f"policy config {path}: no such file (pass the JSON file that "
             "`pulumi preview --policy-pack-config` takes)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PreflightError(f"policy config {path}: cannot be read: {exc}") from None
+        )
+    text = files.read_text(path, f"policy config {path}")
     if not text.strip():
         return {}
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise PreflightError(
             f"policy config {path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
+    except _NotJson as exc:
+        raise PreflightError(f"policy config {path}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise PreflightError(_too_deep(str(path))) from None
+    except ValueError:  # Python's limit on the digits of an integer it converts from text (4,300)
+        raise PreflightError(
+            f"policy config {path}: a number has more than {sys.get_int_max_str_digits():,} digits; no "
+            "policy setting needs it (the CLI passes numbers as 64-bit floats)"
+        ) from None
+    _check_values(data, str(path))
     return parse_policy_config(data, str(path))
+
+
+class _NotJson(ValueError):
+    """A constant Python's JSON reader accepts and JSON (and the CLI's reader) does not."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value; write a number or a string")
+
+
+def _check_values(data: Any, source: str) -> None:
+    """Refuses depth and numbers the CLI could not pass on; iterative, so no depth can overflow it."""
+    work: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while work:
+        value, where, depth = work.pop()
+        if depth > MAX_DEPTH:
+            raise PreflightError(_too_deep(source))
+        if isinstance(value, dict):
+            work += [(item, f"{where}.{key}", depth + 1) for key, item in value.items()]
+        elif isinstance(value, list):
+            work += [(item, f"{where}[{index}]", depth + 1) for index, item in enumerate(value)]
+        elif isinstance(value, int | float) and not isinstance(value, bool) and not _fits_a_double(value):
+            raise PreflightError(
+                f"policy config {source}: {where.lstrip('.')}: the number is too large; the Pulumi CLI "
+                "passes settings as 64-bit floating point numbers (up to about 1.8e308)"
+            )
+
+
+def _too_deep(source: str) -> str:
+    return f"policy config {source}: nested more than {MAX_DEPTH} levels deep; no policy setting needs that"
+
+
+def _fits_a_double(value: int | float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def parse_policy_config(data: Any, source: str) -> dict[str, PolicyConfig]:
@@ -153,6 +204,7 @@ def _defaults(policy: PolicyInfo) -> dict[str, Any]:
 
 def _validate(pack: PackInfo, policy: PolicyInfo, properties: dict[str, Any], source: str) -> None:
     import jsonschema
+    import referencing.exceptions
 
     config_schema = policy.config_schema or {}
     schema: dict[str, Any] = {
@@ -173,7 +225,13 @@ def _validate(pack: PackInfo, policy: PolicyInfo, properties: dict[str, Any], so
             "fix the policy's config_schema"
         ) from None
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(properties), key=lambda e: [str(p) for p in e.absolute_path])
+    try:
+        errors = sorted(validator.iter_errors(properties), key=lambda e: [str(p) for p in e.absolute_path])
+    except referencing.exceptions.Unresolvable as exc:  # a $ref to another file or a missing definition
+        raise PreflightError(
+            f"policy pack {pack.name}: policy {policy.name} has an invalid config schema: it refers to "
+            f"{exc.ref!r}, which a pack's schema cannot resolve; fix the policy's config_schema"
+        ) from None
     if errors:
         first = errors[0]
         where = policy.name + "".join(

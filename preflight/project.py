@@ -8,6 +8,12 @@ here and are JSON-encoded for the program by the engine, as the CLI does. ``secu
 decrypted without the stack's secrets provider, so the program gets a placeholder marked secret, and a
 warning says so. YAML is read with the YAML 1.2 core schema (as the CLI's Go YAML reader does): ``yes`` and
 ``2024-01-01`` stay strings.
+
+A file is refused, in one line naming it and the fault, when it is no regular file or too large (see
+``preflight.files``), nests deeper than :data:`MAX_DEPTH`, expands its aliases to more than
+:data:`MAX_VALUES` values (an alias bomb) or into itself, repeats a key in one mapping (the CLI's reader
+refuses that too), has an empty key, carries a tag outside the core schema (``!!python/object`` and the
+like), or an integer too long to be a number.
 """
 
 from __future__ import annotations
@@ -21,10 +27,17 @@ from typing import Any
 
 import yaml
 
+from preflight import files
 from preflight.errors import PreflightError
 
 # What a program gets for a `secure:` config value: the ciphertext cannot be decrypted here.
 SECRET_PLACEHOLDER = "preflight-secret-placeholder"
+MAX_DEPTH = 100  # levels of nested mappings and lists; config needs a handful
+MAX_VALUES = 100_000  # values in a file once its aliases are expanded
+MAX_INTEGER_DIGITS = 1000  # longer is no number a config value can mean; quoted, it is text
+_CORE_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge")
+}
 
 
 @dataclass(frozen=True)
@@ -40,8 +53,49 @@ class Project:
     warnings: tuple[str, ...]
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """A YAML document that parses but that preflight will not read; says where and why."""
+
+    def __init__(self, mark: yaml.Mark | None, problem: str) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
 class _CoreSchemaLoader(yaml.SafeLoader):
-    """PyYAML's safe loader limited to the YAML 1.2 core schema that the CLI's Go YAML reader applies."""
+    """PyYAML's safe loader limited to the YAML 1.2 core schema that the CLI's Go YAML reader applies,
+    and to documents of a bounded depth and size, with unique non-empty keys."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(self.peek_event().start_mark, f"nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_expansion(node)
+        return super().construct_document(node)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise _Refused(key_node.start_mark, "a key is a list or a mapping; keys are plain values")
+                key = self.construct_object(key_node)
+                if key is None or key == "":
+                    raise _Refused(key_node.start_mark, "empty key; give the key a name or remove the entry")
+                if key in seen:
+                    raise _Refused(
+                        key_node.start_mark, f"duplicate key {key!r} (first at line {seen[key]}); keep one"
+                    )
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
 
 
 _CoreSchemaLoader.yaml_implicit_resolvers = {}
@@ -61,10 +115,64 @@ for _tag, _pattern, _first in (
 
 def _construct_core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     text = loader.construct_scalar(node)
+    if len(text) > MAX_INTEGER_DIGITS:
+        raise _Refused(
+            node.start_mark,
+            f"an integer of {len(text)} characters is too large for a config value; quote it to pass text",
+        )
     return int(text, 0) if text[:2] in ("0x", "0o") else int(text)
 
 
+def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    if tag.startswith("!!python/"):
+        problem = f"the Python-specific tag {tag} is not allowed: Pulumi config files hold plain data"
+    else:
+        problem = f"the tag {tag} is not part of the YAML the Pulumi CLI reads; remove it"
+    raise _Refused(node.start_mark, problem)
+
+
 _CoreSchemaLoader.add_constructor("tag:yaml.org,2002:int", _construct_core_int)
+_CoreSchemaLoader.add_constructor(None, _refuse_tag)
+for _tag in list(_CoreSchemaLoader.yaml_constructors):
+    if _tag is not None and _tag not in _CORE_TAGS:
+        _CoreSchemaLoader.add_constructor(_tag, _refuse_tag)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Counts the values the document holds once every alias is expanded (in time linear in its nodes,
+    without expanding anything): an alias bomb or an alias into itself is refused before it is built."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the nodes on the path from the root to the one visited
+    work: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while work:
+        node, finished = work.pop()
+        if finished:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = size = 1 + sum(sizes[id(child)] for child in _children(node))
+            if size > MAX_VALUES:
+                raise _Refused(
+                    node.start_mark,
+                    f"holds more than {MAX_VALUES:,} values once its aliases are expanded (an alias bomb?)",
+                )
+            continue
+        if id(node) in sizes:
+            continue
+        open_nodes.add(id(node))
+        work.append((node, True))
+        for child in _children(node):
+            if id(child) in open_nodes:
+                raise _Refused(child.start_mark, "an alias refers to a mapping or list that contains it")
+            if id(child) not in sizes:
+                work.append((child, False))
 
 
 def load_project(directory: Path, stack: str) -> Project:
@@ -116,20 +224,27 @@ def load_project(directory: Path, stack: str) -> Project:
 def _find(directory: Path, stem: str) -> Path | None:
     for suffix in (".yaml", ".yml"):
         candidate = directory / f"{stem}{suffix}"
-        if candidate.is_file():
+        if files.exists(candidate):  # a pipe or a broken link is named when it is read, not skipped
             return candidate
     return None
 
 
 def _read_yaml(path: Path) -> Any:
+    text = files.read_text(path)
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_CoreSchemaLoader)
+        return yaml.load(text, Loader=_CoreSchemaLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise PreflightError(f"{where}: invalid YAML: {error.problem or error.context}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise PreflightError(f"{path}: invalid YAML: {error}") from None
+    except yaml.reader.ReaderError as error:  # its own text spans two lines
+        line = text[: error.position].count("\n") + 1
+        raise PreflightError(
+            f"{path}:{line}: invalid YAML: the character #x{error.character:04x} is not allowed in YAML "
+            "(a control character); remove it"
+        ) from None
+    except RecursionError:  # MAX_DEPTH keeps the composer well inside the limit; this is the last guard
+        raise PreflightError(f"{path}: invalid YAML: nested too deeply to read") from None
 
 
 def _check_runtime(project_file: Path, runtime: Any) -> None:
@@ -161,9 +276,19 @@ def _program(directory: Path, project_file: Path, main: Any) -> Path:
                 f"{project_file}: `main: {main}` leaves the project folder; the Pulumi CLI takes only a file "
                 "or subfolder of the project"
             )
-        program = (directory / main).resolve()
+        try:
+            program = (directory / main).resolve()
+        except (OSError, RuntimeError):  # RuntimeError: Python 3.11's word for a loop of symbolic links
+            raise PreflightError(
+                f"{project_file}: `main: {main}` is a loop of symbolic links; point it at the program"
+            ) from None
         if program.is_dir():
             program = program / "__main__.py"
+    if files.exists(program) and not program.is_file():
+        raise PreflightError(
+            f"{project_file}: the program {program} is not a regular file (a pipe, a device or a broken or "
+            "looping link); point `main:` at the program"
+        )
     if not program.is_file():
         raise PreflightError(
             f"{project_file}: the program {program} does not exist: create it or point `main:` at the program"

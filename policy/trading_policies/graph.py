@@ -5,6 +5,18 @@ resource rule, ``PolicyResource`` for a stack rule). :class:`Stack` answers "whi
 public access block belong to?" the same way in preview and in update: first through the property
 dependencies the engine records (known even when the ARN is not), then by matching known names, ids or
 ARNs, then through a single plain dependency or the parent.
+
+Lookups a stack rule needs, each a dictionary read after the stack's first use, so a rule stays linear in
+the number of resources however they refer to one another (never loop over ``of_type`` to find a match):
+
+* ``stack.find(types, value, keys)``: the resources of ``types`` whose ``id``, ``arn``, ``name`` (or the
+  given ``keys``) equal a literal string, e.g. the bucket a literal ``bucket="acme-logs"`` names;
+* ``stack.targets(source, prop, types, keys)``: the resources ``source.<prop>`` refers to, by property
+  dependency or literal value (uses ``find``);
+* ``stack.attached(types, prop, target_types, keys)``: for every target, the resources of ``types`` that
+  refer to it; computed once per stack and the same read-only mapping on every call;
+* ``stack.referrers(target, prop, types)``: the resources of ``types`` whose ``prop`` has a property
+  dependency on ``target``.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from .awsfacts import REGION_PATTERN
@@ -107,16 +120,24 @@ def _provider_default_tags(provider_props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class Stack:
-    """Every resource of a stack with parents and dependencies resolved to :class:`Resource` views."""
+    """Every resource of a stack with parents and dependencies resolved to :class:`Resource` views.
 
-    def __init__(self, resources: list[Resource]) -> None:
+    ``indexed=False`` answers every lookup by scanning the resources instead (what the pack did before it
+    kept indexes); the verdicts are the same, and the tests compare the two.
+    """
+
+    def __init__(self, resources: list[Resource], *, indexed: bool = True) -> None:
         self.resources = resources
+        self.indexed = indexed
         self._by_type: dict[str, list[Resource]] = {}
         for resource in resources:
             self._by_type.setdefault(resource.type, []).append(resource)
+        self._values: dict[tuple[str, tuple[str, ...]], dict[str, list[Resource]]] = {}
+        self._attached: dict[tuple, Mapping[Resource, list[Resource]]] = {}
+        self._referrers: dict[tuple[str, str], dict[Resource, list[Resource]]] = {}
 
     @classmethod
-    def from_sdk(cls, policy_resources: Iterable[Any]) -> Stack:
+    def from_sdk(cls, policy_resources: Iterable[Any], *, indexed: bool = True) -> Stack:
         sources = list(policy_resources)
         views = {id(source): Resource.from_sdk(source) for source in sources}
         for source in sources:
@@ -127,12 +148,37 @@ class Stack:
                 key: [views[id(d)] for d in deps if id(d) in views]
                 for key, deps in source.property_dependencies.items()
             }
-        return cls([views[id(source)] for source in sources])
+        return cls([views[id(source)] for source in sources], indexed=indexed)
 
     def of_type(self, *types: str) -> list[Resource]:
         if len(types) == 1:
             return list(self._by_type.get(types[0], []))
         return [r for r in self.resources if r.type in types]
+
+    def find(
+        self, types: Iterable[str], value: Any, keys: Iterable[str] = ("id", "arn", "name")
+    ) -> list[Resource]:
+        """The resources of ``types`` (in that order, each in stack order) with a ``keys`` property equal to
+        the string ``value``; empty for anything but a string."""
+        keys = tuple(keys)
+        if not isinstance(value, str):
+            return []
+        if not self.indexed:
+            return [r for kind in types for r in self._by_type.get(kind, []) if _matches(value, r, keys)]
+        return [r for kind in types for r in self._values_of(kind, keys).get(value, ())]
+
+    def _values_of(self, kind: str, keys: tuple[str, ...]) -> dict[str, list[Resource]]:
+        index = self._values.get((kind, keys))
+        if index is None:
+            index = self._values[(kind, keys)] = {}
+            for resource in self._by_type.get(kind, []):
+                for key in keys:
+                    value = resource.get(key)
+                    if isinstance(value, str):
+                        found = index.setdefault(value, [])
+                        if not found or found[-1] is not resource:  # once, if id and arn are equal
+                            found.append(resource)
+        return index
 
     def targets(
         self, source: Resource, prop: str, types: Iterable[str], keys: Iterable[str] = ("id", "arn", "name")
@@ -144,7 +190,7 @@ class Stack:
             return _unique(linked)
         value = source.get(prop)
         if is_known(value):
-            return [r for kind in wanted for r in self._by_type.get(kind, []) if _matches(value, r, keys)]
+            return self.find(wanted, value, keys)
         if value is ABSENT:
             return []
         candidates = _unique(d for d in source.dependencies if d.type in wanted)
@@ -160,14 +206,40 @@ class Stack:
         prop: str,
         target_types: Iterable[str],
         keys: Iterable[str] = ("id", "arn", "name"),
-    ) -> dict[Resource, list[Resource]]:
-        """For every resource of ``target_types``, the resources of ``types`` whose ``prop`` refers to it."""
-        target_types, keys = tuple(target_types), tuple(keys)
+    ) -> Mapping[Resource, list[Resource]]:
+        """For every resource of ``target_types``, the resources of ``types`` whose ``prop`` refers to it.
+
+        Computed once per stack for each set of arguments: a rule may ask for it once per resource. The
+        mapping is read-only and shared, so do not change the lists in it."""
+        types, target_types, keys = tuple(types), tuple(target_types), tuple(keys)
+        cache_key = (types, prop, target_types, keys)
+        if self.indexed and cache_key in self._attached:
+            return self._attached[cache_key]
         found: dict[Resource, list[Resource]] = {}
         for kind in types:
             for child in self._by_type.get(kind, []):
                 for target in self.targets(child, prop, target_types, keys):
                     found.setdefault(target, []).append(child)
+        self._attached[cache_key] = MappingProxyType(found)
+        return self._attached[cache_key]
+
+    def referrers(self, target: Resource, prop: str, types: Iterable[str]) -> list[Resource]:
+        """The resources of ``types`` (in that order, each in stack order) whose ``prop`` has a property
+        dependency on ``target``."""
+        found: list[Resource] = []
+        for kind in types:
+            if not self.indexed:
+                found += [
+                    r for r in self._by_type.get(kind, []) if target in r.property_dependencies.get(prop, [])
+                ]
+                continue
+            index = self._referrers.get((kind, prop))
+            if index is None:
+                index = self._referrers[(kind, prop)] = {}
+                for resource in self._by_type.get(kind, []):
+                    for dependency in _unique(resource.property_dependencies.get(prop, [])):
+                        index.setdefault(dependency, []).append(resource)
+            found += index.get(target, [])
         return found
 
 
@@ -177,8 +249,5 @@ def _matches(value: Any, resource: Resource, keys: Iterable[str]) -> bool:
 
 
 def _unique(resources: Iterable[Resource]) -> list[Resource]:
-    seen: list[Resource] = []
-    for resource in resources:
-        if resource not in seen:
-            seen.append(resource)
-    return seen
+    # Views compare by identity, so a dict keeps the first of each, in order, in linear time.
+    return list(dict.fromkeys(resources))

@@ -186,7 +186,10 @@ def shared_stack(resources: list[Any]) -> Stack:
     Every stack policy of one request gets its own list of the same resources, so the graph is keyed on
     the request (the scope) and the resources' URNs, never on the list object.
     """
-    return request_scope.shared(("stack", tuple(r.urn for r in resources)), lambda: Stack.from_sdk(resources))
+    return request_scope.shared(
+        ("stack", tuple(r.urn for r in resources)),
+        lambda: Stack.from_sdk(resources, indexed=request_scope.enabled()),
+    )
 
 
 # The same encoder json.dumps(sort_keys=True, default=str) would build on every call, built once.

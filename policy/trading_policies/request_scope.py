@@ -10,6 +10,10 @@ its own, in which:
 * each protobuf Struct of the request is converted to Python once; every policy still gets its own args
   objects and its own unknown-checking proxies (the SDK's ``unknown_checking_proxy`` copies every list
   and dict of the converted value, which install checks), so no policy sees what another did to its args;
+* those proxies and the resource options are lazy (:class:`LazyProxy`, :class:`LazyOptions`): built when
+  a policy first reads them, so the SDK's loop of every policy over every resource costs next to nothing
+  for the policies that never read them (ours read one shared view of each resource, see
+  ``registry.shared_resource``);
 * rules use :func:`shared` to compute a value derived from the request once, e.g. the stack's resource
   graph, which every stack policy of one ``AnalyzeStack`` call then reads.
 
@@ -18,16 +22,21 @@ is shared between requests or threads. Outside a scope (``Configure``, ``Remedia
 directly) conversions and :func:`shared` compute afresh, exactly as the SDK does. The SDK's shape is
 checked first: on a release that converts differently, :func:`install_if_compatible` leaves the SDK as it
 is (same verdicts, only slower) and says so once on standard error, as a warning the CLI shows.
+
+``TRADING_POLICIES_SPEEDUPS=off`` in the pack's environment switches all of this off at run time (and the
+stack graph's indexes, see ``graph.Stack``): every policy then runs exactly as the SDK runs it. It exists
+to compare verdicts and timings; the verdicts are the same either way.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -35,6 +44,7 @@ from google.protobuf import json_format
 from pulumi_policy import deserialize as sdk_deserialize
 from pulumi_policy import policy as sdk_policy
 from pulumi_policy import proxy as sdk_proxy
+from pulumi_policy.policy import PolicyResourceOptions
 from pulumi_policy.version import VERSION
 
 from .enforcement import SdkShapeError
@@ -42,6 +52,7 @@ from .enforcement import SdkShapeError
 T = TypeVar("T")
 
 WRAPPED_METHODS = ("Analyze", "AnalyzeStack")
+SPEEDUPS_VARIABLE = "TRADING_POLICIES_SPEEDUPS"
 # The methods that convert a request's properties, each exactly as the pair of lines below.
 CONVERTING_METHODS = ("Analyze", "AnalyzeStack", "_get_provider_resource")
 _CONVERSION = re.compile(
@@ -52,6 +63,72 @@ _CONVERSION = re.compile(
 _EXPECTED_PARAMETERS = ("self", "request", "_context")
 _INSTALLED_MARK = "_trading_policies_request_scope"
 _local = threading.local()
+_enabled = os.environ.get(SPEEDUPS_VARIABLE, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+def enabled() -> bool:
+    """Whether requests share their work (the default), or run every policy as the SDK does."""
+    return _enabled
+
+
+@contextmanager
+def speedups(on: bool) -> Iterator[None]:
+    """Switch the sharing (and the graph's indexes) on or off for a block: tests compare the verdicts."""
+    global _enabled
+    previous, _enabled = _enabled, on
+    try:
+        yield
+    finally:
+        _enabled = previous
+
+
+class LazyProxy(Mapping):
+    """The SDK's unknown-checking proxy of one policy's properties, built on first use.
+
+    Until then it holds only the request's converted properties (``source``, shared, never changed);
+    ``values.plain`` reads that directly, as it would read the proxy's target. Any other use builds this
+    policy's own proxy (a copy) and delegates to it, so a policy sees and changes only its own.
+    """
+
+    __slots__ = ("_build", "_proxy", "source")
+
+    def __init__(self, source: dict[str, Any], build: Callable[[dict[str, Any]], Any]) -> None:
+        self.source = source
+        self._build = build
+        self._proxy: Any = None
+
+    def _target(self) -> Any:
+        if self._proxy is None:
+            self._proxy = self._build(self.source)
+        return self._proxy
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._target()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._target()[key] = value
+
+    def __len__(self) -> int:
+        return len(self._target())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._target())
+
+
+class LazyOptions(PolicyResourceOptions):
+    """A policy's ``PolicyResourceOptions``, read from the request the first time a policy asks for one."""
+
+    def __init__(self, build: Callable[[], PolicyResourceOptions]) -> None:
+        # The SDK's __init__ is the work deferred: it runs in __getattr__, on first use.
+        self.__dict__["_build"] = build
+
+    def __getattr__(self, name: str) -> Any:
+        build = self.__dict__.pop("_build", None)
+        if build is None:
+            raise AttributeError(name)
+        for key, value in vars(build()).items():
+            self.__dict__.setdefault(key, value)  # what the policy set itself stays
+        return getattr(self, name)
 
 
 class RequestScope:
@@ -119,8 +196,13 @@ def install(servicer_class: Any = None, sdk_module: Any = None) -> None:
         if not callable(method) or tuple(inspect.signature(method).parameters) != _EXPECTED_PARAMETERS:
             raise _shape_error(name)
     _check_conversions(servicer, module)
+    options = getattr(servicer, "_get_resource_options", None)
+    if not callable(options) or tuple(inspect.signature(options).parameters) != ("self", "request"):
+        raise _shape_error("_get_resource_options")
     module.json_format = _ScopedJsonFormat(module.json_format)
     module.deserialize_properties = _scoped_deserialize(module.deserialize_properties)
+    module.unknown_checking_proxy = _scoped_proxy(module.unknown_checking_proxy)
+    servicer._get_resource_options = _scoped_options(options)
     for name, method in originals.items():
         setattr(servicer, name, _scoped(method))
 
@@ -153,10 +235,14 @@ def _check_conversions(servicer: Any, module: Any) -> None:
         uses = (source.count("MessageToDict("), source.count("deserialize_properties("))
         if not pairs or uses != (pairs, pairs) or source.count("deserialized") != 2 * pairs:
             raise _shape_error(name)
-    if module.json_format is not json_format or (
-        module.deserialize_properties is not sdk_deserialize.deserialize_properties
+    if (
+        module.json_format is not json_format
+        or module.deserialize_properties is not sdk_deserialize.deserialize_properties
+        or getattr(module, "unknown_checking_proxy", None) is not sdk_proxy.unknown_checking_proxy
     ):
-        raise _shape_error("Analyze's conversion (json_format, deserialize_properties)")
+        raise _shape_error(
+            "Analyze's conversion (json_format, deserialize_properties, unknown_checking_proxy)"
+        )
     converted = {"list": [{"key": "value"}]}
     proxy = sdk_proxy.unknown_checking_proxy(converted)
     target = proxy["__target"]
@@ -191,9 +277,31 @@ def _scoped_deserialize(deserialize: Callable[..., Any]) -> Callable[..., Any]:
     return deserialize_properties
 
 
+def _scoped_proxy(proxy: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    @functools.wraps(proxy)
+    def unknown_checking_proxy(props: Any) -> Any:
+        if current() is None or type(props) is not dict:
+            return proxy(props)
+        return LazyProxy(props, proxy)
+
+    return unknown_checking_proxy
+
+
+def _scoped_options(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    @functools.wraps(method)
+    def _get_resource_options(self: Any, request: Any) -> Any:
+        if current() is None:
+            return method(self, request)
+        return LazyOptions(lambda: method(self, request))
+
+    return _get_resource_options
+
+
 def _scoped(method: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], Any]:
     @functools.wraps(method)
     def serve(self: Any, request: Any, _context: Any) -> Any:
+        if not _enabled:  # switched off: the SDK's own method, with nothing shared
+            return method(self, request, _context)
         with request_scope():
             return method(self, request, _context)
 

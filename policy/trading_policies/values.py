@@ -25,6 +25,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE,
 )
 
+from .request_scope import LazyProxy
+
 _UNKNOWN_SENTINELS = frozenset(
     {
         UNKNOWN_ARCHIVE_VALUE,
@@ -65,9 +67,12 @@ def plain(value: Any) -> Any:
 
 
 def _proxy_target(value: Any) -> Any:
-    # The SDK proxies give their raw container under the "__target" key without checking it for unknowns.
+    # The SDK proxies give their raw container under the "__target" key without checking it for unknowns;
+    # a lazy one (see request_scope) has not built its proxy yet and holds the request's values themselves.
     if type(value).__name__ in ("_DictProxy", "_ListProxy"):
         return value["__target"]
+    if isinstance(value, LazyProxy):
+        return value.source
     return value
 
 

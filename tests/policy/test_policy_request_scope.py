@@ -42,8 +42,8 @@ def _count_graph_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     builds: list[int] = []
     original = graph.Stack.from_sdk.__func__
 
-    def counting(cls: type[graph.Stack], resources: object) -> graph.Stack:
-        built = original(cls, resources)
+    def counting(cls: type[graph.Stack], resources: object, **options: object) -> graph.Stack:
+        built = original(cls, resources, **options)
         builds.append(len(built.resources))
         return built
 
@@ -389,9 +389,16 @@ class _Converting:
         props = unknown_checking_proxy(deserialized)
         return prov, props
 
+    def _get_resource_options(self, request):
+        return request.options
+
 
 def _sdk_module() -> SimpleNamespace:
-    return SimpleNamespace(json_format=json_format, deserialize_properties=deserialize_properties)
+    return SimpleNamespace(
+        json_format=json_format,
+        deserialize_properties=deserialize_properties,
+        unknown_checking_proxy=unknown_checking_proxy,
+    )
 
 
 def test_install_routes_a_correctly_shaped_sdks_conversion_through_the_scope():
@@ -429,6 +436,52 @@ def test_install_refuses_an_sdk_whose_conversion_result_could_reach_a_policy(mon
     foreign = SimpleNamespace(json_format=SimpleNamespace(), deserialize_properties=deserialize_properties)
     with pytest.raises(SdkShapeError, match=r"Analyze's conversion \(json_format"):
         request_scope.install(_Converting, foreign)
-    monkeypatch.setattr(request_scope.sdk_proxy, "unknown_checking_proxy", lambda props: {"__target": props})
+    not_copying = _sdk_module()
+    not_copying.unknown_checking_proxy = lambda props: {"__target": props}
+    monkeypatch.setattr(request_scope.sdk_proxy, "unknown_checking_proxy", not_copying.unknown_checking_proxy)
     with pytest.raises(SdkShapeError, match=r"unknown_checking_proxy \(it no longer copies\)"):
-        request_scope.install(_Converting, _sdk_module())
+        request_scope.install(_Converting, not_copying)
+
+
+def test_lazy_proxies_and_options_read_as_the_sdks_own():
+    seen: list[tuple] = []
+
+    def read(args, report_violation) -> None:
+        props, opts = args.props, args.opts
+        opts.protect = "set by the policy"
+        with pytest.raises(AttributeError, match=r"no_such_option"):
+            _ = opts.no_such_option
+        seen.append(
+            (
+                len(props),
+                sorted(props),
+                dict(props)["bucket"],
+                "tags" in props,
+                opts.protect,
+                opts.parent,
+                list(opts.ignore_changes),
+                isinstance(opts, sdk_policy.PolicyResourceOptions),
+            )
+        )
+
+    common = {"description": "d", "enforcement_level": EnforcementLevel.MANDATORY}
+    policies = [ResourceValidationPolicy(name=f"r{i}", validate=read, **common) for i in range(2)]
+    bucket = R("aws:s3/bucket:Bucket", "b", {"bucket": "x", "tags": {"Environment": "dev"}})
+    request = _analyze_request(bucket)
+    request.options.parent = "urn:parent"
+    request.options.ignoreChanges.append("tags")
+    _PolicyAnalyzerServicer(PACK_NAME, "0.1.0", policies, EnforcementLevel.MANDATORY).Analyze(request, None)
+    scoped = list(seen)
+    seen.clear()
+    SdkOnly(PACK_NAME, "0.1.0", policies, EnforcementLevel.MANDATORY).Analyze(request, None)
+    assert scoped == seen
+    assert seen[0] == (2, ["bucket", "tags"], "x", True, "set by the policy", "urn:parent", ["tags"], True)
+
+
+def test_install_refuses_an_sdk_without_the_options_it_defers():
+    class NoOptions(_Converting):
+        def _get_resource_options(self, request, extra):
+            return request.options
+
+    with pytest.raises(SdkShapeError, match=r"changed _PolicyAnalyzerServicer\._get_resource_options"):
+        request_scope.install(NoOptions, _sdk_module())

@@ -176,6 +176,10 @@ class TradingMocks(pulumi.runtime.Mocks):
                 "executionArn": self._arn("execute-api", f"{api}/{stage}"),
                 "arn": f"arn:aws:apigateway:{self.region}::/restapis/{api}/stages/{stage}",
             }
+        if typ == "aws:wafv2/webAcl:WebAcl":
+            acl_id = f"{uid[:8]}-{uid[8:12]}-4{uid[12:15]}-8{uid[15:17]}a-{uid[:12]}"
+            scope = "regional" if inputs["scope"] == "REGIONAL" else "global"
+            return acl_id, {"arn": self._arn("wafv2", f"{scope}/webacl/{inputs['name']}/{acl_id}")}
         if typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
             return f"vpce-{uid}", {
                 "prefixListId": f"pl-{uid[:8]}",

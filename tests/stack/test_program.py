@@ -1,6 +1,7 @@
 """The whole program, run as `pulumi preview` / `pulumi up` would run it with each stack's real config."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ OUTPUT_KEYS = {
     "clusterIdentifier", "clusterEndpoint", "clusterReaderEndpoint", "clusterMasterUserSecretArn",
     "clusterEngineVersion",
     "dataKeyArn", "logsKeyArn", "logGroupNames", "vpcId", "privateSubnetIds", "isolatedSubnetIds",
-    "publicSubnetIds", "expected",
+    "publicSubnetIds", "expected", "webAclArn",
 }  # fmt: skip
 PCI_TYPES = {
     "aws:kms/key:Key",
@@ -99,7 +100,11 @@ def test_every_stack_exports_every_output_an_operator_needs(deployed):
         "apiAccess": f"/aws/apigateway/trading-api-{stack}/access",
         "database": f"/aws/rds/cluster/trading-db-{stack}/postgresql",
         "flowLogs": f"/aws/vpc/trading-{stack}/flow-logs",
+        "waf": f"aws-waf-logs-trading-{stack}",
     }
+    assert outputs["webAclArn"].startswith(
+        f"arn:aws:wafv2:us-east-1:{ACCOUNT}:regional/webacl/trading-api-waf-{stack}/"
+    )
     assert outputs["vpcId"].startswith("vpc-")
     assert set(outputs["expected"]) == {
         "auroraMinCapacity", "auroraMaxCapacity", "deletionProtection", "logRetentionDays", "logEncryption",
@@ -167,6 +172,7 @@ def test_components_parent_every_resource_and_use_trading_type_tokens(deployed):
         "trading:database:Database",
         "trading:function:Function",
         "trading:api:Api",
+        "trading:firewall:Firewall",
     }
     for resource in run.registrations:
         if resource.urn not in components:
@@ -179,7 +185,8 @@ def test_every_log_group_uses_the_logs_key_and_the_stack_retention(deployed):
     retention = int(stack_config(stack)["trading:logRetentionDays"])
 
     groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert len(groups) == 4
+    # The four the stack's services write, WAF's, and API Gateway's execution log group.
+    assert len(groups) == 6
     for group in groups:
         assert group.property_dependencies["kmsKeyId"] == [logs_key.urn]
         assert group.inputs["kmsKeyId"] == run.outputs["logsKeyArn"]
@@ -187,12 +194,16 @@ def test_every_log_group_uses_the_logs_key_and_the_stack_retention(deployed):
 
 
 def test_the_logs_key_policy_covers_exactly_the_declared_log_groups(deployed):
-    _, run = deployed
+    stack, run = deployed
     statement = run.named("keys-logs").json("policy")["Statement"][1]
     arns = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
 
     declared = {group.inputs["name"] for group in run.of_type("aws:cloudwatch/logGroup:LogGroup")}
-    assert {arn.split(":log-group:")[1] for arn in arns} == declared
+    patterns = {arn.split(":log-group:")[1] for arn in arns}
+    # The execution log group is named after the API id, so the key names every API's group of the stage.
+    execution = run.named("api-execution-logs").inputs["name"]
+    assert re.fullmatch(rf"API-Gateway-Execution-Logs_[0-9a-z]+/{stack}", execution)
+    assert patterns == declared - {execution} | {f"API-Gateway-Execution-Logs_*/{stack}"}
     assert all(arn.startswith(f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:") for arn in arns)
 
 
@@ -288,7 +299,8 @@ def test_prod_keeps_logs_a_year_and_protects_its_state(runs):
 
     assert all(g.inputs["retentionInDays"] >= 365 for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup"))
     stateful = [r for r in prod.registrations if r.type in STATEFUL_TYPES]
-    assert len(stateful) == 2 + 1 + 1 + 2 + 4
+    # keys, table, cluster, buckets, and the six log groups (four for the services, WAF, API execution)
+    assert len(stateful) == 2 + 1 + 1 + 2 + 6
     for resource in stateful:
         assert (resource.protect, resource.retain_on_delete) == (True, True), resource.name
     cluster = prod.one("aws:rds/cluster:Cluster").inputs

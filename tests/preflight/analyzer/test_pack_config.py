@@ -81,7 +81,7 @@ def test_a_missing_file_is_named(tmp_path):
 def test_an_unreadable_file_is_named(tmp_path):
     path = tmp_path / "binary.json"
     path.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(PreflightError, match=r"binary\.json: cannot be read"):
+    with pytest.raises(PreflightError, match=r"binary\.json: is not UTF-8 text \(byte 1, line 1\)"):
         load_policy_config(path)
 
 

@@ -222,7 +222,7 @@ def test_stack_file_that_is_not_a_mapping(tmp_path):
 def test_undecodable_stack_file(tmp_path):
     directory = project_dir(tmp_path)
     (directory / "Pulumi.dev.yaml").write_bytes(b"config: \xff\xfe\n")
-    with pytest.raises(PreflightError, match=r"Pulumi.dev.yaml: invalid YAML"):
+    with pytest.raises(PreflightError, match=r"Pulumi.dev.yaml: is not UTF-8 text \(byte 9, line 1\)"):
         load_project(directory, "dev")
 
 
