@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,6 +19,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from .clock import SYSTEM_CLOCK, Clock
 from .config import DEFAULT_LOG_LEVEL, ConfigError, load_config
 from .errors import ApiError
 from .httpio import MAX_BODY_BYTES, check_event_shape, error_response, json_response, read_json_object
@@ -58,7 +58,7 @@ class OrdersApi:
         self,
         store: OrderStore,
         order_ttl_days: int,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self._store = store
@@ -72,14 +72,14 @@ class OrdersApi:
         check_event_shape(event)
         resource = _route(event)
         owner = caller_principal(event)
-        deadline = deadline or Deadline(DEFAULT_BUDGET_SECONDS)
+        deadline = deadline or Deadline(DEFAULT_BUDGET_SECONDS, self._clock)
         if resource == "/orders":
             return self._create(event, owner, deadline)
         return self._get(event, owner, deadline)
 
     def _create(self, event: Mapping[str, Any], owner: str, deadline: Deadline) -> Outcome:
         order = parse_order(read_json_object(event, self._max_body_bytes))
-        now = self._clock()
+        now = self._clock.time()
         order_id = order_id_for(owner, order.client_order_id)
         item = {
             "orderId": order_id,
@@ -112,7 +112,7 @@ class OrdersApi:
         order_id = (event.get("pathParameters") or {}).get("id")
         if not _is_canonical_uuid(order_id):
             raise ApiError(400, "InvalidOrderId", "the order id must be a UUID as returned by POST /orders")
-        item = self._store.get(order_id, int(self._clock()), deadline)
+        item = self._store.get(order_id, int(self._clock.time()), deadline)
         # Someone else's order is reported exactly like a missing one, so ids reveal nothing.
         if item is None or item.get("owner") != owner:
             raise ApiError(404, "OrderNotFound", f"no order {order_id} for this caller")
@@ -209,6 +209,8 @@ def _is_canonical_uuid(value: Any) -> bool:
 # One API object per container, built on first use (so a bad environment is a logged 500, not an import
 # crash). The lock matters only to callers that share a container between threads, such as the tests.
 _LOGGER = configure_logger(DEFAULT_LOG_LEVEL)
+# Every deadline, pause, timestamp and latency of the container is read from this clock.
+_clock: Clock = SYSTEM_CLOCK
 _LOCK = threading.Lock()
 _api: OrdersApi | None = None
 _config_problem: str | None = None
@@ -230,14 +232,14 @@ def _application() -> OrdersApi:
         _LOGGER.setLevel(config.log_level)
         # Short timeouts and no retries inside botocore: the store retries only while the invocation has time.
         client = boto3.client("dynamodb", config=client_config())
-        _api = OrdersApi(OrderStore(client, config.table_name), config.order_ttl_days)
+        _api = OrdersApi(OrderStore(client, config.table_name), config.order_ttl_days, _clock)
         return _api
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Lambda handler: always returns a proxy response; internal errors become a 500 that names no detail."""
-    started = time.monotonic()
-    deadline = Deadline.from_context(context)
+    started = _clock.monotonic()
+    deadline = Deadline.from_context(context, _clock)
     request = event if isinstance(event, dict) else {}
     request_id = getattr(context, "aws_request_id", None)
     # Only text reaches the log line: a direct invoke may put anything in these fields.
@@ -284,7 +286,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         level,
         "request completed",
         status=outcome.response["statusCode"],
-        latencyMs=round((time.monotonic() - started) * 1000, 1),
+        latencyMs=round((_clock.monotonic() - started) * 1000, 1),
         orderId=outcome.order_id,
         replayed=outcome.replayed,
         errorCode=error_code,

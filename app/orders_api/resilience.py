@@ -5,13 +5,13 @@ the function's log. So every call gets connect and read timeouts, botocore does 
 and :func:`call_with_retries` tries again (with jittered backoff) only while a whole attempt still fits in
 the invocation's :class:`Deadline`, read from the Lambda context, less a margin to log and answer. When the
 budget or the attempts run out on a transient fault (throttling, a timeout, a reset connection) it raises
-:class:`StoreUnavailable`, which the handler answers with 503 and ``Retry-After``.
+:class:`StoreUnavailable`, which the handler answers with 503 and ``Retry-After``. The deadline reads time,
+and waits between attempts, on its :class:`~orders_api.clock.Clock`.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from .clock import SYSTEM_CLOCK, Clock
 
 T = TypeVar("T")
 
@@ -57,30 +59,33 @@ class StoreUnavailable(Exception):
 
 
 class Deadline:
-    """The time this invocation may still spend on AWS calls."""
+    """The time this invocation may still spend on AWS calls, on `clock`."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, seconds: float, clock: Clock = SYSTEM_CLOCK) -> None:
         self._clock = clock
-        self._end = clock() + seconds - RESPONSE_MARGIN_SECONDS
+        self._end = clock.monotonic() + seconds - RESPONSE_MARGIN_SECONDS
 
     @classmethod
-    def from_context(cls, context: Any, clock: Callable[[], float] = time.monotonic) -> Deadline:
+    def from_context(cls, context: Any, clock: Clock = SYSTEM_CLOCK) -> Deadline:
         """The function's remaining time as the Lambda context reports it, or the default budget."""
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         seconds = remaining() / 1000 if callable(remaining) else DEFAULT_BUDGET_SECONDS
         return cls(seconds, clock)
 
     def remaining(self) -> float:
-        return self._end - self._clock()
+        return self._end - self._clock.monotonic()
+
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds` of this invocation's time (on the same clock the deadline is read from)."""
+        self._clock.sleep(seconds)
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How long one attempt may take at worst, how many attempts, and how to wait between them."""
+    """How long one attempt may take at worst, how many attempts, and how long to pause between them."""
 
     attempt_seconds: float = CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
     max_attempts: int = MAX_ATTEMPTS
-    sleep: Callable[[float], None] = time.sleep
     jitter: Callable[[], float] = random.random
 
     def backoff(self, attempt: int) -> float:
@@ -122,5 +127,5 @@ def call_with_retries(operation: Callable[[], T], deadline: Deadline, policy: Re
         pause = policy.backoff(attempts)
         if deadline.remaining() - pause < policy.attempt_seconds:
             break
-        policy.sleep(pause)
+        deadline.pause(pause)
     raise StoreUnavailable(reason, attempts)

@@ -135,7 +135,7 @@ def faulty_api(faulty, endpoint, log_lines, monkeypatch):
     """The handler's container state pointed at the faulty endpoint, with no pause between attempts."""
     from orders_api import handler as handler_module
 
-    retry = RetryPolicy(attempt_seconds=ATTEMPT_SECONDS, sleep=lambda _: None, jitter=lambda: 0.0)
+    retry = RetryPolicy(attempt_seconds=ATTEMPT_SECONDS, jitter=lambda: 0.0)
     monkeypatch.setattr(handler_module, "_api", OrdersApi(OrderStore(endpoint[1], TABLE_NAME, retry), 90))
     return handler_module
 

@@ -1,10 +1,12 @@
 """Retries that fit the invocation: which faults are retried, how long, and what is raised when time is short.
 
-A fake clock stands in for time, so each case is exact and instant.
+A fake clock stands in for time (the deadline reads it, pauses advance it), so each case is exact and
+instant.
 """
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +17,8 @@ from botocore.exceptions import (
     EndpointConnectionError,
     ReadTimeoutError,
 )
+from fake_clock import FakeClock
+from orders_api.clock import SYSTEM_CLOCK
 from orders_api.resilience import (
     BACKOFF_CAP_SECONDS,
     DEFAULT_BUDGET_SECONDS,
@@ -25,16 +29,6 @@ from orders_api.resilience import (
     call_with_retries,
     client_config,
 )
-
-
-class Clock:
-    """Time that moves only when an operation or a pause says so."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def client_error(code):
@@ -49,25 +43,21 @@ class Operation:
 
     def __call__(self):
         self.calls += 1
-        self.clock.now += self.seconds
+        self.clock.advance(self.seconds)
         if self.faults:
             raise self.faults.pop(0)
         return "done"
 
 
-def policy(clock, pauses, attempt_seconds=3.0, max_attempts=3, jitter=1.0):
-    def sleep(seconds):
-        pauses.append(seconds)
-        clock.now += seconds
-
-    return RetryPolicy(attempt_seconds, max_attempts, sleep=sleep, jitter=lambda: jitter)
+def policy(attempt_seconds=3.0, max_attempts=3, jitter=1.0):
+    return RetryPolicy(attempt_seconds, max_attempts, jitter=lambda: jitter)
 
 
 def test_a_call_that_succeeds_is_tried_once():
-    clock, pauses = Clock(), []
+    clock = FakeClock()
     operation = Operation(clock, [])
-    assert call_with_retries(operation, Deadline(10, clock), policy(clock, pauses)) == "done"
-    assert (operation.calls, pauses) == (1, [])
+    assert call_with_retries(operation, Deadline(10, clock), policy()) == "done"
+    assert (operation.calls, clock.pauses) == (1, [])
 
 
 @pytest.mark.parametrize(
@@ -83,51 +73,51 @@ def test_a_call_that_succeeds_is_tried_once():
     ],
 )
 def test_transient_faults_are_retried_after_a_jittered_pause(fault):
-    clock, pauses = Clock(), []
+    clock = FakeClock()
     operation = Operation(clock, [fault])
-    assert call_with_retries(operation, Deadline(10, clock), policy(clock, pauses, jitter=0.5)) == "done"
+    assert call_with_retries(operation, Deadline(10, clock), policy(jitter=0.5)) == "done"
     assert operation.calls == 2
-    assert pauses == [0.05]  # half of the first ceiling, 0.1 s
+    assert clock.pauses == [0.05]  # half of the first ceiling, 0.1 s
 
 
 @pytest.mark.parametrize("code", ["ConditionalCheckFailedException", "ValidationException", "AccessDenied"])
 def test_other_errors_are_raised_at_once(code):
-    clock, pauses = Clock(), []
+    clock = FakeClock()
     operation = Operation(clock, [client_error(code)])
     with pytest.raises(ClientError):
-        call_with_retries(operation, Deadline(10, clock), policy(clock, pauses))
-    assert (operation.calls, pauses) == (1, [])
+        call_with_retries(operation, Deadline(10, clock), policy())
+    assert (operation.calls, clock.pauses) == (1, [])
 
 
 def test_attempts_stop_at_the_maximum_and_name_the_last_fault():
-    clock, pauses = Clock(), []
+    clock = FakeClock()
     faults = [client_error("ThrottlingException")] * 2 + [ReadTimeoutError(endpoint_url="x")]
     operation = Operation(clock, faults)
     with pytest.raises(StoreUnavailable) as raised:
-        call_with_retries(operation, Deadline(60, clock), policy(clock, pauses))
+        call_with_retries(operation, Deadline(60, clock), policy())
     assert (raised.value.reason, raised.value.attempts) == ("ReadTimeoutError", 3)
     assert str(raised.value) == "ReadTimeoutError after 3 attempt(s)"
-    assert pauses == [0.1, 0.2]  # full jitter at its ceiling: 0.05 * 2**attempt
+    assert clock.pauses == [0.1, 0.2]  # full jitter at its ceiling: 0.05 * 2**attempt
 
 
 def test_no_attempt_starts_unless_a_whole_one_fits_before_the_deadline():
     # A hanging store takes a whole 3-s attempt each time: 9 s less the margin leaves 2.4 s after two, too
     # little for a third, so the caller is answered before the function's timeout instead.
-    clock, pauses = Clock(), []
+    clock = FakeClock()
     hang = ReadTimeoutError(endpoint_url="x")
     operation = Operation(clock, [hang, hang, hang], seconds=3.0)
     deadline = Deadline(9, clock)
     with pytest.raises(StoreUnavailable) as raised:
-        call_with_retries(operation, deadline, policy(clock, pauses))
+        call_with_retries(operation, deadline, policy())
     assert (raised.value.reason, raised.value.attempts) == ("ReadTimeoutError", 2)
     assert deadline.remaining() >= 0
 
 
 def test_too_little_time_for_one_attempt_is_a_deadline_fault_without_a_call():
-    clock, pauses = Clock(), []
+    clock = FakeClock()
     operation = Operation(clock, [])
     with pytest.raises(StoreUnavailable) as raised:
-        call_with_retries(operation, Deadline(3.4, clock), policy(clock, pauses))
+        call_with_retries(operation, Deadline(3.4, clock), policy())
     assert (raised.value.reason, raised.value.attempts, operation.calls) == ("DeadlineExceeded", 0, 0)
 
 
@@ -136,10 +126,10 @@ def test_the_backoff_ceiling_is_capped():
 
 
 def test_the_deadline_comes_from_the_lambda_context_less_a_margin():
-    clock = Clock()
+    clock = FakeClock()
     context = SimpleNamespace(get_remaining_time_in_millis=lambda: 7_000)
     assert Deadline.from_context(context, clock).remaining() == 7.0 - RESPONSE_MARGIN_SECONDS
-    clock.now += 2
+    clock.advance(2)
     assert Deadline.from_context(context, clock).remaining() == 7.0 - RESPONSE_MARGIN_SECONDS
     for contextless in (None, SimpleNamespace(aws_request_id="r")):
         budget = Deadline.from_context(contextless, clock).remaining()
@@ -150,3 +140,15 @@ def test_clients_time_out_and_leave_retries_to_the_store():
     config = client_config()
     assert (config.connect_timeout, config.read_timeout) == (1.0, 2.0)
     assert config.retries == {"mode": "standard", "total_max_attempts": 1}
+
+
+def test_outside_the_tests_time_is_the_system_clock():
+    from orders_api import handler
+
+    assert handler._clock is SYSTEM_CLOCK  # the container's deadlines, pauses and timestamps
+    before = time.time()
+    assert before <= SYSTEM_CLOCK.time() <= time.time()
+    start = SYSTEM_CLOCK.monotonic()
+    SYSTEM_CLOCK.sleep(0)
+    assert SYSTEM_CLOCK.monotonic() >= start
+    assert Deadline.from_context(None).remaining() <= DEFAULT_BUDGET_SECONDS - RESPONSE_MARGIN_SECONDS
