@@ -18,7 +18,7 @@ from components.logs import LogGroups, LogGroupsArgs, logs_key_log_groups
 from components.network import Network, NetworkArgs
 from components.storage import Storage, StorageArgs
 from components.tables import POINT_IN_TIME_RECOVERY, Tables, TablesArgs
-from settings import load_settings, select_availability_zones
+from settings import load_settings, select_availability_zones, select_endpoint_zones
 
 settings = load_settings()
 
@@ -42,6 +42,15 @@ zones = select_availability_zones(
     settings.az_count,
     settings.region,
 )
+# Interface endpoints go only into the zones where AWS offers each service.
+endpoint_zones = {
+    service: select_endpoint_zones(
+        service,
+        aws.ec2.get_vpc_endpoint_service(service=service, service_type="Interface").availability_zones,
+        zones,
+    )
+    for service in settings.interface_endpoints
+}
 names = settings.names(target.account_id)
 tags = settings.tags
 keep = settings.protect_stateful_resources
@@ -79,6 +88,7 @@ network = Network(
         zones=zones,
         internet_egress=settings.internet_egress,
         interface_endpoints=settings.interface_endpoints,
+        endpoint_zones=endpoint_zones,
         flow_logs_log_group_arn=logs.flow_logs.arn,
     ),
 )

@@ -226,9 +226,11 @@ class Api(pulumi.ComponentResource):
     def _account(self, name: str, args: ApiArgs) -> aws.apigateway.Account:
         # All three outlive a destroy: the region-wide setting points at this role.
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        # Kept roles keep their names: a fixed name would make the next `pulumi up` after a destroy fail with
+        # EntityAlreadyExists, so the name is a prefix plus a unique ending (the kept old role can then go).
         role = aws.iam.Role(
             f"{name}-cloudwatch-role",
-            name=args.names.api_cloudwatch_role,
+            name_prefix=args.names.api_cloudwatch_role_prefix,
             description="Lets API Gateway write access logs to CloudWatch Logs in this region",
             assume_role_policy=json.dumps(service_trust_policy("apigateway", args.target)),
             tags=args.tags.plain(args.names.api_cloudwatch_role),

@@ -110,6 +110,12 @@ class Names:
         return self.resource("apigw-logs-role")
 
     @property
+    def api_cloudwatch_role_prefix(self) -> str:
+        """The kept API Gateway role is named from this prefix plus a unique ending, so re-creating the
+        stack makes a new role instead of colliding with the one its last destroy kept."""
+        return f"{self.api_cloudwatch_role}-"
+
+    @property
     def flow_logs_role(self) -> str:
         return self.resource("flow-logs-role")
 
@@ -162,7 +168,7 @@ def name_limits(names: Names) -> list[tuple[str, str, int]]:
     return [
         ("S3 bucket name", names.access_logs_bucket, 63),
         ("S3 bucket name", names.data_bucket, 63),
-        ("IAM role name", names.api_cloudwatch_role, 64),
+        ("IAM role name prefix", names.api_cloudwatch_role_prefix, 38),
         ("IAM role name", names.flow_logs_role, 64),
         ("IAM role name", names.function_role, 64),
         ("Lambda function name", names.function, 64),

@@ -184,6 +184,36 @@ def _subnets(args: dict[str, Any], target: Target) -> dict[str, Any]:
     }
 
 
+def _vpc_endpoint_service(args: dict[str, Any], target: Target) -> dict[str, Any]:
+    # An AWS service's endpoint (looked up by `service` or `serviceName`), offered in every zone that
+    # getAvailabilityZones reports for the region.
+    partition, dns_suffix, reverse_dns_prefix = partition_of(target.region)
+    service_name = args.get("serviceName") or f"{reverse_dns_prefix}.{target.region}.{args.get('service')}"
+    service = service_name.rsplit(".", 1)[-1]
+    service_id = f"vpce-svc-{Ids(service_name).hex(17, 'svc')}"
+    dns_name = f"{service}.{target.region}.{dns_suffix}"
+    return {
+        **args,
+        "id": target.region,
+        "service": service,
+        "serviceName": service_name,
+        "serviceType": args.get("serviceType") or "Interface",
+        "serviceId": service_id,
+        "arn": f"arn:{partition}:ec2:{target.region}::vpc-endpoint-service/{service_id}",
+        "availabilityZones": _availability_zones({}, target)["names"],
+        "baseEndpointDnsNames": [dns_name],
+        "privateDnsName": dns_name,
+        "privateDnsNames": [dns_name],
+        "owner": "amazon",
+        "acceptanceRequired": False,
+        "managesVpcEndpoints": False,
+        "vpcEndpointPolicySupported": True,
+        "supportedIpAddressTypes": ["ipv4"],
+        "region": target.region,
+        "tags": {},
+    }
+
+
 _HANDLERS: dict[str, Callable[[dict[str, Any], Target], dict[str, Any]]] = {
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
@@ -192,4 +222,5 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Target], dict[str, Any]]] = {
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
     "aws:ec2/getVpc:getVpc": _vpc,
     "aws:ec2/getSubnets:getSubnets": _subnets,
+    "aws:ec2/getVpcEndpointService:getVpcEndpointService": _vpc_endpoint_service,
 }

@@ -154,7 +154,9 @@ def test_account_cloudwatch_role_is_set_and_kept_on_delete():
 
     assert account.property_dependencies["cloudwatchRoleArn"] == [role.urn]
     assert policy.urn in account.dependencies
-    assert role.inputs["name"] == "trading-apigw-logs-role-dev"
+    # Kept on destroy, so no fixed name: a re-created stack gets a new role, not EntityAlreadyExists.
+    assert "name" not in role.inputs
+    assert role.inputs["namePrefix"] == "trading-apigw-logs-role-dev-"
     assert role.json("assumeRolePolicy")["Statement"][0]["Principal"] == {
         "Service": "apigateway.amazonaws.com"
     }

@@ -173,3 +173,23 @@ def test_providers_with_a_region_or_of_other_packages_do_not_warn(tmp_path):
         """,
     )
     assert engine.run_program(project, Mode.PREVIEW, ACCOUNT).warnings == []
+
+
+def test_an_aws_service_endpoint_is_offered_in_every_zone_of_the_region():
+    found = invokes.answer(
+        "aws:ec2/getVpcEndpointService:getVpcEndpointService",
+        {"service": "rds-data", "serviceType": "Interface"},
+        TARGET,
+    )
+    assert found["serviceName"] == "com.amazonaws.eu-west-1.rds-data"
+    assert found["service"] == "rds-data"
+    assert found["availabilityZones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert found["privateDnsName"] == "rds-data.eu-west-1.amazonaws.com"
+    assert found["arn"] == f"arn:aws:ec2:eu-west-1::vpc-endpoint-service/{found['serviceId']}"
+    by_name = invokes.answer(
+        "aws:ec2/getVpcEndpointService:getVpcEndpointService",
+        {"serviceName": "com.amazonaws.eu-west-1.s3"},
+        TARGET,
+    )
+    assert (by_name["service"], by_name["serviceType"]) == ("s3", "Interface")
+    assert by_name["serviceId"] != found["serviceId"]
