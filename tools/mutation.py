@@ -10,6 +10,7 @@ stops. This script stages a copy in which the pack lives at `src/trading_policie
     .venv/bin/python tools/mutation.py                 # stage, run, print the score per file
     .venv/bin/python tools/mutation.py --max-children 2
     .venv/bin/python tools/mutation.py --show NAME     # the diff of one mutant of the last run
+    .venv/bin/python tools/mutation.py 'trading_policies.s3.x_check_*'   # test some mutants again
 
 The staged copy is `.mutation/` (git-ignored); mutmut's results stay there between runs.
 """
@@ -55,7 +56,8 @@ def stage() -> None:
     STAGE.mkdir(exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "venv", ".hypothesis")
     shutil.copytree(ROOT / "policy" / "trading_policies", STAGE / "src" / "trading_policies", ignore=ignore)
-    shutil.copytree(ROOT / "policy", STAGE / "policy", ignore=shutil.ignore_patterns("trading_policies", "venv", "__pycache__"))
+    rest = shutil.ignore_patterns("trading_policies", "venv", "__pycache__")
+    shutil.copytree(ROOT / "policy", STAGE / "policy", ignore=rest)
     shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=ignore)
     shutil.copytree(ROOT / "docs", STAGE / "docs", ignore=ignore)
     only = ", ".join(f'"src/trading_policies/{name}"' for name in MUTATED)
@@ -64,11 +66,12 @@ def stage() -> None:
         print("mutation: reusing mutmut's earlier results in .mutation/mutants (delete it to start over)")
 
 
-def run(max_children: int) -> int:
-    """Run mutmut in STAGE and print the score per mutated file; 0 when it ran to the end."""
+def run(max_children: int, names: list[str]) -> int:
+    """Run mutmut in STAGE (on ``names`` only, when given) and print the score per mutated file."""
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run([str(mutmut), "run", "--max-children", str(max_children)], cwd=STAGE, env=env)
+    command = [str(mutmut), "run", "--max-children", str(max_children), *names]
+    done = subprocess.run(command, cwd=STAGE, env=env)
     if done.returncode != 0:
         print(f"mutation: mutmut run exited {done.returncode}; see its output above", file=sys.stderr)
         return done.returncode
@@ -104,9 +107,12 @@ def report() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
+    parser.add_argument(
+        "--max-children", type=int, default=os.cpu_count() or 1, help="mutants tested at once"
+    )
     parser.add_argument("--report", action="store_true", help="print the score of the last run, run nothing")
     parser.add_argument("--show", metavar="NAME", help="show the diff of one mutant of the last run")
+    parser.add_argument("names", nargs="*", help="mutants to test again (names or globs), after new tests")
     args = parser.parse_args(argv)
     if args.show:
         mutmut = Path(sys.executable).with_name("mutmut")
@@ -114,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         return report()
     stage()
-    return run(args.max_children)
+    return run(args.max_children, args.names)
 
 
 if __name__ == "__main__":

@@ -188,3 +188,18 @@ def test_a_log_target_named_by_its_id_is_exempt_from_logging_itself():
     target = R(BUCKET, "logs", {"id": "logs-bucket-1"})
     source = preview_bucket(logging={"targetBucket": "logs-bucket-1"})
     assert findings("s3-bucket-access-logging", [target, source]) == []
+
+
+def test_a_name_without_any_account_id_says_so_in_full():
+    assert findings("s3-bucket-name-includes-account-id", [preview_bucket("trading-data-dev")]) == [
+        "bucket name 'trading-data-dev' contains no 12-digit account id, so it may already be taken in "
+        "another account (bucket names are global)"
+    ]
+
+
+def test_every_bucket_is_judged_after_one_that_logs_through_its_inline_block():
+    first = preview_bucket("first-" + NAME, "first", logging={"targetBucket": "logs-elsewhere"})
+    second = preview_bucket("second-" + NAME, "second")
+    assert findings("s3-bucket-access-logging", [first, second]) == [
+        "has no aws.s3.BucketLogging, so requests to it and its objects leave no server access log"
+    ]
