@@ -1,9 +1,10 @@
 """One preflight run: what `pulumi preview --policy-pack` does, without the CLI or a cloud account.
 
 Loads the project and its stack config, starts every policy pack (while the program starts), runs the program
-under the mock engine with each registration handed to every pack as it happens (the engine analyses each
-resource while the program goes on), then sends ``AnalyzeStack`` with the final state of every resource and
-stops the packs, whatever happened. Returns a ``RunResult`` for the reporters, and the time split for the
+in its own process under the mock engine (``preflight.isolation``) with each registration handed to every pack
+as it happens (the engine analyses each resource while the program goes on), then sends ``AnalyzeStack`` with
+the final state of every resource and stops the packs and the program's process group, whatever happened. One
+time limit covers the whole run. Returns a ``RunResult`` for the reporters, and the time split for the
 benchmark.
 """
 
@@ -15,8 +16,9 @@ from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-from preflight import project
+from preflight import isolation, project
 from preflight.analyzer import (
     RPC_TIMEOUT,
     START_TIMEOUT,
@@ -30,8 +32,10 @@ from preflight.analyzer import (
 from preflight.errors import PreflightError
 from preflight.model import Mode, Resource, RunResult, Violation
 from preflight.policy_config import config_count_message, load_policy_config
+from preflight.progress import Progress
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_TIMEOUT = 600.0  # seconds for the whole run, as `--timeout` says
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,13 @@ def run(
     account_id: str = DEFAULT_ACCOUNT_ID,
     start_timeout: float = START_TIMEOUT,
     rpc_timeout: float = RPC_TIMEOUT,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: TextIO | None = None,
 ) -> RunResult:
-    """Runs the project's program for ``stack`` and every pack over it; raises PreflightError on bad input."""
+    """Runs the project's program for ``stack`` and every pack over it; raises PreflightError on bad input.
+
+    ``progress``, when given, is the terminal that shows one updating line while the run goes on.
+    """
     result, _ = run_timed(
         project_dir,
         stack,
@@ -64,6 +73,8 @@ def run(
         account_id=account_id,
         start_timeout=start_timeout,
         rpc_timeout=rpc_timeout,
+        timeout=timeout,
+        progress=progress,
     )
     return result
 
@@ -78,9 +89,17 @@ def run_timed(
     account_id: str = DEFAULT_ACCOUNT_ID,
     start_timeout: float = START_TIMEOUT,
     rpc_timeout: float = RPC_TIMEOUT,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: TextIO | None = None,
+    isolated: bool = True,
 ) -> tuple[RunResult, Timings]:
-    """``run``, also returning how long the program took and what analysis added to it."""
+    """``run``, also returning how long the program took and what analysis added to it.
+
+    ``isolated=False`` runs the program in this process instead (for the benchmark's measure of what
+    isolation costs, and the tests that show both ways give the same report); no time limit then.
+    """
     started = time.perf_counter()
+    deadline = time.monotonic() + timeout
     # As `pulumi preview --policy-pack-config`: a config for every pack, or none.
     if policy_configs and len(policy_configs) != len(policy_packs):
         raise PreflightError(config_count_message(len(policy_configs), len(policy_packs)))
@@ -96,6 +115,7 @@ def run_timed(
         secret_keys=loaded.secret_keys,
     )
     registered: dict[str, Resource] = {}
+    resources: list[Resource] = []
 
     def lookup(reference: str | None) -> Resource | None:
         return registered.get(provider_urn(reference) or "")
@@ -114,25 +134,45 @@ def run_timed(
         for i, spec in enumerate(specs)
     ]
     counter = itertools.count()
+    line = Progress(progress, started) if progress is not None else None
 
     def on_resource(resource: Resource) -> None:
-        # Runs on the program's thread: record and queue, nothing more.
+        # Runs on the thread that reads the program's events: record and queue, nothing more.
         registered[resource.urn] = resource
+        resources.append(resource)
         position = next(counter)
         for analysis in analyses:
             analysis.submit(position, resource)
 
-    # Imported only now: the packs start while the Pulumi SDK loads.
-    from preflight import engine
+    def tick() -> None:
+        assert line is not None
+        line.show(len(resources), sum(analysis.analyzed for analysis in analyses))
 
     try:
-        program = engine.run_program(loaded, mode, account_id, on_resource=on_resource if analyses else None)
+        if isolated:
+            program = isolation.run_program(
+                loaded,
+                mode,
+                account_id,
+                on_resource,
+                deadline=deadline,
+                timeout=timeout,
+                tick=tick if line is not None else None,
+            )
+            for urn, outputs in program.components:
+                registered[urn].outputs = outputs
+        else:
+            program = _in_process(loaded, mode, account_id, on_resource)
         program_end = time.perf_counter()
+        if line is not None:
+            line.show(len(resources), sum(analysis.analyzed for analysis in analyses), "analysing")
         packs = [analysis.wait_started() for analysis in analyses]
         per_resource = [analysis.finish() for analysis in analyses]
-        per_stack = _analyze_stacks(analyses, program.resources, lookup)
+        per_stack = _analyze_stacks(analyses, resources, lookup)
         analysis_end = time.perf_counter()
     finally:
+        if line is not None:
+            line.clear()
         for analysis in analyses:
             analysis.close()
     violations: list[Violation] = []
@@ -141,9 +181,21 @@ def run_timed(
     warnings = unique(
         [*loaded.warnings, *program.warnings, *(w for analysis in analyses for w in analysis.client.warnings)]
     )
-    result = RunResult(loaded.name, loaded.stack, mode, program.resources, packs, violations, warnings)
+    result = RunResult(
+        loaded.name, loaded.stack, mode, resources, packs, violations, warnings, list(program.output)
+    )
     timings = Timings(program.seconds, analysis_end - program_end, time.perf_counter() - started)
     return result, timings
+
+
+def _in_process(
+    loaded: project.Project, mode: Mode, account_id: str, on_resource: Callable[[Resource], None]
+) -> isolation.ProgramResult:
+    """The program run in this process, on the engine directly (imported only now: it loads the SDK)."""
+    from preflight import engine
+
+    run = engine.run_program(loaded, mode, account_id, on_resource=on_resource)
+    return isolation.ProgramResult(run.outputs, run.warnings, run.seconds, [])
 
 
 def _analyze_stacks(

@@ -219,12 +219,26 @@ def test_the_real_command_line_reports_a_bad_flag_in_one_line():
     assert one_line(done.stderr).startswith("preflight: error: argument --format: invalid choice: 'yaml'")
 
 
-def test_what_the_program_prints_goes_to_standard_error_and_the_json_report_stays_valid(capsys, tmp_path):
+def test_what_the_program_prints_is_a_diagnostic_of_the_stack_never_part_of_the_report(capsys, tmp_path):
     (tmp_path / "Pulumi.yaml").write_text("name: chatty\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    program = "import pulumi\nprint('hello from the program')\npulumi.export('a', 1)\n"
+    program = (
+        "import os, subprocess, sys\nimport pulumi\nprint('hello from the program')\n"
+        "print('a warning', file=sys.stderr)\nsys.stdout.flush()\n"
+        "subprocess.run(['echo', 'from a subprocess'], check=True)\npulumi.export('a', 1)\n"
+    )
     (tmp_path / "__main__.py").write_text(program)
     status, out, err = run(capsys, str(tmp_path), "--stack", "dev", "--format", "json")
-    assert status == 0
-    assert json.loads(out)["project"] == "chatty"
-    assert err == "hello from the program\n"
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    stack = "urn:pulumi:dev::chatty::pulumi:pulumi:Stack::chatty-dev"
+    assert report["diagnostics"] == [
+        {"urn": stack, "severity": "info", "message": line}
+        for line in ("hello from the program", "a warning", "from a subprocess")
+    ]
+    status, out, err = run(capsys, str(tmp_path), "--stack", "dev", "--format", "sarif")
+    assert (status, err) == (0, "")
+    assert "hello" not in out
+    status, out, err = run(capsys, str(tmp_path), "--stack", "dev")
+    assert (status, err) == (0, "")
+    assert "Diagnostics:\n  pulumi:pulumi:Stack (chatty-dev):\n    hello from the program\n    a warning\n" in out
