@@ -275,6 +275,7 @@ class PolicyPackClient:
         self._channel: grpc.Channel | None = None
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._aborted = False
+        self.peak_mb = 0.0  # the pack's peak memory, read just before it is stopped (Linux only)
         self.port = 0
         self.rpc_timeout = rpc_timeout
 
@@ -352,6 +353,7 @@ class PolicyPackClient:
             self._channel = None
         process, self._process = self._process, None
         if process is not None:
+            self.peak_mb = _peak_mb(process.pid)
             if process.poll() is None:
                 _signal_group(process, signal.SIGTERM)
                 with contextlib.suppress(subprocess.TimeoutExpired):
@@ -376,9 +378,16 @@ class PolicyPackClient:
         return violations_from(response, self.name, resource.urn)
 
     def analyze_stack(
-        self, resources: Sequence[Resource], lookup: Callable[[str | None], Resource | None]
+        self,
+        resources: Sequence[Resource],
+        lookup: Callable[[str | None], Resource | None],
+        remaining: float | None = None,
     ) -> list[Violation]:
-        """``AnalyzeStack`` with every resource's final state, parents and (property) dependencies."""
+        """``AnalyzeStack`` with every resource's final state, parents and (property) dependencies.
+
+        ``remaining``: seconds left of the run's time limit, when it is shorter than the call's own.
+        """
+        timeout = self._stack_timeout if remaining is None else max(0.0, min(self._stack_timeout, remaining))
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
             entry = request.resources.add(
@@ -399,13 +408,11 @@ class PolicyPackClient:
             if provider is not None:
                 entry.provider.CopyFrom(provider_message(provider))
         try:
-            response = self._stub.AnalyzeStack(request, timeout=self._stack_timeout)
+            response = self._stub.AnalyzeStack(request, timeout=timeout)
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.UNIMPLEMENTED:  # an old pack: the CLI skips stack policies
                 return []
-            raise self.failure(
-                "AnalyzeStack", exc.code().name, exc.details(), "", self._stack_timeout
-            ) from None
+            raise self.failure("AnalyzeStack", exc.code().name, exc.details(), "", timeout) from None
         return violations_from(response, self.name, None)
 
     # -- helpers -----------------------------------------------------------------------------------------
@@ -558,10 +565,19 @@ class BackgroundAnalysis:
         assert self.client.info is not None
         return self.client.info
 
-    def finish(self) -> list[Violation]:
-        """Waits for every queued resource to be analyzed; the violations in registration order."""
+    def finish(self, deadline: float | None = None, timeout: float = 0.0) -> list[Violation]:
+        """Waits for every queued resource to be analyzed; the violations in registration order.
+
+        Past ``deadline`` (the run's time limit of ``timeout`` seconds) the pack is stopped and the run fails.
+        """
         self.wait_started()
-        self._stop_workers()
+        self._stop_workers(deadline)
+        if any(thread.is_alive() for thread in self._threads[1:]):
+            self.client.abort()
+            raise PreflightError(
+                f"policy pack {self.client.name} was still analysing resources when the run reached its time "
+                f"limit of {timeout:g} s (--timeout): {len(self._results)} analysed so far"
+            )
         if self._failures:
             raise self._failures[0]
         self._results.sort(key=lambda item: item[0])
@@ -574,12 +590,12 @@ class BackgroundAnalysis:
         self._threads[0].join()
         self.client.stop()
 
-    def _stop_workers(self) -> None:
+    def _stop_workers(self, deadline: float | None = None) -> None:
         for _ in range(self._workers):
             self._work.put(None)
         self._workers = 0
         for thread in self._threads[1:]:
-            thread.join()
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def _start(self) -> None:
         try:
@@ -632,6 +648,16 @@ def _stub(channel: grpc.Channel) -> analyzer_pb2_grpc.AnalyzerStub:
         )
         setattr(stub, method, call)
     return stub
+
+
+def _peak_mb(pid: int) -> float:
+    """A live process's peak resident memory from /proc (VmHWM, in kB); 0 where there is no such file."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    peaks = [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
+    return peaks[0] if peaks else 0.0  # a process that has exited (a zombie) has no memory figures
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:

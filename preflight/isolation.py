@@ -52,6 +52,19 @@ class ProgramResult:
     seconds: float
     components: list[tuple[str, struct_pb2.Struct]]  # component URN -> outputs it registered last
     output: list[str] = field(default_factory=list)  # what the program printed, line by line
+    peak_mb: float = 0.0  # the program's process's peak memory (resident set)
+
+
+def start_program(
+    project: Project, mode: Mode, account_id: str, on_resource: Callable[[Resource], None]
+) -> ProgramProcess:
+    """Starts ``project``'s program in its own process group; ``wait`` for its result, ``stop`` it always.
+
+    ``on_resource`` is called, on a reader thread, with each registration in order.
+    """
+    program = ProgramProcess(project, mode, account_id, on_resource)
+    program.start()
+    return program
 
 
 def run_program(
@@ -62,17 +75,12 @@ def run_program(
     *,
     deadline: float,
     timeout: float,
-    tick: Callable[[], None] | None = None,
 ) -> ProgramResult:
-    """Runs ``project``'s program in its own process group until it completes or ``deadline`` passes.
-
-    ``on_resource`` is called, on a reader thread, with each registration in order. ``tick`` is called about
-    five times a second while the program runs (the progress line). Raises PreflightError (one line).
-    """
+    """Runs the program until it completes or ``deadline`` passes; raises PreflightError (one line)."""
     program = ProgramProcess(project, mode, account_id, on_resource)
     try:
         program.start()
-        return program.wait(deadline, timeout, tick)
+        return program.wait(deadline, timeout)
     finally:
         program.stop()
 
@@ -134,16 +142,19 @@ class ProgramProcess:
         self._request(self.job)
 
     def wait(self, deadline: float, timeout: float, tick: Callable[[], None] | None = None) -> ProgramResult:
-        """Waits for the program's ending; the result, or PreflightError saying what went wrong."""
+        """Waits for the program's ending; the result, or PreflightError saying what went wrong.
+
+        ``tick`` is called about five times a second while the program runs (the progress line).
+        """
         assert self.process is not None
         while True:
+            if tick is not None:
+                tick()
             remaining = deadline - time.monotonic()
             if self._ended.wait(max(0.0, min(remaining, 0.2) if tick is not None else remaining)):
                 break
             if remaining <= 0:
                 raise self._timed_out(timeout)
-            if tick is not None:
-                tick()
         ending = self._ending
         if ending is not None and ending[0] == "forked":
             raise PreflightError(
@@ -166,8 +177,8 @@ class ProgramProcess:
             _, message, detail = ending
             detail = "\n".join(part for part in (detail, self._output_text()) if part) or None
             raise PreflightError(message, detail)
-        _, outputs, warnings, seconds, components = ending
-        return ProgramResult(outputs, warnings, seconds, components, output)
+        _, outputs, warnings, seconds, components, peak_mb = ending
+        return ProgramResult(outputs, warnings, seconds, components, output, peak_mb)
 
     def stop(self) -> None:
         """Ends the program's whole process group and closes the pipes."""

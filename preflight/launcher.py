@@ -18,6 +18,7 @@ import collections
 import contextlib
 import os
 import pickle
+import resource
 import signal
 import sys
 import threading
@@ -108,9 +109,9 @@ def main(job_fd: int, event_fd: int) -> None:
     with contextlib.suppress(ValueError):
         sys.path.remove(str(Path(__file__).resolve().parents[1]))
 
-    def on_resource(resource: Any) -> None:
-        watch.registered[resource.type, resource.name] += 1
-        channel.send(("resource", resource))
+    def on_resource(record: Any) -> None:
+        watch.registered[record.type, record.name] += 1
+        channel.send(("resource", record))
 
     try:
         run = engine.run_program(project, mode, account_id, on_resource=on_resource)
@@ -128,7 +129,8 @@ def main(job_fd: int, event_fd: int) -> None:
     components = [(r.urn, r.outputs) for r in run.resources if not r.custom and r.outputs is not None]
     # The program's atexit handlers run as at a normal exit, before the run counts as complete.
     atexit._run_exitfuncs()
-    _end(channel, ("done", run.outputs, run.warnings, run.seconds, components))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _end(channel, ("done", run.outputs, run.warnings, run.seconds, components, peak_mb))
 
 
 def _end(channel: _Channel, message: tuple) -> NoReturn:

@@ -10,29 +10,22 @@ benchmark.
 
 from __future__ import annotations
 
-import itertools
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from preflight import isolation, project
-from preflight.analyzer import (
-    RPC_TIMEOUT,
-    START_TIMEOUT,
-    BackgroundAnalysis,
-    PolicyPackClient,
-    StackSettings,
-    load_pack_spec,
-    provider_urn,
-    unique,
-)
 from preflight.errors import PreflightError
 from preflight.model import Mode, Resource, RunResult, Violation
 from preflight.policy_config import config_count_message, load_policy_config
 from preflight.progress import Progress
+
+if TYPE_CHECKING:
+    from preflight.analyzer import BackgroundAnalysis
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_TIMEOUT = 600.0  # seconds for the whole run, as `--timeout` says
@@ -45,6 +38,8 @@ class Timings:
     program: float  # the program's own run under the mock engine
     analysis: float  # what analysis added after the program ended: the Analyze backlog and AnalyzeStack
     total: float  # the whole run: loading, packs starting and stopping included
+    program_peak_mb: float = 0.0  # peak memory of the program's process (0 when it ran in this one)
+    pack_peak_mb: tuple[float, ...] = ()  # peak memory of each pack's process, as far as Linux tells it
 
 
 def run(
@@ -55,8 +50,8 @@ def run(
     policy_configs: Sequence[Path | str] = (),
     mode: Mode = Mode.PREVIEW,
     account_id: str = DEFAULT_ACCOUNT_ID,
-    start_timeout: float = START_TIMEOUT,
-    rpc_timeout: float = RPC_TIMEOUT,
+    start_timeout: float | None = None,
+    rpc_timeout: float | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     progress: TextIO | None = None,
 ) -> RunResult:
@@ -87,8 +82,8 @@ def run_timed(
     policy_configs: Sequence[Path | str] = (),
     mode: Mode = Mode.PREVIEW,
     account_id: str = DEFAULT_ACCOUNT_ID,
-    start_timeout: float = START_TIMEOUT,
-    rpc_timeout: float = RPC_TIMEOUT,
+    start_timeout: float | None = None,
+    rpc_timeout: float | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     progress: TextIO | None = None,
     isolated: bool = True,
@@ -104,61 +99,60 @@ def run_timed(
     if policy_configs and len(policy_configs) != len(policy_packs):
         raise PreflightError(config_count_message(len(policy_configs), len(policy_packs)))
     loaded = project.load_project(Path(project_dir), stack)
-    # Everything that can be checked without starting anything is checked first, so bad input fails fast.
-    specs = [load_pack_spec(Path(directory)) for directory in policy_packs]
     configs = [load_policy_config(Path(path)) for path in policy_configs]
-    settings = StackSettings(
-        project=loaded.name,
-        stack=loaded.stack,
-        dry_run=mode is Mode.PREVIEW,
-        config=loaded.config,
-        secret_keys=loaded.secret_keys,
-    )
     registered: dict[str, Resource] = {}
     resources: list[Resource] = []
-
-    def lookup(reference: str | None) -> Resource | None:
-        return registered.get(provider_urn(reference) or "")
-
-    analyses = [
-        BackgroundAnalysis(
-            PolicyPackClient(
-                spec,
-                settings,
-                configs[i] if i < len(configs) else None,
-                str(policy_configs[i]) if i < len(configs) else None,
-                start_timeout=start_timeout,
-                rpc_timeout=rpc_timeout,
-            )
-        )
-        for i, spec in enumerate(specs)
-    ]
-    counter = itertools.count()
-    line = Progress(progress, started) if progress is not None else None
+    analyses: list[BackgroundAnalysis] = []
+    attached = threading.Lock()
 
     def on_resource(resource: Resource) -> None:
         # Runs on the thread that reads the program's events: record and queue, nothing more.
-        registered[resource.urn] = resource
-        resources.append(resource)
-        position = next(counter)
-        for analysis in analyses:
-            analysis.submit(position, resource)
+        with attached:
+            registered[resource.urn] = resource
+            resources.append(resource)
+            for analysis in analyses:
+                analysis.submit(len(resources) - 1, resource)
 
-    def tick() -> None:
-        assert line is not None
-        line.show(len(resources), sum(analysis.analyzed for analysis in analyses))
-
+    # The program starts first: its imports (the SDK, the provider SDKs) are the longest path of a small
+    # stack, and they go on while this process loads the analyzer client and starts the packs.
+    process = isolation.start_program(loaded, mode, account_id, on_resource) if isolated else None
+    line = Progress(progress, started) if progress is not None else None
     try:
-        if isolated:
-            program = isolation.run_program(
-                loaded,
-                mode,
-                account_id,
-                on_resource,
-                deadline=deadline,
-                timeout=timeout,
-                tick=tick if line is not None else None,
+        from preflight import analyzer
+
+        specs = [analyzer.load_pack_spec(Path(directory)) for directory in policy_packs]
+        settings = analyzer.StackSettings(
+            project=loaded.name,
+            stack=loaded.stack,
+            dry_run=mode is Mode.PREVIEW,
+            config=loaded.config,
+            secret_keys=loaded.secret_keys,
+        )
+        started_packs = [
+            analyzer.BackgroundAnalysis(
+                analyzer.PolicyPackClient(
+                    spec,
+                    settings,
+                    configs[i] if i < len(configs) else None,
+                    str(policy_configs[i]) if i < len(configs) else None,
+                    start_timeout=start_timeout or analyzer.START_TIMEOUT,
+                    rpc_timeout=rpc_timeout or analyzer.RPC_TIMEOUT,
+                )
             )
+            for i, spec in enumerate(specs)
+        ]
+        with attached:  # what the program registered so far, then the rest as it comes
+            analyses.extend(started_packs)
+            for position, resource in enumerate(resources):
+                for analysis in analyses:
+                    analysis.submit(position, resource)
+
+        def tick() -> None:
+            assert line is not None
+            line.show(len(resources), sum(analysis.analyzed for analysis in analyses))
+
+        if process is not None:
+            program = process.wait(deadline, timeout, tick if line is not None else None)
             for urn, outputs in program.components:
                 registered[urn].outputs = outputs
         else:
@@ -167,24 +161,36 @@ def run_timed(
         if line is not None:
             line.show(len(resources), sum(analysis.analyzed for analysis in analyses), "analysing")
         packs = [analysis.wait_started() for analysis in analyses]
-        per_resource = [analysis.finish() for analysis in analyses]
-        per_stack = _analyze_stacks(analyses, resources, lookup)
+        per_resource = [analysis.finish(deadline, timeout) for analysis in analyses]
+
+        def lookup(reference: str | None) -> Resource | None:
+            return registered.get(analyzer.provider_urn(reference) or "")
+
+        per_stack = _analyze_stacks(analyses, resources, lookup, deadline)
         analysis_end = time.perf_counter()
     finally:
         if line is not None:
             line.clear()
+        if process is not None:
+            process.stop()
         for analysis in analyses:
             analysis.close()
     violations: list[Violation] = []
     for resource_violations, stack_violations in zip(per_resource, per_stack, strict=True):
         violations += resource_violations + stack_violations
-    warnings = unique(
+    warnings = analyzer.unique(
         [*loaded.warnings, *program.warnings, *(w for analysis in analyses for w in analysis.client.warnings)]
     )
     result = RunResult(
         loaded.name, loaded.stack, mode, resources, packs, violations, warnings, list(program.output)
     )
-    timings = Timings(program.seconds, analysis_end - program_end, time.perf_counter() - started)
+    timings = Timings(
+        program.seconds,
+        analysis_end - program_end,
+        time.perf_counter() - started,
+        program.peak_mb,
+        tuple(analysis.client.peak_mb for analysis in analyses),
+    )
     return result, timings
 
 
@@ -202,8 +208,13 @@ def _analyze_stacks(
     analyses: Sequence[BackgroundAnalysis],
     resources: list[Resource],
     lookup: Callable[[str | None], Resource | None],
+    deadline: float,
 ) -> list[list[Violation]]:
+    def analyze(analysis: BackgroundAnalysis) -> list[Violation]:
+        return analysis.client.analyze_stack(resources, lookup, deadline - time.monotonic())
+
     if len(analyses) <= 1:
-        return [analysis.client.analyze_stack(resources, lookup) for analysis in analyses]
+        return [analyze(analysis) for analysis in analyses]
     with futures.ThreadPoolExecutor(len(analyses)) as pool:
-        return list(pool.map(lambda analysis: analysis.client.analyze_stack(resources, lookup), analyses))
+        return list(pool.map(analyze, analyses))
+

@@ -72,3 +72,18 @@ def test_closing_during_a_start_ends_the_pack_at_once():
     assert time.perf_counter() - started < 5
     with pytest.raises(PreflightError):
         work.wait_started()
+
+
+def test_analysis_still_running_at_the_runs_time_limit_fails_the_run():
+    work = analyzer.BackgroundAnalysis(client("basic"), workers=1)
+    try:
+        work.wait_started()
+        work.submit(0, bucket("slow", hang=True))  # the pack sleeps a minute on it
+        with pytest.raises(PreflightError) as raised:
+            work.finish(time.monotonic(), 42)
+    finally:
+        work.close()
+    assert raised.value.message == (
+        "policy pack basic-test-pack was still analysing resources when the run reached its time limit of "
+        "42 s (--timeout): 0 analysed so far"
+    )

@@ -7,7 +7,6 @@ so these tests check the wiring alone; tests/preflight/cli and tests/preflight/i
 import json
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from pack_helpers import PACKS, STACK_URN, provider, resource
@@ -42,18 +41,19 @@ def registrations():
     ]
 
 
-@pytest.fixture
-def program(monkeypatch):
-    """Replaces the engine: registers the resources one by one, as a program would, and records the call."""
-    calls = []
+class FakeProgram:
+    """Stands in for the program's process: registers the resources one by one when waited for."""
 
-    def run_program(project, mode, account_id, on_resource, *, deadline, timeout, tick=None):
-        calls.append((project, mode, account_id, on_resource))
-        resources = registrations()
-        for item in resources:
-            if on_resource is not None:
-                on_resource(item)
-            time.sleep(0.01)
+    def __init__(self, calls, on_resource, fail=None):
+        self.calls = calls
+        self.on_resource = on_resource
+        self.fail = fail
+
+    def wait(self, deadline, timeout, tick=None):
+        for item in registrations():
+            self.on_resource(item)
+            if self.fail is not None:
+                raise self.fail
         return isolation.ProgramResult(
             outputs={},
             warnings=["invoke aws:x is not mocked", "config shop:secret is secure"],
@@ -61,7 +61,20 @@ def program(monkeypatch):
             components=[],
         )
 
-    monkeypatch.setattr(isolation, "run_program", run_program)
+    def stop(self):
+        self.calls.append("stopped")
+
+
+@pytest.fixture
+def program(monkeypatch):
+    """Replaces the program's process with FakeProgram and records how it was started."""
+    calls = []
+
+    def start_program(project, mode, account_id, on_resource):
+        calls.append((project, mode, account_id, on_resource))
+        return FakeProgram(calls, on_resource)
+
+    monkeypatch.setattr(isolation, "start_program", start_program)
     return calls
 
 
@@ -146,24 +159,25 @@ def test_fewer_configs_than_packs_is_refused_like_the_cli(program):
     assert program == []
 
 
-def test_a_missing_pack_or_config_fails_before_the_program_runs(program, tmp_path):
-    with pytest.raises(PreflightError, match=r"no such folder"):
-        runner.run(SHOP, "dev", policy_packs=[tmp_path / "none"])
+def test_a_missing_config_fails_before_the_program_starts_and_a_missing_pack_stops_it(program, tmp_path):
     with pytest.raises(PreflightError, match=r"missing\.json: no such file"):
         runner.run(SHOP, "dev", policy_packs=[PACKS / "basic"], policy_configs=[tmp_path / "missing.json"])
     assert program == []
+    # The program starts before the packs are looked at (its imports are the longest path of a run).
+    with pytest.raises(PreflightError, match=r"no such folder"):
+        runner.run(SHOP, "dev", policy_packs=[tmp_path / "none"])
+    assert program[1:] == ["stopped"]
 
 
 def test_a_failing_program_stops_the_packs_and_its_error_wins(monkeypatch):
-    def failing(project, mode, account_id, on_resource, **limits):
-        on_resource(provider())
-        raise PreflightError("program __main__.py failed: KeyError: 'x' (at __main__.py:3)")
-
-    monkeypatch.setattr(isolation, "run_program", failing)
+    calls = []
+    failure = PreflightError("program __main__.py failed: KeyError: 'x' (at __main__.py:3)")
+    monkeypatch.setattr(isolation, "start_program", lambda *args: FakeProgram(calls, args[3], failure))
     started = time.perf_counter()
     with pytest.raises(PreflightError, match=r"^program __main__\.py failed"):
         runner.run(SHOP, "dev", policy_packs=[PACKS / "no_port"])
     assert time.perf_counter() - started < 5  # the starting pack was ended, not waited for
+    assert calls == ["stopped"]
 
 
 def test_a_pack_that_fails_to_start_is_reported_after_the_program(program):
@@ -171,4 +185,4 @@ def test_a_pack_that_fails_to_start_is_reported_after_the_program(program):
         PreflightError, match=r"crash_on_start exited with status 1 before it printed its port"
     ):
         runner.run(SHOP, "dev", policy_packs=[PACKS / "crash_on_start"])
-    assert len(program) == 1
+    assert program[1:] == ["stopped"]

@@ -1,6 +1,7 @@
 """`python -m preflight`: each exit status, each bad-input message, --output, --format and --verbose."""
 
 import json
+import re
 import runpy
 import subprocess
 import sys
@@ -84,6 +85,27 @@ def test_bad_arguments_exit_2_with_one_line(capsys, args, message):
     assert line.startswith("preflight: error: ")
     assert message in line
     assert line.endswith("(see python -m preflight --help)")
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon", "nan", "inf"])
+def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_refused(capsys, value):
+    status, _, err = run(capsys, str(PROJECT), "--stack", "dev", "--timeout", value)
+    assert status == 2
+    assert one_line(err) == (
+        f"preflight: error: argument --timeout: {value!r} is not a number of seconds above 0 "
+        "(see python -m preflight --help)"
+    )
+
+
+def test_progress_is_one_rewritten_line_on_standard_error_and_is_erased_at_the_end(capsys):
+    status, out, err = run(capsys, str(PROJECT), "--stack", "dev", "--format", "json", "--progress")
+    assert status == 0
+    assert json.loads(out)["project"] == "shop"
+    updates = err.split("\r\x1b[K")
+    assert updates[0] == ""
+    assert updates[-1] == ""  # erased: what follows starts on a clean line
+    assert updates[1].startswith("preflight: running the program: ")
+    assert re.fullmatch(r"preflight: analysing: 6 resources registered, 0 analysed, [0-9.]+ s", updates[-2])
 
 
 def test_help_exits_0(capsys):
@@ -241,4 +263,5 @@ def test_what_the_program_prints_is_a_diagnostic_of_the_stack_never_part_of_the_
     assert "hello" not in out
     status, out, err = run(capsys, str(tmp_path), "--stack", "dev")
     assert (status, err) == (0, "")
-    assert "Diagnostics:\n  pulumi:pulumi:Stack (chatty-dev):\n    hello from the program\n    a warning\n" in out
+    shown = "Diagnostics:\n  pulumi:pulumi:Stack (chatty-dev):\n    hello from the program\n    a warning\n"
+    assert shown in out
