@@ -217,4 +217,3 @@ def _analyze_stacks(
         return [analyze(analysis) for analysis in analyses]
     with futures.ThreadPoolExecutor(len(analyses)) as pool:
         return list(pool.map(analyze, analyses))
-
