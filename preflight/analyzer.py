@@ -344,6 +344,7 @@ class PolicyPackClient:
         self._aborted = True
         process = self._process
         if process is not None and process.poll() is None:
+            self.peak_mb = _peak_mb(process.pid)  # its last moment alive
             _signal_group(process, signal.SIGTERM)
 
     def stop(self) -> None:
@@ -353,7 +354,7 @@ class PolicyPackClient:
             self._channel = None
         process, self._process = self._process, None
         if process is not None:
-            self.peak_mb = _peak_mb(process.pid)
+            self.peak_mb = max(self.peak_mb, _peak_mb(process.pid))
             if process.poll() is None:
                 _signal_group(process, signal.SIGTERM)
                 with contextlib.suppress(subprocess.TimeoutExpired):
