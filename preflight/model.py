@@ -90,3 +90,4 @@ class RunResult:
     packs: list[PackInfo]
     violations: list[Violation]
     warnings: list[str]
+    output: list[str] = field(default_factory=list)  # what the program printed (stdout and stderr), by line
