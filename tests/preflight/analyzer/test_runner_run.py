@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pack_helpers import PACKS, STACK_URN, provider, resource
 
-from preflight import analyzer, isolation, runner
+from preflight import analyzer, isolation, report, runner
 from preflight.errors import PreflightError
 from preflight.model import Mode
 
@@ -195,3 +195,40 @@ def test_a_pack_that_fails_to_start_is_reported_after_the_program(program):
     ):
         runner.run(SHOP, "dev", policy_packs=[PACKS / "crash_on_start"])
     assert program[1:] == ["stopped"]
+
+
+def test_registrations_that_arrive_before_the_packs_are_attached_are_analysed_first(monkeypatch):
+    # The program starts before the packs; what it registered meanwhile is queued when each pack attaches.
+    calls = []
+
+    def start_program(project, mode, account_id, on_resource):
+        early = registrations()
+        for item in early[:3]:
+            on_resource(item)
+        fake = FakeProgram(calls, on_resource)
+        fake.wait = lambda deadline, timeout, tick=None: _register_rest(on_resource, early[3:])
+        return fake
+
+    def _register_rest(on_resource, rest):
+        for item in rest:
+            on_resource(item)
+        return isolation.ProgramResult({}, [], 0.01, [])
+
+    monkeypatch.setattr(isolation, "start_program", start_program)
+    result = runner.run(SHOP, "dev", policy_packs=[PACKS / "basic"])
+    assert [(v.policy, v.urn.rsplit("::", 1)[1]) for v in result.violations] == [
+        ("bucket-versioning", "first"),
+        ("bucket-versioning", "second"),
+        ("probe", "second"),
+        ("log-group-key", "logs"),
+    ]
+
+
+@pytest.mark.parametrize("mode", [Mode.PREVIEW, Mode.UPDATE])
+def test_the_program_run_in_its_own_process_or_in_this_one_gives_the_same_report(mode):
+    # The in-process run is the benchmark's baseline for what isolation costs: it must be the same run.
+    isolated = runner.run(SHOP, "dev", policy_packs=[PACKS / "basic"], mode=mode)
+    in_process, timings = runner.run_timed(SHOP, "dev", policy_packs=[PACKS / "basic"], mode=mode, isolated=False)
+    assert report.to_json(in_process) == report.to_json(isolated)
+    assert isolated.violations  # the comparison covers real verdicts, not two empty reports
+    assert timings.program > 0
