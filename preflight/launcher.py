@@ -127,15 +127,19 @@ def main(job_fd: int, event_fd: int) -> None:
         failure = engine._program_error(project, error, [])
         _end(channel, ("failed", failure.message, failure.detail))
     components = [(r.urn, r.outputs) for r in run.resources if not r.custom and r.outputs is not None]
-    # The program's atexit handlers run as at a normal exit, before the run counts as complete.
-    atexit._run_exitfuncs()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    _end(channel, ("done", run.outputs, run.warnings, run.seconds, components, peak_mb))
+    _end(channel, ("done", run.outputs, run.warnings, run.seconds, components))
 
 
-def _end(channel: _Channel, message: tuple) -> NoReturn:
-    """Sends the one ending and leaves at once, without tearing down the program's millions of objects."""
-    channel.send(message)
+def _end(channel: _Channel, ending: tuple) -> NoReturn:
+    """Sends the one ending and leaves at once, without tearing down the program's millions of objects.
+
+    The program's ``atexit`` handlers run as at a normal exit: before a completed run counts as complete (one
+    that exits there has not completed), after a failure is sent (so that they cannot hide it).
+    """
+    if ending[0] == "done":
+        atexit._run_exitfuncs()
+        ending = (*ending, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # peak memory, MB
+    channel.send(ending)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
