@@ -228,7 +228,9 @@ def test_registrations_that_arrive_before_the_packs_are_attached_are_analysed_fi
 def test_the_program_run_in_its_own_process_or_in_this_one_gives_the_same_report(mode):
     # The in-process run is the benchmark's baseline for what isolation costs: it must be the same run.
     isolated = runner.run(SHOP, "dev", policy_packs=[PACKS / "basic"], mode=mode)
-    in_process, timings = runner.run_timed(SHOP, "dev", policy_packs=[PACKS / "basic"], mode=mode, isolated=False)
+    in_process, timings = runner.run_timed(
+        SHOP, "dev", policy_packs=[PACKS / "basic"], mode=mode, isolated=False
+    )
     assert report.to_json(in_process) == report.to_json(isolated)
     assert isolated.violations  # the comparison covers real verdicts, not two empty reports
     assert timings.program > 0

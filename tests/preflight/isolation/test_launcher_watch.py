@@ -4,18 +4,24 @@ test_failure_modes.py asks it of real stuck programs, which are then killed (so 
 what ran); these tests pin the same sentence on a watch built here, where every branch is seen.
 """
 
+import os
+import pickle
+import signal
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 from preflight import launcher
 
 
-def watch_with_code_stuck_in(tmp_path: Path, name: str) -> tuple[launcher._Watch, threading.Event, threading.Thread]:
+def watch_with_code_stuck_in(
+    tmp_path: Path, name: str
+) -> tuple[launcher._Watch, threading.Event, threading.Thread]:
     """A watch of project ``tmp_path`` and a thread, named ``name``, blocked in a file of that project."""
     source = tmp_path / "stuck.py"
     source.write_text("def wait(event, started):\n    started.set()\n    event.wait()\n")
     namespace: dict = {}
-    exec(compile(source.read_text(), str(source), "exec"), namespace)  # noqa: S102 - the test's own file
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
     release, started = threading.Event(), threading.Event()
     thread = threading.Thread(target=namespace["wait"], args=(release, started), name=name, daemon=True)
     thread.start()
@@ -49,7 +55,8 @@ def test_a_few_waiting_resources_are_all_named(tmp_path):
     watch = launcher._Watch(tmp_path)
     watch.declared["demo:index:Thing", "only"] += 1
     assert watch.waiting() == (
-        "still waiting to register demo:index:Thing 'only' (an input that never resolves, or a dependency cycle)"
+        "still waiting to register demo:index:Thing 'only' (an input that never resolves, or a dependency "
+        "cycle)"
     )
 
 
@@ -71,3 +78,24 @@ def test_library_code_inside_the_project_folder_is_not_the_programs(tmp_path):
     finally:
         release.set()
         thread.join()
+
+
+def test_each_status_request_is_answered_until_preflight_is_gone(monkeypatch, tmp_path):
+    # How preflight learns the sentence once the time limit is reached: "status" on the job pipe.
+    killed = []
+    monkeypatch.setattr(launcher.os, "killpg", lambda group, signum: killed.append((group, signum)))
+    watch = launcher._Watch(tmp_path)
+    watch.declared["demo:index:Thing", "only"] += 1
+    answers = []
+    read, write = os.pipe()
+    with os.fdopen(write, "wb") as requests:
+        for request in ("status", "anything else", "status"):
+            pickle.dump(request, requests)
+    with os.fdopen(read, "rb") as jobs:
+        launcher._serve(jobs, SimpleNamespace(send=answers.append), watch)
+    waiting = (
+        "still waiting to register demo:index:Thing 'only' (an input that never resolves, or a dependency "
+        "cycle)"
+    )
+    assert answers == [("waiting", waiting), ("waiting", waiting)]  # and nothing for what it does not know
+    assert killed == [(0, signal.SIGKILL)]  # the pipe's end: preflight is gone, the group goes with it
