@@ -123,6 +123,36 @@ def test_an_atexit_handler_that_exits_with_a_status_is_an_error(capsys, tmp_path
     assert line.endswith("; its output ends: about to leave")
 
 
+def test_a_failure_stands_even_if_an_atexit_handler_then_exits(capsys, tmp_path):
+    directory = project(
+        tmp_path,
+        """\
+        import atexit, os
+        atexit.register(lambda: os._exit(3))
+        Thing("a")
+        raise ValueError("no")
+        """,
+    )
+    status, line = preflight(capsys, directory)
+    assert status == 2
+    raised_at = THING.count(chr(10)) + 4
+    assert (
+        line == f"preflight: error: program __main__.py failed: ValueError: no (at __main__.py:{raised_at})"
+    )
+
+
+def test_a_program_outside_the_project_folder_is_named_by_its_path(capsys, tmp_path):
+    # `main:` names a file of the project, but that file is a link to one elsewhere.
+    directory = project(tmp_path, "")
+    elsewhere = tmp_path / "elsewhere.py"
+    elsewhere.write_text(THING + "import os\nThing('a')\nos._exit(0)\n")
+    (directory / "app.py").symlink_to(elsewhere)
+    (directory / "Pulumi.yaml").write_text("name: demo\nruntime: python\nmain: app.py\n")
+    status, line = preflight(capsys, directory)
+    assert status == 2
+    assert line.startswith(f"preflight: error: program {elsewhere} exited with status 0 before it completed")
+
+
 @pytest.mark.parametrize(
     ("where", "body"),
     [
@@ -427,6 +457,15 @@ def test_an_interpreter_that_cannot_start_is_one_line(capsys, tmp_path, monkeypa
     assert line == f"preflight: error: cannot start {missing} to run the program: No such file or directory"
 
 
+def test_run_program_with_an_interpreter_that_cannot_start_is_one_error(tmp_path, monkeypatch):
+    loaded = load_project(project(tmp_path, "Thing('a')\n"), "dev")
+    monkeypatch.setattr(isolation.sys, "executable", str(tmp_path / "no-python"))
+    with pytest.raises(PreflightError, match=r"^cannot start .*no-python to run the program: No such file"):
+        isolation.run_program(
+            loaded, Mode.PREVIEW, "123456789012", print, deadline=time.monotonic() + 600, timeout=600
+        )
+
+
 # -- signals to preflight ----------------------------------------------------------------------------------
 
 
@@ -520,3 +559,31 @@ def test_run_program_hands_each_registration_over_and_returns_the_outputs(tmp_pa
     )
     assert [r.name for r in seen] == ["demo-dev", "default", "a"]
     assert result.outputs == {"size": 2}
+
+
+def test_the_wait_ticks_while_the_program_runs_and_returns_once_it_completes(tmp_path):
+    # The program cannot complete before the second tick opens its FIFO, so the wait has gone round while
+    # it ran; a tick that comes before the program opens the FIFO tries again on the next one.
+    fifo = tmp_path / "go"
+    os.mkfifo(fifo)
+    directory = project(tmp_path, f"Thing('a')\nopen({str(fifo)!r}).read()\npulumi.export('done', True)\n")
+    ticks, released = [], []
+
+    def tick() -> None:
+        ticks.append(len(ticks))
+        if len(ticks) >= 2 and not released:
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:  # ENXIO: no reader yet
+                return
+            released.append(len(ticks))
+
+    program = isolation.ProgramProcess(load_project(directory, "dev"), Mode.UPDATE, "123456789012", [].append)
+    try:
+        program.start()
+        result = program.wait(time.monotonic() + 600, 600, tick)
+    finally:
+        program.stop()
+    assert result.outputs == {"done": True}
+    assert released
+    assert len(ticks) >= released[0]
