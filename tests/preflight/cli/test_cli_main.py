@@ -3,13 +3,14 @@
 import json
 import re
 import runpy
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from preflight import cli
+from preflight import cli, runner
 from preflight.errors import PreflightError
 
 HERE = Path(__file__).resolve().parent
@@ -106,6 +107,31 @@ def test_progress_is_one_rewritten_line_on_standard_error_and_is_erased_at_the_e
     assert updates[-1] == ""  # erased: what follows starts on a clean line
     assert updates[1].startswith("preflight: running the program: ")
     assert re.fullmatch(r"preflight: analysing: 6 resources registered, 0 analysed, [0-9.]+ s", updates[-2])
+
+
+def test_a_run_that_fails_before_the_program_is_waited_for_leaves_no_progress_line(capsys, tmp_path):
+    status, out, err = run(
+        capsys, str(PROJECT), "--stack", "dev", "--progress", "--policy-pack", str(tmp_path / "none")
+    )
+    assert (status, out) == (2, "")
+    assert one_line(err).startswith("preflight: error: ")
+    assert "\x1b" not in err  # nothing was shown, so nothing is erased
+
+
+def test_a_second_signal_while_the_run_is_being_stopped_is_ignored(capsys, monkeypatch):
+    def interrupted_run(*args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGTERM)  # its handler runs here, before raise_signal returns
+        finally:
+            # Ending the program and the packs: a second Ctrl-C now must not cut that short.
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(runner, "run", interrupted_run)
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    status, out, err = run(capsys, str(PROJECT), "--stack", "dev")
+    assert (status, out) == (143, "")
+    assert err == "preflight: interrupted by SIGTERM: the program and the policy packs were stopped\n"
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before  # put back
 
 
 def test_help_exits_0(capsys):
