@@ -5,20 +5,21 @@ A Python pack is a folder with ``PulumiPolicy.yaml``. The CLI runs ``python -u -
 standard output, and then calls ``ConfigureStack``, ``GetAnalyzerInfo``, ``Configure``, ``Analyze`` once per
 resource as the program registers it, and ``AnalyzeStack`` once with every resource's final state.
 ``PolicyPackClient`` does exactly that; ``BackgroundAnalysis`` sends the ``Analyze`` calls from worker
-threads so the program never waits on the pack. A pack that crashes, hangs or answers with an error becomes a
+threads so the program (in its own process) never waits on the pack. Each pack runs in its own process group,
+ended with everything it started. A pack that crashes, hangs or answers with an error becomes a
 ``PreflightError`` carrying the last line of the pack's standard error (all of it as the detail).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
-import pickle
 import queue
+import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import deque
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import grpc
 import yaml
@@ -42,7 +43,8 @@ RPC_TIMEOUT = 60.0  # deadline of every call but AnalyzeStack
 STACK_TIMEOUT = 600.0  # AnalyzeStack sees every resource once per stack policy
 STOP_GRACE = 2.0  # seconds between terminate and kill
 ANALYZE_WORKERS = 4  # Analyze calls in flight per pack; the SDK's pack server has four threads
-NICENESS = 10  # how much lower the packs and relays run than the program (see _yield_to_the_program)
+NICENESS = 10  # how much lower the packs run than the program (see _yield_to_the_program)
+STDERR_LIMIT = 64 * 1024  # bytes of a pack's standard error kept (the last ones)
 
 _LEVEL_NAMES = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -196,7 +198,8 @@ class _Pipe:
     """Drains one of the pack's output streams in a thread, so a chatty pack never blocks on a full pipe."""
 
     def __init__(self, stream: Any, first_line: queue.SimpleQueue | None = None) -> None:
-        self.lines: deque[str] = deque(maxlen=2000)
+        self.lines: deque[str] = deque()
+        self._size = 0
         self._last_read = time.monotonic()
         self._stream = stream
         self._first_line = first_line
@@ -212,10 +215,20 @@ class _Pipe:
                 first.put(line)
                 first = None
             else:
-                self.lines.append(line)
+                self._keep(line)
         if first is not None:
             first.put(None)
         self._stream.close()
+
+    def _keep(self, line: str) -> None:
+        # Only the last STDERR_LIMIT bytes: a pack that logs without end must not fill preflight's memory.
+        self.lines.append(line)
+        self._size += len(line) + 1
+        while self._size > STDERR_LIMIT and len(self.lines) > 1:
+            self._size -= len(self.lines.popleft()) + 1
+        if self._size > STDERR_LIMIT:
+            self.lines[0] = self.lines[0][-STDERR_LIMIT:]
+            self._size = len(self.lines[0]) + 1
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
@@ -262,6 +275,7 @@ class PolicyPackClient:
         self._channel: grpc.Channel | None = None
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._aborted = False
+        self.peak_mb = 0.0  # the pack's peak memory, read just before it is stopped (Linux only)
         self.port = 0
         self.rpc_timeout = rpc_timeout
 
@@ -285,16 +299,17 @@ class PolicyPackClient:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            process_group=0,  # its own group: ended with whatever it starts, never by the terminal's Ctrl-C
         )
         if self._aborted:  # abort() ran while the process was being created
-            self._process.terminate()
+            _signal_group(self._process, signal.SIGTERM)
         first_line: queue.SimpleQueue = queue.SimpleQueue()
         self._stdout = _Pipe(self._process.stdout, first_line)
         self._stderr = _Pipe(self._process.stderr)
         self._pipes = [self._stdout, self._stderr]
         port = self.port = self._wait_for_port(first_line)
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
-        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        self._stub = _stub(self._channel)
         self._configure_stack()
         info = self._call("GetAnalyzerInfo", self._stub.GetAnalyzerInfo, empty_pb2.Empty())
         self.plugin_version = self._call("GetPluginInfo", self._stub.GetPluginInfo, empty_pb2.Empty()).version
@@ -329,7 +344,8 @@ class PolicyPackClient:
         self._aborted = True
         process = self._process
         if process is not None and process.poll() is None:
-            process.terminate()
+            self.peak_mb = _peak_mb(process.pid)  # its last moment alive
+            _signal_group(process, signal.SIGTERM)
 
     def stop(self) -> None:
         """Closes the channel and ends the pack (terminate, then kill after a grace period). Idempotent."""
@@ -338,13 +354,14 @@ class PolicyPackClient:
             self._channel = None
         process, self._process = self._process, None
         if process is not None:
+            self.peak_mb = max(self.peak_mb, _peak_mb(process.pid))
             if process.poll() is None:
-                process.terminate()
-                try:
+                _signal_group(process, signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(STOP_GRACE)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            # Whatever the pack started ends with it.
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
             for pipe in self._pipes:
                 pipe.join(STOP_GRACE)
             self._collect_output()
@@ -362,9 +379,16 @@ class PolicyPackClient:
         return violations_from(response, self.name, resource.urn)
 
     def analyze_stack(
-        self, resources: Sequence[Resource], lookup: Callable[[str | None], Resource | None]
+        self,
+        resources: Sequence[Resource],
+        lookup: Callable[[str | None], Resource | None],
+        remaining: float | None = None,
     ) -> list[Violation]:
-        """``AnalyzeStack`` with every resource's final state, parents and (property) dependencies."""
+        """``AnalyzeStack`` with every resource's final state, parents and (property) dependencies.
+
+        ``remaining``: seconds left of the run's time limit, when it is shorter than the call's own.
+        """
+        timeout = self._stack_timeout if remaining is None else max(0.0, min(self._stack_timeout, remaining))
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
             entry = request.resources.add(
@@ -385,13 +409,11 @@ class PolicyPackClient:
             if provider is not None:
                 entry.provider.CopyFrom(provider_message(provider))
         try:
-            response = self._stub.AnalyzeStack(request, timeout=self._stack_timeout)
+            response = self._stub.AnalyzeStack(request, timeout=timeout)
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.UNIMPLEMENTED:  # an old pack: the CLI skips stack policies
                 return []
-            raise self.failure(
-                "AnalyzeStack", exc.code().name, exc.details(), "", self._stack_timeout
-            ) from None
+            raise self.failure("AnalyzeStack", exc.code().name, exc.details(), "", timeout) from None
         return violations_from(response, self.name, None)
 
     # -- helpers -----------------------------------------------------------------------------------------
@@ -508,39 +530,33 @@ class PolicyPackClient:
 
 
 class BackgroundAnalysis:
-    """Starts a pack and analyzes resources as the program registers them, without slowing the program.
+    """Starts a pack and analyzes resources as the program registers them, on threads of preflight.
 
-    The ``Analyze`` calls run in a relay process (``python -m preflight.analyzer``), not in threads of this
-    one: gRPC's client code needs the GIL for every call and would take it from the program's thread at
-    every turn. ``submit`` pickles the record to the relay's standard input (microseconds); the relay keeps
-    several calls in flight to the pack and, at ``finish``, returns the violations in registration order or
-    the first failed call, which the client turns into a crash, hang or error message.
+    The program runs in its own process (``preflight.isolation``), so these threads never take the
+    interpreter lock from it. ``submit`` queues a registration (before the pack is ready too); several
+    workers keep ``Analyze`` calls in flight; ``finish`` returns the violations in registration order, or
+    raises the first failed call as the client describes it (a crash, a hang or an error).
     """
 
     def __init__(self, client: PolicyPackClient, workers: int = ANALYZE_WORKERS) -> None:
         self.client = client
-        self._lock = threading.Lock()
+        self.analyzed = 0
+        self._work: queue.SimpleQueue = queue.SimpleQueue()
         self._ready = threading.Event()
         self._error: BaseException | None = None
-        self._broken = False
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - the relay writes it; close() closes it
-        env = dict(os.environ)
-        package_root = str(Path(__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-        self._relay = subprocess.Popen(
-            [sys.executable, "-m", "preflight.analyzer", str(workers)],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
-        _yield_to_the_program(self._relay.pid)
-        self._starter = threading.Thread(target=self._start, daemon=True)
-        self._starter.start()
+        self._registered: dict[str, Resource] = {}
+        self._results: list[tuple[int, list[Violation]]] = []
+        self._failures: list[BaseException] = []
+        self._threads = [threading.Thread(target=self._start, daemon=True)]
+        self._threads += [threading.Thread(target=self._analyze, daemon=True) for _ in range(workers)]
+        self._workers = workers
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, index: int, resource: Resource) -> None:
-        """Hands one registration to the relay; called on the program's thread, so it only writes."""
-        self._send(("resource", index, resource))
+        """Queues one registration; called on the thread that reads the program's events."""
+        self._registered[resource.urn] = resource
+        self._work.put((index, resource))
 
     def wait_started(self) -> PackInfo:
         """Waits for the pack to be configured; raises its start failure."""
@@ -550,135 +566,59 @@ class BackgroundAnalysis:
         assert self.client.info is not None
         return self.client.info
 
-    def finish(self) -> list[Violation]:
-        """Waits for every queued resource to be analyzed; the violations in registration order."""
+    def finish(self, deadline: float | None = None, timeout: float = 0.0) -> list[Violation]:
+        """Waits for every queued resource to be analyzed; the violations in registration order.
+
+        Past ``deadline`` (the run's time limit of ``timeout`` seconds) the pack is stopped and the run fails.
+        """
         self.wait_started()
-        self._send(("done",))
-        with contextlib.suppress(OSError):
-            self._relay.stdin.close()
-        output = self._relay.stdout.read()
-        self._relay.wait()
-        try:
-            reply = pickle.loads(output)
-        except Exception:  # noqa: BLE001 - whatever the relay left behind, it did not finish its work
-            self._stderr.seek(0)
-            stderr = self._stderr.read().decode("utf-8", "replace")
-            last = _last_line(stderr)
+        self._stop_workers(deadline)
+        if any(thread.is_alive() for thread in self._threads[1:]):
+            self.client.abort()
             raise PreflightError(
-                f"the process relaying Analyze calls to policy pack {self.client.name} ended with status "
-                f"{self._relay.returncode}" + (f"; its stderr ends: {last}" if last else ""),
-                detail=stderr,
-            ) from None
-        if reply[0] == "failed":
-            _, method, urn, code, details = reply
-            raise self.client.failure(method, code, details, urn, self.client.rpc_timeout)
-        return reply[1]
+                f"policy pack {self.client.name} was still analysing resources when the run reached its time "
+                f"limit of {timeout:g} s (--timeout): {len(self._results)} analysed so far"
+            )
+        if self._failures:
+            raise self._failures[0]
+        self._results.sort(key=lambda item: item[0])
+        return [violation for _, violations in self._results for violation in violations]
 
     def close(self) -> None:
-        """Stops the relay and the pack, whatever state they are in. Idempotent."""
+        """Stops the workers and the pack, whatever state they are in. Idempotent."""
         self.client.abort()
-        if self._relay.poll() is None:
-            self._relay.kill()
-        self._relay.wait()
-        for stream in (self._relay.stdin, self._relay.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
-        self._starter.join()
+        self._stop_workers()
+        self._threads[0].join()
         self.client.stop()
-        self._stderr.close()
 
-    def _send(self, message: tuple) -> None:
-        if self._broken:
-            return
-        with self._lock:
-            try:
-                pickle.dump(message, self._relay.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                self._relay.stdin.flush()
-            except (OSError, ValueError):
-                # The relay is gone; finish() reports why. Never fail the program's registration for it.
-                self._broken = True
+    def _stop_workers(self, deadline: float | None = None) -> None:
+        for _ in range(self._workers):
+            self._work.put(None)
+        self._workers = 0
+        for thread in self._threads[1:]:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def _start(self) -> None:
         try:
             self.client.start()
-            self._send(("pack", self.client.port, self.client.rpc_timeout, self.client.name))
         except BaseException as exc:  # noqa: BLE001 - handed to the runner's thread by wait_started/finish
             self._error = exc
         self._ready.set()
 
-
-def relay(source: BinaryIO, sink: BinaryIO, workers: int) -> None:
-    """The relay process's loop: registrations in from ``source``, one reply out to ``sink`` at the end.
-
-    Messages: ``("resource", index, Resource)`` (queued until the pack is ready), ``("pack", port, timeout,
-    name)`` once the pack is configured, ``("done",)`` after the program. Reply: ``("ok", violations)`` or
-    ``("failed", "Analyze", urn, grpc status name, details)`` for the first call that failed.
-    """
-    work: queue.SimpleQueue = queue.SimpleQueue()
-    registered: dict[str, Resource] = {}
-    results: list[tuple[int, list[Violation]]] = []
-    failures: list[tuple[str, str, str, str]] = []
-    threads: list[threading.Thread] = []
-    channel = None
-    while (message := pickle.load(source))[0] != "done":
-        if message[0] == "resource":
-            _, index, resource = message
-            registered[resource.urn] = resource
-            work.put((index, resource))
-        elif message[0] == "pack":
-            _, port, timeout, name = message
-            channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
-            stub = analyzer_pb2_grpc.AnalyzerStub(channel)
-
-            def lookup(reference: str | None) -> Resource | None:
-                return registered.get(provider_urn(reference) or "")
-
-            threads = [
-                threading.Thread(
-                    target=_relay_calls,
-                    args=(stub, timeout, name, work, lookup, results, failures),
-                    daemon=True,  # a failing relay must exit, not wait for its callers
-                )
-                for _ in range(workers)
-            ]
-            for thread in threads:
-                thread.start()
-        else:
-            raise ValueError(f"unknown relay message {message[0]!r}")
-    for _ in threads:
-        work.put(None)
-    for thread in threads:
-        thread.join()
-    if channel is not None:
-        channel.close()
-    if failures:
-        reply: tuple = ("failed", "Analyze", *failures[0])
-    else:
-        results.sort(key=lambda item: item[0])
-        reply = ("ok", [violation for _, violations in results for violation in violations])
-    pickle.dump(reply, sink, protocol=pickle.HIGHEST_PROTOCOL)
-    sink.flush()
-
-
-def _relay_calls(
-    stub: analyzer_pb2_grpc.AnalyzerStub,
-    timeout: float,
-    pack: str,
-    work: queue.SimpleQueue,
-    lookup: Callable[[str | None], Resource | None],
-    results: list[tuple[int, list[Violation]]],
-    failures: list[tuple[str, str, str, str]],
-) -> None:
-    while (item := work.get()) is not None:
-        if failures:
-            continue  # the first failure is what gets reported; drain the rest
-        index, resource = item
-        try:
-            response = stub.Analyze(analyze_request(resource, lookup(resource.provider)), timeout=timeout)
-        except grpc.RpcError as exc:
-            failures.append((resource.urn, exc.code().name, exc.details() or ""))
-            continue
-        results.append((index, violations_from(response, pack, resource.urn)))
+    def _analyze(self) -> None:
+        self._ready.wait()
+        while (item := self._work.get()) is not None:
+            if self._error is not None or self._failures:
+                continue  # the first failure is what gets reported; drain the rest
+            index, resource = item
+            provider = self._registered.get(provider_urn(resource.provider) or "")
+            try:
+                violations = self.client.analyze(resource, provider)
+            except PreflightError as exc:
+                self._failures.append(exc)
+                continue
+            self._results.append((index, violations))
+            self.analyzed += 1
 
 
 # -- wire helpers ------------------------------------------------------------------------------------------
@@ -686,9 +626,45 @@ def _relay_calls(
 
 def _yield_to_the_program(pid: int) -> None:
     """Lowers a helper process's priority: on a small machine the program's thread keeps its core, and the
-    pack and the relay use what is left while it runs (their total work is the same either way)."""
+    packs use what is left while it runs (their total work is the same either way)."""
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS))
+
+
+def _stub(channel: grpc.Channel) -> analyzer_pb2_grpc.AnalyzerStub:
+    """The analyzer stub, sending properties with their keys in order, as the engine marshals them (sorted).
+
+    A property map has no order of its own; sorted on the wire, a pack sees every resource's keys in the same
+    order whichever way the record reached preflight, so its messages are the same from run to run.
+    """
+    stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+    for method, request, response in (
+        ("Analyze", analyzer_pb2.AnalyzeRequest, analyzer_pb2.AnalyzeResponse),
+        ("AnalyzeStack", analyzer_pb2.AnalyzeStackRequest, analyzer_pb2.AnalyzeResponse),
+    ):
+        call = channel.unary_unary(
+            f"/pulumirpc.Analyzer/{method}",
+            request_serializer=functools.partial(request.SerializeToString, deterministic=True),
+            response_deserializer=response.FromString,
+        )
+        setattr(stub, method, call)
+    return stub
+
+
+def _peak_mb(pid: int) -> float:
+    """A live process's peak resident memory from /proc (VmHWM, in kB); 0 where there is no such file."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    peaks = [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
+    return peaks[0] if peaks else 0.0  # a process that has exited (a zombie) has no memory figures
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    """Sends ``signum`` to the process group the pack leads (it may be gone already)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
 
 
 def provider_urn(reference: str | None) -> str | None:
@@ -718,7 +694,19 @@ def provider_message(provider: Resource) -> analyzer_pb2.AnalyzerProviderResourc
 
 
 def violations_from(response: analyzer_pb2.AnalyzeResponse, pack: str, urn: str | None) -> list[Violation]:
-    """The diagnostics of one answer; Analyze's resource URN wins over the diagnostic's, as in the engine."""
+    """The diagnostics of one answer; Analyze's resource URN wins over the diagnostic's, as in the engine.
+
+    A diagnostic at level ``disabled`` is not reported (the engine drops it); a level the protocol does not
+    define is the pack's error.
+    """
+    for diagnostic in response.diagnostics:
+        if diagnostic.enforcementLevel not in _LEVEL_NAMES:
+            call = f"Analyze of {urn}" if urn else "AnalyzeStack"
+            raise PreflightError(
+                f"policy pack {pack} answered {call} with a diagnostic of policy {diagnostic.policyName!r} "
+                f"at enforcement level {diagnostic.enforcementLevel}, which the analyzer protocol does not "
+                "define (advisory, mandatory, remediate or disabled); fix the pack"
+            )
     return [
         Violation(
             policy_pack=diagnostic.policyPackName or pack,
@@ -732,6 +720,7 @@ def violations_from(response: analyzer_pb2.AnalyzeResponse, pack: str, urn: str 
             message=diagnostic.message,
         )
         for diagnostic in response.diagnostics
+        if diagnostic.enforcementLevel != analyzer_pb2.DISABLED
     ]
 
 
@@ -880,7 +869,3 @@ def _first_line(text: str) -> str:
 def unique(items: Iterable[str]) -> list[str]:
     """Items without repeats, in first-seen order."""
     return list(dict.fromkeys(items))
-
-
-if __name__ == "__main__":
-    relay(sys.stdin.buffer, sys.stdout.buffer, int(sys.argv[1]))

@@ -1,22 +1,25 @@
 """The command line of `python -m preflight` (CONTRACTS.md section 1) and its exit statuses.
 
 0: no mandatory violation; 1: at least one; 2: the program, its config, a pack or the arguments are wrong,
-said in one line on standard error (the traceback or the pack's stderr only with ``--verbose``).
+said in one line on standard error (the traceback or the pack's stderr only with ``--verbose``); 130 and 143
+after SIGINT and SIGTERM, once the program and the packs have been ended with their process groups.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import re
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from preflight.errors import PreflightError
+from preflight.errors import Interrupted, PreflightError
 from preflight.policy_config import config_count_message
 
 FORMATS = ("text", "json", "sarif", "terraform-plan")
@@ -58,9 +61,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     parser.add_argument("--account-id", default="123456789012", metavar="ID", help="default: 123456789012")
     parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="time limit of the whole run, the program's included (default: 600)",
+    )
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="show the live progress line on standard error even when it is not a terminal",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="show tracebacks and the policy packs' standard error"
     )
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,8 +95,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check(args)
     except _UsageError as exc:
         return _fail(f"{exc} (see python -m preflight --help)")
+    previous = _on_signals()
     try:
         return _run(args)
+    except Interrupted as exc:
+        name = signal.Signals(exc.signum).name
+        print(
+            f"preflight: interrupted by {name}: the program and the policy packs were stopped",
+            file=sys.stderr,
+        )
+        return 128 + exc.signum
     except PreflightError as exc:
         return _fail(exc.message, exc.detail if args.verbose else None)
     except Exception as exc:  # noqa: BLE001 - the contract: one line, the traceback only on request
@@ -81,6 +114,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(fault, detail)
         hint = "" if args.verbose else " (run with --verbose for the traceback)"
         return _fail(f"internal error: {type(exc).__name__}: {_one_line(str(exc))}{hint}", detail)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _on_signals() -> dict[int, object]:
+    """SIGINT and SIGTERM raise Interrupted once; a repeat while preflight ends its processes is ignored."""
+    received: list[int] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        if received:
+            return
+        received.append(signum)
+        raise Interrupted(signum)
+
+    return {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -107,6 +156,8 @@ def _run(args: argparse.Namespace) -> int:
         policy_configs=args.policy_config,
         mode=Mode(args.mode),
         account_id=args.account_id,
+        timeout=args.timeout,
+        progress=sys.stderr if args.progress or sys.stderr.isatty() else None,
     )
     if args.format == "terraform-plan":
         from preflight import tfplan

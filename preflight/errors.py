@@ -14,3 +14,14 @@ class PreflightError(Exception):
         super().__init__(message)
         self.message = message
         self.detail = detail
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM reached preflight while it ran: everything it started is ended, then it exits.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that no ``except Exception`` on the way swallows it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -90,5 +90,6 @@ class RunResult:
     packs: list[PackInfo]
     violations: list[Violation]
     warnings: list[str]
+    output: list[str] = field(default_factory=list)  # what the program printed (stdout and stderr), by line
     # Invokes answered from their result type in the installed SDK (no hand-written answer): invented values.
     synthesized_invokes: list[str] = field(default_factory=list)

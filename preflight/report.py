@@ -25,6 +25,7 @@ _ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+_STACK_TYPE = "pulumi:pulumi:Stack"
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 # GitHub code scanning ranks SARIF results by this property (CVSS-like score per severity).
@@ -35,10 +36,13 @@ _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": 
 
 
 def plain_properties(struct: struct_pb2.Struct | None) -> dict[str, Any]:
-    """A property Struct as plain JSON (see the module docstring for the special values)."""
+    """A property Struct as plain JSON (see the module docstring for the special values).
+
+    Keys are sorted: a property map has no order, and the wire form's changes with how it travelled.
+    """
     if struct is None:
         return {}
-    return {key: plain_value(value) for key, value in struct.fields.items()}
+    return {key: plain_value(struct.fields[key]) for key in sorted(struct.fields)}
 
 
 def plain_value(value: struct_pb2.Value) -> Any:
@@ -70,7 +74,7 @@ def _plain_struct(struct: struct_pb2.Struct) -> Any:
         return plain_value(fields["value"]) if "value" in fields else UNKNOWN_TEXT
     if signature in (_ASSET_SIG, _ARCHIVE_SIG):
         return _describe_asset(fields, "asset" if signature == _ASSET_SIG else "archive")
-    return {key: plain_value(item) for key, item in fields.items()}
+    return {key: plain_value(fields[key]) for key in sorted(fields)}
 
 
 def _describe_asset(fields: Any, kind: str) -> str:
@@ -151,7 +155,18 @@ def to_json(result: RunResult) -> dict[str, Any]:
         "summary": summary(result),
         # Beyond CONTRACTS.md (adding is allowed): which invoke answers preflight invented.
         "synthesizedInvokes": list(result.synthesized_invokes),
-    }
+    } | _diagnostics(result)
+
+
+def _diagnostics(result: RunResult) -> dict[str, Any]:
+    """What the program printed, as `pulumi preview --json` lists it: info diagnostics of the root stack.
+
+    Present only when the program printed something, so a quiet program's report has the contract's keys.
+    """
+    if not result.output:
+        return {}
+    stack = next((r.urn for r in result.resources if r.type == _STACK_TYPE), None)
+    return {"diagnostics": [{"urn": stack, "severity": "info", "message": line} for line in result.output]}
 
 
 def render_json(result: RunResult) -> str:
@@ -275,6 +290,11 @@ def render_text(result: RunResult) -> str:
         "",
     ]
     lines += _tree(shown)
+    if result.output:
+        # As `pulumi preview` shows a program's output: diagnostics of the root stack resource.
+        stack = next((r.name for r in result.resources if r.type == _STACK_TYPE), result.project)
+        lines += ["", "Diagnostics:", f"  {_STACK_TYPE} ({stack}):"]
+        lines += [f"    {line}" for line in result.output]
     lines += ["", "Policies:"]
     if not result.packs:
         lines.append("    no policy pack given (use --policy-pack DIR)")

@@ -1,37 +1,34 @@
 """One preflight run: what `pulumi preview --policy-pack` does, without the CLI or a cloud account.
 
 Loads the project and its stack config, starts every policy pack (while the program starts), runs the program
-under the mock engine with each registration handed to every pack as it happens (the engine analyses each
-resource while the program goes on), then sends ``AnalyzeStack`` with the final state of every resource and
-stops the packs, whatever happened. Returns a ``RunResult`` for the reporters, and the time split for the
+in its own process under the mock engine (``preflight.isolation``) with each registration handed to every pack
+as it happens (the engine analyses each resource while the program goes on), then sends ``AnalyzeStack`` with
+the final state of every resource and stops the packs and the program's process group, whatever happened. One
+time limit covers the whole run. Returns a ``RunResult`` for the reporters, and the time split for the
 benchmark.
 """
 
 from __future__ import annotations
 
-import itertools
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from preflight import project
-from preflight.analyzer import (
-    RPC_TIMEOUT,
-    START_TIMEOUT,
-    BackgroundAnalysis,
-    PolicyPackClient,
-    StackSettings,
-    load_pack_spec,
-    provider_urn,
-    unique,
-)
+from preflight import isolation, project
 from preflight.errors import PreflightError
 from preflight.model import Mode, Resource, RunResult, Violation
 from preflight.policy_config import config_count_message, load_policy_config
+from preflight.progress import Progress
+
+if TYPE_CHECKING:
+    from preflight.analyzer import BackgroundAnalysis
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_TIMEOUT = 600.0  # seconds for the whole run, as `--timeout` says
 
 
 @dataclass(frozen=True)
@@ -41,6 +38,8 @@ class Timings:
     program: float  # the program's own run under the mock engine
     analysis: float  # what analysis added after the program ended: the Analyze backlog and AnalyzeStack
     total: float  # the whole run: loading, packs starting and stopping included
+    program_peak_mb: float = 0.0  # peak memory of the program's process (0 when it ran in this one)
+    pack_peak_mb: tuple[float, ...] = ()  # peak memory of each pack's process, as far as Linux tells it
 
 
 def run(
@@ -51,10 +50,15 @@ def run(
     policy_configs: Sequence[Path | str] = (),
     mode: Mode = Mode.PREVIEW,
     account_id: str = DEFAULT_ACCOUNT_ID,
-    start_timeout: float = START_TIMEOUT,
-    rpc_timeout: float = RPC_TIMEOUT,
+    start_timeout: float | None = None,
+    rpc_timeout: float | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: TextIO | None = None,
 ) -> RunResult:
-    """Runs the project's program for ``stack`` and every pack over it; raises PreflightError on bad input."""
+    """Runs the project's program for ``stack`` and every pack over it; raises PreflightError on bad input.
+
+    ``progress``, when given, is the terminal that shows one updating line while the run goes on.
+    """
     result, _ = run_timed(
         project_dir,
         stack,
@@ -64,6 +68,8 @@ def run(
         account_id=account_id,
         start_timeout=start_timeout,
         rpc_timeout=rpc_timeout,
+        timeout=timeout,
+        progress=progress,
     )
     return result
 
@@ -76,91 +82,148 @@ def run_timed(
     policy_configs: Sequence[Path | str] = (),
     mode: Mode = Mode.PREVIEW,
     account_id: str = DEFAULT_ACCOUNT_ID,
-    start_timeout: float = START_TIMEOUT,
-    rpc_timeout: float = RPC_TIMEOUT,
+    start_timeout: float | None = None,
+    rpc_timeout: float | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: TextIO | None = None,
+    isolated: bool = True,
 ) -> tuple[RunResult, Timings]:
-    """``run``, also returning how long the program took and what analysis added to it."""
+    """``run``, also returning how long the program took and what analysis added to it.
+
+    ``isolated=False`` runs the program in this process instead (for the benchmark's measure of what
+    isolation costs, and the tests that show both ways give the same report); no time limit then.
+    """
     started = time.perf_counter()
+    deadline = time.monotonic() + timeout
     # As `pulumi preview --policy-pack-config`: a config for every pack, or none.
     if policy_configs and len(policy_configs) != len(policy_packs):
         raise PreflightError(config_count_message(len(policy_configs), len(policy_packs)))
     loaded = project.load_project(Path(project_dir), stack)
-    # Everything that can be checked without starting anything is checked first, so bad input fails fast.
-    specs = [load_pack_spec(Path(directory)) for directory in policy_packs]
     configs = [load_policy_config(Path(path)) for path in policy_configs]
-    settings = StackSettings(
-        project=loaded.name,
-        stack=loaded.stack,
-        dry_run=mode is Mode.PREVIEW,
-        config=loaded.config,
-        secret_keys=loaded.secret_keys,
-    )
     registered: dict[str, Resource] = {}
-
-    def lookup(reference: str | None) -> Resource | None:
-        return registered.get(provider_urn(reference) or "")
-
-    analyses = [
-        BackgroundAnalysis(
-            PolicyPackClient(
-                spec,
-                settings,
-                configs[i] if i < len(configs) else None,
-                str(policy_configs[i]) if i < len(configs) else None,
-                start_timeout=start_timeout,
-                rpc_timeout=rpc_timeout,
-            )
-        )
-        for i, spec in enumerate(specs)
-    ]
-    counter = itertools.count()
+    resources: list[Resource] = []
+    analyses: list[BackgroundAnalysis] = []
+    attached = threading.Lock()
 
     def on_resource(resource: Resource) -> None:
-        # Runs on the program's thread: record and queue, nothing more.
-        registered[resource.urn] = resource
-        position = next(counter)
-        for analysis in analyses:
-            analysis.submit(position, resource)
+        # Runs on the thread that reads the program's events: record and queue, nothing more.
+        with attached:
+            registered[resource.urn] = resource
+            resources.append(resource)
+            for analysis in analyses:
+                analysis.submit(len(resources) - 1, resource)
 
-    # Imported only now: the packs start while the Pulumi SDK loads.
-    from preflight import engine
-
+    # The program starts first: its imports (the SDK, the provider SDKs) are the longest path of a small
+    # stack, and they go on while this process loads the analyzer client and starts the packs.
+    process = isolation.start_program(loaded, mode, account_id, on_resource) if isolated else None
+    line = Progress(progress, started) if progress is not None else None
     try:
-        program = engine.run_program(loaded, mode, account_id, on_resource=on_resource if analyses else None)
+        from preflight import analyzer
+
+        specs = [analyzer.load_pack_spec(Path(directory)) for directory in policy_packs]
+        settings = analyzer.StackSettings(
+            project=loaded.name,
+            stack=loaded.stack,
+            dry_run=mode is Mode.PREVIEW,
+            config=loaded.config,
+            secret_keys=loaded.secret_keys,
+        )
+        started_packs = [
+            analyzer.BackgroundAnalysis(
+                analyzer.PolicyPackClient(
+                    spec,
+                    settings,
+                    configs[i] if i < len(configs) else None,
+                    str(policy_configs[i]) if i < len(configs) else None,
+                    start_timeout=start_timeout or analyzer.START_TIMEOUT,
+                    rpc_timeout=rpc_timeout or analyzer.RPC_TIMEOUT,
+                )
+            )
+            for i, spec in enumerate(specs)
+        ]
+        with attached:  # what the program registered so far, then the rest as it comes
+            analyses.extend(started_packs)
+            for position, resource in enumerate(resources):
+                for analysis in analyses:
+                    analysis.submit(position, resource)
+
+        def tick() -> None:
+            assert line is not None
+            line.show(len(resources), sum(analysis.analyzed for analysis in analyses))
+
+        if process is not None:
+            program = process.wait(deadline, timeout, tick if line is not None else None)
+            for urn, outputs in program.components:
+                registered[urn].outputs = outputs
+        else:
+            program = _in_process(loaded, mode, account_id, on_resource)
         program_end = time.perf_counter()
+        if line is not None:
+            line.show(len(resources), sum(analysis.analyzed for analysis in analyses), "analysing")
         packs = [analysis.wait_started() for analysis in analyses]
-        per_resource = [analysis.finish() for analysis in analyses]
-        per_stack = _analyze_stacks(analyses, program.resources, lookup)
+        per_resource = [analysis.finish(deadline, timeout) for analysis in analyses]
+
+        def lookup(reference: str | None) -> Resource | None:
+            return registered.get(analyzer.provider_urn(reference) or "")
+
+        per_stack = _analyze_stacks(analyses, resources, lookup, deadline)
         analysis_end = time.perf_counter()
     finally:
+        if line is not None:
+            line.clear()
+        if process is not None:
+            process.stop()
         for analysis in analyses:
             analysis.close()
     violations: list[Violation] = []
     for resource_violations, stack_violations in zip(per_resource, per_stack, strict=True):
         violations += resource_violations + stack_violations
-    warnings = unique(
+    warnings = analyzer.unique(
         [*loaded.warnings, *program.warnings, *(w for analysis in analyses for w in analysis.client.warnings)]
     )
     result = RunResult(
         loaded.name,
         loaded.stack,
         mode,
-        program.resources,
+        resources,
         packs,
         violations,
         warnings,
+        list(program.output),
         synthesized_invokes=program.synthesized_invokes,
     )
-    timings = Timings(program.seconds, analysis_end - program_end, time.perf_counter() - started)
+    timings = Timings(
+        program.seconds,
+        analysis_end - program_end,
+        time.perf_counter() - started,
+        program.peak_mb,
+        tuple(analysis.client.peak_mb for analysis in analyses),
+    )
     return result, timings
+
+
+def _in_process(
+    loaded: project.Project, mode: Mode, account_id: str, on_resource: Callable[[Resource], None]
+) -> isolation.ProgramResult:
+    """The program run in this process, on the engine directly (imported only now: it loads the SDK)."""
+    from preflight import engine
+
+    run = engine.run_program(loaded, mode, account_id, on_resource=on_resource)
+    return isolation.ProgramResult(
+        run.outputs, run.warnings, run.seconds, [], synthesized_invokes=run.synthesized_invokes
+    )
 
 
 def _analyze_stacks(
     analyses: Sequence[BackgroundAnalysis],
     resources: list[Resource],
     lookup: Callable[[str | None], Resource | None],
+    deadline: float,
 ) -> list[list[Violation]]:
+    def analyze(analysis: BackgroundAnalysis) -> list[Violation]:
+        return analysis.client.analyze_stack(resources, lookup, deadline - time.monotonic())
+
     if len(analyses) <= 1:
-        return [analysis.client.analyze_stack(resources, lookup) for analysis in analyses]
+        return [analyze(analysis) for analysis in analyses]
     with futures.ThreadPoolExecutor(len(analyses)) as pool:
-        return list(pool.map(lambda analysis: analysis.client.analyze_stack(resources, lookup), analyses))
+        return list(pool.map(analyze, analyses))

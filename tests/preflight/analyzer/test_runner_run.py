@@ -1,17 +1,16 @@
 """The runner: packs start while the program runs, every registration is analysed, AnalyzeStack at the end.
 
-The engine's run_program is replaced here by one that registers hand-built resources through on_resource,
-so these tests check the wiring alone; tests/preflight/cli runs the real engine end to end.
+The isolated program run is replaced here by one that registers hand-built resources through on_resource,
+so these tests check the wiring alone; tests/preflight/cli and tests/preflight/isolation run the real thing.
 """
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from pack_helpers import PACKS, STACK_URN, provider, resource
 
-from preflight import analyzer, engine, runner
+from preflight import analyzer, isolation, report, runner
 from preflight.errors import PreflightError
 from preflight.model import Mode
 
@@ -41,26 +40,41 @@ def registrations():
     ]
 
 
-@pytest.fixture
-def program(monkeypatch):
-    """Replaces the engine: registers the resources one by one, as a program would, and records the call."""
-    calls = []
+class FakeProgram:
+    """Stands in for the program's process: registers the resources one by one when waited for."""
 
-    def run_program(project, mode, account_id, on_resource=None):
-        calls.append((project, mode, account_id, on_resource))
-        resources = registrations()
-        for item in resources:
-            if on_resource is not None:
-                on_resource(item)
-        return SimpleNamespace(
-            resources=resources,
+    def __init__(self, calls, on_resource, fail=None):
+        self.calls = calls
+        self.on_resource = on_resource
+        self.fail = fail
+
+    def wait(self, deadline, timeout, tick=None):
+        for item in registrations():
+            self.on_resource(item)
+            if self.fail is not None:
+                raise self.fail
+        return isolation.ProgramResult(
             outputs={},
             warnings=["invoke aws:x is not mocked", "config shop:secret is secure"],
             seconds=0.06,
+            components=[],
             synthesized_invokes=["aws:ec2/getAmi:getAmi"],
         )
 
-    monkeypatch.setattr(engine, "run_program", run_program)
+    def stop(self):
+        self.calls.append("stopped")
+
+
+@pytest.fixture
+def program(monkeypatch):
+    """Replaces the program's process with FakeProgram and records how it was started."""
+    calls = []
+
+    def start_program(project, mode, account_id, on_resource):
+        calls.append((project, mode, account_id, on_resource))
+        return FakeProgram(calls, on_resource)
+
+    monkeypatch.setattr(isolation, "start_program", start_program)
     return calls
 
 
@@ -129,7 +143,7 @@ def test_several_packs_each_with_its_config_in_update_mode(program, tmp_path):
 
 def test_without_packs_the_program_runs_alone(program):
     result = runner.run(SHOP, "dev")
-    assert program[0][3] is None
+    assert [r.name for r in result.resources][:2] == ["shop-dev", "default_7_51_1"]
     assert (result.packs, result.violations) == ([], [])
 
 
@@ -146,20 +160,20 @@ def test_fewer_configs_than_packs_is_refused_like_the_cli(program):
     assert program == []
 
 
-def test_a_missing_pack_or_config_fails_before_the_program_runs(program, tmp_path):
-    with pytest.raises(PreflightError, match=r"no such folder"):
-        runner.run(SHOP, "dev", policy_packs=[tmp_path / "none"])
+def test_a_missing_config_fails_before_the_program_starts_and_a_missing_pack_stops_it(program, tmp_path):
     with pytest.raises(PreflightError, match=r"missing\.json: no such file"):
         runner.run(SHOP, "dev", policy_packs=[PACKS / "basic"], policy_configs=[tmp_path / "missing.json"])
     assert program == []
+    # The program starts before the packs are looked at (its imports are the longest path of a run).
+    with pytest.raises(PreflightError, match=r"no such folder"):
+        runner.run(SHOP, "dev", policy_packs=[tmp_path / "none"])
+    assert program[1:] == ["stopped"]
 
 
 def test_a_failing_program_stops_the_packs_and_its_error_wins(monkeypatch):
-    def failing(project, mode, account_id, on_resource=None):
-        on_resource(provider())
-        raise PreflightError("program __main__.py failed: KeyError: 'x' (at __main__.py:3)")
-
-    monkeypatch.setattr(engine, "run_program", failing)
+    calls = []
+    failure = PreflightError("program __main__.py failed: KeyError: 'x' (at __main__.py:3)")
+    monkeypatch.setattr(isolation, "start_program", lambda *args: FakeProgram(calls, args[3], failure))
     closed = []
     close = analyzer.BackgroundAnalysis.close
 
@@ -170,6 +184,7 @@ def test_a_failing_program_stops_the_packs_and_its_error_wins(monkeypatch):
     monkeypatch.setattr(analyzer.BackgroundAnalysis, "close", recording_close)
     with pytest.raises(PreflightError, match=r"^program __main__\.py failed"):
         runner.run(SHOP, "dev", policy_packs=[PACKS / "no_port"], start_timeout=3600)
+    assert calls == ["stopped"]
     # The starting pack was ended, not waited for: its start failed on SIGTERM, long before its deadline.
     (analysis,) = closed
     with pytest.raises(PreflightError, match=r"exited with status -15 before it printed its port"):
@@ -181,4 +196,43 @@ def test_a_pack_that_fails_to_start_is_reported_after_the_program(program):
         PreflightError, match=r"crash_on_start exited with status 1 before it printed its port"
     ):
         runner.run(SHOP, "dev", policy_packs=[PACKS / "crash_on_start"])
-    assert len(program) == 1
+    assert program[1:] == ["stopped"]
+
+
+def test_registrations_that_arrive_before_the_packs_are_attached_are_analysed_first(monkeypatch):
+    # The program starts before the packs; what it registered meanwhile is queued when each pack attaches.
+    calls = []
+
+    def start_program(project, mode, account_id, on_resource):
+        early = registrations()
+        for item in early[:3]:
+            on_resource(item)
+        fake = FakeProgram(calls, on_resource)
+        fake.wait = lambda deadline, timeout, tick=None: _register_rest(on_resource, early[3:])
+        return fake
+
+    def _register_rest(on_resource, rest):
+        for item in rest:
+            on_resource(item)
+        return isolation.ProgramResult({}, [], 0.01, [])
+
+    monkeypatch.setattr(isolation, "start_program", start_program)
+    result = runner.run(SHOP, "dev", policy_packs=[PACKS / "basic"])
+    assert [(v.policy, v.urn.rsplit("::", 1)[1]) for v in result.violations] == [
+        ("bucket-versioning", "first"),
+        ("bucket-versioning", "second"),
+        ("probe", "second"),
+        ("log-group-key", "logs"),
+    ]
+
+
+@pytest.mark.parametrize("mode", [Mode.PREVIEW, Mode.UPDATE])
+def test_the_program_run_in_its_own_process_or_in_this_one_gives_the_same_report(mode):
+    # The in-process run is the benchmark's baseline for what isolation costs: it must be the same run.
+    isolated = runner.run(SHOP, "dev", policy_packs=[PACKS / "basic"], mode=mode)
+    in_process, timings = runner.run_timed(
+        SHOP, "dev", policy_packs=[PACKS / "basic"], mode=mode, isolated=False
+    )
+    assert report.to_json(in_process) == report.to_json(isolated)
+    assert isolated.violations  # the comparison covers real verdicts, not two empty reports
+    assert timings.program > 0

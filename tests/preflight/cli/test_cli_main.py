@@ -1,14 +1,16 @@
 """`python -m preflight`: each exit status, each bad-input message, --output, --format and --verbose."""
 
 import json
+import re
 import runpy
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from preflight import cli
+from preflight import cli, runner
 from preflight.errors import PreflightError
 
 HERE = Path(__file__).resolve().parent
@@ -84,6 +86,52 @@ def test_bad_arguments_exit_2_with_one_line(capsys, args, message):
     assert line.startswith("preflight: error: ")
     assert message in line
     assert line.endswith("(see python -m preflight --help)")
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon", "nan", "inf"])
+def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_refused(capsys, value):
+    status, _, err = run(capsys, str(PROJECT), "--stack", "dev", "--timeout", value)
+    assert status == 2
+    assert one_line(err) == (
+        f"preflight: error: argument --timeout: {value!r} is not a number of seconds above 0 "
+        "(see python -m preflight --help)"
+    )
+
+
+def test_progress_is_one_rewritten_line_on_standard_error_and_is_erased_at_the_end(capsys):
+    status, out, err = run(capsys, str(PROJECT), "--stack", "dev", "--format", "json", "--progress")
+    assert status == 0
+    assert json.loads(out)["project"] == "shop"
+    updates = err.split("\r\x1b[K")
+    assert updates[0] == ""
+    assert updates[-1] == ""  # erased: what follows starts on a clean line
+    assert updates[1].startswith("preflight: running the program: ")
+    assert re.fullmatch(r"preflight: analysing: 6 resources registered, 0 analysed, [0-9.]+ s", updates[-2])
+
+
+def test_a_run_that_fails_before_the_program_is_waited_for_leaves_no_progress_line(capsys, tmp_path):
+    status, out, err = run(
+        capsys, str(PROJECT), "--stack", "dev", "--progress", "--policy-pack", str(tmp_path / "none")
+    )
+    assert (status, out) == (2, "")
+    assert one_line(err).startswith("preflight: error: ")
+    assert "\x1b" not in err  # nothing was shown, so nothing is erased
+
+
+def test_a_second_signal_while_the_run_is_being_stopped_is_ignored(capsys, monkeypatch):
+    def interrupted_run(*args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGTERM)  # its handler runs here, before raise_signal returns
+        finally:
+            # Ending the program and the packs: a second Ctrl-C now must not cut that short.
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(runner, "run", interrupted_run)
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    status, out, err = run(capsys, str(PROJECT), "--stack", "dev")
+    assert (status, out) == (143, "")
+    assert err == "preflight: interrupted by SIGTERM: the program and the policy packs were stopped\n"
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before  # put back
 
 
 def test_help_exits_0(capsys):
@@ -219,12 +267,27 @@ def test_the_real_command_line_reports_a_bad_flag_in_one_line():
     assert one_line(done.stderr).startswith("preflight: error: argument --format: invalid choice: 'yaml'")
 
 
-def test_what_the_program_prints_goes_to_standard_error_and_the_json_report_stays_valid(capsys, tmp_path):
+def test_what_the_program_prints_is_a_diagnostic_of_the_stack_never_part_of_the_report(capsys, tmp_path):
     (tmp_path / "Pulumi.yaml").write_text("name: chatty\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    program = "import pulumi\nprint('hello from the program')\npulumi.export('a', 1)\n"
+    program = (
+        "import os, subprocess, sys\nimport pulumi\nprint('hello from the program')\n"
+        "print('a warning', file=sys.stderr)\nsys.stdout.flush()\n"
+        "subprocess.run(['echo', 'from a subprocess'], check=True)\npulumi.export('a', 1)\n"
+    )
     (tmp_path / "__main__.py").write_text(program)
     status, out, err = run(capsys, str(tmp_path), "--stack", "dev", "--format", "json")
-    assert status == 0
-    assert json.loads(out)["project"] == "chatty"
-    assert err == "hello from the program\n"
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    stack = "urn:pulumi:dev::chatty::pulumi:pulumi:Stack::chatty-dev"
+    assert report["diagnostics"] == [
+        {"urn": stack, "severity": "info", "message": line}
+        for line in ("hello from the program", "a warning", "from a subprocess")
+    ]
+    status, out, err = run(capsys, str(tmp_path), "--stack", "dev", "--format", "sarif")
+    assert (status, err) == (0, "")
+    assert "hello" not in out
+    status, out, err = run(capsys, str(tmp_path), "--stack", "dev")
+    assert (status, err) == (0, "")
+    shown = "Diagnostics:\n  pulumi:pulumi:Stack (chatty-dev):\n    hello from the program\n    a warning\n"
+    assert shown in out
