@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -177,7 +177,7 @@ def run_timed(
             analysis.close()
     violations: list[Violation] = []
     for resource_violations, stack_violations in zip(per_resource, per_stack, strict=True):
-        violations += resource_violations + stack_violations
+        violations += resource_violations + _on_this_stack(stack_violations, resources, registered)
     warnings = analyzer.unique(
         [*loaded.warnings, *program.warnings, *(w for analysis in analyses for w in analysis.client.warnings)]
     )
@@ -227,3 +227,12 @@ def _analyze_stacks(
         return [analyze(analysis) for analysis in analyses]
     with futures.ThreadPoolExecutor(len(analyses)) as pool:
         return list(pool.map(analyze, analyses))
+
+
+def _on_this_stack(
+    violations: list[Violation], resources: list[Resource], registered: dict[str, Resource]
+) -> list[Violation]:
+    """A stack policy's violation naming a URN that is no resource of this stack goes on the root stack
+    resource, as the engine reports it (a report never names a resource it does not list)."""
+    root = next((r.urn for r in resources if r.type == "pulumi:pulumi:Stack"), None)
+    return [v if v.urn is None or v.urn in registered else replace(v, urn=root) for v in violations]

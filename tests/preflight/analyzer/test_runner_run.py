@@ -12,7 +12,7 @@ from pack_helpers import PACKS, STACK_URN, provider, resource
 
 from preflight import analyzer, isolation, report, runner
 from preflight.errors import PreflightError
-from preflight.model import Mode
+from preflight.model import Mode, Violation
 
 SHOP = Path(__file__).resolve().parents[1] / "cli" / "shop"
 
@@ -236,3 +236,19 @@ def test_the_program_run_in_its_own_process_or_in_this_one_gives_the_same_report
     assert report.to_json(in_process) == report.to_json(isolated)
     assert isolated.violations  # the comparison covers real verdicts, not two empty reports
     assert timings.program > 0
+
+
+def test_a_stack_violation_on_a_resource_of_no_stack_is_reported_on_the_root_stack(program, monkeypatch):
+    def violation(urn):
+        return Violation("basic-test-pack", "stack-rule", "mandatory", "high", urn, "found")
+
+    foreign = "urn:pulumi:prod::elsewhere::aws:s3/bucket:Bucket::theirs"
+    key = f"{STACK_URN.rsplit('::', 2)[0]}::aws:kms/key:Key::key"
+    monkeypatch.setattr(
+        runner,
+        "_analyze_stacks",
+        lambda analyses, resources, lookup, deadline: [[violation(foreign), violation(key), violation(None)]],
+    )
+    result = runner.run(SHOP, "dev", policy_packs=[PACKS / "basic"])
+    stack_level = [v.urn for v in result.violations if v.policy == "stack-rule"]
+    assert stack_level == [STACK_URN, key, None]
