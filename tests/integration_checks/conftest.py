@@ -8,8 +8,10 @@ assumed a region would fail here. Where moto leaves a field out, the value is fi
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
+import pickle
 import sys
 import zipfile
 from pathlib import Path
@@ -97,8 +99,23 @@ def policy(*statements: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="session")
-def stack() -> dict[str, Any]:
-    """Responses for the good resources (keys without prefix) and the faulty ones (`bad_*`), plus outputs."""
+def stack(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> dict[str, Any]:
+    """Responses for the good resources (keys without prefix) and the faulty ones (`bad_*`), plus outputs.
+
+    Built once per test run: the first pytest-xdist worker to take the lock builds it, the others read it.
+    """
+    if worker_id == "master":
+        return _mocked_build()
+    shared = tmp_path_factory.getbasetemp().parent
+    with (shared / "integration-stack.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = shared / "integration-stack.pickle"
+        if not built.is_file():
+            built.write_bytes(pickle.dumps(_mocked_build()))
+        return pickle.loads(built.read_bytes())  # written just above, by this test run
+
+
+def _mocked_build() -> dict[str, Any]:
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {
             "AWS_ACCESS_KEY_ID": "testing",
