@@ -1,7 +1,8 @@
 """Lambda entry point of the orders API (`orders_api.handler.handler`) for API Gateway REST proxy events.
 
 Routes: `POST /orders` places a limit order, idempotently per (IAM caller, clientOrderId); `GET /orders/{id}`
-returns one of the caller's orders. Every response is JSON; every invocation logs one JSON line.
+returns one of the caller's orders; `GET /orders` lists the caller's orders from the ledger (`listing`).
+Every response is JSON; every invocation logs one JSON line.
 """
 
 from __future__ import annotations
@@ -20,17 +21,22 @@ from typing import Any
 import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
+from ledger.data_api import DataApi
+from ledger.runtime import ConfigError as LedgerConfigError
+from ledger.runtime import client as ledger_client
+from ledger.runtime import database_target
 
 from .config import DEFAULT_LOG_LEVEL, ConfigError, load_config
 from .errors import ApiError
 from .httpio import MAX_BODY_BYTES, error_response, json_response, read_json_object
+from .listing import OrdersLedger, parse_query
 from .logs import configure_logger, log
 from .store import OrderStore
 from .validation import OrderRequest, parse_order
 
 # Fixed forever: order ids are uuid5(namespace, caller + clientOrderId); a new value breaks idempotency.
 ORDER_ID_NAMESPACE = uuid.UUID("883fde58-dc06-50a7-8e9f-cc19df051512")
-ROUTES: dict[str, tuple[str, ...]] = {"/orders": ("POST",), "/orders/{id}": ("GET",)}
+ROUTES: dict[str, tuple[str, ...]] = {"/orders": ("GET", "POST"), "/orders/{id}": ("GET",)}
 REPLAY_HEADER = "Idempotent-Replayed"
 ORDER_STATUS = "ACCEPTED"
 SECONDS_PER_DAY = 86_400
@@ -64,8 +70,10 @@ class OrdersApi:
         order_ttl_days: int,
         clock: Callable[[], float] = time.time,
         max_body_bytes: int = MAX_BODY_BYTES,
+        ledger: OrdersLedger | None = None,
     ) -> None:
         self._store = store
+        self._ledger = ledger
         self._ttl_seconds = order_ttl_days * SECONDS_PER_DAY
         self._clock = clock
         self._max_body_bytes = max_body_bytes
@@ -74,9 +82,17 @@ class OrdersApi:
         """Answer one proxy event, raising `ApiError` for anything the caller got wrong."""
         resource = _route(event)
         owner = caller_principal(event)
+        if resource == "/orders" and event["httpMethod"] == "GET":
+            return self._list(event, owner)
         if resource == "/orders":
             return self._create(event, owner)
         return self._get(event, owner)
+
+    def _list(self, event: Mapping[str, Any], owner: str) -> Outcome:
+        query = parse_query(event)
+        if self._ledger is None:
+            raise ConfigError("the orders ledger is not configured")
+        return Outcome(json_response(200, self._ledger.list(owner, query)))
 
     def _create(self, event: Mapping[str, Any], owner: str) -> Outcome:
         order = parse_order(read_json_object(event, self._max_body_bytes))
@@ -234,8 +250,23 @@ def _application() -> OrdersApi:
         client = boto3.client(
             "dynamodb", config=BotoConfig(connect_timeout=2, read_timeout=5, retries=retries)
         )
-        _api = OrdersApi(OrderStore(client, config.table_name), config.order_ttl_days)
+        _api = OrdersApi(
+            OrderStore(client, config.table_name), config.order_ttl_days, ledger=_orders_ledger()
+        )
         return _api
+
+
+def _orders_ledger() -> OrdersLedger:
+    """The ledger as the application role reads it (DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME)."""
+    global _config_problem
+    try:
+        target = database_target(os.environ)
+    except LedgerConfigError as error:
+        _config_problem = str(error)
+        log(_LOGGER, logging.ERROR, f"configuration error, every request will fail: {error}")
+        raise ConfigError(str(error)) from None
+    api = DataApi(ledger_client("rds-data"), target.cluster_arn, target.secret_arn, target.database)
+    return OrdersLedger(api, time.time)
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

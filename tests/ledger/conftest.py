@@ -9,12 +9,12 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import boto3
 import pg8000.native
 import pytest
 from data_api_adapter import PostgresDataApi
+from ledger_fixtures import CLUSTER_ARN, REGION
 from moto import mock_aws
 from postgres_server import SUPERUSER, RunningServer, postgres_server
 
@@ -25,11 +25,6 @@ if str(APP_DIR) not in sys.path:
 from ledger.data_api import DataApi  # noqa: E402 - needs app/ on sys.path, as in the Lambda runtime
 from ledger.migrate import ensure_credentials, migrate  # noqa: E402
 from ledger.schema import load_migrations  # noqa: E402
-
-REGION = "eu-west-1"
-CLUSTER_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster:trading-test"
-TRADER = "arn:aws:iam::123456789012:user/trader"
-OTHER_TRADER = "arn:aws:iam::123456789012:user/other-trader"
 
 
 @pytest.fixture(scope="session")
@@ -107,24 +102,3 @@ def ledger_api(
     migrate(master_api, load_migrations())
     ensure_credentials(master_api, aws.secrets, aws.app_secret, database)
     return DataApi(data_api_client, CLUSTER_ARN, aws.app_secret, database)
-
-
-def order_item(**overrides: Any) -> dict[str, Any]:
-    """An order item as the orders API writes it to DynamoDB (numbers as the deserializer gives them)."""
-    from decimal import Decimal
-
-    item: dict[str, Any] = {
-        "orderId": str(uuid.uuid4()),
-        "owner": TRADER,
-        "clientOrderId": "cid-0001",
-        "symbol": "AAPL",
-        "side": "BUY",
-        "quantity": Decimal(100),
-        "limitPrice": "187.25",
-        "timeInForce": "DAY",
-        "status": "ACCEPTED",
-        "createdAt": "2026-12-01T10:00:00.000Z",
-        "expiresAt": Decimal(4_000_000_000),
-    }
-    item.update(overrides)
-    return item

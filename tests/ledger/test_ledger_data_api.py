@@ -1,9 +1,9 @@
 """The Data API client's requests and answers through real botocore, against moto's rds-data."""
 
 import pytest
-from conftest import CLUSTER_ARN, REGION
 from ledger import runtime
 from ledger.data_api import DataApi, field_value, sql_parameters
+from ledger_fixtures import CLUSTER_ARN, REGION
 from moto.moto_api._internal.models import moto_api_backend
 
 ACCOUNT = "123456789012"

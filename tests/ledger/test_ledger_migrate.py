@@ -7,12 +7,12 @@ from types import SimpleNamespace
 import pg8000.native
 import pytest
 from botocore.exceptions import ClientError
-from conftest import CLUSTER_ARN, order_item
 from ledger import migrate as migrate_module
 from ledger.data_api import DataApi
 from ledger.migrate import MigrationError, ensure_credentials, migrate, run, scram_verifier, wait_for_database
 from ledger.orders import record_order
 from ledger.schema import MigrationFileError, load_migrations
+from ledger_fixtures import CLUSTER_ARN, order_item
 from postgres_server import PASSWORD_USER
 
 PLENTY_MS = 300_000

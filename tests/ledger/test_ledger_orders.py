@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import OTHER_TRADER, TRADER, order_item
 from ledger.orders import (
     InvalidCursor,
     InvalidOrderRecord,
@@ -15,6 +14,7 @@ from ledger.orders import (
     record_order,
     utc_timestamp,
 )
+from ledger_fixtures import OTHER_TRADER, TRADER, order_item
 
 NOW = 1_800_000_000  # 2027-01-15, before every test order expires
 

@@ -7,13 +7,13 @@ import boto3
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 from botocore.config import Config
-from conftest import CLUSTER_ARN, REGION, TRADER, order_item
 from fault_server import fault_server
 from ledger import writer as writer_module
 from ledger.data_api import DataApi
 from ledger.orders import list_orders
 from ledger.runtime import CALL_BUDGET_MS
 from ledger.writer import LedgerWriter
+from ledger_fixtures import CLUSTER_ARN, REGION, TRADER, order_item
 
 PLENTY_MS = 30_000
 SERIALIZER = TypeSerializer()
