@@ -256,15 +256,14 @@ def _application() -> OrdersApi:
         return _api
 
 
-def _orders_ledger() -> OrdersLedger:
-    """The ledger as the application role reads it (DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME)."""
-    global _config_problem
+def _orders_ledger() -> OrdersLedger | None:
+    """The ledger as the application role reads it (DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME); None, logged
+    once per container, when they are not usable: then only GET /orders fails, with a 500."""
     try:
         target = database_target(os.environ)
     except LedgerConfigError as error:
-        _config_problem = str(error)
-        log(_LOGGER, logging.ERROR, f"configuration error, every request will fail: {error}")
-        raise ConfigError(str(error)) from None
+        log(_LOGGER, logging.ERROR, f"configuration error, GET /orders will fail: {error}")
+        return None
     api = DataApi(ledger_client("rds-data"), target.cluster_arn, target.secret_arn, target.database)
     return OrdersLedger(api, time.time)
 

@@ -210,13 +210,15 @@ def test_the_environment_builds_the_ledger_reader(aws, monkeypatch):
     assert isinstance(handler_module._application(), OrdersApi)
 
 
-def test_a_missing_database_variable_fails_every_request_once_logged(aws, monkeypatch, lines):
+def test_a_missing_database_variable_fails_the_listing_only_logged_once(table, monkeypatch, lines):
     monkeypatch.setattr(handler_module, "_api", None)
     monkeypatch.setattr(handler_module, "_config_problem", None)
     monkeypatch.setenv("ORDERS_TABLE_NAME", TABLE)
     monkeypatch.delenv("DB_CLUSTER_ARN", raising=False)
     for _ in range(2):
         assert call(event())[0] == 500
+    order = {"clientOrderId": "c-1", "symbol": "AAPL", "side": "BUY", "quantity": 5, "limitPrice": "10.5"}
+    assert call(event("POST", body=order))[0] == 201
     problems = [line for line in lines() if line["message"].startswith("configuration error")]
     assert len(problems) == 1
-    assert "DB_CLUSTER_ARN='' is not usable" in problems[0]["message"]
+    assert "GET /orders will fail: DB_CLUSTER_ARN='' is not usable" in problems[0]["message"]
