@@ -203,6 +203,19 @@ BAD: dict[str, Case] = {
     "physical-name-has-environment-suffix": lambda: [
         R("aws:dynamodb/table:Table", "bad", {"name": "orders", "tags": PCI_TAGS})
     ],
+    "sqs-queue-encrypted-with-cmk": lambda: [
+        R("aws:sqs/queue:Queue", "bad", {"name": "dlq-dev", "sqsManagedSseEnabled": True})
+    ],
+    "secretsmanager-secret-encrypted-with-cmk": lambda: [
+        R("aws:secretsmanager/secret:Secret", "bad", {"name": "app-dev"})
+    ],
+    "lambda-stream-consumer-failure-destination": lambda: [
+        R(
+            "aws:lambda/eventSourceMapping:EventSourceMapping",
+            "bad",
+            {"eventSourceArn": "arn:aws:dynamodb:us-east-1:1:table/t/stream/x", "startingPosition": "LATEST"},
+        )
+    ],
 }
 
 
@@ -324,5 +337,21 @@ UNKNOWN: dict[str, Case] = {
     "pci-scope-tags": lambda: [table(tags=U)],
     "physical-name-has-environment-suffix": lambda: [
         R("aws:dynamodb/table:Table", "bad", {"name": U, "tags": PCI_TAGS})
+    ],
+    "sqs-queue-encrypted-with-cmk": lambda: [R("aws:sqs/queue:Queue", "bad", {"kmsMasterKeyId": U})],
+    "secretsmanager-secret-encrypted-with-cmk": lambda: [
+        R("aws:secretsmanager/secret:Secret", "bad", {"kmsKeyId": U})
+    ],
+    "lambda-stream-consumer-failure-destination": lambda: [
+        R(
+            "aws:lambda/eventSourceMapping:EventSourceMapping",
+            "bad",
+            {
+                "eventSourceArn": U,
+                "startingPosition": "TRIM_HORIZON",
+                "destinationConfig": {"onFailure": {"destinationArn": U}},
+                "maximumRetryAttempts": U,
+            },
+        )
     ],
 }

@@ -17,6 +17,7 @@ OUTPUT_KEYS = {
     "clusterEngineVersion",
     "dataKeyArn", "logsKeyArn", "logGroupNames", "vpcId", "privateSubnetIds", "isolatedSubnetIds",
     "publicSubnetIds", "expected",
+    "ledgerWriterName", "ledgerMigrationFunctionName", "ledgerDeadLetterQueueUrl", "ledgerAppSecretArn",
 }  # fmt: skip
 PCI_TYPES = {
     "aws:kms/key:Key",
@@ -99,6 +100,8 @@ def test_every_stack_exports_every_output_an_operator_needs(deployed):
         "apiAccess": f"/aws/apigateway/trading-api-{stack}/access",
         "database": f"/aws/rds/cluster/trading-db-{stack}/postgresql",
         "flowLogs": f"/aws/vpc/trading-{stack}/flow-logs",
+        "ledgerWriter": f"/aws/lambda/trading-ledger-writer-{stack}",
+        "ledgerMigration": f"/aws/lambda/trading-ledger-migration-{stack}",
     }
     assert outputs["vpcId"].startswith("vpc-")
     assert set(outputs["expected"]) == {
@@ -165,6 +168,7 @@ def test_components_parent_every_resource_and_use_trading_type_tokens(deployed):
         "trading:tables:Tables",
         "trading:database:Database",
         "trading:function:Function",
+        "trading:ledger:Ledger",
         "trading:api:Api",
     }
     for resource in run.registrations:
@@ -178,7 +182,7 @@ def test_every_log_group_uses_the_logs_key_and_the_stack_retention(deployed):
     retention = int(stack_config(stack)["trading:logRetentionDays"])
 
     groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert len(groups) == 4
+    assert len(groups) == 6
     for group in groups:
         assert group.property_dependencies["kmsKeyId"] == [logs_key.urn]
         assert group.inputs["kmsKeyId"] == run.outputs["logsKeyArn"]
@@ -199,7 +203,12 @@ def test_writers_wait_for_their_log_groups(deployed):
     _, run = deployed
 
     assert run.named("logs-database").urn in run.one("aws:rds/cluster:Cluster").dependencies
-    assert run.named("logs-function").urn in run.one("aws:lambda/function:Function").dependencies
+    assert (
+        run.named("logs-function").urn
+        in run.one("aws:lambda/function:Function", "function-function").dependencies
+    )
+    assert run.named("logs-ledgerWriter").urn in run.named("ledger-writer").dependencies
+    assert run.named("logs-ledgerMigration").urn in run.named("ledger-migration").dependencies
     assert run.one("aws:ec2/flowLog:FlowLog").property_dependencies["logDestination"] == [
         run.named("logs-flowLogs").urn
     ]
@@ -214,19 +223,22 @@ def test_data_stores_use_the_data_key(deployed):
 
     assert run.one("aws:rds/cluster:Cluster").property_dependencies["kmsKeyId"] == [data_key]
     assert run.one("aws:dynamodb/table:Table").property_dependencies["serverSideEncryption"] == [data_key]
-    assert run.one("aws:lambda/function:Function").property_dependencies["kmsKeyArn"] == [data_key]
+    for function in run.of_type("aws:lambda/function:Function"):
+        assert function.property_dependencies["kmsKeyArn"] == [data_key], function.name
+    assert run.one("aws:sqs/queue:Queue").property_dependencies["kmsMasterKeyId"] == [data_key]
+    assert run.one("aws:secretsmanager/secret:Secret").property_dependencies["kmsKeyId"] == [data_key]
 
 
 def test_the_function_ships_the_app_folder_with_its_handler(deployed):
     _, run = deployed
-    function = run.one("aws:lambda/function:Function").inputs
+    function = run.one("aws:lambda/function:Function", "function-function").inputs
     module, _, attribute = function["handler"].rpartition(".")
 
     sources = function["code"]["assetArchive"]
     handler_file = Path(*module.split(".")).with_suffix(".py").as_posix()
     assert sources[handler_file] == {"fileAsset": f"app/{handler_file}"}
     assert all((PROJECT_ROOT / asset["fileAsset"]).is_file() for asset in sources.values())
-    assert all(name.endswith(".py") for name in sources)
+    assert all(name.endswith((".py", ".sql")) for name in sources)
     assert attribute == "handler"
 
 
@@ -272,7 +284,7 @@ def test_prod_keeps_logs_a_year_and_protects_its_state(runs):
 
     assert all(g.inputs["retentionInDays"] >= 365 for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup"))
     stateful = [r for r in prod.registrations if r.type in STATEFUL_TYPES]
-    assert len(stateful) == 2 + 1 + 1 + 2 + 4
+    assert len(stateful) == 2 + 1 + 1 + 2 + 6  # buckets, table, cluster, instances, log groups
     for resource in stateful:
         assert (resource.protect, resource.retain_on_delete) == (True, True), resource.name
     cluster = prod.one("aws:rds/cluster:Cluster").inputs
