@@ -1,7 +1,8 @@
 """The trading platform stack: settings first, then the components in dependency order, then the outputs.
 
 Keys -> log groups (encrypted with the logs key, before anything writes logs) -> network -> storage and
-tables -> database -> ledger -> function -> API. Reading this file top to bottom is reading the architecture.
+tables -> database -> ledger -> function -> API -> its firewall. Reading this file top to bottom is reading
+the architecture.
 """
 
 import pulumi
@@ -10,14 +11,15 @@ import pulumi_aws as aws
 from components.api import Api, ApiArgs
 from components.conventions import AwsTarget
 from components.database import DATABASE_NAME, Database, DatabaseArgs, ScalingArgs
+from components.firewall import Firewall, FirewallArgs
 from components.function import Function, FunctionArgs, code_archive
 from components.keys import Keys, KeysArgs
 from components.ledger import Ledger, LedgerArgs
-from components.logs import LogGroups, LogGroupsArgs, log_group_names
+from components.logs import LogGroups, LogGroupsArgs, logs_key_log_groups
 from components.network import Network, NetworkArgs
 from components.storage import Storage, StorageArgs
 from components.tables import POINT_IN_TIME_RECOVERY, Tables, TablesArgs
-from settings import load_settings, select_availability_zones
+from settings import load_settings, select_availability_zones, select_endpoint_zones
 
 settings = load_settings()
 
@@ -41,6 +43,15 @@ zones = select_availability_zones(
     settings.az_count,
     settings.region,
 )
+# Interface endpoints go only into the zones where AWS offers each service.
+endpoint_zones = {
+    service: select_endpoint_zones(
+        service,
+        aws.ec2.get_vpc_endpoint_service(service=service, service_type="Interface").availability_zones,
+        zones,
+    )
+    for service in settings.interface_endpoints
+}
 names = settings.names(target.account_id)
 tags = settings.tags
 keep = settings.protect_stateful_resources
@@ -51,7 +62,7 @@ keys = Keys(
         target=target,
         names=names,
         tags=tags,
-        log_group_names=list(log_group_names(names).values()),
+        log_group_names=logs_key_log_groups(names),
         deletion_window_days=settings.key_deletion_window_days,
         protect=keep,
         # A final snapshot outlives the stack, encrypted with the data key: the key must stay readable.
@@ -78,6 +89,7 @@ network = Network(
         zones=zones,
         internet_egress=settings.internet_egress,
         interface_endpoints=settings.interface_endpoints,
+        endpoint_zones=endpoint_zones,
         flow_logs_log_group_arn=logs.flow_logs.arn,
     ),
 )
@@ -182,7 +194,14 @@ api = Api(
         throttle_rate_limit=settings.api_throttle_rate_limit,
         throttle_burst_limit=settings.api_throttle_burst_limit,
         manage_account=settings.manage_api_gateway_account,
+        log_retention_days=settings.log_retention_days,
+        logs_kms_key_arn=keys.logs_key.arn if settings.log_encryption else None,
+        protect_logs=keep,
     ),
+)
+firewall = Firewall(
+    "firewall",
+    FirewallArgs(target=target, names=names, tags=tags, stage_arn=api.stage.arn, log_group=logs.waf),
 )
 
 pulumi.export("region", target.region)
@@ -209,6 +228,7 @@ pulumi.export("ledgerDeadLetterQueueUrl", ledger.dead_letter_queue.url)
 pulumi.export("ledgerAppSecretArn", ledger.app_secret.arn)
 pulumi.export("dataKeyArn", keys.data_key.arn)
 pulumi.export("logsKeyArn", keys.logs_key.arn)
+pulumi.export("webAclArn", firewall.web_acl.arn)
 pulumi.export("logGroupNames", logs.names)
 pulumi.export("vpcId", network.vpc.id)
 pulumi.export("privateSubnetIds", [subnet.id for subnet in network.private_subnets])

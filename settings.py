@@ -26,8 +26,10 @@ LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 DEFAULT_ALLOWED_REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1")
-# Interface endpoints the function may need: the Data API, its secret, the data key, traces and logs.
-INTERFACE_ENDPOINT_SERVICES = ("kms", "logs", "monitoring", "rds-data", "secretsmanager", "sts", "xray")
+# Interface endpoints with a caller in the private subnets: the ledger and GET /orders call the RDS Data API,
+# and the migration function manages the database secrets in Secrets Manager. Nothing in the VPC calls KMS,
+# STS, X-Ray or CloudWatch directly (Lambda sends logs and traces, and decrypts its environment, itself).
+INTERFACE_ENDPOINT_SERVICES = ("rds-data", "secretsmanager")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The first minor release of each Aurora PostgreSQL major that accepts 0 ACU (automatic pause).
 AUTO_PAUSE_MINIMUM_MINOR = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
@@ -211,8 +213,9 @@ SETTINGS: tuple[Setting, ...] = (
         "list of strings",
         string_list(one_of(INTERFACE_ENDPOINT_SERVICES)),
         "a JSON list of distinct services from " + _list(INTERFACE_ENDPOINT_SERVICES),
-        "Interface VPC endpoints in the private subnets (S3 and DynamoDB gateway endpoints always exist).",
-        (),
+        "Interface VPC endpoints in the private subnets, each for a caller there (S3 and DynamoDB gateway "
+        "endpoints always exist); both are needed unless trading:internetEgress is on.",
+        INTERFACE_ENDPOINT_SERVICES,
     ),
     Setting(
         "auroraEngineVersion",
@@ -305,9 +308,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "lambdaTimeoutSeconds",
         "integer",
-        integer(1, 29),
-        "1 to 29 seconds (API Gateway's integration timeout)",
-        "Function timeout.",
+        integer(4, 29),
+        "4 to 29 seconds (one 3-s DynamoDB attempt and the answer must fit; API Gateway waits 29 s at most)",
+        "Function timeout; the orders API retries DynamoDB only while a whole attempt fits in what is left.",
         10,
     ),
     Setting(
@@ -478,6 +481,15 @@ def _check_relations(values: dict[str, Any]) -> None:
         raise bad("aws:region", values["region"], accepted)
     check_environment_suffix(values["environment_suffix"], values["region"])
 
+    missing = [name for name in INTERFACE_ENDPOINT_SERVICES if name not in values["interface_endpoints"]]
+    if missing and not values["internet_egress"]:
+        raise bad(
+            p + "interfaceEndpoints",
+            json.dumps(list(values["interface_endpoints"])),
+            f"a list that includes {_list(missing)}: without {p}internetEgress the functions in the private "
+            "subnets reach those APIs only through their endpoints",
+        )
+
     low, high = values["aurora_min_capacity"], values["aurora_max_capacity"]
     if low > high:
         raise bad(p + "auroraMinCapacity", _plain(low), f"at most {p}auroraMaxCapacity ({_plain(high)})")
@@ -528,3 +540,14 @@ def select_availability_zones(available: Sequence[str], count: int, region: str)
     if len(zones) < count:
         raise bad(f"{PROJECT}:azCount", str(count), f"at most {len(zones)}: {region} has only {zones}")
     return zones[:count]
+
+
+def select_endpoint_zones(service: str, offered: Sequence[str], zones: Sequence[str]) -> tuple[str, ...]:
+    """The stack's zones where AWS offers the interface endpoint ``service``, or one line if none does."""
+    chosen = tuple(zone for zone in zones if zone in offered)
+    if not chosen:
+        raise SettingsError(
+            f"{PROJECT}:interfaceEndpoints lists {service}, which AWS offers in none of the stack's zones "
+            f"({', '.join(zones)}): choose a region or zone count where it is offered"
+        )
+    return chosen

@@ -2,8 +2,10 @@
 signed with SigV4 (``AWS_IAM``), redeployed whenever its definition changes, and a stage with JSON access
 logs, X-Ray and throttling.
 
-Execution logging stays off: API Gateway would write it to ``API-Gateway-Execution-Logs_<api>/<stage>``, a
-group it creates itself without encryption or retention. Access logs go to the stack's own log group.
+Execution logging is on at ``ERROR`` (PCI DSS 10.2.1: failed authorizations, integration and throttling
+errors), never with data trace. API Gateway writes it to ``API-Gateway-Execution-Logs_<api id>/<stage>``,
+which it would create itself without encryption or retention, so the component declares that group first,
+with the stack's retention and logs key. Access logs go to the stack's own log group.
 The account-level CloudWatch role (needed for any API Gateway logging in the region) is set behind a
 setting and kept on delete: destroying ``aws.apigateway.Account`` resets the region-wide setting and would
 silence every other API's logs.
@@ -88,6 +90,9 @@ class ApiArgs:
     throttle_rate_limit: float
     throttle_burst_limit: int
     manage_account: bool
+    log_retention_days: int
+    logs_kms_key_arn: pulumi.Input[str] | None
+    protect_logs: bool
 
 
 class Api(pulumi.ComponentResource):
@@ -100,6 +105,7 @@ class Api(pulumi.ComponentResource):
     deployment: aws.apigateway.Deployment
     stage: aws.apigateway.Stage
     method_settings: aws.apigateway.MethodSettings
+    execution_log_group: aws.cloudwatch.LogGroup
     account: aws.apigateway.Account | None
 
     def __init__(self, name: str, args: ApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -176,6 +182,16 @@ class Api(pulumi.ComponentResource):
                 self, depends_on=[args.access_log_group, *([self.account] if self.account else [])]
             ),
         )
+        self.execution_log_group = aws.cloudwatch.LogGroup(
+            f"{name}-execution-logs",
+            name=pulumi.Output.concat("API-Gateway-Execution-Logs_", self.rest_api.id, "/", names.api_stage),
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.logs_kms_key_arn,
+            log_group_class="STANDARD",
+            deletion_protection_enabled=args.protect_logs,
+            tags=tags.sensitive(),
+            opts=child_options(self, keep=args.protect_logs),
+        )
         self.method_settings = aws.apigateway.MethodSettings(
             f"{name}-method-settings",
             rest_api=self.rest_api.id,
@@ -184,11 +200,12 @@ class Api(pulumi.ComponentResource):
             settings=aws.apigateway.MethodSettingsSettingsArgs(
                 metrics_enabled=True,
                 data_trace_enabled=False,  # full request/response bodies must never reach the logs
-                logging_level="OFF",
+                logging_level="ERROR",
                 throttling_rate_limit=args.throttle_rate_limit,
                 throttling_burst_limit=args.throttle_burst_limit,
             ),
-            opts=child,
+            # The group must exist before the first log line, or API Gateway creates its own.
+            opts=child_options(self, depends_on=[self.execution_log_group]),
         )
         self.permission = aws.lambda_.Permission(
             f"{name}-invoke-permission",
@@ -209,9 +226,11 @@ class Api(pulumi.ComponentResource):
     def _account(self, name: str, args: ApiArgs) -> aws.apigateway.Account:
         # All three outlive a destroy: the region-wide setting points at this role.
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        # Kept roles keep their names: a fixed name would make the next `pulumi up` after a destroy fail with
+        # EntityAlreadyExists, so the name is a prefix plus a unique ending (the kept old role can then go).
         role = aws.iam.Role(
             f"{name}-cloudwatch-role",
-            name=args.names.api_cloudwatch_role,
+            name_prefix=args.names.api_cloudwatch_role_prefix,
             description="Lets API Gateway write access logs to CloudWatch Logs in this region",
             assume_role_policy=json.dumps(service_trust_policy("apigateway", args.target)),
             tags=args.tags.plain(args.names.api_cloudwatch_role),

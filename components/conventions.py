@@ -110,6 +110,12 @@ class Names:
         return self.resource("apigw-logs-role")
 
     @property
+    def api_cloudwatch_role_prefix(self) -> str:
+        """The kept API Gateway role is named from this prefix plus a unique ending, so re-creating the
+        stack makes a new role instead of colliding with the one its last destroy kept."""
+        return f"{self.api_cloudwatch_role}-"
+
+    @property
     def flow_logs_role(self) -> str:
         return self.resource("flow-logs-role")
 
@@ -147,13 +153,28 @@ class Names:
     def flow_logs_log_group(self) -> str:
         return f"/aws/vpc/{PROJECT}-{self.suffix}/flow-logs"
 
+    @property
+    def api_execution_log_groups(self) -> str:
+        """Fixed by API Gateway: execution logs go to API-Gateway-Execution-Logs_<api id>/<stage>; the id is
+        known only once the API exists, so the logs key names every API's group of this stage."""
+        return f"API-Gateway-Execution-Logs_*/{self.api_stage}"
+
+    @property
+    def web_acl(self) -> str:
+        return self.resource("api-waf")
+
+    @property
+    def waf_log_group(self) -> str:
+        # WAF delivers only to log groups whose name starts with aws-waf-logs-.
+        return f"aws-waf-logs-{PROJECT}-{self.suffix}"
+
 
 def name_limits(names: Names) -> list[tuple[str, str, int]]:
     """(what, name, maximum length) for every generated name whose AWS limit could be reached."""
     return [
         ("S3 bucket name", names.access_logs_bucket, 63),
         ("S3 bucket name", names.data_bucket, 63),
-        ("IAM role name", names.api_cloudwatch_role, 64),
+        ("IAM role name prefix", names.api_cloudwatch_role_prefix, 38),
         ("IAM role name", names.flow_logs_role, 64),
         ("IAM role name", names.function_role, 64),
         ("Lambda function name", names.function, 64),

@@ -25,12 +25,13 @@ LAMBDA_LOG_LEVELS = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR
 DATA_API_ACTIONS = ["rds-data:ExecuteStatement"]
 # What the functions' code is made of: Python, and the ledger's SQL migrations the migration function runs.
 CODE_SUFFIXES = (".py", ".sql")
-# What a function in a VPC needs to manage its network interfaces (the AWSLambdaVPCAccessExecutionRole set);
-# EC2 offers no resource scoping for the Describe calls.
+# What a function in a VPC needs to manage its network interfaces (the AWSLambdaVPCAccessExecutionRole set).
+# EC2 offers no resource scoping for the Describe calls, which work only on "*"; the others take resource
+# ARNs, and the Lambda developer guide names "arn:aws:ec2:<region>:<account>:*/*" as the scope that keeps
+# DeleteNetworkInterface working, so they get the stack's own region and account rather than "*".
+NETWORK_DESCRIBE_ACTIONS = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
 NETWORK_INTERFACE_ACTIONS = [
     "ec2:CreateNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSubnets",
     "ec2:DeleteNetworkInterface",
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
@@ -61,7 +62,8 @@ def function_role_policy(
         ),
         # X-Ray has no resource-level permissions; the region condition still applies.
         allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"], target),
-        allow("VpcNetworkInterfaces", NETWORK_INTERFACE_ACTIONS, ["*"], target),
+        allow("VpcDescribeNetwork", NETWORK_DESCRIBE_ACTIONS, ["*"], target),
+        allow("VpcNetworkInterfaces", NETWORK_INTERFACE_ACTIONS, [target.arn("ec2", "*/*")], target),
     )
 
 

@@ -23,7 +23,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.conventions import AwsTarget, Names, Tags, child_options
-from components.function import LAMBDA_LOG_LEVELS, NETWORK_INTERFACE_ACTIONS, RUNTIME
+from components.function import (
+    LAMBDA_LOG_LEVELS,
+    NETWORK_DESCRIBE_ACTIONS,
+    NETWORK_INTERFACE_ACTIONS,
+    RUNTIME,
+)
 from components.iam import allow, policy_document, service_trust_policy
 
 WRITER_HANDLER = "ledger.writer.handler"
@@ -75,9 +80,11 @@ def _function_basics(target: AwsTarget, log_group_name: str) -> list[dict[str, A
             [log_group_arn, f"{log_group_arn}:*"],
             target,
         ),
-        # X-Ray and the network-interface calls have no resource-level permissions; the region still applies.
+        # X-Ray and EC2's Describe calls have no resource-level permissions; the region still applies. The
+        # other network-interface calls are scoped to the stack's region and account, as the orders API's are.
         allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"], target),
-        allow("VpcNetworkInterfaces", NETWORK_INTERFACE_ACTIONS, ["*"], target),
+        allow("VpcDescribeNetwork", NETWORK_DESCRIBE_ACTIONS, ["*"], target),
+        allow("VpcNetworkInterfaces", NETWORK_INTERFACE_ACTIONS, [target.arn("ec2", "*/*")], target),
     ]
 
 

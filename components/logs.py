@@ -1,8 +1,9 @@
 """The stack's CloudWatch log groups, declared before the services that write to them.
 
 Lambda, API Gateway, RDS and VPC flow logs would otherwise create their groups themselves: unencrypted and
-kept forever. Each group here has the configured retention and, unless log encryption is explicitly turned
-off, the logs key (its ARN: CloudWatch Logs rejects a key id or alias).
+kept forever (WAF refuses to log to a group that does not exist). Each group here has the configured
+retention and, unless log encryption is explicitly turned off, the logs key (its ARN: CloudWatch Logs
+rejects a key id or alias).
 """
 
 from __future__ import annotations
@@ -22,9 +23,16 @@ def log_group_names(names: Names) -> dict[str, str]:
         "apiAccess": names.api_access_log_group,
         "database": names.database_log_group,
         "flowLogs": names.flow_logs_log_group,
+        "waf": names.waf_log_group,
         "ledgerWriter": names.ledger_log_group("writer"),
         "ledgerMigration": names.ledger_log_group("migration"),
     }
+
+
+def logs_key_log_groups(names: Names) -> list[str]:
+    """The log group names (ARN patterns allowed) the logs key serves: the stack's own groups and the
+    execution log groups API Gateway writes to, which the API component declares once the API id is known."""
+    return [*log_group_names(names).values(), names.api_execution_log_groups]
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class LogGroups(pulumi.ComponentResource):
     api_access: aws.cloudwatch.LogGroup
     database: aws.cloudwatch.LogGroup
     flow_logs: aws.cloudwatch.LogGroup
+    waf: aws.cloudwatch.LogGroup
     ledger_writer: aws.cloudwatch.LogGroup
     ledger_migration: aws.cloudwatch.LogGroup
 
@@ -66,6 +75,7 @@ class LogGroups(pulumi.ComponentResource):
         self.api_access = groups["apiAccess"]
         self.database = groups["database"]
         self.flow_logs = groups["flowLogs"]
+        self.waf = groups["waf"]
         self.ledger_writer = groups["ledgerWriter"]
         self.ledger_migration = groups["ledgerMigration"]
         self.names = {key: group.name for key, group in groups.items()}

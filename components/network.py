@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -26,6 +26,25 @@ TIER_OFFSETS = {"public": 0, "private": 4, "isolated": 8}
 GATEWAY_ENDPOINTS = ("s3", "dynamodb")
 HTTPS = 443
 POSTGRES = 5432
+# What the functions may do through the gateway endpoints (item and object calls, nothing administrative).
+S3_ENDPOINT_ACTIONS = [
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+]
+DYNAMODB_ENDPOINT_ACTIONS = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:Query",
+    "dynamodb:DescribeTable",
+]
 
 
 def subnet_cidrs(vpc_cidr: str, zone_count: int) -> dict[str, list[str]]:
@@ -52,6 +71,35 @@ def flow_logs_role_policy(target: AwsTarget, log_group_name: str) -> dict[str, A
     )
 
 
+def gateway_endpoint_policy(service: str, target: AwsTarget, names: Names) -> dict[str, Any]:
+    """A gateway endpoint reaches only the stack's own buckets or table, for principals of this account.
+
+    Without a policy an endpoint passes any request to any bucket or table of any account, which turns the
+    VPC's route to S3 into a way to copy data out to someone else's bucket.
+    """
+    if service == "s3":
+        buckets = [
+            f"arn:{target.partition}:s3:::{name}" for name in (names.data_bucket, names.access_logs_bucket)
+        ]
+        actions, resources = (
+            S3_ENDPOINT_ACTIONS,
+            [arn for bucket in buckets for arn in (bucket, f"{bucket}/*")],
+        )
+    else:
+        table = target.arn("dynamodb", f"table/{names.table}")
+        actions, resources = DYNAMODB_ENDPOINT_ACTIONS, [table, f"{table}/index/*"]
+    return policy_document(
+        {
+            "Sid": "StackResourcesOnly",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": actions,
+            "Resource": resources,
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": target.account_id}},
+        }
+    )
+
+
 @dataclass(frozen=True)
 class NetworkArgs:
     target: AwsTarget
@@ -62,6 +110,8 @@ class NetworkArgs:
     internet_egress: bool
     interface_endpoints: Sequence[str]
     flow_logs_log_group_arn: pulumi.Input[str]
+    # service -> the stack's zones that offer it; a service missing here is placed in every zone.
+    endpoint_zones: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 class Network(pulumi.ComponentResource):
@@ -123,6 +173,7 @@ class Network(pulumi.ComponentResource):
                 service_name=args.target.endpoint_service(service),
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[table.id for table in private_tables],
+                policy=json.dumps(gateway_endpoint_policy(service, args.target, args.names)),
                 tags=tags.plain(args.names.resource(f"{service}-gateway")),
                 opts=child,
             )
@@ -237,6 +288,8 @@ class Network(pulumi.ComponentResource):
         )
 
     def _interface_endpoints(self, security_group: aws.ec2.SecurityGroup) -> dict[str, aws.ec2.VpcEndpoint]:
+        # AWS refuses an endpoint subnet in a zone that does not offer the service (often a newer zone).
+        zones = self._args.endpoint_zones
         return {
             service: aws.ec2.VpcEndpoint(
                 f"{self._name}-{service}-endpoint",
@@ -244,7 +297,11 @@ class Network(pulumi.ComponentResource):
                 service_name=self._args.target.endpoint_service(service),
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
-                subnet_ids=[subnet.id for subnet in self.private_subnets],
+                subnet_ids=[
+                    subnet.id
+                    for subnet, zone in zip(self.private_subnets, self._args.zones, strict=True)
+                    if zone in zones.get(service, self._args.zones)
+                ],
                 security_group_ids=[security_group.id],
                 tags=self._args.tags.plain(self._args.names.resource(f"{service}-endpoint")),
                 opts=child_options(self),

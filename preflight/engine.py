@@ -66,6 +66,7 @@ class ProgramRun:
     outputs: dict[str, Any]  # stack outputs as plain values (unknown -> model.UNKNOWN)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    synthesized_invokes: list[str] = field(default_factory=list)  # answered from their SDK result type
 
 
 def run_program(
@@ -105,7 +106,11 @@ def run_program(
             "\n".join(monitor.errors),
         )
     return ProgramRun(
-        monitor.resources, monitor.stack_outputs, [*project.warnings, *monitor.warnings], seconds
+        monitor.resources,
+        monitor.stack_outputs,
+        [*project.warnings, *monitor.warnings],
+        seconds,
+        sorted(monitor.synthesized_invokes),
     )
 
 
@@ -313,6 +318,7 @@ class _Monitor(mocks.MockMonitor):
         self.errors: list[str] = []
         self.failure: str | None = None
         self.unmocked: list[str] = []  # invoke tokens answered with no values, to explain a failure
+        self.synthesized_invokes: list[str] = []  # invoke tokens answered from their result type
 
     # --- reporting ---------------------------------------------------------------------------------------
 
@@ -656,6 +662,12 @@ class _Monitor(mocks.MockMonitor):
             return resource_pb2.ResourceInvokeResponse(
                 failures=[provider_pb2.CheckFailure(property=failure.argument, reason=failure.reason)]
             )
+        if answer is None:
+            # No hand-written answer: one built from the result type the installed SDK declares, and the
+            # report lists the invoke so a reader knows its values are invented (preflight.invokes).
+            answer = invokes.synthesized(token, args, target)
+            if answer is not None and token not in self.synthesized_invokes:
+                self.synthesized_invokes.append(token)
         if answer is None:
             self.warn(f"invoke {token} is not mocked; it returned no values")
             if token not in self.unmocked:

@@ -1,17 +1,20 @@
 """Answers to the data-source calls (invokes) a program makes, with the values the AWS provider returns.
 
-Results use the wire (camelCase) names the SDK expects. An invoke this module does not know answers ``None``:
-the engine then returns no values and warns, so a program that depends on one is never silently wrong.
+Results use the wire (camelCase) names the SDK expects. ``answer`` gives the realistic, hand-written answers
+(caller identity, region, partition, zones, policy documents, the default VPC); ``synthesized`` answers any
+other invoke from the result type its installed SDK declares, with values consistent with the account and
+region, and the engine lists those invokes in the report so a reader knows which values are invented.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
-from preflight import policy_document
-from preflight.values import Ids, Target, partition_of, zone_id
+from preflight import policy_document, schema, synthesis
+from preflight.identity import Ids, Target, partition_of, zone_id
 
 # Region descriptions as getRegion reports them.
 _REGION_DESCRIPTIONS = {
@@ -42,6 +45,31 @@ def answer(token: str, args: dict[str, Any], target: Target) -> dict[str, Any] |
     """
     handler = _HANDLERS.get(token)
     return None if handler is None else handler(args, target)
+
+
+def synthesized(token: str, args: dict[str, Any], target: Target) -> dict[str, Any] | None:
+    """An answer to ``token`` built from its result type; None when no installed SDK declares the invoke.
+
+    Every field the result always has gets a value (``preflight.synthesis``), and fields named like an
+    argument echo it, as data sources echo their query. The same query always gets the same answer.
+    """
+    fields = schema.invoke_result(token)
+    if fields is None:
+        return None
+    module, _, member = token.partition(":")[2].rpartition(":")
+    kind = synthesis.kebab(member.removeprefix("get")) or "result"
+    ids = _lookup_ids(token, args, target)
+    # The name the query gives (``name``, or ``bucket`` for a bucket) is the name of what it finds.
+    name = args.get("name") or args.get(re.sub(r"-(\w)", lambda m: m[1].upper(), synthesis.singular(kind)))
+    subject = synthesis.Subject(
+        target,
+        ids,
+        module.split("/")[0],
+        synthesis.singular(kind),
+        name if isinstance(name, str) and name else f"{kind}-{ids.hex(8, 'name')}",
+    )
+    echoed = {field.name: args[field.name] for field in fields if args.get(field.name) is not None}
+    return {**synthesis.fill(fields, subject, skip=echoed), **echoed}
 
 
 def _caller_identity(args: dict[str, Any], target: Target) -> dict[str, Any]:
@@ -156,6 +184,36 @@ def _subnets(args: dict[str, Any], target: Target) -> dict[str, Any]:
     }
 
 
+def _vpc_endpoint_service(args: dict[str, Any], target: Target) -> dict[str, Any]:
+    # An AWS service's endpoint (looked up by `service` or `serviceName`), offered in every zone that
+    # getAvailabilityZones reports for the region.
+    partition, dns_suffix, reverse_dns_prefix = partition_of(target.region)
+    service_name = args.get("serviceName") or f"{reverse_dns_prefix}.{target.region}.{args.get('service')}"
+    service = service_name.rsplit(".", 1)[-1]
+    service_id = f"vpce-svc-{Ids(service_name).hex(17, 'svc')}"
+    dns_name = f"{service}.{target.region}.{dns_suffix}"
+    return {
+        **args,
+        "id": target.region,
+        "service": service,
+        "serviceName": service_name,
+        "serviceType": args.get("serviceType") or "Interface",
+        "serviceId": service_id,
+        "arn": f"arn:{partition}:ec2:{target.region}::vpc-endpoint-service/{service_id}",
+        "availabilityZones": _availability_zones({}, target)["names"],
+        "baseEndpointDnsNames": [dns_name],
+        "privateDnsName": dns_name,
+        "privateDnsNames": [dns_name],
+        "owner": "amazon",
+        "acceptanceRequired": False,
+        "managesVpcEndpoints": False,
+        "vpcEndpointPolicySupported": True,
+        "supportedIpAddressTypes": ["ipv4"],
+        "region": target.region,
+        "tags": {},
+    }
+
+
 _HANDLERS: dict[str, Callable[[dict[str, Any], Target], dict[str, Any]]] = {
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
@@ -164,4 +222,5 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Target], dict[str, Any]]] = {
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
     "aws:ec2/getVpc:getVpc": _vpc,
     "aws:ec2/getSubnets:getSubnets": _subnets,
+    "aws:ec2/getVpcEndpointService:getVpcEndpointService": _vpc_endpoint_service,
 }

@@ -90,3 +90,5 @@ class RunResult:
     packs: list[PackInfo]
     violations: list[Violation]
     warnings: list[str]
+    # Invokes answered from their result type in the installed SDK (no hand-written answer): invented values.
+    synthesized_invokes: list[str] = field(default_factory=list)

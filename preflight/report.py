@@ -149,6 +149,8 @@ def to_json(result: RunResult) -> dict[str, Any]:
         ],
         "warnings": list(result.warnings),
         "summary": summary(result),
+        # Beyond CONTRACTS.md (adding is allowed): which invoke answers preflight invented.
+        "synthesizedInvokes": list(result.synthesized_invokes),
     }
 
 
@@ -169,10 +171,22 @@ def to_sarif(result: RunResult) -> dict[str, Any]:
     if not runs:
         runs = [_sarif_run(PackInfo("preflight", __version__, ()), [], by_urn)]
     notifications = [{"level": "warning", "message": {"text": w}} for w in result.warnings]
+    notifications += [
+        {"level": "note", "message": {"text": _synthesized_text(t)}} for t in result.synthesized_invokes
+    ]
     for run in runs:
         run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
-        run["properties"] = {"project": result.project, "stack": result.stack, "mode": result.mode.value}
+        run["properties"] = {
+            "project": result.project,
+            "stack": result.stack,
+            "mode": result.mode.value,
+            "synthesizedInvokes": list(result.synthesized_invokes),
+        }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
+
+
+def _synthesized_text(token: str) -> str:
+    return f"invoke {token} was answered from its result type in the installed SDK: its values are invented"
 
 
 def _sarif_run(pack: PackInfo, violations: list[Violation], by_urn: dict[str, Resource]) -> dict[str, Any]:
@@ -278,6 +292,12 @@ def render_text(result: RunResult) -> str:
             lines.append(f"        - [{violation.enforcement_level}]  {violation.policy}{where}")
             lines += [f"          {line}" for line in violation.message.splitlines()]
     lines += ["", "Resources:", f"    + {len(shown)} to create"]
+    if result.synthesized_invokes:
+        lines += [
+            "",
+            "Invokes answered from their SDK result type (no hand-written answer; values invented):",
+        ]
+        lines += [f"    - {token}" for token in result.synthesized_invokes]
     if result.warnings:
         lines += ["", "Warnings:"]
         lines += [f"    - {warning}" for warning in result.warnings]

@@ -141,7 +141,16 @@ def run_timed(
     warnings = unique(
         [*loaded.warnings, *program.warnings, *(w for analysis in analyses for w in analysis.client.warnings)]
     )
-    result = RunResult(loaded.name, loaded.stack, mode, program.resources, packs, violations, warnings)
+    result = RunResult(
+        loaded.name,
+        loaded.stack,
+        mode,
+        program.resources,
+        packs,
+        violations,
+        warnings,
+        synthesized_invokes=program.synthesized_invokes,
+    )
     timings = Timings(program.seconds, analysis_end - program_end, time.perf_counter() - started)
     return result, timings
 

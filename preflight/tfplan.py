@@ -286,6 +286,8 @@ def _convert(value: Any, field: Field) -> tuple[Any, Any, Any]:
     if isinstance(value, _Secret):
         after, unknown, _ = _convert(value.value, field)
         return _redact(after), unknown, True
+    if field.shape == "one-item list" and not isinstance(value, list):
+        return _collect([_convert(value, _SCALAR)])
     if field.shape in ("block", "blocks") and field.schema is not None and isinstance(value, (dict, list)):
         items = value if isinstance(value, list) else [value]
         return _collect(

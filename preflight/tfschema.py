@@ -60,6 +60,7 @@ TYPE_TABLE: dict[str, str] = {
     "aws:cloudwatch/eventRule:EventRule": "aws_cloudwatch_event_rule",
     "aws:cloudwatch/eventTarget:EventTarget": "aws_cloudwatch_event_target",
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "aws_cloudwatch_log_resource_policy",
     "aws:cloudwatch/logStream:LogStream": "aws_cloudwatch_log_stream",
     "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": "aws_cloudwatch_log_subscription_filter",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
@@ -236,6 +237,16 @@ PROPERTY_RENAMES: dict[tuple[str, str], str] = {
 }
 
 
+# (SDK type name, Pulumi property) of lists the bridge flattened to one value, Terraform allowing one item:
+# Pulumi takes "REGIONAL", Terraform's JSON holds ["REGIONAL"]. The SDK types them as plain strings.
+ONE_ITEM_LISTS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("RestApiEndpointConfiguration", "types"),
+        ("DomainNameEndpointConfiguration", "types"),
+    }
+)
+
+
 @dataclass(frozen=True)
 class TypeMapping:
     """The Terraform type of a Pulumi type, and how it was found: "table", "rule", or None when unknown."""
@@ -264,7 +275,8 @@ def snake_case(name: str) -> str:
 
 @dataclass(frozen=True)
 class Field:
-    """One property: its Terraform name and shape ("scalar", "list", "map", "block" or "blocks")."""
+    """One property: its Terraform name and shape ("scalar", "list", "one-item list", "map", "block" or
+    "blocks")."""
 
     name: str
     shape: str
@@ -326,7 +338,10 @@ def _schema(cls: type) -> Schema:
     schema = Schema()
     for wire_name, hint in types.items():
         python_name = python_names.get(wire_name, snake_case(wire_name)).rstrip("_")
-        schema.fields[wire_name] = _field(python_name, hint, cls.__name__)
+        if (cls.__name__, wire_name) in ONE_ITEM_LISTS:
+            schema.fields[wire_name] = Field(python_name, "one-item list")
+        else:
+            schema.fields[wire_name] = _field(python_name, hint, cls.__name__)
     return schema
 
 

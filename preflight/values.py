@@ -11,12 +11,9 @@ does not), so a preview marks exactly those unknown.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
-import importlib
 import inspect
 import json
-import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,38 +22,14 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 from pulumi import _types
-from pulumi.runtime import rpc
 
+from preflight import schema, synthesis
+from preflight.identity import Ids, Target, autoname_suffix, zone_id
 from preflight.model import UNKNOWN
 
 # The engine's marker for a secret value inside a Struct.
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where resources land: the account and region that ARNs and endpoints name."""
-
-    account_id: str
-    region: str
-
-    @property
-    def partition(self) -> str:
-        return partition_of(self.region)[0]
-
-    @property
-    def dns_suffix(self) -> str:
-        return partition_of(self.region)[1]
-
-
-def partition_of(region: str) -> tuple[str, str, str]:
-    """(partition, DNS suffix, reverse DNS prefix) of a region, as getPartition reports them."""
-    if region.startswith("cn-"):
-        return "aws-cn", "amazonaws.com.cn", "cn.com.amazonaws"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov", "amazonaws.com", "com.amazonaws"
-    return "aws", "amazonaws.com", "com.amazonaws"
 
 
 @dataclass(frozen=True)
@@ -71,67 +44,14 @@ class TypeInfo:
 @cache
 def type_info(type_: str) -> TypeInfo:
     """Reads a type's properties from its SDK class (cached per type)."""
-    parts = type_.split(":")
-    if len(parts) != 3:
+    cls = schema.resource_class(type_)
+    if cls is None:
         return TypeInfo((), None, False)
-    # A package's SDK registers its resource modules when imported; the program normally has imported it.
-    with contextlib.suppress(ImportError):
-        importlib.import_module(f"pulumi_{parts[0].replace('-', '_')}")
-    module = rpc.get_resource_module(parts[0], parts[1], "")
-    mod_info = getattr(module, "mod_info", None)
-    if mod_info is None:
-        return TypeInfo((), None, False)
-    cls = getattr(importlib.import_module(mod_info["fqn"]), mod_info["classes"][type_])
     state = set(inspect.signature(cls.get).parameters) - {"resource_name", "id", "opts"}
     inputs = set(inspect.signature(cls._internal_init).parameters)
     wire = _types.resource_py_to_pulumi_names(cls)
     computed = tuple(sorted(wire.get(name, name) for name in state - inputs))
     return TypeInfo(computed, frozenset(wire.get(name, name) for name in state), "tags_all" in state)
-
-
-# --- deterministic identifiers ---------------------------------------------------------------------------
-
-_LOWER_ALNUM = string.ascii_lowercase + string.digits
-_UPPER_ALNUM = string.ascii_uppercase + string.digits
-
-
-class Ids:
-    """Identifiers derived from a URN: the same program always gets the same ids."""
-
-    def __init__(self, urn: str) -> None:
-        self.urn = urn
-
-    def number(self, salt: str) -> int:
-        return int.from_bytes(hashlib.sha256(f"{salt}|{self.urn}".encode()).digest(), "big")
-
-    def text(self, alphabet: str, length: int, salt: str) -> str:
-        value = self.number(salt)
-        chars = []
-        for _ in range(length):
-            value, index = divmod(value, len(alphabet))
-            chars.append(alphabet[index])
-        return "".join(chars)
-
-    def hex(self, length: int, salt: str = "hex") -> str:
-        return self.text("0123456789abcdef", length, salt)
-
-    def lower(self, length: int, salt: str = "lower") -> str:
-        return self.text(_LOWER_ALNUM, length, salt)
-
-    def upper(self, length: int, salt: str = "upper") -> str:
-        return self.text(_UPPER_ALNUM, length, salt)
-
-    def digits(self, length: int, salt: str = "digits") -> str:
-        return self.text(string.digits, length, salt)
-
-    def uuid(self, salt: str = "uuid") -> str:
-        h = self.hex(32, salt)
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
-
-
-def autoname_suffix(urn: str) -> str:
-    """The 7 hex characters Pulumi appends to a logical name when it autonames a resource."""
-    return Ids(urn).hex(7, "autoname")
 
 
 # --- reading inputs ----------------------------------------------------------------------------------------
@@ -256,9 +176,24 @@ _AUTONAMES.update({type_: _Autoname("name") for type_ in _NAME_AUTONAMED if type
 _AUTONAMES["aws:lambda/layerVersion:LayerVersion"] = _Autoname("layerName", max_length=140)
 
 
+@cache
+def _autoname_rule(type_: str) -> _Autoname | None:
+    """How the provider names a resource the program did not name; None when it does not.
+
+    The table above knows the property and length limits of common types; any other type whose ``name`` is
+    optional as an input and always present as an output is autonamed on ``name``, as the AWS provider does.
+    """
+    rule = _AUTONAMES.get(type_)
+    if rule is not None:
+        return rule
+    described = schema.resource_schema(type_)
+    always = any(field.name == "name" and field.required for field in described.outputs)
+    return _Autoname("name", max_length=255) if always and "name" in described.optional_inputs else None
+
+
 def autoname(type_: str, name: str, urn: str, inputs: struct_pb2.Struct) -> str | None:
     """Adds the autonamed property to ``inputs`` as the provider's Check does; returns the property name."""
-    rule = _AUTONAMES.get(type_)
+    rule = _autoname_rule(type_)
     if rule is None:
         return None
     fields = inputs.fields
@@ -277,7 +212,7 @@ def autoname(type_: str, name: str, urn: str, inputs: struct_pb2.Struct) -> str 
 
 def adopt_id(type_: str, state: struct_pb2.Struct, resource_id: str) -> None:
     """For a read resource: its id is its physical name, so the name property takes it."""
-    rule = _AUTONAMES.get(type_)
+    rule = _autoname_rule(type_)
     if rule is not None and rule.prop not in state.fields:
         state.fields[rule.prop].string_value = resource_id
 
@@ -565,6 +500,8 @@ def _rds_cluster(r: Request) -> tuple[str, dict[str, Any]]:
         "port": _engine_port(r),
         "engineVersionActual": r.text("engineVersion") or "16.6",
     }
+    # Empty unless RDS manages the password: a list of one invented secret would claim it does.
+    values["masterUserSecrets"] = []
     if flag(r.inputs, "manageMasterUserPassword"):
         key = r.text("masterUserSecretKmsKeyId") or r.arn("kms", f"key/{r.ids.uuid('aws-secretsmanager')}")
         values["masterUserSecrets"] = [
@@ -711,15 +648,6 @@ for _type in _EC2_PREFIXES:
     _GENERATORS[_type] = _ec2
 
 
-def zone_id(region: str, letter: str) -> str:
-    """The AWS zone id (``use1-az1``) of a region's zone letter."""
-    words = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c"}
-    words.update(northeast="ne", northwest="nw", southeast="se", southwest="sw")
-    parts = region.split("-")
-    code = parts[0] + "".join(words.get(part, part[:1]) for part in parts[1:-1]) + parts[-1]
-    return f"{code}-az{max(string.ascii_lowercase.find(letter), 0) + 1}"
-
-
 @_generates("aws:ec2/route:Route")
 def _route(r: Request) -> tuple[str, dict[str, Any]]:
     return f"r-{r.text('routeTableId') or 'rtb'}{r.ids.digits(10, 'route')}", {"state": "active"}
@@ -730,6 +658,12 @@ def _secret(r: Request) -> tuple[str, dict[str, Any]]:
     name = r.physical()
     arn = r.arn("secretsmanager", f"secret:{name}-{r.ids.text(string.ascii_letters, 6, 'suffix')}")
     return arn, {"arn": arn, "name": name}
+
+
+@_generates("aws:secretsmanager/secretRotation:SecretRotation")
+def _secret_rotation(r: Request) -> tuple[str, dict[str, Any]]:
+    # The provider's id is the secret's; AWS reports rotation enabled once a rotation is configured.
+    return r.text("secretId") or r.physical(), {"rotationEnabled": True}
 
 
 @_generates("aws:secretsmanager/secretVersion:SecretVersion")
@@ -860,17 +794,28 @@ def _generic(r: Request) -> tuple[str, dict[str, Any]]:
     resource_id = r.physical()
     if not r.type.startswith("aws:"):
         return resource_id, {}
-    module, _, kind = r.type.split(":")[1].partition("/")
-    resource_type = re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower() or module
-    return resource_id, {"arn": r.arn(module, f"{resource_type}/{resource_id}")}
+    service = synthesis.arn_service(_module(r.type))
+    return resource_id, {"arn": r.arn(service, f"{_kind(r.type)}/{resource_id}")}
+
+
+def _module(type_: str) -> str:
+    """``aws:ec2/launchTemplate:LaunchTemplate`` -> ``ec2``."""
+    return type_.split(":")[1].partition("/")[0] if type_.count(":") == 2 else type_
+
+
+def _kind(type_: str) -> str:
+    """``aws:ec2/launchTemplate:LaunchTemplate`` -> ``launch-template``."""
+    return synthesis.kebab(type_.rsplit(":", 1)[-1])
 
 
 def computed_values(
     type_: str, name: str, urn: str, inputs: struct_pb2.Struct, target: Target
 ) -> tuple[str, dict[str, Any]]:
-    """The id and the provider-computed outputs ``pulumi up`` gives a new resource (never its inputs).
+    """The id and the provider-computed outputs ``pulumi up`` gives a new resource.
 
     Values are kept only for properties the type's class has, and never replace an input the program set.
+    An input the program left unset gets a value only from a hand-written generator that knows the
+    provider's default (a bucket's region, a rotation's ``rotationEnabled``), never from its declared type.
     """
     request = Request(type_, name, urn, inputs, target, Ids(urn))
     if type_.startswith("aws:s3/bucket") and type_ not in _GENERATORS and "bucket" in inputs.fields:
@@ -879,11 +824,20 @@ def computed_values(
         resource_id, values = _GENERATORS.get(type_, _generic)(request)
     info = type_info(type_)
     fields = inputs.fields
-    return resource_id, {
+    kept = {
         key: value
         for key, value in values.items()
         if key not in fields and (info.state is None or key in info.state)
     }
+    # Every other output-only property the provider always gives: a value of the type the SDK declares.
+    # Inputs the program left unset stay absent (unknown in preview only where a generator computes them).
+    described = schema.resource_schema(type_)
+    if described.outputs:
+        rule = _autoname_rule(type_)
+        physical = request.physical(rule.prop if rule is not None else "name")
+        subject = synthesis.Subject(target, request.ids, _module(type_), _kind(type_), physical)
+        kept.update(synthesis.fill(described.outputs, subject, {*fields, *kept}, described.inputs))
+    return resource_id, kept
 
 
 def tags_all(inputs: struct_pb2.Struct, default_tags: dict[str, Any]) -> Any:

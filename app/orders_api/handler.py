@@ -10,27 +10,31 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import boto3
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 from ledger.data_api import DataApi
 from ledger.runtime import ConfigError as LedgerConfigError
-from ledger.runtime import client as ledger_client
 from ledger.runtime import database_target
 
+from .clock import SYSTEM_CLOCK, Clock
 from .config import DEFAULT_LOG_LEVEL, ConfigError, load_config
 from .errors import ApiError
-from .httpio import MAX_BODY_BYTES, error_response, json_response, read_json_object
+from .httpio import MAX_BODY_BYTES, check_event_shape, error_response, json_response, read_json_object
 from .listing import OrdersLedger, parse_query
 from .logs import configure_logger, log
+from .resilience import (
+    DEFAULT_BUDGET_SECONDS,
+    Deadline,
+    StoreUnavailable,
+    client_config,
+)
 from .store import OrderStore
 from .validation import OrderRequest, parse_order
 
@@ -40,16 +44,6 @@ ROUTES: dict[str, tuple[str, ...]] = {"/orders": ("GET", "POST"), "/orders/{id}"
 REPLAY_HEADER = "Idempotent-Replayed"
 ORDER_STATUS = "ACCEPTED"
 SECONDS_PER_DAY = 86_400
-# DynamoDB says these are transient: the caller may safely retry with the same clientOrderId.
-RETRYABLE_ERROR_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ class OrdersApi:
         self,
         store: OrderStore,
         order_ttl_days: int,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
         max_body_bytes: int = MAX_BODY_BYTES,
         ledger: OrdersLedger | None = None,
     ) -> None:
@@ -78,25 +72,29 @@ class OrdersApi:
         self._clock = clock
         self._max_body_bytes = max_body_bytes
 
-    def handle(self, event: Mapping[str, Any]) -> Outcome:
-        """Answer one proxy event, raising `ApiError` for anything the caller got wrong."""
+    def handle(self, event: Mapping[str, Any], deadline: Deadline | None = None) -> Outcome:
+        """Answer one proxy event, raising `ApiError` for anything the caller got wrong and
+        `StoreUnavailable` when the order store (or, for a listing, the ledger) stays unavailable until
+        `deadline`."""
+        check_event_shape(event)
         resource = _route(event)
         owner = caller_principal(event)
+        deadline = deadline or Deadline(DEFAULT_BUDGET_SECONDS, self._clock)
         if resource == "/orders" and event["httpMethod"] == "GET":
-            return self._list(event, owner)
+            return self._list(event, owner, deadline)
         if resource == "/orders":
-            return self._create(event, owner)
-        return self._get(event, owner)
+            return self._create(event, owner, deadline)
+        return self._get(event, owner, deadline)
 
-    def _list(self, event: Mapping[str, Any], owner: str) -> Outcome:
+    def _list(self, event: Mapping[str, Any], owner: str, deadline: Deadline) -> Outcome:
         query = parse_query(event)
         if self._ledger is None:
             raise ConfigError("the orders ledger is not configured")
-        return Outcome(json_response(200, self._ledger.list(owner, query)))
+        return Outcome(json_response(200, self._ledger.list(owner, query, deadline)))
 
-    def _create(self, event: Mapping[str, Any], owner: str) -> Outcome:
+    def _create(self, event: Mapping[str, Any], owner: str, deadline: Deadline) -> Outcome:
         order = parse_order(read_json_object(event, self._max_body_bytes))
-        now = self._clock()
+        now = self._clock.time()
         order_id = order_id_for(owner, order.client_order_id)
         item = {
             "orderId": order_id,
@@ -111,7 +109,7 @@ class OrdersApi:
             "createdAt": _iso_utc(now),
             "expiresAt": int(now) + self._ttl_seconds,
         }
-        result = self._store.create(item, int(now))
+        result = self._store.create(item, int(now), deadline)
         if result.created:
             return Outcome(json_response(201, order_view(item)), order_id, replayed=False)
         if not same_order(result.item, order):
@@ -125,11 +123,11 @@ class OrdersApi:
             json_response(200, order_view(result.item), {REPLAY_HEADER: "true"}), order_id, replayed=True
         )
 
-    def _get(self, event: Mapping[str, Any], owner: str) -> Outcome:
+    def _get(self, event: Mapping[str, Any], owner: str, deadline: Deadline) -> Outcome:
         order_id = (event.get("pathParameters") or {}).get("id")
         if not _is_canonical_uuid(order_id):
             raise ApiError(400, "InvalidOrderId", "the order id must be a UUID as returned by POST /orders")
-        item = self._store.get(order_id, int(self._clock()))
+        item = self._store.get(order_id, int(self._clock.time()), deadline)
         # Someone else's order is reported exactly like a missing one, so ids reveal nothing.
         if item is None or item.get("owner") != owner:
             raise ApiError(404, "OrderNotFound", f"no order {order_id} for this caller")
@@ -197,7 +195,7 @@ def _route(event: Mapping[str, Any]) -> str:
         )
     allowed = ROUTES.get(resource)
     if allowed is None:
-        raise ApiError(404, "RouteNotFound", "no such route: use POST /orders or GET /orders/{id}")
+        raise ApiError(404, "RouteNotFound", "no such route: use GET or POST /orders, or GET /orders/{id}")
     if method not in allowed:
         raise ApiError(
             405,
@@ -226,6 +224,8 @@ def _is_canonical_uuid(value: Any) -> bool:
 # One API object per container, built on first use (so a bad environment is a logged 500, not an import
 # crash). The lock matters only to callers that share a container between threads, such as the tests.
 _LOGGER = configure_logger(DEFAULT_LOG_LEVEL)
+# Every deadline, pause, timestamp and latency of the container is read from this clock.
+_clock: Clock = SYSTEM_CLOCK
 _LOCK = threading.Lock()
 _api: OrdersApi | None = None
 _config_problem: str | None = None
@@ -245,13 +245,10 @@ def _application() -> OrdersApi:
             log(_LOGGER, logging.ERROR, f"configuration error, every request will fail: {error}")
             raise
         _LOGGER.setLevel(config.log_level)
-        # Short timeouts with standard retries: API Gateway gives up after 29 s, so fail fast and say so.
-        retries = {"mode": "standard", "max_attempts": 3}
-        client = boto3.client(
-            "dynamodb", config=BotoConfig(connect_timeout=2, read_timeout=5, retries=retries)
-        )
+        # Short timeouts and no retries inside botocore: the store retries only while the invocation has time.
+        client = boto3.client("dynamodb", config=client_config())
         _api = OrdersApi(
-            OrderStore(client, config.table_name), config.order_ttl_days, ledger=_orders_ledger()
+            OrderStore(client, config.table_name), config.order_ttl_days, _clock, ledger=_orders_ledger()
         )
         return _api
 
@@ -264,48 +261,52 @@ def _orders_ledger() -> OrdersLedger | None:
     except LedgerConfigError as error:
         log(_LOGGER, logging.ERROR, f"configuration error, GET /orders will fail: {error}")
         return None
-    api = DataApi(ledger_client("rds-data"), target.cluster_arn, target.secret_arn, target.database)
-    return OrdersLedger(api, time.time)
+    # The order store's timeouts and rule: the listing retries only while the invocation has time.
+    client = boto3.client("rds-data", config=client_config())
+    return OrdersLedger(DataApi(client, target.cluster_arn, target.secret_arn, target.database), _clock)
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Lambda handler: always returns a proxy response; internal errors become a 500 that names no detail."""
-    started = time.monotonic()
+    started = _clock.monotonic()
+    deadline = Deadline.from_context(context, _clock)
     request = event if isinstance(event, dict) else {}
     request_id = getattr(context, "aws_request_id", None)
+    # Only text reaches the log line: a direct invoke may put anything in these fields.
     fields: dict[str, Any] = {
         "requestId": request_id,
-        "apiRequestId": (request.get("requestContext") or {}).get("requestId"),
-        "method": request.get("httpMethod"),
-        "route": request.get("resource"),
+        "apiRequestId": _text(request.get("requestContext"), "requestId"),
+        "method": _text(request, "httpMethod"),
+        "route": _text(request, "resource"),
     }
     outcome: Outcome
     level = logging.INFO
     error_code: str | None = None
+    attempts: int | None = None
     try:
-        outcome = _application().handle(request)
+        outcome = _application().handle(request, deadline)
     except ApiError as error:
         outcome, error_code = Outcome(error_response(error)), error.code
     except ConfigError:
         outcome, error_code, level = Outcome(_internal_error(request_id)), "ConfigurationError", logging.ERROR
-    except ClientError as error:
-        error_code = error.response.get("Error", {}).get("Code", "Unknown")
-        if error_code in RETRYABLE_ERROR_CODES:
-            level = logging.WARNING
-            outcome = Outcome(
-                error_response(
-                    ApiError(
-                        503,
-                        "ServiceUnavailable",
-                        "the order store is busy: retry the same request (same clientOrderId) shortly",
-                        headers={"Retry-After": "1"},
-                    )
+    except StoreUnavailable as error:
+        # Throttled, timed out or cut off until the time ran short: answered before Lambda's timeout, so the
+        # caller gets a retryable 503 (not API Gateway's 502) and this line records why.
+        level, error_code, attempts = logging.WARNING, error.reason, error.attempts
+        outcome = Outcome(
+            error_response(
+                ApiError(
+                    503,
+                    "ServiceUnavailable",
+                    error.advice,
+                    headers={"Retry-After": str(error.retry_after_seconds)},
                 )
             )
-        else:
-            level = logging.ERROR
-            log(_LOGGER, level, "order store error", exc_info=True, errorCode=error_code, **fields)
-            outcome = Outcome(_internal_error(request_id))
+        )
+    except ClientError as error:
+        level, error_code = logging.ERROR, error.response.get("Error", {}).get("Code", "Unknown")
+        log(_LOGGER, level, "order store error", exc_info=True, errorCode=error_code, **fields)
+        outcome = Outcome(_internal_error(request_id))
     except Exception:  # noqa: BLE001 - last resort: answer 500 rather than let API Gateway turn a crash into 502
         level, error_code = logging.ERROR, "InternalError"
         log(_LOGGER, level, "unhandled error", exc_info=True, **fields)
@@ -315,13 +316,19 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         level,
         "request completed",
         status=outcome.response["statusCode"],
-        latencyMs=round((time.monotonic() - started) * 1000, 1),
+        latencyMs=round((_clock.monotonic() - started) * 1000, 1),
         orderId=outcome.order_id,
         replayed=outcome.replayed,
         errorCode=error_code,
+        attempts=attempts,
         **fields,
     )
     return outcome.response
+
+
+def _text(container: Any, key: str) -> str | None:
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _internal_error(request_id: str | None) -> dict[str, Any]:

@@ -21,6 +21,34 @@ _BASE_HEADERS = {
 }
 
 
+# Proxy event fields that hold objects: API Gateway sends an object or null, a direct invoke anything.
+OBJECT_FIELDS = ("requestContext", "headers", "pathParameters", "queryStringParameters")
+
+
+def check_event_shape(event: Mapping[str, Any]) -> None:
+    """Refuse (400) an event whose objects have the wrong type, before anything reads into them."""
+    for name in OBJECT_FIELDS:
+        _object_or_null(event.get(name), name)
+    _object_or_null((event.get("requestContext") or {}).get("identity"), "requestContext.identity")
+    for key, value in (event.get("headers") or {}).items():
+        if not isinstance(key, str) or not (value is None or isinstance(value, str)):
+            raise ApiError(
+                400,
+                "MalformedEvent",
+                "the event's headers must map names to text: send an API Gateway proxy event",
+            )
+
+
+def _object_or_null(value: Any, name: str) -> None:
+    if value is not None and not isinstance(value, Mapping):
+        raise ApiError(
+            400,
+            "MalformedEvent",
+            f"the event's {name} is {type(value).__name__}, not an object: send an API Gateway REST proxy "
+            "event",
+        )
+
+
 def header(event: Mapping[str, Any], name: str) -> str | None:
     """The value of request header `name`, matched case-insensitively (clients send any case)."""
     wanted = name.lower()

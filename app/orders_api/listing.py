@@ -1,21 +1,25 @@
 """`GET /orders?symbol=&since=&limit=&cursor=`: the caller's own orders from the ledger, newest first.
 
 The ledger is fed by the orders table's stream, so a new order appears there within seconds of its POST.
-Pages are keyset-based: `nextCursor` (absent on the last page) is passed back as `cursor` unchanged.
+Pages are keyset-based: `nextCursor` (absent on the last page) is passed back as `cursor` unchanged. The
+Data API call follows the order store's rules (`resilience`): the time comes from the container's clock, and
+a transient fault is retried only while a whole attempt fits before the invocation's deadline, then answered
+503 with `Retry-After`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from ledger.data_api import RETRYABLE_ERROR_CODES, DataApi
 from ledger.orders import InvalidCursor, decode_cursor, list_orders, utc_timestamp
 
+from .clock import SYSTEM_CLOCK, Clock
 from .errors import ApiError
+from .resilience import Deadline, RetryPolicy, StoreUnavailable, call_with_retries
 
 QUERY_PARAMETERS = ("symbol", "since", "limit", "cursor")
 DEFAULT_LIMIT = 20
@@ -23,6 +27,15 @@ MAX_LIMIT = 100
 # The same ticker rule as a new order's symbol.
 _SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9.-]{0,11}")
 _LIMIT = re.compile(r"[0-9]{1,3}")
+# A paused Serverless v2 cluster takes seconds to resume: ask for a little more patience than the table does.
+LEDGER_RETRY_AFTER_SECONDS = 2
+
+
+class LedgerUnavailable(StoreUnavailable):
+    """The ledger stayed unavailable (resuming, throttled, timed out, reset) until the deadline."""
+
+    advice = "the order ledger is busy or waking up: retry the same request shortly"
+    retry_after_seconds = LEDGER_RETRY_AFTER_SECONDS
 
 
 @dataclass(frozen=True)
@@ -84,33 +97,31 @@ def parse_query(event: Mapping[str, Any]) -> ListQuery:
 class OrdersLedger:
     """Answers listings from the ledger through the Data API (as the application role)."""
 
-    def __init__(self, api: DataApi, clock: Callable[[], float]) -> None:
+    def __init__(self, api: DataApi, clock: Clock = SYSTEM_CLOCK, retry: RetryPolicy | None = None) -> None:
         self._api = api
         self._clock = clock
+        self._retry = retry or RetryPolicy(retryable_codes=RETRYABLE_ERROR_CODES)
 
-    def list(self, owner: str, query: ListQuery) -> dict[str, Any]:
-        """The response body for one page of `owner`'s live orders."""
+    def list(self, owner: str, query: ListQuery, deadline: Deadline) -> dict[str, Any]:
+        """The response body for one page of `owner`'s live orders; `LedgerUnavailable` when the Data API
+        stays unavailable until `deadline` (any other Data API error is raised as it is: a 500)."""
+        now = int(self._clock.time())
         try:
-            page = list_orders(
-                self._api,
-                owner,
-                int(self._clock()),
-                query.limit,
-                symbol=query.symbol,
-                since=query.since,
-                cursor=query.cursor,
+            page = call_with_retries(
+                lambda: list_orders(
+                    self._api,
+                    owner,
+                    now,
+                    query.limit,
+                    symbol=query.symbol,
+                    since=query.since,
+                    cursor=query.cursor,
+                ),
+                deadline,
+                self._retry,
             )
-        except (ClientError, BotoCoreError) as error:
-            code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
-            if isinstance(error, ClientError) and code not in RETRYABLE_ERROR_CODES:
-                raise
-            # Resuming, throttled, unavailable, timed out or reset: the same request will work shortly.
-            raise ApiError(
-                503,
-                "ServiceUnavailable",
-                "the order ledger is busy or waking up: retry the same request shortly",
-                headers={"Retry-After": "2"},
-            ) from None
+        except StoreUnavailable as error:
+            raise LedgerUnavailable(error.reason, error.attempts) from None
         body: dict[str, Any] = {"orders": page.orders}
         if page.next_cursor is not None:
             body["nextCursor"] = page.next_cursor

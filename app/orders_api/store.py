@@ -1,4 +1,7 @@
-"""Persistence of orders in the DynamoDB orders table (hash key `orderId`, TTL attribute `expiresAt`)."""
+"""Persistence of orders in the DynamoDB orders table (hash key `orderId`, TTL attribute `expiresAt`).
+
+Every call runs through :func:`resilience.call_with_retries`, so it ends before the invocation's deadline.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+
+from .resilience import Deadline, RetryPolicy, call_with_retries
 
 HASH_KEY = "orderId"
 TTL_ATTRIBUTE = "expiresAt"
@@ -26,11 +31,12 @@ class CreateResult:
 class OrderStore:
     """Reads and writes order items with the low-level client, which (unlike a resource) is thread-safe."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, retry: RetryPolicy | None = None) -> None:
         self._client = client
         self._table_name = table_name
+        self._retry = retry or RetryPolicy()
 
-    def create(self, item: dict[str, Any], now: int) -> CreateResult:
+    def create(self, item: dict[str, Any], now: int, deadline: Deadline) -> CreateResult:
         """Write `item` unless a live order has its `orderId`; if one has, return that order instead.
 
         The condition makes the write atomic in DynamoDB: of concurrent writers of one key exactly one
@@ -38,13 +44,19 @@ class OrderStore:
         and counts as gone, so its key can be used again.
         """
         try:
-            self._client.put_item(
-                TableName=self._table_name,
-                Item=_serialize(item),
-                ConditionExpression="attribute_not_exists(#key) OR #expires < :now",
-                ExpressionAttributeNames={"#key": HASH_KEY, "#expires": TTL_ATTRIBUTE},
-                ExpressionAttributeValues={":now": {"N": str(now)}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            # A retry after a timeout may find this very write done: it then reads as a replay (200), which
+            # is what the caller's idempotency key promises.
+            call_with_retries(
+                lambda: self._client.put_item(
+                    TableName=self._table_name,
+                    Item=_serialize(item),
+                    ConditionExpression="attribute_not_exists(#key) OR #expires < :now",
+                    ExpressionAttributeNames={"#key": HASH_KEY, "#expires": TTL_ATTRIBUTE},
+                    ExpressionAttributeValues={":now": {"N": str(now)}},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ),
+                deadline,
+                self._retry,
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
@@ -53,12 +65,16 @@ class OrderStore:
             return CreateResult(item=_deserialize(error.response["Item"]), created=False)
         return CreateResult(item=item, created=True)
 
-    def get(self, order_id: str, now: int) -> dict[str, Any] | None:
+    def get(self, order_id: str, now: int, deadline: Deadline) -> dict[str, Any] | None:
         """The live order with `order_id`, or None; a strongly consistent read so a new order is visible."""
-        response = self._client.get_item(
-            TableName=self._table_name,
-            Key={HASH_KEY: {"S": order_id}},
-            ConsistentRead=True,
+        response = call_with_retries(
+            lambda: self._client.get_item(
+                TableName=self._table_name,
+                Key={HASH_KEY: {"S": order_id}},
+                ConsistentRead=True,
+            ),
+            deadline,
+            self._retry,
         )
         raw = response.get("Item")
         if raw is None:

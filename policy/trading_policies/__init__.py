@@ -21,7 +21,9 @@ from . import (
     network,
     rds,
     request_scope,
+    resource_access,
     s3,
+    secretsmanager,
     tags,
 )
 from .registry import Rule
@@ -44,6 +46,8 @@ RULES: list[Rule] = [
     *apigateway.RULES,
     *iam.RULES,
     *network.RULES,
+    *resource_access.RULES,
+    *secretsmanager.RULES,
     *tags.RULES,
 ]
 

@@ -2,11 +2,15 @@
 
 ``apigateway-method-authorization`` rebuilds each method's path from its ``aws.apigateway.Resource``
 chain (``pathPart`` and ``parentId``, through property dependencies, so it works at preview) to match the
-allow-list entries written as ``"<METHOD> <path>"``.
+allow-list entries written as ``"<METHOD> <path>"``. ``apigateway-stage-waf`` finds a stage's
+``aws.wafv2.WebAclAssociation`` through its ``resourceArn`` property dependency (preview) or the stage's
+ARN (update); ``apigateway-execution-logging`` finds a stage's ``MethodSettings`` the same way through
+``stageName``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
@@ -14,8 +18,8 @@ from typing import Any
 from pulumi_policy import Severity
 
 from .graph import Resource, Stack
-from .registry import Finding, Rule
-from .values import ABSENT, UNKNOWN, as_bool, describe
+from .registry import Finding, Rule, unknown_until_deployed
+from .values import ABSENT, UNKNOWN, as_bool, describe, get
 
 STAGE = "aws:apigateway/stage:Stage"
 STAGE_V2 = "aws:apigatewayv2/stage:Stage"
@@ -24,6 +28,10 @@ API_RESOURCE = "aws:apigateway/resource:Resource"
 REST_API = "aws:apigateway/restApi:RestApi"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 ROUTE = "aws:apigatewayv2/route:Route"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+LOGGING_LEVELS = ("ERROR", "INFO")
+_STAGE_ARN = re.compile(r":/restapis/([^/]+)/stages/([^/]+)$")
 _DOCS = "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
 _MAX_DEPTH = 32
 
@@ -54,6 +62,108 @@ def check_no_data_trace(resource: Resource, _config: Mapping[str, Any]) -> Itera
             f"settings.dataTraceEnabled is true for {describe(path)}, so full requests and responses (which "
             "may carry cardholder data) are written to CloudWatch Logs"
         )
+
+
+def check_waf(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    associations = stack.of_type(WEB_ACL_ASSOCIATION)
+    covered: dict[Resource, list[Resource]] = {}
+    undecided: dict[Resource, Resource] = {}
+    for association in associations:
+        for stage in _associated_stages(stack, association):
+            covered.setdefault(stage, []).append(association)
+        if association.get("resourceArn") is UNKNOWN:
+            for api in association.property_dependencies.get("resourceArn", []):
+                for stage in _stages_of(stack, api):
+                    undecided.setdefault(stage, association)
+    for stage in stack.of_type(STAGE):
+        if not _is_public(stack, stage):
+            continue
+        if stage in covered:
+            for association in covered[stage]:
+                yield from (Finding(stage, fault) for fault in _web_acl_faults(stack, association))
+        elif stage in undecided:
+            yield unknown_until_deployed(
+                stage, undecided[stage], "resourceArn", "the stage's WAF web ACL association"
+            )
+        else:
+            yield Finding(
+                stage,
+                "is a public REST API stage with no aws.wafv2.WebAclAssociation, so no web application "
+                "firewall filters the requests that reach it",
+            )
+
+
+def _associated_stages(stack: Stack, association: Resource) -> list[Resource]:
+    linked = stack.targets(association, "resourceArn", (STAGE,), ("arn",))
+    if linked:
+        return linked
+    value = association.get("resourceArn")
+    match = _STAGE_ARN.search(value) if isinstance(value, str) else None
+    if match is None:
+        return []
+    api_id, stage_name = match.groups()
+    return [
+        stage
+        for stage in stack.of_type(STAGE)
+        if stage.get("stageName") == stage_name
+        and (
+            stage.get("restApi") == api_id
+            or any(api.get("id") == api_id for api in stack.targets(stage, "restApi", (REST_API,), ("id",)))
+        )
+    ]
+
+
+def _stages_of(stack: Stack, api: Resource) -> list[Resource]:
+    if api.type != REST_API:
+        return [api] if api.type == STAGE else []
+    return [s for s in stack.of_type(STAGE) if api in stack.targets(s, "restApi", (REST_API,), ("id",))]
+
+
+def _is_public(stack: Stack, stage: Resource) -> bool:
+    for api in stack.targets(stage, "restApi", (REST_API,), ("id",)):
+        types = api.get("endpointConfiguration", "types")
+        if types == "PRIVATE" or (isinstance(types, list) and "PRIVATE" in types):
+            return False
+    return True
+
+
+def _web_acl_faults(stack: Stack, association: Resource) -> Iterator[str]:
+    for web_acl in stack.targets(association, "webAclArn", (WEB_ACL,), ("arn",)):
+        rules = web_acl.get("rules")
+        if isinstance(rules, list) and not rules:
+            yield (
+                f"web ACL '{web_acl.name}' has no rules, so it lets every request through; add AWS managed "
+                "rule groups (e.g. AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet)"
+            )
+
+
+def check_execution_logging(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    settings = stack.attached((METHOD_SETTINGS,), "stageName", (STAGE,), ("stageName",))
+    for stage in stack.of_type(STAGE):
+        own = [s for s in settings.get(stage, []) if _same_api(s, stage)]
+        stage_wide = [s for s in own if s.get("methodPath") == "*/*"]
+        levels = [get(s.props, "settings", "loggingLevel") for s in stage_wide]
+        if not any(level in (*LOGGING_LEVELS, UNKNOWN) for level in levels):
+            shown = describe(levels[0]) if levels else "not set (OFF)"
+            yield Finding(
+                stage,
+                f"execution logging for */* is {shown}, so errors inside API Gateway (authorization, "
+                "integration, throttling) leave no trace; set loggingLevel ERROR or INFO",
+            )
+        for method_settings in own:
+            level = get(method_settings.props, "settings", "loggingLevel")
+            path = method_settings.get("methodPath")
+            if path != "*/*" and isinstance(level, str) and level.upper() == "OFF":
+                yield Finding(
+                    stage,
+                    f"method settings '{method_settings.name}' turn execution logging OFF for "
+                    f"{describe(path)}",
+                )
+
+
+def _same_api(settings: Resource, stage: Resource) -> bool:
+    mine, theirs = settings.get("restApi"), stage.get("restApi")
+    return not (isinstance(mine, str) and isinstance(theirs, str) and mine != theirs)
 
 
 def check_authorization(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -180,5 +290,42 @@ RULES = [
         topic="apigateway",
         check=check_no_data_trace,
         resource_types=(METHOD_SETTINGS,),
+    ),
+    Rule(
+        name="apigateway-stage-waf",
+        description=(
+            "Every public (non-PRIVATE) REST API stage is associated with an AWS WAF (wafv2) web ACL, and a "
+            "web ACL the stack declares for it has rules."
+        ),
+        severity=Severity.HIGH,
+        pci=("6.4.2",),
+        remediation=(
+            "Add aws.wafv2.WebAcl(scope='REGIONAL', default_action={'allow': {}}, rules=[AWS managed rule "
+            "groups such as AWSManagedRulesCommonRuleSet]) and aws.wafv2.WebAclAssociation("
+            "resource_arn=stage.arn, web_acl_arn=web_acl.arn)"
+        ),
+        url="https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html",
+        topic="apigateway",
+        check=check_waf,
+        stack=True,
+    ),
+    Rule(
+        name="apigateway-execution-logging",
+        description=(
+            "Every REST API stage has execution logging on: a MethodSettings for */* with loggingLevel ERROR "
+            "or INFO and no method turned OFF (data trace stays off, see apigateway-no-data-trace)."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("10.2.1", "10.2.1.4"),
+        remediation=(
+            "Add aws.apigateway.MethodSettings(rest_api=api.id, stage_name=stage.stage_name, "
+            "method_path='*/*', settings={'logging_level': 'ERROR', 'data_trace_enabled': False, "
+            "'metrics_enabled': True}) and "
+            "declare the API-Gateway-Execution-Logs_<api id>/<stage> log group with retention and a KMS key"
+        ),
+        url=_DOCS + "set-up-logging.html",
+        topic="apigateway",
+        check=check_execution_logging,
+        stack=True,
     ),
 ]

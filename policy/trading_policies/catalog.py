@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import PACK_NAME, RULES
+from .anchors import ANCHORS, LESSON, Anchors
 from .registry import PCI_DSS_VERSION, Rule
 
 REGENERATE = "PYTHONPATH=policy .venv/bin/python -m trading_policies.catalog docs/policies.md"
@@ -50,7 +51,45 @@ def render(rules: Sequence[Rule] = RULES) -> str:
             f"| [`{rule.name}`]({rule.url}) | {kind} | {rule.severity.value} | {', '.join(rule.pci)} | "
             f"{_cell(rule.description)} | {_cell(rule.remediation)} | {_cell(_config_text(rule))} |"
         )
+    lines += _anchor_map(rules)
     return "\n".join(lines) + "\n"
+
+
+def _ids(ids: tuple[str, ...], anchors: Anchors) -> str:
+    if ids:
+        return ", ".join(ids)
+    return LESSON if anchors.unique else "none"
+
+
+def _anchor_map(rules: Sequence[Rule]) -> list[str]:
+    """The map from each policy to the checks of checkov, cdk-nag and AWS Config that find the same fault."""
+    entries = [(rule, ANCHORS[rule.name]) for rule in rules]
+    unique = [rule.name for rule, anchors in entries if anchors.unique]
+    partial = [rule.name for rule, anchors in entries if anchors.only_here and not anchors.unique]
+    lines = [
+        "",
+        "## What the pack replaces, and what only it checks",
+        "",
+        f"For each of the {len(entries)} policies: the checkov checks, cdk-nag rules (AwsSolutions, "
+        "PCI.DSS.321, Serverless packs) and AWS Config managed rules that find the same fault. "
+        f"{len(unique)} policies have no equivalent in any of them; {len(partial)} more check something the "
+        "listed rules miss (last column).",
+        "",
+        "| Policy | checkov | cdk-nag | AWS Config | Only this pack |",
+        "|---|---|---|---|---|",
+    ]
+    for rule, anchors in entries:
+        cells = [_ids(ids, anchors) for ids in (anchors.checkov, anchors.cdk_nag, anchors.aws_config)]
+        lines.append(f"| `{rule.name}` | " + " | ".join(_cell(c) for c in [*cells, anchors.only_here]) + " |")
+    lines += [
+        "",
+        "Policies no other tool has: " + ", ".join(f"`{name}`" for name in unique) + ".",
+        "",
+        "Policies that also check what the listed rules miss: "
+        + ", ".join(f"`{name}`" for name in partial)
+        + ".",
+    ]
+    return lines
 
 
 def main(argv: Sequence[str], out: Any = sys.stdout) -> int:

@@ -38,7 +38,9 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
             "reason": {
                 "type": "string",
                 "minLength": 10,
-                "description": "Why the resource is exempt (at least 10 characters).",
+                "description": (
+                    "Why the resource is exempt (at least 10 characters, not counting outer whitespace)."
+                ),
             },
             "expires": {
                 "type": "string",
@@ -115,7 +117,16 @@ def _exemptions(policy_name: str, entries: list[dict[str, Any]]) -> list[Exempti
                     f"policy config for '{policy_name}': exemptions[{index}].expires is '{expires}', "
                     f"which is not a calendar date; use YYYY-MM-DD{_FIX}"
                 ) from None
-        exemptions.append(Exemption(entry["resource"], entry["reason"], day))
+        for key, minimum in (("resource", 1), ("reason", 10)):
+            # A reason padded with spaces explains nothing more: only the text counts.
+            if len(entry[key].strip()) < minimum:
+                raise PolicyConfigError(
+                    f"policy config for '{policy_name}': exemptions[{index}].{key} is {entry[key]!r}, which "
+                    f"has fewer than {minimum} characters once outer whitespace is removed; write "
+                    + ("why the resource is exempt" if key == "reason" else "the resource's name or URN")
+                    + _FIX
+                )
+        exemptions.append(Exemption(entry["resource"].strip(), entry["reason"].strip(), day))
     return exemptions
 
 

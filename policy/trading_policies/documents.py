@@ -21,6 +21,26 @@ from .values import ABSENT, UNKNOWN, Missing, plain
 _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 _VERSIONS = ("2012-10-17", "2008-10-17")
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
+_DOCUMENT_KEYS = ("Version", "Id", "Statement")
+_STATEMENT_KEYS = (
+    "Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal",
+    "Condition",
+)  # fmt: skip
+# Every condition operator IAM accepts, before a set prefix and the IfExists suffix. A misspelt operator
+# makes AWS reject the policy, and a reader that skipped it would judge a different policy.
+_OPERATORS = frozenset(
+    [
+        f"String{s}"
+        for s in ("Equals", "NotEquals", "EqualsIgnoreCase", "NotEqualsIgnoreCase", "Like", "NotLike")
+    ]
+    + [
+        f"{kind}{s}"
+        for kind in ("Numeric", "Date")
+        for s in ("Equals", "NotEquals", "LessThan", "LessThanEquals", "GreaterThan", "GreaterThanEquals")
+    ]
+    + ["Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "Null"]
+    + [f"Arn{s}" for s in ("Equals", "Like", "NotEquals", "NotLike")]
+)
 
 
 @lru_cache(maxsize=4096)
@@ -137,25 +157,26 @@ class Document:
     raw: Any = field(default=None, compare=False)
 
 
-def parse_policy(value: Any, *, principals_required: bool) -> Document:
+def parse_policy(value: Any, *, principals_required: bool, resources_required: bool = True) -> Document:
     """Parse and normalise a policy document; never raises.
 
     ``principals_required`` is True for resource-based policies (key and bucket policies), which need a
     Principal in every statement, and False for identity policies, which must not have one.
+    ``resources_required`` is False for role trust policies, whose statements name no Resource.
     """
     if isinstance(value, str):
-        return _parse_text(value, principals_required)
-    return _parse(value, principals_required)
+        return _parse_text(value, principals_required, resources_required)
+    return _parse(value, principals_required, resources_required)
 
 
 @lru_cache(maxsize=512)
-def _parse_text(text: str, principals_required: bool) -> Document:
+def _parse_text(text: str, principals_required: bool, resources_required: bool) -> Document:
     # Several rules read the same document (a key policy, per request and per stack policy), and a
     # Document is immutable, so the text is parsed once.
-    return _parse(text, principals_required)
+    return _parse(text, principals_required, resources_required)
 
 
-def _parse(value: Any, principals_required: bool) -> Document:
+def _parse(value: Any, principals_required: bool, resources_required: bool) -> Document:
     if value is UNKNOWN:
         return Document(unknown=True)
     if value is ABSENT:
@@ -168,7 +189,11 @@ def _parse(value: Any, principals_required: bool) -> Document:
             return Document(errors=(f"policy document is not valid JSON: {_json_error(error)}",))
     if not isinstance(value, dict):
         return Document(errors=(f"policy document must be a JSON object, got {_type_name(value)}",))
-    errors: list[str] = []
+    errors: list[str] = [
+        f"policy document has the unknown key {_short(key)}; use only Version, Id and Statement"
+        for key in value
+        if key not in _DOCUMENT_KEYS
+    ]
     version = value.get("Version", ABSENT)
     if version is not ABSENT and version is not UNKNOWN and version not in _VERSIONS:
         errors.append(f'policy Version is {_short(version)}; use "2012-10-17"')
@@ -191,18 +216,20 @@ def _parse(value: Any, principals_required: bool) -> Document:
         if raw is UNKNOWN:
             unknown = True
             continue
-        statement = _parse_statement(index, raw, principals_required, errors)
+        statement = _parse_statement(index, raw, principals_required, resources_required, errors)
         if statement is not None:
             statements.append(statement)
     return Document(statements=tuple(statements), errors=tuple(errors), unknown=unknown, raw=value)
 
 
-def _parse_statement(index: int, raw: Any, principals_required: bool, errors: list[str]) -> Statement | None:
+def _parse_statement(
+    index: int, raw: Any, principals_required: bool, resources_required: bool, errors: list[str]
+) -> Statement | None:
     where = f"Statement[{index}]"
     if not isinstance(raw, dict):
         errors.append(f"{where} must be an object, got {_type_name(raw)}")
         return None
-    problems: list[str] = []
+    problems = [f"{where} has the unknown key {_short(key)}" for key in raw if key not in _STATEMENT_KEYS]
     sid = raw.get("Sid", ABSENT)
     if sid is not ABSENT and sid is not UNKNOWN and not isinstance(sid, str):
         problems.append(f"{where}.Sid must be a string")
@@ -212,7 +239,12 @@ def _parse_statement(index: int, raw: Any, principals_required: bool, errors: li
     elif effect is not UNKNOWN and effect not in ("Allow", "Deny"):
         problems.append(f'{where}.Effect is {_short(effect)}; use "Allow" or "Deny"')
     actions, negated_actions = _either(raw, "Action", "NotAction", where, problems)
-    resources, negated_resources = _either(raw, "Resource", "NotResource", where, problems)
+    if resources_required:
+        resources, negated_resources = _either(raw, "Resource", "NotResource", where, problems)
+    else:
+        resources, negated_resources = (), False
+        if "Resource" in raw or "NotResource" in raw:
+            problems.append(f"{where} has a Resource, which a trust policy must not have")
     principals, negated_principals = _principal_block(raw, where, principals_required, problems)
     conditions, condition_unknown = _condition_block(raw.get("Condition", ABSENT), where, problems)
     if problems:
@@ -310,6 +342,9 @@ def _condition_block(value: Any, where: str, problems: list[str]) -> tuple[tuple
         if entries is UNKNOWN:
             unknown = True
             continue
+        if not _known_operator(operator):
+            problems.append(f"{where}.Condition has the unknown operator {_short(operator)}")
+            continue
         if not isinstance(entries, dict) or not entries:
             problems.append(f"{where}.Condition.{operator} must be an object of condition keys to values")
             continue
@@ -320,6 +355,14 @@ def _condition_block(value: Any, where: str, problems: list[str]) -> tuple[tuple
                 continue
             conditions.append(Condition(str(operator), str(key), tuple(listed)))
     return tuple(conditions), unknown
+
+
+def _known_operator(operator: str) -> bool:
+    prefixes = [p for p in _SET_PREFIXES if operator.startswith(p)]
+    base = operator.removeprefix(prefixes[0]) if prefixes else operator
+    if base.endswith("IfExists") and base != "NullIfExists":
+        base = base.removesuffix("IfExists")
+    return base in _OPERATORS
 
 
 def _json_error(error: BaseException) -> str:

@@ -1,6 +1,10 @@
-"""IAM rules for the identity policies a stack creates: no wildcard actions, and region restriction.
+"""IAM rules for the policies a stack creates: no whole-service actions, no resource-scoped actions on
+every resource, region restriction, and role trust policies that not every account can use.
 
-Documents come from role inline policies, ``RolePolicy``, ``Policy``, ``UserPolicy`` and ``GroupPolicy``.
+Identity documents come from role inline policies, ``RolePolicy``, ``Policy``, ``UserPolicy`` and
+``GroupPolicy``; trust documents from a role's ``assumeRolePolicy``. Actions are read by meaning against the
+IAM catalogue and callers after conditions, through :mod:`evaluator`: ``iam:?*`` is all of IAM, and a trust
+policy open to ``"*"`` under ``aws:SecureTransport`` is open to every account.
 
 Decision on global services: a statement whose actions all belong to global services (IAM, STS,
 Organizations, Route 53, CloudFront, ...) is not asked for a region, and ARNs of services whose ARNs carry
@@ -19,9 +23,10 @@ from pulumi_policy import Severity
 
 from .awsfacts import REGION_PATTERN, parse_arn
 from .documents import Condition, Statement, parse_policy
+from .evaluator import public_statements, scoped_actions_on_everything, whole_services, why_open
 from .graph import Resource
-from .kms import render_actions
-from .registry import Rule
+from .kms import render_actions, render_principals
+from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN
 
 ROLE = "aws:iam/role:Role"
@@ -103,9 +108,47 @@ def check_wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> It
                 "of every service"
             )
         else:
-            wild = [a for a in item.actions if isinstance(a, str) and (a == "*" or a.endswith(":*"))]
-            if wild:
-                yield f"{item.label} of {label} allows {', '.join(wild)}; list the actions the workload calls"
+            services = whole_services(item)
+            if services:
+                yield (
+                    f"{item.label} of {label} allows every action of {', '.join(services)} "
+                    f"({render_actions(item)}); list the actions the workload calls"
+                )
+
+
+def check_scoped_resources(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    for label, item in _parsed(resource):
+        if isinstance(item, str):
+            yield item
+            continue
+        found = scoped_actions_on_everything(item)
+        if found is not None:
+            everything, actions = found
+            shown = ", ".join(actions[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
+            yield (
+                f"{item.label} of {label} allows {shown} on {everything}; these actions take resource ARNs, "
+                "so name the resources they need"
+            )
+
+
+def check_trust_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
+    value = resource.get("assumeRolePolicy")
+    if value is ABSENT:
+        return
+    document = parse_policy(value, principals_required=True, resources_required=False)
+    yield from (f"assumeRolePolicy is unreadable: {error}" for error in document.errors)
+    if document.unknown:
+        yield unknown_until_deployed(resource, resource, "assumeRolePolicy", "the trust policy")
+    for statement, bound in public_statements(document):
+        if statement.covers_action("sts:AssumeRole") is not False or any(
+            statement.covers_action(f"sts:AssumeRoleWith{kind}") is not False
+            for kind in ("WebIdentity", "SAML")
+        ):
+            yield (
+                f"trust policy {statement.label} allows {render_principals(statement)} "
+                f"{render_actions(statement)} {why_open(bound)}, so any AWS account (or any user of the "
+                "identity provider) can assume the role"
+            )
 
 
 def check_region_restricted(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
@@ -177,9 +220,9 @@ RULES = [
         name="iam-no-wildcard-actions",
         description=(
             "The stack's identity policies (role inline policies, RolePolicy, Policy, "
-            "UserPolicy, GroupPolicy) "
-            'allow no "*" or "<service>:*" action and no NotAction, and no AWS managed full-access policy '
-            "(AdministratorAccess, PowerUserAccess, *FullAccess) is attached."
+            "UserPolicy, GroupPolicy) allow no action pattern that covers every action of a service "
+            '("*", "s3:*", "iam:?*", or every action listed one by one) and no NotAction, and no AWS managed '
+            "full-access policy (AdministratorAccess, PowerUserAccess, *FullAccess) is attached."
         ),
         severity=Severity.HIGH,
         pci=("7.2.1", "7.2.2", "7.2.5"),
@@ -191,6 +234,42 @@ RULES = [
         topic="iam",
         check=check_wildcard_actions,
         resource_types=POLICY_TYPES + ATTACHMENTS,
+    ),
+    Rule(
+        name="iam-no-wildcard-resource",
+        description=(
+            'The stack\'s identity policies allow no action that takes resource ARNs on Resource "*" (or any '
+            'ARN pattern that names every resource, or NotResource); actions that only work on "*" '
+            "(ec2:Describe*, xray:PutTraceSegments, ...) are fine. Read against the IAM catalogue."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("7.2.1", "7.2.2"),
+        remediation=(
+            'Name the resources (table, key, secret, log group ARNs); keep Resource "*" only for actions '
+            "that have no resource types in the Service Authorization Reference"
+        ),
+        url=_IAM_DOCS + "best-practices.html#grant-least-privilege",
+        topic="iam",
+        check=check_scoped_resources,
+        resource_types=POLICY_TYPES,
+    ),
+    Rule(
+        name="iam-role-trust-not-public",
+        description=(
+            'No role trust policy lets Principal "*", {"AWS": "*"}, NotPrincipal or an open web identity '
+            "provider (no aud/sub condition) assume the role, unless a Condition binds the caller to an "
+            "account, organisation or source."
+        ),
+        severity=Severity.CRITICAL,
+        pci=("7.2.1", "8.2.2"),
+        remediation=(
+            "Trust named principals (a service, a role ARN of a known account) and, for web identity, "
+            "condition on <provider>:aud and <provider>:sub"
+        ),
+        url=_IAM_DOCS + "id_roles_create_for-user.html",
+        topic="iam",
+        check=check_trust_not_public,
+        resource_types=(ROLE,),
     ),
     Rule(
         name="iam-region-restricted",

@@ -1,8 +1,10 @@
 """KMS key rules: key policies that cannot be abused or lock the account out, and key rotation.
 
 The account is the policy config's ``accountId`` when given, else the account whose root
-(``arn:aws:iam::<account>:root``) the key policy lets administer the key. Every rule here reads the key
-policy through :mod:`documents`, so a policy that is garbage is reported, never a crash.
+(``arn:aws:iam::<account>:root``) an Allow statement of the key policy lets administer the key. Every rule
+here reads the key policy through :mod:`documents` and judges what it grants through :mod:`evaluator`
+(who can act after the conditions), so a policy that is garbage is reported, never a crash, and a
+Condition that restricts nothing (``aws:SecureTransport``, a wildcard account) does not hide a public key.
 """
 
 from __future__ import annotations
@@ -12,9 +14,19 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .awsfacts import root_account
+from .awsfacts import ACCOUNT_PATTERN, parse_arn, root_account
 from .config import ACCOUNT_ID_SCHEMA
 from .documents import Document, Principal, Statement, parse_policy
+from .evaluator import (
+    ACCOUNT,
+    SERVICE,
+    UNKNOWN_CALLER,
+    allowed,
+    classify,
+    describe_callers,
+    public_statements,
+    why_open,
+)
 from .graph import Resource
 from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
@@ -22,7 +34,16 @@ from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 ALIAS = "aws:kms/alias:Alias"
-KEY_TYPES = (KEY, KEY_POLICY)
+GRANT = "aws:kms/grant:Grant"
+# Every resource that holds a key and its own key policy: a replica or an imported-material key is as
+# much a key as a Key.
+KEYS = (
+    KEY,
+    "aws:kms/replicaKey:ReplicaKey",
+    "aws:kms/externalKey:ExternalKey",
+    "aws:kms/replicaExternalKey:ReplicaExternalKey",
+)
+KEY_TYPES = (*KEYS, KEY_POLICY)
 ADMIN_ACTION = "kms:PutKeyPolicy"
 _KMS_DOCS = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
 
@@ -46,14 +67,7 @@ def policy_account(document: Document, configured: str) -> str | None:
     return roots[0][1] if roots else None
 
 
-def is_account(principal: Principal, account: str | None) -> bool:
-    """True for the account root ARN or the bare account id of ``account``."""
-    return (
-        account is not None
-        and principal.kind == "AWS"
-        and isinstance(principal.value, str)
-        and root_account(principal.value) == account
-    )
+CREATE_GRANT = "kms:CreateGrant"
 
 
 def render_actions(statement: Statement) -> str:
@@ -86,23 +100,35 @@ def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) ->
     if document.unknown:
         yield _unknown_policy(resource)
     account = policy_account(document, config["accountId"])
-    for statement in document.statements:
-        if statement.effect != "Allow" or statement.has_condition:
+    public = public_statements(document)
+    for statement, bound in public:
+        yield (
+            f"{statement.label} allows {render_principals(statement)} {render_actions(statement)} "
+            f"{why_open(bound)}, so every AWS account can use the key"
+        )
+    passers: dict[int, tuple[Statement, list[Any]]] = {}
+    for access in allowed(document):
+        statement, caller, bound = access.statement, access.caller, access.binding
+        if (
+            any(statement is s for s, _ in public)
+            or caller.kind == UNKNOWN_CALLER
+            or caller.is_account(account)
+            # A service bound to an account acts for that account's resources; when the stack's account
+            # cannot be told, the binding gets the benefit of the doubt.
+            or (caller.kind == SERVICE and caller.account is not None and account in (None, caller.account))
+            or bound.grants_for_aws_resources
+            or bound.via_service
+            or statement.covers_action(CREATE_GRANT) is not True
+        ):
             continue
-        if statement.applies_to_everyone:
-            yield (
-                f"{statement.label} allows {render_principals(statement)} {render_actions(statement)} "
-                "without a Condition, so every AWS account can use the key"
-            )
-            continue
-        outsiders = [p for p in statement.principals if p.value is not UNKNOWN and not is_account(p, account)]
-        if outsiders and statement.covers_action("kms:CreateGrant") is True:
-            yield (
-                f"{statement.label} allows {', '.join(p.render() for p in outsiders)} "
-                f"{render_actions(statement)} without a Condition; that includes kms:CreateGrant, so the "
-                "principal can hand the key on to anyone. Add a Condition such as "
-                '"Bool": {"kms:GrantIsForAWSResource": "true"} or narrow the actions'
-            )
+        passers.setdefault(statement.index, (statement, []))[1].append(caller)
+    for statement, found in passers.values():
+        yield (
+            f"{statement.label} allows {describe_callers(found)} {render_actions(statement)} with no "
+            "Condition that limits grants; that includes kms:CreateGrant, so the principal can hand the key "
+            'on to anyone. Add a Condition such as "Bool": {"kms:GrantIsForAWSResource": "true"} or '
+            "kms:ViaService, or narrow the actions"
+        )
 
 
 def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Iterator[str | Finding]:
@@ -153,6 +179,39 @@ def _is_root(principal: Principal, configured: str) -> bool:
     return account is not None and (not configured or account == configured)
 
 
+def check_grant(resource: Resource, config: Mapping[str, Any]) -> Iterator[str | Finding]:
+    operations = resource.get("operations")
+    if isinstance(operations, list) and any(str(o).lower() == "creategrant" for o in operations):
+        yield (
+            "operations include CreateGrant, so the grantee can hand the key on to anyone with grants of "
+            "its own, which no key policy shows"
+        )
+    grantee = resource.get("granteePrincipal")
+    if not isinstance(grantee, str):
+        return
+    # A service grantee ("logs.<region>.amazonaws.com") is no account: it is placed nowhere, like any name
+    # that is not an account, an account's principal or "*".
+    caller = classify(Principal("AWS", grantee))
+    if caller.public:
+        yield 'granteePrincipal is "*", which KMS refuses and which would give the key to everyone'
+        return
+    if caller.kind != ACCOUNT:
+        return
+    key_id = resource.get("keyId")
+    key_arn = parse_arn(key_id) if isinstance(key_id, str) else None
+    key_account = key_arn.account if key_arn is not None and ACCOUNT_PATTERN.match(key_arn.account) else None
+    account = config["accountId"] or key_account
+    if account is None and key_id is UNKNOWN:
+        yield unknown_until_deployed(
+            resource, resource, "keyId", "whether the grantee is in the key's account"
+        )
+    elif account is not None and caller.account != account:
+        yield (
+            f"granteePrincipal {grantee} is in account {caller.account}, not the key's account {account}: "
+            "the grant opens the key to another account where the key policy does not show it"
+        )
+
+
 def check_rotation(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
     spec, usage = resource.get("customerMasterKeySpec"), resource.get("keyUsage")
     store = resource.get("customKeyStoreId")
@@ -173,16 +232,18 @@ RULES = [
     Rule(
         name="kms-key-policy-no-unconditional-grants",
         description=(
-            "KMS key policies give no principal other than the account kms:CreateGrant, kms:*, * or any "
-            'wildcard that includes CreateGrant without a Condition, and never allow Principal "*" '
-            "without a Condition."
+            "Key policies (Key, ReplicaKey, ExternalKey, KeyPolicy) give no principal other than the account "
+            "kms:CreateGrant, or any action pattern that covers it, without a Condition that limits grants "
+            "(kms:GrantIsForAWSResource, kms:ViaService), and let nobody outside the account use the key: "
+            'Principal "*", {"AWS": "*"} or NotPrincipal pass only under a Condition that binds the caller '
+            "to an account, organisation, source or VPC (aws:SecureTransport and wildcards bind nothing)."
         ),
         severity=Severity.CRITICAL,
         pci=("3.6.1", "7.2.1"),
         remediation=(
             "Grant services and roles only the actions they use, and put a Condition on kms:CreateGrant "
-            '(e.g. "Bool": {"kms:GrantIsForAWSResource": "true"}, kms:ViaService or an encryption '
-            'context); never allow Principal "*" without a Condition'
+            '(e.g. "Bool": {"kms:GrantIsForAWSResource": "true"} or kms:ViaService); give Principal "*" only '
+            'under a Condition that binds the caller, e.g. "StringEquals": {"kms:CallerAccount": "<account>"}'
         ),
         url="https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html",
         topic="kms",
@@ -222,6 +283,24 @@ RULES = [
         url="https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html",
         topic="kms",
         check=check_rotation,
-        resource_types=(KEY,),
+        resource_types=(KEY,),  # Replica keys follow their primary; imported key material cannot rotate.
+    ),
+    Rule(
+        name="kms-grant-restricted",
+        description=(
+            "KMS grants (aws.kms.Grant) give no principal of another account the key and never pass on "
+            "CreateGrant, so nobody outside the key policy's view can use or re-grant the key."
+        ),
+        severity=Severity.HIGH,
+        pci=("3.6.1", "7.2.1"),
+        remediation=(
+            "Grant only principals of the key's account, without the CreateGrant operation; give another "
+            "account access in the key policy, where it is reviewed"
+        ),
+        url="https://docs.aws.amazon.com/kms/latest/developerguide/grants.html",
+        topic="kms",
+        check=check_grant,
+        resource_types=(GRANT,),
+        config={"accountId": ACCOUNT_ID_SCHEMA},
     ),
 ]

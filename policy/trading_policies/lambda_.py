@@ -13,6 +13,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from .documents import Statement, parse_policy
+from .evaluator import SERVICE, callers
 from .graph import Resource, Stack
 from .logs import LOG_GROUP
 from .registry import Finding, Rule
@@ -52,18 +54,49 @@ def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator
         if resource.get("authorizationType") == "NONE":
             yield "function URL authorizationType is NONE, so anyone on the internet can invoke the function"
         return
+    statement = permission_statement(resource)
+    if statement is None:
+        return
     principal = resource.get("principal")
-    if principal == "*" and resource.get("principalOrgId") in (ABSENT, ""):
-        yield 'principal is "*", so any AWS account (or anyone, through a URL) can invoke the function'
-    elif (
-        isinstance(principal, str)
-        and principal.endswith(".amazonaws.com")
-        and resource.get("sourceArn") is ABSENT
+    for caller in callers(statement):
+        if caller.public:
+            yield (
+                f"principal is {describe(principal)} and no principalOrgId, sourceAccount or sourceArn binds "
+                "the caller, so any AWS account (or anyone, through a URL) can invoke the function"
+            )
+        elif caller.kind == SERVICE and caller.account is None:
+            yield (
+                f"principal {principal} has no sourceArn or sourceAccount naming an account, so any "
+                f"{str(principal).split('.')[0]} resource in any account can invoke the function"
+            )
+
+
+def permission_statement(resource: Resource) -> Statement | None:
+    """The resource-policy statement Lambda writes for a Permission (AWS builds it from the same fields:
+    ``aws:SourceArn`` under ArnLike, ``aws:SourceAccount`` and ``aws:PrincipalOrgID`` under StringEquals)."""
+    principal = resource.get("principal")
+    if principal is ABSENT:
+        return None
+    if principal == "*":
+        block: Any = "*"
+    elif isinstance(principal, str) and principal.endswith(".amazonaws.com"):
+        block = {"Service": principal}
+    else:
+        block = {"AWS": principal}
+    condition: dict[str, dict[str, Any]] = {}
+    for prop, operator, key in (
+        ("sourceArn", "ArnLike", "aws:SourceArn"),
+        ("sourceAccount", "StringEquals", "aws:SourceAccount"),
+        ("principalOrgId", "StringEquals", "aws:PrincipalOrgID"),
     ):
-        yield (
-            f"principal {principal} has no sourceArn, so any {principal.split('.')[0]} resource in any "
-            "account can invoke the function"
-        )
+        value = resource.get(prop)
+        if value is not ABSENT and value != "":
+            condition.setdefault(operator, {})[key] = value
+    raw = {"Effect": "Allow", "Principal": block, "Action": "lambda:InvokeFunction", "Resource": "*"}
+    document = parse_policy(
+        {"Statement": [{**raw, "Condition": condition} if condition else raw]}, principals_required=True
+    )
+    return document.statements[0] if document.statements else None
 
 
 def check_log_group(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -119,8 +152,10 @@ RULES = [
     Rule(
         name="lambda-not-public",
         description=(
-            'Lambda permissions do not let principal "*" invoke a function (unless limited to an '
-            "organization), service principals are limited by sourceArn, and function URLs require IAM auth."
+            'Lambda permissions do not let principal "*" invoke a function unless principalOrgId, '
+            "sourceAccount or sourceArn binds the caller (judged like the resource-policy statement Lambda "
+            "writes), service principals are bound to an account by sourceArn or sourceAccount, and function "
+            "URLs require IAM auth."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "7.2.1"),

@@ -29,6 +29,9 @@ from .values import ABSENT, UNKNOWN, as_number, describe
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 CONTEXT_KEY = "kms:EncryptionContext:aws:logs:arn"
 SCOPING_OPERATORS = ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
+# The properties a literal kmsKeyId (or an alias's targetKeyId) may name a key or an alias by.
+KEY_REFERENCES = ("arn", "keyId", "id")
+KEY_OR_ALIAS_REFERENCES = (*KEY_REFERENCES, "name")
 REQUIRED_ACTIONS = (
     "kms:Encrypt",
     "kms:Decrypt",
@@ -81,9 +84,9 @@ def check_key_allows_logs(stack: Stack, config: Mapping[str, Any]) -> Iterator[F
 
 def _keys_of(stack: Stack, log_group: Resource) -> list[Resource]:
     keys: list[Resource] = []
-    for target in stack.targets(log_group, "kmsKeyId", (KEY, ALIAS), ("arn", "keyId", "id", "name")):
+    for target in stack.targets(log_group, "kmsKeyId", (KEY, ALIAS), KEY_OR_ALIAS_REFERENCES):
         if target.type == ALIAS:
-            keys.extend(stack.targets(target, "targetKeyId", (KEY,), ("arn", "keyId", "id")))
+            keys.extend(stack.targets(target, "targetKeyId", (KEY,), KEY_REFERENCES))
         else:
             keys.append(target)
     return keys
@@ -100,7 +103,7 @@ def _key_faults(stack: Stack, log_group: Resource, key: Resource, config: Mappin
         )
     if key.get("customerMasterKeySpec") not in (ABSENT, UNKNOWN, "SYMMETRIC_DEFAULT"):
         yield f"{where} is not a symmetric key; CloudWatch Logs supports only symmetric encryption keys"
-    policies = stack.attached((KEY_POLICY,), "keyId", (KEY,), ("arn", "keyId", "id")).get(key, [])
+    policies = stack.attached((KEY_POLICY,), "keyId", (KEY,), KEY_REFERENCES).get(key, [])
     value = policies[-1].get("policy") if policies else key.get("policy")
     if not policies and value is UNKNOWN and not key.property_dependencies.get("policy"):
         # Unknown without depending on any resource: the program set no policy, and AWS computes its
@@ -203,28 +206,17 @@ def _context_value_problem(value: Any, region: str | None, account: str | None) 
 def _may_name_log_groups(resource_glob: str) -> bool:
     """True when the ARN's resource part, as a glob, matches some ``log-group:<name>`` (e.g. ``*``)."""
     # Run the glob over the prefix "log-group:" as a small automaton: the positions in the glob that can
-    # have consumed it. A name can follow when one of them is not the glob's end.
-    positions = _after_stars(resource_glob, {0})
+    # have consumed it. A name can follow when one of them is not the glob's end. A "*" also matches
+    # nothing, but the paths that skip it need not be followed: the "*" itself, which stays reachable,
+    # already lets a name follow.
+    positions = {0}
     for char in "log-group:":
-        positions = _after_stars(
-            resource_glob,
-            {
-                i if resource_glob[i] == "*" else i + 1
-                for i in positions
-                if i < len(resource_glob) and resource_glob[i] in ("*", "?", char)
-            },
-        )
+        positions = {
+            i if resource_glob[i] == "*" else i + 1
+            for i in positions
+            if i < len(resource_glob) and resource_glob[i] in ("*", "?", char)
+        }
     return any(i < len(resource_glob) for i in positions)
-
-
-def _after_stars(glob: str, positions: set[int]) -> set[int]:
-    # A "*" may match nothing, so the position after it is reachable too.
-    reached = set(positions)
-    for i in sorted(positions):
-        while i < len(glob) and glob[i] == "*":
-            i += 1
-            reached.add(i)
-    return reached
 
 
 def _log_group_arn(log_group: Resource, region: str | None, account: str | None) -> str | None:
@@ -244,7 +236,7 @@ def _arn_like(pattern: Any, arn: str, condition: Condition) -> bool:
     if condition.base_operator == "StringEquals":
         return ":".join(wanted) == arn
     # ArnEquals and ArnLike are the same operator in IAM: both match each ARN part as a glob.
-    return all(glob_match(w, a, case_sensitive=True) for w, a in zip(wanted, actual, strict=True))
+    return all(glob_match(wanted[i], actual[i], case_sensitive=True) for i in range(6))
 
 
 RULES = [

@@ -1,6 +1,6 @@
-"""Rules for what carries data between services: SQS queues and Secrets Manager secrets encrypted with a
-customer-managed key, and stream consumers that put what they cannot process somewhere instead of
-retrying it forever.
+"""Rules for what carries data between services: SQS queues encrypted with a customer-managed key, and
+stream consumers that put what they cannot process somewhere instead of retrying it forever. (Secrets
+Manager secrets have their own rules, in :mod:`trading_policies.secretsmanager`.)
 
 A Lambda event source mapping reads a stream when it has a ``startingPosition`` (only stream and Kafka
 sources take one), which is known at preview even when the source's ARN is not. Without an on-failure
@@ -20,28 +20,19 @@ from .registry import Rule
 from .values import ABSENT, UNKNOWN, as_number, describe
 
 QUEUE = "aws:sqs/queue:Queue"
-SECRET = "aws:secretsmanager/secret:Secret"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
-def _aws_managed(key: Any, service: str) -> bool:
-    return isinstance(key, str) and (key == f"alias/aws/{service}" or key.endswith(f":alias/aws/{service}"))
+def _aws_managed_queue_key(key: Any) -> bool:
+    return isinstance(key, str) and (key == "alias/aws/sqs" or key.endswith(":alias/aws/sqs"))
 
 
 def check_queue_cmk(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
     key = resource.get("kmsMasterKeyId")
     if key is ABSENT or key == "":
         yield "kmsMasterKeyId is not set, so the queue is unencrypted or uses SQS-owned keys nobody can audit"
-    elif _aws_managed(key, "sqs"):
+    elif _aws_managed_queue_key(key):
         yield "kmsMasterKeyId is the AWS managed key aws/sqs, whose policy you cannot control"
-
-
-def check_secret_cmk(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
-    key = resource.get("kmsKeyId")
-    if key is ABSENT or key == "":
-        yield "kmsKeyId is not set, so the secret is encrypted with the AWS managed key aws/secretsmanager"
-    elif _aws_managed(key, "secretsmanager"):
-        yield "kmsKeyId is the AWS managed key aws/secretsmanager, whose policy you cannot control"
 
 
 def check_stream_failure_destination(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
@@ -76,17 +67,6 @@ RULES = [
         topic="messaging",
         check=check_queue_cmk,
         resource_types=(QUEUE,),
-    ),
-    Rule(
-        name="secretsmanager-secret-encrypted-with-cmk",
-        description="Secrets Manager secrets are encrypted with a customer-managed KMS key.",
-        severity=Severity.HIGH,
-        pci=("3.5.1", "3.6.1", "8.3.2"),
-        remediation="Set kms_key_id=data_key.arn on the secret",
-        url="https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html",
-        topic="messaging",
-        check=check_secret_cmk,
-        resource_types=(SECRET,),
     ),
     Rule(
         name="lambda-stream-consumer-failure-destination",

@@ -1,20 +1,34 @@
-"""VPC rules every anchor rule set agrees on: flow logs for every VPC, and a closed default security group."""
+"""VPC rules: flow logs for every VPC, a closed default security group, no security group open to the
+internet (in or out) and no subnet that hands out public addresses.
+
+The security group rules judge a group as AWS does: the union of its inline rules and of every standalone
+rule attached to it (``ec2.SecurityGroupRule``, ``vpc.SecurityGroupIngressRule``/``EgressRule``, matched
+through the ``securityGroupId`` property dependency or the group's id). A group open to the world in
+pieces (``0.0.0.0/1`` plus ``128.0.0.0/1``, or the two IPv6 halves, in one rule or several) is open to
+the world.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, collapse_addresses, ip_network
+from itertools import pairwise
 from typing import Any
 
 from pulumi_policy import Severity
 
 from .graph import Resource, Stack
 from .registry import Finding, Rule
-from .values import UNKNOWN, as_number, get
+from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
 
 VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+DEFAULT_SUBNET = "aws:ec2/defaultSubnet:DefaultSubnet"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 WORLD = ("0.0.0.0/0", "::/0")
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -48,64 +62,212 @@ def check_default_security_group(stack: Stack, _config: Mapping[str, Any]) -> It
                     )
 
 
-def check_public_ingress(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
-    allowed = set(config["allowedPublicPorts"])
-    if resource.type == SECURITY_GROUP:
-        rules = resource.get("ingress")
-        entries = [(f"ingress[{i}]", r) for i, r in enumerate(rules)] if isinstance(rules, list) else []
-    elif resource.type == SECURITY_GROUP_RULE and resource.get("type") != "ingress":
-        entries = []
-    else:
-        entries = [("rule", resource.props)]
-    for label, rule in entries:
-        cidrs = _world_cidrs(rule)
-        if cidrs and not _only_allowed_ports(rule, allowed):
-            yield (
-                f"{label} admits {', '.join(cidrs)} on {_ports_text(rule)}, so anyone on the internet can "
-                "reach it"
-            )
+def check_public_ingress(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    yield from _world_open(stack, "ingress", set(config["allowedPublicPorts"]))
 
 
-def _world_cidrs(rule: Any) -> list[str]:
-    found = []
+def check_unrestricted_egress(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    yield from _world_open(stack, "egress", set(config["allowedPorts"]))
+
+
+def check_subnet_public_ip(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    value = resource.get("mapPublicIpOnLaunch")
+    # AWS's default subnets give every instance a public address unless told otherwise.
+    mapped = as_bool(value)
+    if mapped is ABSENT and resource.type == DEFAULT_SUBNET:
+        mapped = True
+    if mapped is not True or _in_public_tier(resource, config["publicTier"]):
+        return
+    shown = "not set (a default subnet maps public IPs)" if value is ABSENT else describe(value)
+    yield (
+        f"mapPublicIpOnLaunch is {shown}, so every instance and network interface launched in it gets a "
+        "public IP address"
+    )
+
+
+def _in_public_tier(resource: Resource, tier: Mapping[str, list[str]]) -> bool:
+    tags = resource.tags()
+    if not isinstance(tags, dict):
+        return False
+    return any(tags.get(key) in values for key, values in tier.items())
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One rule of a security group in one direction, as the ranges it opens."""
+
+    source: Resource
+    label: str
+    protocol: str
+    ports: tuple[int, int]
+    networks: tuple[IPv4Network | IPv6Network, ...]
+
+
+def _world_open(stack: Stack, direction: str, allowed: set[int]) -> Iterator[Finding]:
+    """Every group (declared or only named by its rules) whose rules together open ``direction`` to the
+    whole IPv4 or IPv6 internet on a port outside ``allowed``: the union of all its rules' ranges counts,
+    so 0.0.0.0/1 plus 128.0.0.0/1 is the world."""
+    for owner, entries in _groups(stack, direction).items():
+        for world, protocol, ports, sources in _open_ranges(entries):
+            if protocol in _PORT_PROTOCOLS and _allowed(ports, allowed):
+                continue
+            labels = list(dict.fromkeys(sources))
+            subject = labels[0] if len(labels) == 1 else f"{' + '.join(labels)} together"
+            if direction == "ingress":
+                what = f"admit{'s' if len(labels) == 1 else ''} {world}"
+                reach = "so anyone on the internet can reach it"
+            else:
+                what = f"let{'s' if len(labels) == 1 else ''} traffic out to {world}"
+                reach = "so anything in the group can send data anywhere on the internet"
+            for resource in owner:
+                yield Finding(resource, f"{subject} {what} on {_ports_text(protocol, ports)}, {reach}")
+
+
+def _groups(stack: Stack, direction: str) -> dict[tuple[Resource, ...], list[_Entry]]:
+    """(resources a finding is reported on) -> the entries of one security group in ``direction``."""
+    by_group: dict[Resource, list[_Entry]] = {}
+    for group in stack.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
+        inline = group.get(direction)
+        by_group[group] = [
+            entry
+            for index, rule in enumerate(inline if isinstance(inline, list) else [])
+            if (entry := _entry(group, f"{direction}[{index}]", rule)) is not None
+        ]
+    outside: dict[str, list[_Entry]] = {}
+    for rule in _standalone_rules(stack, direction):
+        entry = _entry(rule, f"{direction} rule '{rule.name}'", rule.props)
+        if entry is None:
+            continue
+        targets = stack.targets(rule, "securityGroupId", (SECURITY_GROUP, DEFAULT_SECURITY_GROUP), ("id",))
+        if targets:
+            by_group[targets[0]].append(entry)
+            continue
+        # A group the stack does not declare: its known id joins its rules, else the rule stands alone.
+        group_id = rule.get("securityGroupId")
+        outside.setdefault(group_id if isinstance(group_id, str) else rule.urn, []).append(entry)
+    owners: dict[tuple[Resource, ...], list[_Entry]] = {(g,): e for g, e in by_group.items() if e}
+    for entries in outside.values():
+        owners[tuple(dict.fromkeys(e.source for e in entries))] = entries
+    return owners
+
+
+def _standalone_rules(stack: Stack, direction: str) -> list[Resource]:
+    typed = INGRESS_RULE if direction == "ingress" else EGRESS_RULE
+    legacy = [r for r in stack.of_type(SECURITY_GROUP_RULE) if r.get("type") == direction]
+    return [*legacy, *stack.of_type(typed)]
+
+
+def _entry(source: Resource, label: str, rule: Any) -> _Entry | None:
+    networks = []
     for key in ("cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6"):
         value = get(rule, key)
         for cidr in value if isinstance(value, list) else [value]:
-            if cidr in WORLD:
-                found.append(cidr)
-    return found
-
-
-def _port_range(rule: Any) -> tuple[float, float] | None:
-    protocol = get(rule, "protocol")
-    protocol = get(rule, "ipProtocol") if not isinstance(protocol, str) else protocol
-    low, high = as_number(get(rule, "fromPort")), as_number(get(rule, "toPort"))
-    if protocol in ("-1", "all") or not isinstance(low, float) or not isinstance(high, float):
+            if isinstance(cidr, str):
+                try:
+                    networks.append(ip_network(cidr.strip(), strict=False))
+                except ValueError:
+                    continue  # AWS refuses a malformed CIDR at deployment; it opens nothing
+    if not networks:
         return None
-    return low, high
+    protocol = _protocol(
+        get(rule, "protocol") if get(rule, "protocol") is not ABSENT else get(rule, "ipProtocol")
+    )
+    low, high = as_number(get(rule, "fromPort")), as_number(get(rule, "toPort"))
+    ports = (0, 65535)
+    if protocol in _PORT_PROTOCOLS and isinstance(low, float) and isinstance(high, float) and low >= 0:
+        ports = (int(low), int(high))
+    return _Entry(source, label, protocol, ports, tuple(networks))
 
 
-def _only_allowed_ports(rule: Any, allowed: set[int]) -> bool:
-    ports = _port_range(rule)
-    if ports is None or ports[1] - ports[0] > 1024:
-        return False
-    return all(port in allowed for port in range(int(ports[0]), int(ports[1]) + 1))
+_PROTOCOL_NAMES = {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+_PORT_PROTOCOLS = ("tcp", "udp")
 
 
-def _ports_text(rule: Any) -> str:
-    ports = _port_range(rule)
-    if ports is None:
-        return "all ports"
-    low, high = int(ports[0]), int(ports[1])
-    return f"port {low}" if low == high else f"ports {low}-{high}"
+def _protocol(value: Any) -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return "all"  # unknown until deployed: judged as the widest it could be
+    text = str(int(value)) if isinstance(value, float) else str(value).strip().lower()
+    return _PROTOCOL_NAMES.get(text, text)
+
+
+def _open_ranges(entries: list[_Entry]) -> Iterator[tuple[str, str, tuple[int, int], list[str]]]:
+    """(world range, protocol, ports, labels of the rules that open it) for each world-open port range."""
+    everything = [e for e in entries if e.protocol == "all"]
+    protocols = dict.fromkeys(e.protocol for e in entries if e.protocol != "all")
+    for world in WORLD:
+        family = ip_network(world)
+        reported_all = False
+        for protocol in ("all", *protocols):
+            relevant = everything if protocol == "all" else [e for e in entries if e.protocol == protocol]
+            relevant = relevant if protocol == "all" else [*everything, *relevant]
+            if protocol != "all" and reported_all:
+                continue
+            for ports, sources in _world_port_ranges(relevant, family):
+                reported_all = reported_all or protocol == "all"
+                ordered = sorted(sources, key=entries.index)
+                yield _world_text(world, ordered), protocol, ports, [s.label for s in ordered]
+
+
+def _world_port_ranges(
+    entries: list[_Entry], family: IPv4Network | IPv6Network
+) -> Iterator[tuple[tuple[int, int], list[_Entry]]]:
+    bounds = sorted({e.ports[0] for e in entries} | {e.ports[1] + 1 for e in entries})
+    current: tuple[int, int] | None = None
+    current_sources: list[_Entry] = []
+    for low, next_low in pairwise(bounds):
+        covering = [e for e in entries if e.ports[0] <= low and next_low - 1 <= e.ports[1]]
+        if _covers(covering, family):
+            sources = _needed(covering, family)
+            if current is not None and current[1] + 1 == low:
+                current = (current[0], next_low - 1)
+                current_sources += [s for s in sources if s not in current_sources]
+            else:
+                if current is not None:
+                    yield current, current_sources
+                current, current_sources = (low, next_low - 1), sources
+    if current is not None:
+        yield current, current_sources
+
+
+def _covers(entries: list[_Entry], family: IPv4Network | IPv6Network) -> bool:
+    nets = [n for e in entries for n in e.networks if n.version == family.version]
+    return bool(nets) and list(collapse_addresses(nets)) == [family]
+
+
+def _needed(entries: list[_Entry], family: IPv4Network | IPv6Network) -> list[_Entry]:
+    """The entries to name: drop, one at a time, each one the others cover the world without."""
+    kept = list(entries)
+    for entry in entries:
+        rest = [e for e in kept if e is not entry]
+        if _covers(rest, family):
+            kept = rest
+    return kept
+
+
+def _world_text(world: str, sources: list[_Entry]) -> str:
+    family = ip_network(world)
+    pieces = [str(n) for n in sorted({n for e in sources for n in e.networks if n.version == family.version})]
+    return world if world in pieces else f"{world} (as {' + '.join(pieces)})"
+
+
+def _allowed(ports: tuple[int, int], allowed: set[int]) -> bool:
+    return ports[1] - ports[0] <= 1024 and all(port in allowed for port in range(ports[0], ports[1] + 1))
+
+
+def _ports_text(protocol: str, ports: tuple[int, int]) -> str:
+    if protocol not in _PORT_PROTOCOLS:
+        return "all ports" if protocol == "all" else f"all {protocol} traffic"
+    low, high = ports
+    return f"{protocol} port {low}" if low == high else f"{protocol} ports {low}-{high}"
 
 
 RULES = [
     Rule(
         name="ec2-security-group-no-public-ingress",
         description=(
-            "Security groups and their rules admit no traffic from 0.0.0.0/0 or ::/0, except on ports listed "
-            "in allowedPublicPorts."
+            "No security group admits traffic from the whole internet (0.0.0.0/0 or ::/0, also when its "
+            "inline and standalone rules only add up to it, e.g. 0.0.0.0/1 + 128.0.0.0/1), except on ports "
+            "listed in allowedPublicPorts."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "1.4.2"),
@@ -117,14 +279,72 @@ RULES = [
         url=_VPC_DOCS + "security-group-rules.html",
         topic="network",
         check=check_public_ingress,
-        resource_types=(SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE),
+        stack=True,
         config={
             "allowedPublicPorts": {
                 "type": "array",
                 "items": {"type": "integer", "minimum": 0, "maximum": 65535},
                 "default": [],
-                "description": "Ports that may be open to the internet (e.g. [443] for a public load "
+                "description": "TCP/UDP ports that may be open to the internet (e.g. [443] for a public load "
                 "balancer).",
+            }
+        },
+    ),
+    Rule(
+        name="ec2-security-group-no-unrestricted-egress",
+        description=(
+            "No security group lets traffic out to the whole internet (0.0.0.0/0 or ::/0, also when its "
+            "rules only add up to it) except on the TCP/UDP ports listed in allowedPorts (default: 443)."
+        ),
+        severity=Severity.HIGH,
+        pci=("1.3.2", "1.4.1"),
+        remediation=(
+            "Send traffic only to what the workload calls: security groups, VPC endpoint prefix lists "
+            "(prefix_list_id=endpoint.prefix_list_id) or known CIDR ranges; list a deliberately open port in "
+            "the policy's allowedPorts config"
+        ),
+        url=_VPC_DOCS + "security-group-rules.html",
+        topic="network",
+        check=check_unrestricted_egress,
+        stack=True,
+        config={
+            "allowedPorts": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+                "default": [443],
+                "description": (
+                    "TCP/UDP ports that may reach the internet; 443 by default, the HTTPS a private subnet "
+                    "behind NAT uses for AWS APIs without an endpoint. [] allows none."
+                ),
+            }
+        },
+    ),
+    Rule(
+        name="vpc-subnet-no-public-ip-on-launch",
+        description=(
+            "Subnets do not assign public IP addresses on launch (mapPublicIpOnLaunch, true by default on "
+            "AWS default subnets), except subnets of the public tier named in publicTier."
+        ),
+        severity=Severity.HIGH,
+        pci=("1.3.1", "1.4.4"),
+        remediation=(
+            "Set map_public_ip_on_launch=False (NAT gateways and load balancers take their own addresses); "
+            "tag deliberately public subnets and list the tag in the policy's publicTier config, e.g. "
+            '{"Tier": ["public"]}'
+        ),
+        url=_VPC_DOCS + "vpc-ip-addressing.html",
+        topic="network",
+        check=check_subnet_public_ip,
+        resource_types=(SUBNET, DEFAULT_SUBNET),
+        config={
+            "publicTier": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "default": {},
+                "description": (
+                    "Tag key -> values that mark a subnet of the public tier, which may map public IPs "
+                    '(e.g. {"Tier": ["public"]}); {}: none may.'
+                ),
             }
         },
     ),

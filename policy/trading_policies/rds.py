@@ -18,11 +18,22 @@ from pulumi_policy import Severity
 from .config import ENVIRONMENTS_SCHEMA, applies_to_environment
 from .graph import Resource, Stack
 from .registry import Finding, Rule
-from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
+from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
 
 CLUSTER = "aws:rds/cluster:Cluster"
 CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 INSTANCE = "aws:rds/instance:Instance"
+CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+# log_statement values that record statements (none records nothing); pgaudit.log classes likewise.
+STATEMENT_LOGGING = ("ddl", "mod", "all")
+# The log types each engine should export to CloudWatch Logs (cdk-nag PCI's RDSLoggingEnabled agrees).
+LOG_EXPORTS = {
+    "aurora-postgresql": ["postgresql"],
+    "postgres": ["postgresql"],
+    "aurora-mysql": ["audit", "error", "slowquery"],
+    "mysql": ["audit", "error", "slowquery"],
+    "mariadb": ["audit", "error", "slowquery"],
+}
 IAM_AUTH_ENGINES = ("aurora-mysql", "aurora-postgresql", "mysql", "postgres")
 # Engine versions from which Aurora Serverless v2 can scale to 0 ACU and pause.
 _PAUSE_MINIMUM = {"aurora-postgresql": {13: (13, 15), 14: (14, 12), 15: (15, 7), 16: (16, 3)}}
@@ -101,6 +112,85 @@ def check_iam_auth(resource: Resource, _config: Mapping[str, Any]) -> Iterator[s
     value = resource.get("iamDatabaseAuthenticationEnabled")
     if as_bool(value) not in (True, UNKNOWN):
         yield f"iamDatabaseAuthenticationEnabled is {describe(value)}; it must be true"
+
+
+def check_log_exports(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    exports = resource.get("enabledCloudwatchLogsExports")
+    if exports is UNKNOWN or resource.get("replicateSourceDb") not in (ABSENT, ""):
+        return
+    if isinstance(exports, list) and UNKNOWN in exports:
+        return
+    engine = resource.get("engine")
+    exported = [e for e in exports if isinstance(e, str)] if isinstance(exports, list) else []
+    required = config["requiredLogTypes"].get(engine, []) if isinstance(engine, str) else []
+    if not exported:
+        yield (
+            "enabledCloudwatchLogsExports is not set, so the database's own logs (connections, errors, "
+            "statements) never reach CloudWatch Logs"
+        )
+        return
+    missing = [log for log in required if log not in exported]
+    if missing:
+        yield f"enabledCloudwatchLogsExports {exported} does not export {', '.join(missing)}"
+
+
+def check_query_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    for cluster in stack.of_type(CLUSTER):
+        if cluster.get("engine") != "aurora-postgresql":
+            continue
+        name = cluster.get("dbClusterParameterGroupName")
+        if name is UNKNOWN and not cluster.property_dependencies.get("dbClusterParameterGroupName"):
+            continue
+        groups = stack.targets(
+            cluster, "dbClusterParameterGroupName", (CLUSTER_PARAMETER_GROUP,), ("name", "id")
+        )
+        if not groups:
+            if name is ABSENT or name == "" or (isinstance(name, str) and name.startswith("default.")):
+                yield Finding(
+                    cluster,
+                    f"uses the default cluster parameter group {describe(name)}, which logs no statements "
+                    "(log_statement none) and no slow queries (log_min_duration_statement -1)",
+                )
+            elif name is not UNKNOWN:
+                yield Finding(
+                    cluster,
+                    f"uses the cluster parameter group {describe(name)}, which the stack does not declare, "
+                    "so its statement and slow-query logging cannot be checked; declare it in the stack",
+                )
+            continue
+        for group in groups:
+            yield from (Finding(cluster, fault) for fault in _logging_faults(group, config))
+
+
+def _logging_faults(group: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    parameters = group.get("parameters")
+    if parameters is UNKNOWN:
+        return
+    values: dict[str, Any] = {}
+    for parameter in parameters if isinstance(parameters, list) else []:
+        key = get(parameter, "name")
+        if isinstance(key, str):
+            values[key.lower()] = get(parameter, "value")
+    if UNKNOWN in values.values():
+        return
+    where = f"cluster parameter group '{group.name}'"
+    statement = str(values.get("log_statement", "none")).strip().lower()
+    libraries = [v.strip().lower() for v in str(values.get("shared_preload_libraries", "")).split(",")]
+    audit = [v.strip().lower() for v in str(values.get("pgaudit.log", "none")).split(",")]
+    audited = "pgaudit" in libraries and any(v not in ("none", "") for v in audit)
+    if statement not in STATEMENT_LOGGING and not audited:
+        yield (
+            f"{where} logs no statements: set log_statement to ddl, mod or all, or load pgaudit "
+            "(shared_preload_libraries) with pgaudit.log set (e.g. ddl,role,write)"
+        )
+    raw = values.get("log_min_duration_statement", ABSENT)
+    duration = as_number(raw)
+    maximum = config["maximumSlowQueryMs"]
+    if not isinstance(duration, float) or duration < 0 or duration > maximum:
+        shown = "not set (-1, off)" if raw is ABSENT else describe(raw)
+        yield (
+            f"{where} has log_min_duration_statement {shown}; log queries slower than at most {maximum} ms"
+        )
 
 
 def check_serverless_v2(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -314,5 +404,58 @@ RULES = [
         topic="rds",
         check=check_iam_auth,
         resource_types=(CLUSTER, INSTANCE),
+    ),
+    Rule(
+        name="rds-log-exports-enabled",
+        description=(
+            "Aurora clusters and RDS instances export their logs to CloudWatch Logs "
+            "(enabledCloudwatchLogsExports), with the log types requiredLogTypes names for their engine."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("10.2.1", "10.3.3"),
+        remediation=(
+            "Set enabled_cloudwatch_logs_exports=['postgresql'] (Aurora MySQL: ['audit', 'error', "
+            "'slowquery']) and declare the /aws/rds/cluster/<id>/<type> log group first, with retention and "
+            "a KMS key"
+        ),
+        url=_RDS_DOCS + "USER_LogAccess.Procedural.UploadtoCloudWatch.html",
+        topic="rds",
+        check=check_log_exports,
+        resource_types=(CLUSTER, INSTANCE),
+        config={
+            "requiredLogTypes": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "default": LOG_EXPORTS,
+                "description": "Engine -> log types it must export; other engines must export at least one.",
+            }
+        },
+    ),
+    Rule(
+        name="rds-postgresql-query-logging",
+        description=(
+            "Aurora PostgreSQL clusters use a cluster parameter group the stack declares that logs "
+            "statements (log_statement ddl, mod or all, or pgaudit loaded with pgaudit.log set) and slow "
+            "queries (log_min_duration_statement from 0 to maximumSlowQueryMs)."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("10.2.1", "10.2.1.2", "10.2.1.5"),
+        remediation=(
+            "Give the cluster aws.rds.ClusterParameterGroup(family='aurora-postgresql16', parameters=["
+            "{'name': 'log_statement', 'value': 'ddl'}, {'name': 'log_min_duration_statement', "
+            "'value': '1000'}]) and export the postgresql log to CloudWatch Logs"
+        ),
+        url=_RDS_DOCS + "USER_LogAccess.Concepts.PostgreSQL.html",
+        topic="rds",
+        check=check_query_logging,
+        stack=True,
+        config={
+            "maximumSlowQueryMs": {
+                "type": "integer",
+                "minimum": 0,
+                "default": 10000,
+                "description": "Largest log_min_duration_statement (milliseconds) accepted.",
+            }
+        },
     ),
 ]

@@ -24,6 +24,7 @@ from pulumi_policy import Severity
 
 from .awsfacts import account_tokens, is_autoname, s3_bucket_name_problems
 from .documents import Statement, glob_match, parse_policy
+from .evaluator import public_statements, why_open
 from .graph import Resource, Stack
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
@@ -41,6 +42,11 @@ BUCKET_POLICY = ("aws:s3/bucketPolicy:BucketPolicy",)
 LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
 BUCKET_KEYS = ("bucket", "id", "arn")
 BUCKET_ACL = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
+OBJECTS = (
+    "aws:s3/bucketObject:BucketObject",
+    "aws:s3/bucketObjectv2:BucketObjectv2",
+    "aws:s3/objectCopy:ObjectCopy",
+)
 PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
 PUBLIC_GRANTEES = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
@@ -106,12 +112,20 @@ def _allowed_accounts(resource: Resource) -> list[str]:
 def check_public_acl(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
     acl = resource.get("acl")
     if acl in PUBLIC_ACLS:
-        yield f"acl is '{acl}', which opens the bucket to everyone"
+        what = "object" if resource.type in OBJECTS else "bucket"
+        yield f"acl is '{acl}', which opens the {what} to everyone"
     grants = resource.get("accessControlPolicy", "grants")
     for grant in grants if isinstance(grants, list) else []:
         uri = get(grant, "grantee", "uri")
         if uri in PUBLIC_GRANTEES:
             yield f"accessControlPolicy grants {describe(get(grant, 'permission'))} to {uri}"
+    # A bucket's inline grant blocks (deprecated, still applied) and ObjectCopy's grants are flat:
+    # {type: Group, uri, permissions}.
+    flat_grants = resource.get("grants")
+    for grant in flat_grants if isinstance(flat_grants, list) else []:
+        uri = get(grant, "uri")
+        if uri in PUBLIC_GRANTEES:
+            yield f"grants {describe(get(grant, 'permissions'))} to {uri}"
 
 
 def check_public_access(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -136,7 +150,9 @@ def check_public_access(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Fi
 
 def _log_targets(stack: Stack, buckets: list[Resource]) -> set[Resource]:
     targets = {
-        t for logging in stack.of_type(*LOGGING) for t in stack.targets(logging, "targetBucket", BUCKETS)
+        t
+        for logging in stack.of_type(*LOGGING)
+        for t in stack.targets(logging, "targetBucket", BUCKETS, BUCKET_KEYS)
     }
     for bucket in buckets:
         target = get(_inline(bucket, "logging"), "targetBucket")
@@ -266,25 +282,47 @@ def _covers_resource(statement: Statement, arn: str) -> bool:
 
 def check_no_public_allow(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     buckets, policies = _bucket_policies(stack)
+    subjects = [(bucket, source, value) for bucket in buckets for source, value in policies[bucket]]
+    attached = {source for _, source, _ in subjects}
+    # A BucketPolicy on a bucket the stack does not declare (an existing bucket named by its name) opens
+    # that bucket as surely as one on a declared bucket: it is judged on its own.
+    subjects += [(p, p, p.get("policy")) for p in stack.of_type(*BUCKET_POLICY) if p not in attached]
+    for subject, source, value in subjects:
+        document = parse_policy(value, principals_required=True)
+        name = source.name
+        for error in document.errors:
+            yield Finding(subject, f"bucket policy '{name}' is unreadable: {error}")
+        if document.unknown:
+            yield _unknown_policy(subject, source)
+        for statement, bound in public_statements(document):
+            yield Finding(
+                subject,
+                f"bucket policy '{name}' {statement.label} allows {render_principals(statement)} "
+                f"{render_actions(statement)} {why_open(bound)}, which makes the bucket public",
+            )
+
+
+def check_access_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    buckets = stack.of_type(*BUCKETS)
+    logged = stack.attached(LOGGING, "bucket", BUCKETS, BUCKET_KEYS)
+    targets = _log_targets(stack, buckets)
     for bucket in buckets:
-        for source, value in policies[bucket]:
-            document = parse_policy(value, principals_required=True)
-            name = source.name
-            for error in document.errors:
-                yield Finding(bucket, f"bucket policy '{name}' is unreadable: {error}")
-            if document.unknown:
-                yield _unknown_policy(bucket, source)
-            for statement in document.statements:
-                if (
-                    statement.effect == "Allow"
-                    and statement.applies_to_everyone
-                    and not statement.has_condition
-                ):
-                    yield Finding(
-                        bucket,
-                        f"bucket policy '{name}' {statement.label} allows {render_principals(statement)} "
-                        f"{render_actions(statement)} without a Condition, which makes the bucket public",
-                    )
+        if bucket in logged or bucket in targets or _matches_any(bucket, config["logTargetBuckets"]):
+            continue
+        inline = _inline(bucket, "logging")
+        if inline is UNKNOWN and not bucket.property_dependencies.get("logging"):
+            # Unknown without depending on any resource: the program set no logging block, and the one the
+            # provider computes (unknown at preview) is empty once created, so the bucket is not logged.
+            inline = ABSENT
+        if inline is UNKNOWN:
+            yield unknown_until_deployed(bucket, bucket, "logging", "the bucket's access logging")
+            continue
+        if get(inline, "targetBucket") is not ABSENT:
+            continue
+        yield Finding(
+            bucket,
+            "has no aws.s3.BucketLogging, so requests to it and its objects leave no server access log",
+        )
 
 
 _BUCKET_DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
@@ -293,8 +331,9 @@ RULES = [
     Rule(
         name="s3-no-public-acl",
         description=(
-            "Buckets and bucket ACL resources grant nothing to everyone: no public-read, public-read-write "
-            "or authenticated-read canned ACL and no grant to the AllUsers or AuthenticatedUsers groups."
+            "Buckets, bucket ACL resources and objects (BucketObjectv2, BucketObject, ObjectCopy) grant "
+            "nothing to everyone: no public-read, public-read-write or authenticated-read canned ACL and no "
+            "grant to the AllUsers or AuthenticatedUsers groups."
         ),
         severity=Severity.CRITICAL,
         pci=("1.4.4", "7.2.1"),
@@ -305,7 +344,7 @@ RULES = [
         url=_BUCKET_DOCS + "about-object-ownership.html",
         topic="s3",
         check=check_public_acl,
-        resource_types=BUCKETS + BUCKET_ACL,
+        resource_types=BUCKETS + BUCKET_ACL + OBJECTS,
     ),
     Rule(
         name="s3-bucket-name-includes-account-id",
@@ -419,7 +458,11 @@ RULES = [
     ),
     Rule(
         name="s3-bucket-policy-no-public-allow",
-        description='No bucket policy allows Principal "*" (or {"AWS": "*"}) without a Condition.',
+        description=(
+            'No bucket policy, on a declared bucket or any other, allows Principal "*", {"AWS": "*"} or '
+            "NotPrincipal without a Condition that binds the caller to an account, organisation, source or "
+            "VPC (aws:SecureTransport, aws:Referer and wildcard values bind nothing)."
+        ),
         severity=Severity.CRITICAL,
         pci=("1.4.4", "7.2.1"),
         remediation=(
@@ -430,5 +473,33 @@ RULES = [
         topic="s3",
         check=check_no_public_allow,
         stack=True,
+    ),
+    Rule(
+        name="s3-bucket-access-logging",
+        description=(
+            "Each bucket has S3 server access logging (a BucketLogging), except the buckets that receive "
+            "access logs (targetBucket of a BucketLogging, or named in logTargetBuckets)."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("10.2.1", "10.2.1.1"),
+        remediation=(
+            "Add aws.s3.BucketLogging(bucket=bucket.id, target_bucket=access_logs_bucket.id, "
+            "target_prefix='<bucket>/') delivering to an access-log bucket with SSE-S3"
+        ),
+        url=_BUCKET_DOCS + "ServerLogs.html",
+        topic="s3",
+        check=check_access_logging,
+        stack=True,
+        config={
+            "logTargetBuckets": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "default": [],
+                "description": (
+                    "Logical names, URNs or bucket names (wildcards allowed) of buckets that receive access "
+                    "logs from outside the stack, which need no access log of their own."
+                ),
+            }
+        },
     ),
 ]

@@ -18,7 +18,7 @@ from pulumi_policy import Severity
 from .awsfacts import is_autoname
 from .graph import Resource
 from .registry import Rule
-from .values import ABSENT, UNKNOWN
+from .values import ABSENT, UNKNOWN, describe
 
 TAGGABLE_TYPES = frozenset(
     {
@@ -121,12 +121,31 @@ def _tag_faults(resource: Resource, required: list[str], values: Mapping[str, li
     tags = resource.tags()
     if tags is UNKNOWN:
         return
-    missing = [key for key in required if tags.get(key) in (None, "", ABSENT)]
+    # AWS stores every tag value as a string; a number, boolean, list or object is not the tag asked for,
+    # and a value of spaces says nothing.
+    wrong_type = [
+        key for key in required if tags.get(key) not in (None, UNKNOWN) and not isinstance(tags[key], str)
+    ]
+    missing = [
+        key
+        for key in required
+        if key not in wrong_type
+        and (tags.get(key) is None or (isinstance(tags[key], str) and not tags[key].strip()))
+    ]
     if missing:
         yield f"is missing the tag(s) {', '.join(missing)}"
+    for key in wrong_type:
+        yield f"tag {key} is {describe(tags[key])}, which is not a string tag value"
     for key, allowed in values.items():
         value = tags.get(key)
-        if isinstance(value, str) and value and value not in allowed:
+        if key in wrong_type or value is UNKNOWN or value is None:
+            continue
+        if not isinstance(value, str):
+            yield (
+                f"tag {key} is {describe(value)}, which is not a string tag value; allowed: "
+                f"{', '.join(allowed)}"
+            )
+        elif value.strip() and value not in allowed:
             yield f"tag {key} is '{value}'; allowed: {', '.join(allowed)}"
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the orders API tests: `app/` on sys.path as in the Lambda runtime, and moto's DynamoDB."""
+"""Fixtures for the orders API tests: `app/` on sys.path as in the Lambda runtime, moto's DynamoDB, and a fake
+clock in place of the real one, so no test's outcome depends on how loaded the machine is."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from fake_clock import FakeClock
 from moto import mock_aws
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
@@ -89,6 +91,7 @@ def dynamodb(aws_credentials: None, dynamodb_client: Any) -> Iterator[Any]:
 @pytest.fixture
 def log_lines() -> Callable[[], list[dict[str, Any]]]:
     """Sends the package's log lines to a buffer; calling the value parses them (each line must be JSON)."""
+    import orders_api.handler  # noqa: F401 - it configures the logger when first imported: redirect after that
     from orders_api.logs import configure_logger
 
     buffer = io.StringIO()
@@ -102,8 +105,14 @@ def log_lines() -> Callable[[], list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def handler_module(dynamodb: Any, log_lines: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The handler module with the stack's environment and a fresh per-container state."""
+def clock() -> FakeClock:
+    """The time the code under test sees: it moves only when a test or a retry pause moves it."""
+    return FakeClock()
+
+
+@pytest.fixture
+def handler_module(dynamodb: Any, log_lines: Any, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The handler module with the stack's environment, a fresh per-container state and the fake clock."""
     from orders_api import handler
 
     monkeypatch.setenv("ORDERS_TABLE_NAME", TABLE_NAME)
@@ -114,6 +123,7 @@ def handler_module(dynamodb: Any, log_lines: Any, monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("ORDER_TTL_DAYS", raising=False)
     monkeypatch.setattr(handler, "_api", None)
     monkeypatch.setattr(handler, "_config_problem", None)
+    monkeypatch.setattr(handler, "_clock", clock)
     return handler
 
 

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 
 import pytest
+from fake_clock import FakeClock
 from orders_api.errors import ApiError
 from orders_api.handler import OrdersApi
 from orders_api.store import OrderStore
@@ -15,20 +16,12 @@ T0 = 1_800_000_000.25
 DAY = 86_400
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def make_api(dynamodb, clock, days=1):
     return OrdersApi(OrderStore(dynamodb, TABLE_NAME), order_ttl_days=days, clock=clock)
 
 
 def test_expiry_is_creation_plus_the_retention(dynamodb, make_event, valid_order):
-    api = make_api(dynamodb, Clock(T0), days=7)
+    api = make_api(dynamodb, FakeClock(T0), days=7)
     order = json.loads(api.handle(make_event("POST", "/orders", valid_order())).response["body"])
     assert order["expiresAt"] == int(T0) + 7 * DAY
     assert order["createdAt"] == "2027-01-15T08:00:00.250Z"
@@ -42,14 +35,14 @@ def test_retention_comes_from_the_environment(handler_module, make_event, contex
 
 
 def test_an_expired_order_is_not_found_though_ttl_has_not_deleted_it(dynamodb, make_event, valid_order):
-    clock = Clock(T0)
+    clock = FakeClock(T0)
     api = make_api(dynamodb, clock)
     order_id = api.handle(make_event("POST", "/orders", valid_order())).order_id
     get = make_event("GET", "/orders/{id}", order_id=order_id)
 
-    clock.now = T0 + DAY  # the last second of its life
+    clock.set_time(T0 + DAY)  # the last second of its life
     assert api.handle(get).response["statusCode"] == 200
-    clock.now = T0 + DAY + 1
+    clock.set_time(T0 + DAY + 1)
     with pytest.raises(ApiError) as caught:
         api.handle(get)
     assert (caught.value.status, caught.value.code) == (404, "OrderNotFound")
@@ -57,11 +50,11 @@ def test_an_expired_order_is_not_found_though_ttl_has_not_deleted_it(dynamodb, m
 
 
 def test_an_expired_key_can_place_a_new_order(dynamodb, make_event, valid_order):
-    clock = Clock(T0)
+    clock = FakeClock(T0)
     api = make_api(dynamodb, clock)
     first = api.handle(make_event("POST", "/orders", valid_order()))
 
-    clock.now = T0 + DAY + 1
+    clock.set_time(T0 + DAY + 1)
     second = api.handle(make_event("POST", "/orders", valid_order(quantity=7)))
 
     assert second.response["statusCode"] == 201

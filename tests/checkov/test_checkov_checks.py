@@ -13,6 +13,7 @@ PAIRS = [
     ("CKV_AWS_119", "aws_dynamodb_table.plain-table", "aws_dynamodb_table.cmk-table"),
     ("CKV_AWS_24", "aws_security_group.open-sg", "aws_security_group.closed-sg"),
     ("CKV_AWS_76", "aws_api_gateway_stage.bare-stage", "aws_api_gateway_stage.logged-stage"),
+    ("CKV2_AWS_29", "aws_api_gateway_stage.bare-stage", "aws_api_gateway_stage.logged-stage"),
 ]
 
 

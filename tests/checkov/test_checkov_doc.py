@@ -17,25 +17,10 @@ DOC = ROOT / "docs" / "checkov.md"
 # Why each check checkov fails on a stack stands: a check that does not apply, one the stack meets in a way
 # checkov cannot see, or a gap the stack accepts for now (said so).
 REASONS = {
-    "CKV2_AWS_4": (
-        "Execution logging is `OFF` on purpose (`components/api.py`): every request is in the stage's "
-        "JSON access logs and X-Ray traces (policies `apigateway-stage-access-logging`, "
-        "`apigateway-stage-xray`), and data tracing, which would log request and response bodies, stays "
-        "off."
-    ),
     "CKV2_AWS_8": (
         "Aurora's automated backups (`trading:backupRetentionDays`, 7 to 35 days, with point-in-time "
         "restore) are the cluster's backup; an AWS Backup plan is an account-level choice outside this "
         "stack."
-    ),
-    "CKV2_AWS_27": (
-        "The cluster parameter group does not set `log_statement`: statement logging would write SQL with "
-        "order data to CloudWatch Logs. The `postgresql` log export is on."
-    ),
-    "CKV2_AWS_29": (
-        "No WAF web ACL is associated with the stage yet: every method requires SigV4 (`AWS_IAM`), so API "
-        "Gateway refuses unsigned requests before they reach the function, and the stage throttles "
-        "requests."
     ),
     "CKV2_AWS_51": (
         "A client certificate authenticates API Gateway to an HTTP backend; the stage's only integration "

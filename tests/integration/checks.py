@@ -37,7 +37,7 @@ STRING_OUTPUTS = (
     "vpcId",
 )
 LIST_OUTPUTS = ("privateSubnetIds", "isolatedSubnetIds", "publicSubnetIds")
-LOG_GROUP_KEYS = ("function", "apiAccess", "database", "flowLogs")
+LOG_GROUP_KEYS = ("function", "apiAccess", "database", "flowLogs", "waf")
 EXPECTED_KEYS: dict[str, tuple[type, ...]] = {
     "auroraMinCapacity": (int, float),
     "auroraMaxCapacity": (int, float),

@@ -43,6 +43,7 @@ LOG_GROUPS = {
     "apiAccess": f"/aws/apigateway/trading-api-{SUFFIX}/access",
     "database": f"/aws/rds/cluster/trading-db-{SUFFIX}/postgresql",
     "flowLogs": f"/aws/vpc/trading-{SUFFIX}/flow-logs",
+    "waf": f"aws-waf-logs-trading-{SUFFIX}",
 }
 ACCESS_LOG_FORMAT = json.dumps(
     {"requestId": "$context.requestId", "caller": "$context.identity.userArn", "status": "$context.status"}
@@ -147,7 +148,7 @@ def _build() -> dict[str, Any]:
         logs.create_log_group(logGroupName=group, kmsKeyId=logs_key)
         logs.put_retention_policy(logGroupName=group, retentionInDays=EXPECTED["logRetentionDays"])
     logs.create_log_group(logGroupName="/aws/lambda/unmanaged")
-    r["log_groups"] = logs.describe_log_groups(logGroupNamePrefix="/aws/")
+    r["log_groups"] = logs.describe_log_groups()
     r["bad_log_groups"] = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/unmanaged")
 
     # network: private and isolated subnets in two AZs, public subnets with a NAT gateway

@@ -1,14 +1,12 @@
 """`GET /orders` end to end: a POST through the orders API, the table's stream through the ledger writer into
-a real PostgreSQL, and the listing back through the API; plus its query rules and its answers under faults."""
+a real PostgreSQL, and the listing back through the API; plus its query rules and its configuration errors
+(its answers under faults, on a fake clock: tests/app/test_orders_faults.py)."""
 
 import json
-import time
 from types import SimpleNamespace
 
 import boto3
 import pytest
-from botocore.config import Config
-from fault_server import fault_server
 from ledger.data_api import DataApi
 from ledger.writer import LedgerWriter
 from ledger_fixtures import CLUSTER_ARN, OTHER_TRADER, REGION, TRADER
@@ -61,7 +59,7 @@ def lines(monkeypatch):
 
 @pytest.fixture
 def api(table, ledger_api, monkeypatch):
-    orders_api = OrdersApi(OrderStore(table.client, TABLE), 90, ledger=OrdersLedger(ledger_api, time.time))
+    orders_api = OrdersApi(OrderStore(table.client, TABLE), 90, ledger=OrdersLedger(ledger_api))
     monkeypatch.setattr(handler_module, "_api", orders_api)
     return orders_api
 
@@ -162,31 +160,8 @@ def test_query_parameters_of_the_wrong_type_are_a_400():
     assert (raised.value.status, raised.value.code) == (400, "UnsupportedEvent")
 
 
-@pytest.mark.parametrize("mode", ["hang", "reset", "throttle"])
-def test_a_sick_data_api_answers_503_with_retry_after_and_one_log_line(
-    aws, database, table, monkeypatch, lines, mode
-):
-    with fault_server(mode) as endpoint:
-        client = boto3.client(
-            "rds-data",
-            region_name=REGION,
-            endpoint_url=endpoint,
-            config=Config(
-                connect_timeout=1, read_timeout=0.2, retries={"mode": "standard", "total_max_attempts": 1}
-            ),
-        )
-        ledger = OrdersLedger(DataApi(client, CLUSTER_ARN, aws.app_secret, database), time.time)
-        monkeypatch.setattr(
-            handler_module, "_api", OrdersApi(OrderStore(table.client, TABLE), 90, ledger=ledger)
-        )
-        status, body, headers = call(event())
-    assert (status, body["error"]["code"], headers["Retry-After"]) == (503, "ServiceUnavailable", "2")
-    (line,) = lines()
-    assert (line["status"], line["errorCode"]) == (503, "ServiceUnavailable")
-
-
 def test_a_lasting_data_api_error_is_a_500(data_api_client, aws, database, table, monkeypatch, lines):
-    ledger = OrdersLedger(DataApi(data_api_client, CLUSTER_ARN, aws.app_secret, database), time.time)
+    ledger = OrdersLedger(DataApi(data_api_client, CLUSTER_ARN, aws.app_secret, database))
     monkeypatch.setattr(handler_module, "_api", OrdersApi(OrderStore(table.client, TABLE), 90, ledger=ledger))
     status, body, _ = call(event())  # the application secret has no value yet: the Data API refuses
     assert (status, body["error"]["code"]) == (500, "InternalError")

@@ -21,7 +21,12 @@ ADVISORY_WHEN_UNKNOWN = frozenset(
         "kms-key-policy-keeps-account-access",
         "s3-tls-only",
         "s3-bucket-policy-no-public-allow",
+        "vpc-endpoint-policy-not-open",
+        "secretsmanager-policy-not-public",
     }
+)
+OPEN_TO_ALL = json.dumps(
+    {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
 )
 FAILED_KEY_POLICY = json.dumps(
     {
@@ -94,6 +99,30 @@ def bad_bucket_policy() -> list[R]:
     target = bucket()
     policy = json.dumps({"Statement": [wild_bucket_policy_statement()]})
     return [target, child("aws:s3/bucketPolicy:BucketPolicy", target, {"policy": policy})]
+
+
+def secret(**props: object) -> R:
+    return R("aws:secretsmanager/secret:Secret", "bad", {"name": "trading-api-dev", **props})
+
+
+def security_group(**props: object) -> R:
+    return R("aws:ec2/securityGroup:SecurityGroup", "bad", {"name": "trading-app-sg-dev", **props})
+
+
+def linked(type_: str, target: R, prop: str, props: dict, name: str = "child") -> R:
+    """A resource whose ``prop`` refers to ``target`` through a value unknown at preview."""
+    return R(type_, name, {prop: U, **props}, deps={prop: [target]})
+
+
+def parameter_group_cluster(parameters: object) -> list[R]:
+    group = R(
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+        "params",
+        {"name": "trading-db-dev", "family": "aurora-postgresql16", "parameters": parameters},
+    )
+    target = cluster(dbClusterParameterGroupName=U)
+    target.deps = {"dbClusterParameterGroupName": [group]}
+    return [group, target]
 
 
 BAD: dict[str, Case] = {
@@ -194,6 +223,49 @@ BAD: dict[str, Case] = {
             {"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]},
         )
     ],
+    "iam-no-wildcard-resource": lambda: [
+        R(
+            "aws:iam/rolePolicy:RolePolicy",
+            "bad",
+            {
+                "policy": json.dumps(
+                    {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]}
+                )
+            },
+        )
+    ],
+    "iam-role-trust-not-public": lambda: [
+        R(
+            "aws:iam/role:Role",
+            "bad",
+            {
+                "assumeRolePolicy": json.dumps(
+                    {
+                        "Statement": [
+                            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+                        ]
+                    }
+                )
+            },
+        )
+    ],
+    "kms-grant-restricted": lambda: [
+        R(
+            "aws:kms/grant:Grant",
+            "bad",
+            {
+                "granteePrincipal": f"arn:aws:iam::{ACCOUNT}:role/app",
+                "keyId": "k",
+                "operations": ["CreateGrant"],
+            },
+        )
+    ],
+    "vpc-endpoint-policy-not-open": lambda: [
+        R("aws:ec2/vpcEndpoint:VpcEndpoint", "bad", {"policy": OPEN_TO_ALL})
+    ],
+    "secretsmanager-policy-not-public": lambda: [
+        R("aws:secretsmanager/secret:Secret", "bad", {"policy": OPEN_TO_ALL})
+    ],
     "lambda-not-public": lambda: [
         R("aws:lambda/permission:Permission", "bad", {"principal": "*", "function": "f"})
     ],
@@ -203,11 +275,21 @@ BAD: dict[str, Case] = {
     "physical-name-has-environment-suffix": lambda: [
         R("aws:dynamodb/table:Table", "bad", {"name": "orders", "tags": PCI_TAGS})
     ],
+    "apigateway-stage-waf": lambda: [stage()],
+    "apigateway-execution-logging": lambda: [stage()],
+    "rds-log-exports-enabled": lambda: [cluster()],
+    "rds-postgresql-query-logging": lambda: [cluster()],
+    "s3-bucket-access-logging": lambda: [bucket()],
+    "secretsmanager-secret-encrypted-with-cmk": lambda: [secret()],
+    "secretsmanager-secret-rotation": lambda: [secret()],
+    "ec2-security-group-no-unrestricted-egress": lambda: [
+        security_group(egress=[{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}])
+    ],
+    "vpc-subnet-no-public-ip-on-launch": lambda: [
+        R("aws:ec2/subnet:Subnet", "bad", {"cidrBlock": "10.0.0.0/20", "mapPublicIpOnLaunch": True})
+    ],
     "sqs-queue-encrypted-with-cmk": lambda: [
         R("aws:sqs/queue:Queue", "bad", {"name": "dlq-dev", "sqsManagedSseEnabled": True})
-    ],
-    "secretsmanager-secret-encrypted-with-cmk": lambda: [
-        R("aws:secretsmanager/secret:Secret", "bad", {"name": "app-dev"})
     ],
     "lambda-stream-consumer-failure-destination": lambda: [
         R(
@@ -329,6 +411,33 @@ UNKNOWN: dict[str, Case] = {
     "ec2-security-group-no-public-ingress": lambda: [
         R("aws:ec2/securityGroup:SecurityGroup", "bad", {"ingress": [{"protocol": "tcp", "cidrBlocks": U}]})
     ],
+    "iam-no-wildcard-resource": lambda: [
+        R(
+            "aws:iam/rolePolicy:RolePolicy",
+            "bad",
+            {
+                "policy": json.dumps(
+                    {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": U}]}
+                )
+            },
+        )
+    ],
+    "iam-role-trust-not-public": lambda: [
+        R(
+            "aws:iam/role:Role",
+            "bad",
+            {
+                "assumeRolePolicy": json.dumps(
+                    {"Statement": [{"Effect": "Allow", "Principal": {"AWS": U}, "Action": "sts:AssumeRole"}]}
+                )
+            },
+        )
+    ],
+    "kms-grant-restricted": lambda: [
+        R("aws:kms/grant:Grant", "bad", {"granteePrincipal": U, "keyId": U, "operations": ["Decrypt"]})
+    ],
+    "vpc-endpoint-policy-not-open": lambda: [R("aws:ec2/vpcEndpoint:VpcEndpoint", "bad", {"policy": U})],
+    "secretsmanager-policy-not-public": lambda: [R("aws:secretsmanager/secret:Secret", "bad", {"policy": U})],
     "lambda-not-public": lambda: [
         R("aws:lambda/permission:Permission", "bad", {"principal": U, "function": "f"})
     ],
@@ -338,10 +447,42 @@ UNKNOWN: dict[str, Case] = {
     "physical-name-has-environment-suffix": lambda: [
         R("aws:dynamodb/table:Table", "bad", {"name": U, "tags": PCI_TAGS})
     ],
-    "sqs-queue-encrypted-with-cmk": lambda: [R("aws:sqs/queue:Queue", "bad", {"kmsMasterKeyId": U})],
-    "secretsmanager-secret-encrypted-with-cmk": lambda: [
-        R("aws:secretsmanager/secret:Secret", "bad", {"kmsKeyId": U})
+    "apigateway-stage-waf": lambda: [
+        s := stage(),
+        linked("aws:wafv2/webAclAssociation:WebAclAssociation", s, "resourceArn", {"webAclArn": U}),
     ],
+    "apigateway-execution-logging": lambda: [
+        s := stage(),
+        linked(
+            "aws:apigateway/methodSettings:MethodSettings",
+            s,
+            "stageName",
+            {"methodPath": "*/*", "settings": {"loggingLevel": U}},
+        ),
+    ],
+    "rds-log-exports-enabled": lambda: [cluster(enabledCloudwatchLogsExports=U)],
+    "rds-postgresql-query-logging": lambda: parameter_group_cluster(U),
+    "s3-bucket-access-logging": lambda: [
+        b := bucket(),
+        child("aws:s3/bucketLogging:BucketLogging", b, {"targetBucket": U}),
+    ],
+    "secretsmanager-secret-encrypted-with-cmk": lambda: [secret(kmsKeyId=U)],
+    "secretsmanager-secret-rotation": lambda: [
+        s := secret(),
+        linked(
+            "aws:secretsmanager/secretRotation:SecretRotation",
+            s,
+            "secretId",
+            {"rotationRules": {"automaticallyAfterDays": U}},
+        ),
+    ],
+    "ec2-security-group-no-unrestricted-egress": lambda: [
+        security_group(egress=[{"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": U}])
+    ],
+    "vpc-subnet-no-public-ip-on-launch": lambda: [
+        R("aws:ec2/subnet:Subnet", "bad", {"cidrBlock": "10.0.0.0/20", "mapPublicIpOnLaunch": U})
+    ],
+    "sqs-queue-encrypted-with-cmk": lambda: [R("aws:sqs/queue:Queue", "bad", {"kmsMasterKeyId": U})],
     "lambda-stream-consumer-failure-destination": lambda: [
         R(
             "aws:lambda/eventSourceMapping:EventSourceMapping",

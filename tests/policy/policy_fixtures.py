@@ -81,7 +81,12 @@ def data_key_policy() -> str:
                     "Principal": {"AWS": "*"},
                     "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
                     "Resource": "*",
-                    "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                    # GrantIsForAWSResource limits what a grant passes on, not who: the caller's account
+                    # must be bound too, or any account could attach the key to its own resources.
+                    "Condition": {
+                        "StringEquals": {"kms:CallerAccount": ACCOUNT},
+                        "Bool": {"kms:GrantIsForAWSResource": "true"},
+                    },
                 },
             ],
         }
@@ -203,6 +208,46 @@ def compliant_stack(mode: str = "preview") -> list[R]:
         {"vpcId": vpc.props["id"], "ingress": [], "egress": [], "tags": BASE_TAGS},
         deps={"vpcId": [vpc]},
     )
+    subnet = R(
+        "aws:ec2/subnet:Subnet",
+        "private-1",
+        {
+            "vpcId": vpc.props["id"],
+            "cidrBlock": "10.0.64.0/20",
+            "mapPublicIpOnLaunch": False,
+            "tags": BASE_TAGS,
+        },
+        deps={"vpcId": [vpc]},
+    )
+    function_sg = R(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "function-sg",
+        {
+            "name": f"trading-function-sg-{ENV}",
+            "vpcId": vpc.props["id"],
+            "tags": BASE_TAGS,
+            "id": ident("sg-1"),
+        },
+        deps={"vpcId": [vpc]},
+    )
+    egress_rules = [
+        R(
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+            f"function-{label}",
+            {
+                "securityGroupId": function_sg.props["id"],
+                "ipProtocol": "tcp",
+                "fromPort": port,
+                "toPort": port,
+                **to,
+            },
+            deps={"securityGroupId": [function_sg]},
+        )
+        for label, port, to in (
+            ("to-internet", 443, {"cidrIpv4": "0.0.0.0/0"}),
+            ("to-db", 5432, {"referencedSecurityGroupId": ident("sg-2")}),
+        )
+    ]
     data_bucket_name = f"trading-data-{ACCOUNT}-{REGION}-{ENV}"
     logs_bucket_name = f"trading-access-logs-{ACCOUNT}-{REGION}-{ENV}"
     data_bucket = R(
@@ -309,10 +354,26 @@ def compliant_stack(mode: str = "preview") -> list[R]:
         },
         deps={"kmsKeyId": [logs_key]},
     )
+    parameters = R(
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+        "db-parameters",
+        {
+            "name": f"trading-db-{ENV}",
+            "family": "aurora-postgresql16",
+            "parameters": [
+                {"name": "rds.force_ssl", "value": "1"},
+                {"name": "log_statement", "value": "ddl"},
+                {"name": "log_min_duration_statement", "value": "1000"},
+            ],
+            "tags": BASE_TAGS,
+        },
+    )
     cluster = R(
         "aws:rds/cluster:Cluster",
         "db",
         {
+            "dbClusterParameterGroupName": parameters.props["name"],
+            "enabledCloudwatchLogsExports": ["postgresql"],
             "clusterIdentifier": f"trading-db-{ENV}",
             "engine": "aurora-postgresql",
             "engineMode": "provisioned",
@@ -325,6 +386,7 @@ def compliant_stack(mode: str = "preview") -> list[R]:
             "storageEncrypted": True,
             "kmsKeyId": data_key.props["arn"],
             "manageMasterUserPassword": True,
+            "masterUserSecretKmsKeyId": data_key.props["arn"],
             "masterUsername": "trading",
             "iamDatabaseAuthenticationEnabled": True,
             "deletionProtection": True,
@@ -333,7 +395,7 @@ def compliant_stack(mode: str = "preview") -> list[R]:
             "arn": arn("rds", f"cluster:trading-db-{ENV}", mode),
             "id": f"trading-db-{ENV}",
         },
-        deps={"kmsKeyId": [data_key]},
+        deps={"kmsKeyId": [data_key], "dbClusterParameterGroupName": [parameters]},
         depends_on=[db_group],
     )
     instance = R(
@@ -483,6 +545,7 @@ def compliant_stack(mode: str = "preview") -> list[R]:
                 "format": "{}",
             },
             "tags": PCI_TAGS,
+            "arn": U if not known else f"arn:aws:apigateway:{REGION}::/restapis/api1/stages/{ENV}",
         },
         deps={"restApi": [api], "accessLogSettings": [api_group]},
     )
@@ -493,20 +556,71 @@ def compliant_stack(mode: str = "preview") -> list[R]:
             "restApi": api.props["id"],
             "stageName": ENV,
             "methodPath": "*/*",
-            "settings": {"metricsEnabled": True, "dataTraceEnabled": False},
+            "settings": {"metricsEnabled": True, "dataTraceEnabled": False, "loggingLevel": "ERROR"},
         },
         deps={"restApi": [api], "stageName": [stage]},
     )
     secret = R(
         "aws:secretsmanager/secret:Secret",
         "secret",
-        {"name": f"trading-api-{ENV}", "kmsKeyId": data_key.props["arn"], "tags": PCI_TAGS},
+        {
+            "name": f"trading-api-{ENV}",
+            "kmsKeyId": data_key.props["arn"],
+            "tags": PCI_TAGS,
+            "arn": arn("secretsmanager", f"secret:trading-api-{ENV}-AbCdEf", mode),
+        },
         deps={"kmsKeyId": [data_key]},
+    )
+    rotation = R(
+        "aws:secretsmanager/secretRotation:SecretRotation",
+        "secret-rotation",
+        {
+            "secretId": secret.props["arn"],
+            "rotationLambdaArn": arn("lambda", "function:trading-rotate-dev", mode),
+            "rotationRules": {"automaticallyAfterDays": 30},
+        },
+        deps={"secretId": [secret]},
+    )
+    web_acl = R(
+        "aws:wafv2/webAcl:WebAcl",
+        "web-acl",
+        {
+            "name": f"trading-api-{ENV}",
+            "scope": "REGIONAL",
+            "defaultAction": {"allow": {}},
+            "rules": [
+                {
+                    "name": "common",
+                    "priority": 1,
+                    "overrideAction": {"none": {}},
+                    "statement": {
+                        "managedRuleGroupStatement": {
+                            "vendorName": "AWS",
+                            "name": "AWSManagedRulesCommonRuleSet",
+                        }
+                    },
+                    "visibilityConfig": {
+                        "cloudwatchMetricsEnabled": True,
+                        "metricName": "common",
+                        "sampledRequestsEnabled": True,
+                    },
+                }
+            ],
+            "tags": BASE_TAGS,
+            "arn": arn("wafv2", f"regional/webacl/trading-api-{ENV}/1", mode),
+        },
+    )
+    association = R(
+        "aws:wafv2/webAclAssociation:WebAclAssociation",
+        "web-acl-association",
+        {"resourceArn": stage.props["arn"], "webAclArn": web_acl.props["arn"]},
+        deps={"resourceArn": [stage], "webAclArn": [web_acl]},
     )
     return [
         vpc, flow_group, logs_key, data_key, alias, flow_log, default_sg, data_bucket, logs_bucket,
         *children, table, db_group, cluster, instance, fn_group, role, function, api_group, api, orders,
-        order, *methods, cors, stage, settings, secret,
+        order, *methods, cors, stage, settings, secret, subnet, function_sg, *egress_rules, parameters,
+        rotation, web_acl, association,
     ]  # fmt: skip
 
 

@@ -240,8 +240,36 @@ def test_http_api_routes(props, expected):
         (
             "aws:lambda/permission:Permission",
             {"principal": "apigateway.amazonaws.com"},
-            "principal apigateway.amazonaws.com has no sourceArn, so any apigateway resource",
+            "principal apigateway.amazonaws.com has no sourceArn or sourceAccount naming an account, so any "
+            "apigateway resource",
         ),
+        # A wildcard account in sourceArn binds nothing; sourceAccount alone binds the account.
+        (
+            "aws:lambda/permission:Permission",
+            {"principal": "apigateway.amazonaws.com", "sourceArn": "arn:aws:execute-api:us-east-1:*:api/*"},
+            "principal apigateway.amazonaws.com has no sourceArn",
+        ),
+        (
+            "aws:lambda/permission:Permission",
+            {"principal": "s3.amazonaws.com", "sourceAccount": "123456789012"},
+            None,
+        ),
+        (
+            "aws:lambda/permission:Permission",
+            {
+                "principal": "apigateway.amazonaws.com",
+                "sourceArn": "arn:aws:execute-api:us-east-1:123456789012:a/*",
+            },
+            None,
+        ),
+        ("aws:lambda/permission:Permission", {"principal": "*", "sourceAccount": "123456789012"}, None),
+        (
+            "aws:lambda/permission:Permission",
+            {"principal": "*", "principalOrgId": ""},
+            "principal is '*' and no principalOrgId, sourceAccount or sourceArn binds the caller",
+        ),
+        ("aws:lambda/permission:Permission", {"principal": U}, None),
+        ("aws:lambda/permission:Permission", {}, None),
         ("aws:lambda/permission:Permission", {"principal": "apigateway.amazonaws.com", "sourceArn": U}, None),
         ("aws:lambda/permission:Permission", {"principal": "123456789012"}, None),
     ],

@@ -93,6 +93,20 @@ def test_defaults_fill_missing_keys_and_whole_floats_become_integers():
             "exemptions[0].expires is '2027-02-30', which is not a calendar date; use YYYY-MM-DD",
         ),
         (
+            {"exemptions": [{"resource": "x", "reason": "             "}]},
+            "exemptions[0].reason is '             ', which has fewer than 10 characters once outer "
+            "whitespace is removed; write why the resource is exempt",
+        ),
+        (
+            {"exemptions": [{"resource": "x", "reason": "\t  too short \n  "}]},
+            "exemptions[0].reason is '\\t  too short \\n  ', which has fewer than 10 characters",
+        ),
+        (
+            {"exemptions": [{"resource": "  ", "reason": "long enough reason"}]},
+            "exemptions[0].resource is '  ', which has fewer than 1 characters once outer whitespace is "
+            "removed; write the resource's name or URN",
+        ),
+        (
             {"exemptions": [{"resource": "x", "reason": "long enough reason", "until": "2027-01-01"}]},
             "exemptions[0] has the unknown key 'until'; allowed keys are expires, reason, resource",
         ),
@@ -221,3 +235,10 @@ def test_duplicate_property_dependencies_link_once():
         deps={"bucket": [bucket, bucket]},
     )
     assert run("s3-versioning-enabled", [bucket, versioning]) == []
+
+
+def test_an_exemption_is_kept_without_its_outer_whitespace():
+    (exemption,) = resolve(
+        "some-policy", SCHEMA, {"exemptions": [{"resource": " g ", "reason": "  a real reason  "}]}
+    )["exemptions"]
+    assert (exemption.resource, exemption.reason) == ("g", "a real reason")

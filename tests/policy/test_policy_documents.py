@@ -370,3 +370,73 @@ def test_has_unknown_and_describe():
     assert values.describe(3) == "3"
     assert values.describe("y" * 300).endswith("...")
     assert len(values.describe("y" * 300)) == 120
+
+
+@pytest.mark.parametrize(
+    ("document", "error"),
+    [
+        (
+            {"Statement": [], "Statment": []},
+            'policy document has the unknown key "Statment"; use only Version, Id and Statement',
+        ),
+        (
+            {
+                "Statement": [
+                    {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*", "Conditions": {}}
+                ]
+            },
+            'Statement[0] has the unknown key "Conditions"',
+        ),
+        (
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": "*",
+                        "Condition": {"StringEqual": {"aws:PrincipalAccount": "1"}},
+                    }
+                ]
+            },
+            'Statement[0].Condition has the unknown operator "StringEqual"',
+        ),
+    ],
+)
+def test_unknown_keys_and_operators_are_errors_never_skipped(document, error):
+    assert error in parse(document).errors
+
+
+@pytest.mark.parametrize(
+    ("operator", "known"),
+    [
+        ("StringEquals", True),
+        ("ForAnyValue:StringLike", True),
+        ("ForAllValues:ArnNotLikeIfExists", True),
+        ("NumericGreaterThanEqualsIfExists", True),
+        ("Null", True),
+        ("NullIfExists", False),
+        ("ForAnyValue:ForAllValues:StringEquals", False),
+        ("stringequals", False),
+    ],
+)
+def test_condition_operators_are_the_ones_iam_accepts(operator, known):
+    statement = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {operator: {"aws:PrincipalAccount": "1"}},
+    }
+    assert (parse({"Statement": [statement]}).errors == ()) is known
+
+
+def test_trust_policies_have_no_resource():
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "x"}, "Action": "sts:AssumeRole"}]}
+    parsed = parse_policy(json.dumps(trust), principals_required=True, resources_required=False)
+    assert parsed.errors == ()
+    assert parsed.statements[0].resources == ()
+    trust["Statement"][0]["Resource"] = "*"
+    assert parse_policy(json.dumps(trust), principals_required=True, resources_required=False).errors == (
+        "Statement[0] has a Resource, which a trust policy must not have",
+    )

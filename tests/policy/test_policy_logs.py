@@ -355,3 +355,38 @@ def test_key_arns_and_key_ids_unknown_at_preview_are_accepted():
 def test_retention(days, config, expected):
     props = {} if days is None else {"retentionInDays": days}
     assert faults([R(LOG_GROUP, "g", props)], config, rule="log-group-retention") == expected
+
+
+def test_an_aws_principal_spelled_like_the_logs_service_is_not_the_logs_service():
+    impostor = logs_statement(Principal={"AWS": "logs.us-east-1.amazonaws.com"})
+    k = key(root_statement(), impostor)
+    (fault,) = faults([k, group(k)])
+    assert "has no Allow statement for logs.us-east-1.amazonaws.com" in fault
+
+
+def test_arn_like_matches_the_log_group_arn_case_sensitively_as_aws_does():
+    shouting = logs_statement(
+        Condition={
+            "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/AWS/*"
+            }
+        }
+    )
+    k = key(root_statement(), shouting)
+    (fault,) = faults([k, group(k)])
+    assert "limits kms:EncryptionContext:aws:logs:arn to values that do not match this log group" in fault
+
+
+def test_a_root_named_only_in_a_deny_statement_is_not_the_account_the_condition_must_name():
+    deny_other = {
+        "Effect": "Deny",
+        "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    k = key(deny_other, logs_statement())
+    # The account comes from no Allow statement, so the condition's account is not judged against the Deny's.
+    assert faults([k, group(k)]) == []
+    k = key(deny_other, logs_statement(account="999999999999"), root_statement())
+    found = faults([k, group(k)])
+    assert any(f"does not name this stack's account ({ACCOUNT})" in fault for fault in found)

@@ -1,4 +1,4 @@
-"""Queues and secrets on a customer-managed key; stream consumers that set failures aside."""
+"""Queues on a customer-managed key; stream consumers that set failures aside."""
 
 from __future__ import annotations
 
@@ -17,10 +17,6 @@ def faults(rule, resources, config=None):
 
 def queue(**props):
     return R("aws:sqs/queue:Queue", "q", {"name": "trading-ledger-dlq-dev", **props})
-
-
-def secret(**props):
-    return R("aws:secretsmanager/secret:Secret", "s", {"namePrefix": "trading-ledger-app-dev-", **props})
 
 
 def mapping(**props):
@@ -50,24 +46,6 @@ def test_a_queue_on_a_customer_managed_key_passes():
 )
 def test_a_queue_without_a_customer_managed_key_fails(props, fault):
     (found,) = faults("sqs-queue-encrypted-with-cmk", [queue(**props)])
-    assert found.startswith(fault)
-
-
-def test_a_secret_on_a_customer_managed_key_passes():
-    assert faults("secretsmanager-secret-encrypted-with-cmk", [secret(kmsKeyId=KEY)]) == []
-    assert faults("secretsmanager-secret-encrypted-with-cmk", [secret(kmsKeyId=U)]) == []
-
-
-@pytest.mark.parametrize(
-    ("props", "fault"),
-    [
-        ({}, "kmsKeyId is not set, so the secret is encrypted with the AWS managed key"),
-        ({"kmsKeyId": ""}, "kmsKeyId is not set"),
-        ({"kmsKeyId": "alias/aws/secretsmanager"}, "kmsKeyId is the AWS managed key aws/secretsmanager"),
-    ],
-)
-def test_a_secret_without_a_customer_managed_key_fails(props, fault):
-    (found,) = faults("secretsmanager-secret-encrypted-with-cmk", [secret(**props)])
     assert found.startswith(fault)
 
 

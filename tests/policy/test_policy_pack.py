@@ -14,6 +14,7 @@ from policy_fixtures import compliant_stack
 from policy_harness import POLICIES, R, mandatory, run
 from pulumi_policy import EnforcementLevel, Severity, StackValidationPolicy
 from trading_policies import ALL_POLICIES, PACK_NAME, RULES, catalog
+from trading_policies.anchors import ANCHORS
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_POLICIES = {
@@ -230,3 +231,26 @@ def test_fixtures_are_not_shared_between_cases():
     assert all(a is not b for a, b in zip(first, second, strict=True))
     assert copy.deepcopy(BAD["s3-tls-only"]())[0].props == BAD["s3-tls-only"]()[0].props
     assert isinstance(first[0], R)
+
+
+def test_every_policy_is_mapped_to_the_other_tools_or_says_why_none_has_it():
+    assert set(ANCHORS) == {rule.name for rule in RULES}
+    for name, anchors in ANCHORS.items():
+        if anchors.unique:
+            assert anchors.only_here, f"{name}: no equivalent anywhere, so say what only the pack checks"
+
+
+def test_the_catalog_shows_the_anchor_map_and_the_rows_no_other_tool_has():
+    text = catalog.render()
+    assert "## What the pack replaces, and what only it checks" in text
+    row = next(line for line in text.splitlines() if line.startswith("| `apigateway-stage-waf` |"))
+    assert "CKV2_AWS_29" in row
+    assert "PCI.DSS.321-APIGWAssociatedWithWAF" in row
+    assert "api-gw-associated-with-waf" in row
+    row = next(line for line in text.splitlines() if line.startswith("| `log-group-kms-key-allows-logs` |"))
+    assert row.count("none: a lesson of this stack") == 3
+    row = next(line for line in text.splitlines() if line.startswith("| `rds-postgresql-query-logging` |"))
+    assert "| none | none |" in row
+    unique = next(line for line in text.splitlines() if line.startswith("Policies no other tool has: "))
+    assert "`log-group-kms-key-allows-logs`" in unique
+    assert "`kms-key-rotation-enabled`" not in unique

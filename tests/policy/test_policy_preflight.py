@@ -25,7 +25,11 @@ EXPECTED = {
     "ideal-key": {"kms-key-policy-keeps-account-access"},
     "ideal-log-group": {"log-group-kms-key-allows-logs"},
     "plain-log-group": {"log-group-encrypted", "log-group-retention"},
-    "state": {"s3-bucket-name-includes-account-id", "physical-name-has-environment-suffix"},
+    "state": {
+        "s3-bucket-name-includes-account-id",
+        "physical-name-has-environment-suffix",
+        "s3-bucket-access-logging",
+    },
 }
 # The state bucket's TLS policy is built from the bucket's ARN: unknown at preview, so a note there.
 MODEL_FAILURE_NOTES = {
@@ -34,6 +38,22 @@ MODEL_FAILURE_NOTES = {
 }
 STACKS = ("dev", "staging", "prod")
 UNSEEN_CORRECT = PROGRAMS / "unseen_correct"
+SCANNER_RULES = PROGRAMS / "scanner_rules"
+# Policy -> the resources (logical names) it must block in the scanner_rules program, in both modes; each
+# has a compliant "good-" counterpart there that it must leave alone.
+SCANNER_EXPECTED = {
+    "apigateway-stage-waf": {"bad-stage"},
+    "apigateway-execution-logging": {"bad-stage"},
+    "rds-postgresql-query-logging": {"bad-cluster"},
+    "rds-log-exports-enabled": {"bad-cluster"},
+    "secretsmanager-secret-encrypted-with-cmk": {"bad-secret", "bad-cluster"},
+    "secretsmanager-secret-rotation": {"bad-secret"},
+    "ec2-security-group-no-unrestricted-egress": {"bad-egress-sg"},
+    "ec2-security-group-no-public-ingress": {"bad-ingress-sg"},
+    "vpc-subnet-no-public-ip-on-launch": {"bad-subnet"},
+    "s3-bucket-access-logging": {"bad-bucket"},
+    "s3-no-public-acl": {"bad-object"},
+}
 UNSEEN_BROKEN = PROGRAMS / "unseen_broken"
 # Mode -> resource (logical name) -> {policy: enforcement level}; nothing else may be reported.
 UNSEEN_BROKEN_EXPECTED = {
@@ -73,6 +93,7 @@ def reports() -> dict[tuple[str, str], tuple[int, dict]]:
     jobs |= {(stack, mode): (ROOT, stack, mode, None) for stack in STACKS for mode in MODES}
     jobs |= {("unseen_correct", mode): (UNSEEN_CORRECT, "dev", mode, None) for mode in MODES}
     jobs |= {("unseen_broken", mode): (UNSEEN_BROKEN, "dev", mode, None) for mode in MODES}
+    jobs |= {("scanner_rules", mode): (SCANNER_RULES, "dev", mode, None) for mode in MODES}
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = {key: pool.submit(preflight, *args) for key, args in jobs.items()}
         return {key: future.result() for key, future in futures.items()}
@@ -153,3 +174,15 @@ def test_broken_unseen_programs_are_caught_by_the_right_policies(reports, mode):
             assert "[unknown at preview] " in violation["message"]
             assert "'b07-key'.policy is known" in violation["message"]
     assert found == UNSEEN_BROKEN_EXPECTED[mode]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_scanner_rule_blocks_its_bad_resource_and_leaves_the_good_one_alone(reports, mode):
+    status, report = reports[("scanner_rules", mode)]
+    assert status == 1
+    found: dict[str, set[str]] = {name: set() for name in SCANNER_EXPECTED}
+    for violation in report["violations"]:
+        if violation["policy"] in SCANNER_EXPECTED:
+            assert violation["enforcementLevel"] == "mandatory", violation["message"]
+            found[violation["policy"]].add(violation["urn"].rsplit("::", 1)[1])
+    assert found == SCANNER_EXPECTED

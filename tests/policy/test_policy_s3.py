@@ -101,6 +101,9 @@ def test_public_access_block_settings_must_all_be_true():
         "public access block 'pab' does not set blockPublicPolicy=true, ignorePublicAcls=true, "
         "restrictPublicBuckets=true"
     )
+    settings = dict.fromkeys(("blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True)
+    block.props.update(settings)
+    assert faults("s3-public-access-blocked", [b, block]) == []
 
 
 def test_an_account_level_block_covers_every_bucket_only_when_complete():
@@ -204,6 +207,10 @@ def test_versioning_status_and_legacy_inline_versioning():
         ],
     )
     assert fault == "versioning 'v' sets status 'Suspended'; use Enabled"
+    enabled = attach(
+        "aws:s3/bucketVersioning:BucketVersioning", b, {"versioningConfiguration": {"status": "Enabled"}}, "v"
+    )
+    assert faults("s3-versioning-enabled", [b, enabled]) == []
     assert faults("s3-versioning-enabled", [bucket(versioning={"enabled": True})]) == []
     assert faults("s3-versioning-enabled", [bucket(versioning=U)]) == []
     assert faults("s3-versioning-enabled", [bucket(versioning={"enabled": False})]) == [
@@ -354,3 +361,33 @@ def test_a_known_tls_deny_in_another_policy_needs_no_note_for_an_unknown_one():
     assert run("s3-tls-only", [b, known, unknown]) == []
     (note,) = run("s3-bucket-policy-no-public-allow", [b, known, unknown])
     assert "bucket policy 'later' cannot be checked until" in note.message
+
+
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+
+
+def test_a_logging_block_unknown_at_preview_is_not_access_logging_unless_a_bucket_logging_names_it():
+    # The program set no logging: the provider computes the block, unknown at preview and empty once created.
+    unlogged = bucket(logging=U)
+    assert faults("s3-bucket-access-logging", [unlogged]) == [
+        "has no aws.s3.BucketLogging, so requests to it and its objects leave no server access log"
+    ]
+    logs = bucket(f"logs-{ACCOUNT}", "logs")
+    logging = attach(LOGGING, unlogged, {"targetBucket": logs.props["bucket"]}, "data-logging")
+    assert run("s3-bucket-access-logging", [unlogged, logs, logging]) == []
+    # A block the program set, known only in part, names a target: logged.
+    assert run("s3-bucket-access-logging", [bucket(logging={"targetBucket": U})]) == []
+
+
+def test_a_logging_block_built_from_other_resources_is_a_note_until_it_is_known():
+    # logging=logs.bucket.apply(lambda name: {"target_bucket": name}): set, but what it holds is not known.
+    logs = bucket(f"logs-{ACCOUNT}", "logs")
+    data = R("aws:s3/bucket:Bucket", "data", {"bucket": NAME, "logging": U}, deps={"logging": [logs]})
+    (note,) = run("s3-bucket-access-logging", [data, logs], {"logTargetBuckets": ["logs"]})
+    assert note.level == "advisory"
+    assert note.urn.endswith("::data")
+    assert (
+        "[unknown at preview] [MEDIUM] aws:s3/bucket:Bucket 'data': the bucket's access logging cannot be "
+        "checked until aws:s3/bucket:Bucket 'data'.logging is known (it depends on aws:s3/bucket:Bucket "
+        "'logs')"
+    ) in note.message

@@ -136,19 +136,24 @@ def ingress(**rule):
         (
             ingress(protocol="tcp", fromPort=80, toPort=443, cidrBlocks=["0.0.0.0/0"]),
             {"allowedPublicPorts": [443]},
-            ["ingress[0] admits 0.0.0.0/0 on ports 80-443"],
+            ["ingress[0] admits 0.0.0.0/0 on tcp ports 80-443"],
         ),
         (
-            ingress(protocol="tcp", fromPort=0, toPort=65535, cidrBlocks=["0.0.0.0/0"]),
+            ingress(protocol="6", fromPort=0, toPort=65535, cidrBlocks=["0.0.0.0/0"]),
             {"allowedPublicPorts": [443]},
-            ["ingress[0] admits 0.0.0.0/0 on ports 0-65535"],
+            ["ingress[0] admits 0.0.0.0/0 on tcp ports 0-65535"],
         ),
         (
             ingress(protocol="-1", fromPort=0, toPort=0, ipv6CidrBlocks=["::/0"]),
             None,
             ["ingress[0] admits ::/0 on all ports"],
         ),
-        (ingress(protocol="tcp", fromPort=5432, toPort=5432, cidrBlocks=["10.0.0.0/16"]), None, []),
+        (
+            ingress(protocol="icmp", fromPort=-1, toPort=-1, cidrBlocks=["0.0.0.0/0"]),
+            None,
+            ["ingress[0] admits 0.0.0.0/0 on all icmp traffic"],
+        ),
+        (ingress(protocol="tcp", fromPort=5432, toPort=5432, cidrBlocks=["10.0.0.0/16", "bad"]), None, []),
         (R("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": U}), None, []),
         (
             R(
@@ -172,7 +177,7 @@ def ingress(**rule):
                 },
             ),
             None,
-            ["rule admits 0.0.0.0/0 on port 3389"],
+            ["ingress rule 'r' admits 0.0.0.0/0 on tcp port 3389"],
         ),
         (
             R(
@@ -181,7 +186,7 @@ def ingress(**rule):
                 {"ipProtocol": "all", "cidrIpv6": "::/0"},
             ),
             None,
-            ["rule admits ::/0 on all ports"],
+            ["ingress rule 'r' admits ::/0 on all ports"],
         ),
         (
             R(
@@ -190,7 +195,16 @@ def ingress(**rule):
                 {"ipProtocol": "tcp", "fromPort": U, "toPort": U, "cidrIpv4": "0.0.0.0/0"},
             ),
             None,
-            ["rule admits 0.0.0.0/0 on all ports"],
+            ["ingress rule 'r' admits 0.0.0.0/0 on tcp ports 0-65535"],
+        ),
+        (
+            R(
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                "r",
+                {"ipProtocol": U, "fromPort": 22, "toPort": 22, "cidrIpv4": "0.0.0.0/0"},
+            ),
+            None,
+            ["ingress rule 'r' admits 0.0.0.0/0 on all ports"],
         ),
     ],
 )
@@ -199,3 +213,266 @@ def test_public_ingress(resource, config, expected):
         f.split(", so anyone")[0] for f in faults("ec2-security-group-no-public-ingress", [resource], config)
     ]
     assert found == expected
+
+
+HALVES = {
+    "ipv4": (
+        ("cidrBlocks", "cidrIpv4"),
+        ["0.0.0.0/1", "128.0.0.0/1"],
+        "0.0.0.0/0 (as 0.0.0.0/1 + 128.0.0.0/1)",
+    ),
+    "ipv6": (("ipv6CidrBlocks", "cidrIpv6"), ["::/1", "8000::/1"], "::/0 (as ::/1 + 8000::/1)"),
+}
+
+
+@pytest.mark.parametrize("family", sorted(HALVES))
+@pytest.mark.parametrize("direction", ["ingress", "egress"])
+def test_a_group_open_to_the_world_in_pieces_is_open_to_the_world(family, direction):
+    (inline_key, rule_key), halves, world = HALVES[family]
+    policy = (
+        "ec2-security-group-no-public-ingress"
+        if direction == "ingress"
+        else "ec2-security-group-no-unrestricted-egress"
+    )
+    rule_type = (
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+        if direction == "ingress"
+        else "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+    )
+    port = {"protocol": "tcp", "fromPort": 22, "toPort": 22}
+    # Both halves in one inline rule.
+    one = R("aws:ec2/securityGroup:SecurityGroup", "sg", {direction: [{**port, inline_key: halves}]})
+    assert [f.split(", so")[0] for f in faults(policy, [one])] == [
+        f"{direction}[0] {_verb(direction)} {world} on tcp port 22"
+    ]
+    # One half inline, the other in a standalone rule linked by property dependency.
+    group = R("aws:ec2/securityGroup:SecurityGroup", "sg", {direction: [{**port, inline_key: [halves[0]]}]})
+    half = R(
+        rule_type,
+        "half",
+        {"securityGroupId": U, "ipProtocol": "tcp", "fromPort": 20, "toPort": 30, rule_key: halves[1]},
+        deps={"securityGroupId": [group]},
+    )
+    (diag,) = run(policy, [group, half])
+    assert diag.urn == group.urn
+    assert f"{direction}[0] + {direction} rule 'half' together" in diag.message
+    assert f"{world} on tcp port 22," in diag.message
+    # Two standalone rules of a group the stack does not declare, matched by its id: reported on both.
+    rules = [
+        R(rule_type, f"half-{i}", {"securityGroupId": "sg-0abc", "ipProtocol": "-1", rule_key: cidr})
+        for i, cidr in enumerate(halves)
+    ]
+    diags = run(policy, rules)
+    assert sorted(d.urn.rsplit("::", 1)[1] for d in diags) == ["half-0", "half-1"]
+    assert all(f"{world} on all ports" in d.message for d in diags)
+    # Halves on different ports never add up to the world on any one port.
+    apart = [
+        R(
+            rule_type,
+            f"apart-{i}",
+            {"securityGroupId": "sg-0abc", "ipProtocol": "tcp", "fromPort": p, "toPort": p, rule_key: cidr},
+        )
+        for i, (cidr, p) in enumerate(zip(halves, (22, 23), strict=True))
+    ]
+    assert run(policy, apart) == []
+
+
+def _verb(direction):
+    return "admits" if direction == "ingress" else "lets traffic out to"
+
+
+def test_overlapping_port_ranges_are_judged_port_by_port():
+    group = R(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "sg",
+        {
+            "ingress": [
+                {"protocol": "tcp", "fromPort": 0, "toPort": 1000, "cidrBlocks": ["0.0.0.0/1"]},
+                {"protocol": "tcp", "fromPort": 443, "toPort": 2000, "cidrBlocks": ["128.0.0.0/1"]},
+                {"protocol": "udp", "fromPort": 0, "toPort": 65535, "cidrBlocks": ["128.0.0.0/1"]},
+                {"protocol": "-1", "cidrBlocks": ["10.0.0.0/8"]},
+            ]
+        },
+    )
+    (fault,) = faults("ec2-security-group-no-public-ingress", [group], {"allowedPublicPorts": [80]})
+    assert fault.startswith(
+        "ingress[0] + ingress[1] together admit 0.0.0.0/0 (as 0.0.0.0/1 + 128.0.0.0/1) on tcp ports 443-1000"
+    )
+
+
+def test_all_traffic_to_half_and_tcp_to_the_other_half_is_open_on_those_ports():
+    group = R(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "sg",
+        {
+            "egress": [
+                {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/1"]},
+                {"protocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrBlocks": ["128.0.0.0/1"]},
+                {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]},
+            ]
+        },
+    )
+    found = [f.split(", so")[0] for f in faults("ec2-security-group-no-unrestricted-egress", [group])]
+    # Port 443 is open to the world too, but allowed by default.
+    assert found == [
+        "egress[0] + egress[1] together let traffic out to 0.0.0.0/0 (as 0.0.0.0/1 + 128.0.0.0/1) on tcp "
+        "port 8080"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("egress", "config", "expected"),
+    [
+        ({"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}, None, []),
+        (
+            {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]},
+            {"allowedPorts": []},
+            ["egress[0] lets traffic out to 0.0.0.0/0 on tcp port 443"],
+        ),
+        (
+            {"protocol": "-1", "fromPort": 0, "toPort": 0, "ipv6CidrBlocks": ["::/0"]},
+            None,
+            ["egress[0] lets traffic out to ::/0 on all ports"],
+        ),
+        ({"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["10.0.0.0/16"]}, None, []),
+        ({"protocol": "tcp", "fromPort": 443, "toPort": 443, "prefixListIds": ["pl-1"]}, None, []),
+    ],
+)
+def test_unrestricted_egress(egress, config, expected):
+    group = R("aws:ec2/securityGroup:SecurityGroup", "sg", {"egress": [egress]})
+    found = [f.split(", so")[0] for f in faults("ec2-security-group-no-unrestricted-egress", [group], config)]
+    assert found == expected
+
+
+def test_legacy_egress_rules_count_for_their_group():
+    group = R("aws:ec2/securityGroup:SecurityGroup", "sg", {"id": "sg-1"})
+    rule = R(
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "out",
+        {
+            "type": "egress",
+            "securityGroupId": "sg-1",
+            "protocol": "udp",
+            "fromPort": 53,
+            "toPort": 53,
+            "cidrBlocks": ["0.0.0.0/0"],
+        },
+    )
+    (diag,) = run("ec2-security-group-no-unrestricted-egress", [group, rule])
+    assert diag.urn == group.urn
+    assert "egress rule 'out' lets traffic out to 0.0.0.0/0 on udp port 53" in diag.message
+
+
+@pytest.mark.parametrize(
+    ("type_", "props", "config", "expected"),
+    [
+        ("aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": True}, None, ["mapPublicIpOnLaunch is True"]),
+        ("aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": "true"}, None, ["mapPublicIpOnLaunch is 'true'"]),
+        ("aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": False}, None, []),
+        ("aws:ec2/subnet:Subnet", {}, None, []),
+        (
+            "aws:ec2/defaultSubnet:DefaultSubnet",
+            {},
+            None,
+            ["mapPublicIpOnLaunch is not set (a default subnet maps public IPs)"],
+        ),
+        ("aws:ec2/defaultSubnet:DefaultSubnet", {"mapPublicIpOnLaunch": False}, None, []),
+        (
+            "aws:ec2/subnet:Subnet",
+            {"mapPublicIpOnLaunch": True, "tags": {"Tier": "public"}},
+            {"publicTier": {"Tier": ["public"]}},
+            [],
+        ),
+        (
+            "aws:ec2/subnet:Subnet",
+            {"mapPublicIpOnLaunch": True, "tags": {"Tier": "private"}},
+            {"publicTier": {"Tier": ["public"]}},
+            ["mapPublicIpOnLaunch is True"],
+        ),
+        (
+            "aws:ec2/subnet:Subnet",
+            {"mapPublicIpOnLaunch": True, "tags": U},
+            {"publicTier": {"Tier": ["public"]}},
+            ["mapPublicIpOnLaunch is True"],
+        ),
+    ],
+)
+def test_subnets_assign_no_public_ips_outside_the_public_tier(type_, props, config, expected):
+    found = [
+        f.split(", so")[0]
+        for f in faults("vpc-subnet-no-public-ip-on-launch", [R(type_, "s", props)], config)
+    ]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        (
+            {"Environment": 7, "Project": "trading", "ManagedBy": "pulumi"},
+            ["tag Environment is 7, which is not a string tag value"],
+        ),
+        (
+            {"Environment": "dev", "Project": ["trading"], "ManagedBy": True},
+            [
+                "tag Project is ['trading'], which is not a string tag value",
+                "tag ManagedBy is True, which is not a string tag value",
+            ],
+        ),
+        (
+            {"Environment": "   ", "Project": "trading", "ManagedBy": None},
+            ["is missing the tag(s) Environment, ManagedBy"],
+        ),
+        ({"Environment": "dev", "Project": "trading", "ManagedBy": U}, []),
+    ],
+)
+def test_tag_values_that_are_not_strings_do_not_count(tags, expected):
+    bucket = R("aws:s3/bucket:Bucket", "b", {"tags": tags})
+    assert faults("required-tags", [bucket]) == expected
+
+
+def test_allowed_tag_values_refuse_values_that_are_not_strings():
+    key = R("aws:kms/key:Key", "k", {"tags": {**PCI_TAGS, "Compliance": {"PCI-DSS": True}}})
+    assert faults("pci-scope-tags", [key]) == [
+        "tag Compliance is {'PCI-DSS': True}, which is not a string tag value"
+    ]
+    table = R("aws:dynamodb/table:Table", "t", {"tags": {**BASE_TAGS, "Tier": 1}})
+    assert faults("required-tags", [table], {"requiredTags": [], "allowedValues": {"Tier": ["gold"]}}) == [
+        "tag Tier is 1, which is not a string tag value; allowed: gold"
+    ]
+
+
+def test_each_separate_open_port_range_is_one_finding_and_all_traffic_is_reported_once():
+    group = R(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "sg",
+        {
+            "ingress": [
+                {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]},
+                {"protocol": "tcp", "fromPort": 3389, "toPort": 3389, "cidrBlocks": ["0.0.0.0/0"]},
+            ]
+        },
+    )
+    found = [f.split(", so")[0] for f in faults("ec2-security-group-no-public-ingress", [group])]
+    assert found == [
+        "ingress[0] admits 0.0.0.0/0 on tcp port 22",
+        "ingress[1] admits 0.0.0.0/0 on tcp port 3389",
+    ]
+    group.props["ingress"].append({"protocol": "-1", "cidrBlocks": ["0.0.0.0/0"]})
+    found = [f.split(", so")[0] for f in faults("ec2-security-group-no-public-ingress", [group])]
+    assert found == ["ingress[2] admits 0.0.0.0/0 on all ports"]
+
+
+def test_touching_and_overlapping_open_ranges_are_reported_as_one():
+    group = R(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "sg",
+        {
+            "ingress": [
+                {"protocol": "tcp", "fromPort": 80, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]},
+                {"protocol": "tcp", "fromPort": 443, "toPort": 8080, "cidrBlocks": ["0.0.0.0/0"]},
+            ]
+        },
+    )
+    found = [f.split(", so")[0] for f in faults("ec2-security-group-no-public-ingress", [group])]
+    assert found == ["ingress[0] + ingress[1] together admit 0.0.0.0/0 on tcp ports 80-8080"]

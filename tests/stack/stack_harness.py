@@ -78,6 +78,14 @@ class TradingMocks(pulumi.runtime.Mocks):
                 "groupNames": [region] * self.zone_count,
                 "state": args.args.get("state"),
             },
+            # Every zone but "e", as in us-east-1, where some services skip use1-az3.
+            "aws:ec2/getVpcEndpointService:getVpcEndpointService": lambda: {
+                "id": region,
+                "service": args.args.get("service"),
+                "serviceName": f"com.amazonaws.{region}.{args.args.get('service')}",
+                "serviceType": "Interface",
+                "availabilityZones": [f"{region}{letter}" for letter in "abcdf"[: self.zone_count]],
+            },
         }
         if args.token not in answers:
             raise AssertionError(f"the program called an invoke the tests do not expect: {args.token}")
@@ -105,8 +113,11 @@ class TradingMocks(pulumi.runtime.Mocks):
         if typ == "aws:cloudwatch/logGroup:LogGroup":
             return inputs["name"], {"arn": self._arn("logs", f"log-group:{inputs['name']}")}
         if typ == "aws:iam/role:Role":
-            return inputs["name"], {
-                "arn": self._arn("iam", f"role/{inputs['name']}", region=False),
+            # A name prefix gets IAM's 26-character unique ending (a timestamp and a counter).
+            role = inputs.get("name") or f"{inputs['namePrefix']}20261201120000000000000001"
+            return role, {
+                "name": role,
+                "arn": self._arn("iam", f"role/{role}", region=False),
                 "uniqueId": uid,
             }
         if typ == "aws:s3/bucket:Bucket":
@@ -175,6 +186,10 @@ class TradingMocks(pulumi.runtime.Mocks):
                 "executionArn": self._arn("execute-api", f"{api}/{stage}"),
                 "arn": f"arn:aws:apigateway:{self.region}::/restapis/{api}/stages/{stage}",
             }
+        if typ == "aws:wafv2/webAcl:WebAcl":
+            acl_id = f"{uid[:8]}-{uid[8:12]}-4{uid[12:15]}-8{uid[15:17]}a-{uid[:12]}"
+            scope = "regional" if inputs["scope"] == "REGIONAL" else "global"
+            return acl_id, {"arn": self._arn("wafv2", f"{scope}/webacl/{inputs['name']}/{acl_id}")}
         if typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
             return f"vpce-{uid}", {
                 "prefixListId": f"pl-{uid[:8]}",

@@ -5,7 +5,7 @@ import json
 
 import pulumi_aws as aws
 import pytest
-from stack_harness import ACCOUNT, BASE_TAGS, PCI_TAGS, component_context, run_program
+from stack_harness import ACCOUNT, BASE_TAGS, PCI_TAGS, UNKNOWN, component_context, run_program
 
 from components.api import ACCESS_LOG_FORMAT, Api, ApiArgs, api_gateway_logging_policy, definition_hash
 from components.conventions import AwsTarget
@@ -15,7 +15,10 @@ FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:trading-orders-de
 INVOKE_ARN = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FUNCTION_ARN}/invocations"
 
 
-def _api(*, manage_account=True, invoke_arn=INVOKE_ARN):
+LOGS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/logs"
+
+
+def _api(*, manage_account=True, invoke_arn=INVOKE_ARN, protect_logs=False, logs_key=LOGS_KEY_ARN):
     target, names, tags = component_context()
 
     def program() -> None:
@@ -32,6 +35,9 @@ def _api(*, manage_account=True, invoke_arn=INVOKE_ARN):
                 throttle_rate_limit=25.0,
                 throttle_burst_limit=50,
                 manage_account=manage_account,
+                log_retention_days=365,
+                logs_kms_key_arn=logs_key,
+                protect_logs=protect_logs,
             ),
         )
 
@@ -126,7 +132,7 @@ def test_stage_logs_json_access_records_to_its_group_with_xray_on():
     assert stage.inputs["tags"] == {**BASE_TAGS, **PCI_TAGS, "Name": "trading-api-stage-dev"}
 
 
-def test_method_settings_turn_metrics_on_data_trace_off_and_throttle():
+def test_method_settings_log_errors_turn_metrics_on_data_trace_off_and_throttle():
     settings = _api().one("aws:apigateway/methodSettings:MethodSettings").inputs
 
     assert settings["methodPath"] == "*/*"
@@ -134,7 +140,7 @@ def test_method_settings_turn_metrics_on_data_trace_off_and_throttle():
     assert settings["settings"] == {
         "metricsEnabled": True,
         "dataTraceEnabled": False,
-        "loggingLevel": "OFF",
+        "loggingLevel": "ERROR",
         "throttlingRateLimit": 25.0,
         "throttlingBurstLimit": 50,
     }
@@ -148,7 +154,9 @@ def test_account_cloudwatch_role_is_set_and_kept_on_delete():
 
     assert account.property_dependencies["cloudwatchRoleArn"] == [role.urn]
     assert policy.urn in account.dependencies
-    assert role.inputs["name"] == "trading-apigw-logs-role-dev"
+    # Kept on destroy, so no fixed name: a re-created stack gets a new role, not EntityAlreadyExists.
+    assert "name" not in role.inputs
+    assert role.inputs["namePrefix"] == "trading-apigw-logs-role-dev-"
     assert role.json("assumeRolePolicy")["Statement"][0]["Principal"] == {
         "Service": "apigateway.amazonaws.com"
     }
@@ -165,3 +173,53 @@ def test_without_the_setting_the_region_wide_role_is_left_alone(manage_account):
     assert run.of_type("aws:apigateway/account:Account") == []
     assert [role.name for role in run.of_type("aws:iam/role:Role")] == []
     assert run.one("aws:apigateway/stage:Stage").inputs["xrayTracingEnabled"] is True
+
+
+@pytest.mark.parametrize(
+    ("protect", "logs_key"), [(False, LOGS_KEY_ARN), (True, LOGS_KEY_ARN), (False, None)]
+)
+def test_execution_logs_go_to_a_declared_group_with_retention_and_the_logs_key(protect, logs_key):
+    run = _api(protect_logs=protect, logs_key=logs_key)
+    group = run.named("api-execution-logs")
+    api = run.one("aws:apigateway/restApi:RestApi")
+
+    assert group.type == "aws:cloudwatch/logGroup:LogGroup"
+    assert group.inputs["name"].startswith("API-Gateway-Execution-Logs_")
+    assert group.inputs["name"].endswith("/dev")
+    assert group.property_dependencies["name"] == [api.urn]
+    assert group.inputs["retentionInDays"] == 365
+    assert group.inputs.get("kmsKeyId") == logs_key
+    assert group.inputs["deletionProtectionEnabled"] is protect
+    assert (group.protect, group.retain_on_delete) == (protect, protect)
+    assert group.inputs["tags"] == {**BASE_TAGS, **PCI_TAGS}
+    # API Gateway must find the group in place, or it creates one without key or retention.
+    assert group.urn in run.one("aws:apigateway/methodSettings:MethodSettings").dependencies
+
+
+def test_execution_log_group_is_unknown_at_preview_but_follows_the_api():
+    target, names, tags = component_context()
+
+    def program() -> None:
+        log_group = aws.cloudwatch.LogGroup("api-logs", name=names.api_access_log_group, retention_in_days=30)
+        Api(
+            "api",
+            ApiArgs(
+                target=target,
+                names=names,
+                tags=tags,
+                function_name="trading-orders-dev",
+                function_invoke_arn=INVOKE_ARN,
+                access_log_group=log_group,
+                throttle_rate_limit=25.0,
+                throttle_burst_limit=50,
+                manage_account=False,
+                log_retention_days=365,
+                logs_kms_key_arn=LOGS_KEY_ARN,
+                protect_logs=False,
+            ),
+        )
+
+    run = run_program(program, preview=True)
+    group = run.named("api-execution-logs")
+    assert group.inputs["name"] == UNKNOWN
+    assert group.property_dependencies["name"] == [run.one("aws:apigateway/restApi:RestApi").urn]

@@ -23,6 +23,7 @@ def test_names_end_with_the_environment_suffix():
         "trading-flow-logs-role-dev",
         "trading-apigw-logs-role-dev",
     )
+    assert names.api_cloudwatch_role_prefix == "trading-apigw-logs-role-dev-"
 
 
 def test_bucket_names_carry_account_region_and_suffix():

@@ -100,6 +100,26 @@ def test_cluster_lives_in_the_isolated_subnets_with_tls_enforced():
     assert cluster.property_dependencies["dbClusterParameterGroupName"] == [parameters.urn]
 
 
+def test_cluster_logs_schema_changes_and_slow_queries_to_cloudwatch():
+    run = _database()
+    cluster = run.one("aws:rds/cluster:Cluster").inputs
+    parameters = {
+        p["name"]: p["value"]
+        for p in run.one("aws:rds/clusterParameterGroup:ClusterParameterGroup").inputs["parameters"]
+    }
+
+    # ddl, not mod or all: those would copy the order values of every write into the logs.
+    assert parameters["log_statement"] == "ddl"
+    assert parameters["log_min_duration_statement"] == "1000"
+    assert parameters["log_connections"] == parameters["log_disconnections"] == "1"
+    assert cluster["enabledCloudwatchLogsExports"] == ["postgresql"]
+    # The description is create-only: a new one would replace the group under its fixed name.
+    assert (
+        run.one("aws:rds/clusterParameterGroup:ClusterParameterGroup").inputs["description"]
+        == "Trading database: TLS only, connections logged"
+    )
+
+
 def test_dev_deletes_without_snapshot_or_protection():
     cluster = _database(final_snapshot=False, protect=False).one("aws:rds/cluster:Cluster")
 

@@ -7,6 +7,7 @@ from stack_harness import ACCOUNT, BASE_TAGS, PCI_TAGS, PROJECT_ROOT, component_
 
 from components.conventions import AwsTarget
 from components.function import (
+    NETWORK_DESCRIBE_ACTIONS,
     NETWORK_INTERFACE_ACTIONS,
     Function,
     FunctionArgs,
@@ -47,7 +48,8 @@ def test_role_policy_names_exact_actions_on_exact_resources():
             [LOG_GROUP_ARN, f"{LOG_GROUP_ARN}:*"],
         ),
         "Tracing": (["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]),
-        "VpcNetworkInterfaces": (NETWORK_INTERFACE_ACTIONS, ["*"]),
+        "VpcDescribeNetwork": (NETWORK_DESCRIBE_ACTIONS, ["*"]),
+        "VpcNetworkInterfaces": (NETWORK_INTERFACE_ACTIONS, ["arn:aws:ec2:us-east-1:123456789012:*/*"]),
     }
 
 

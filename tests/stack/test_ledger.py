@@ -9,7 +9,7 @@ import pytest
 from stack_harness import ACCOUNT, BASE_TAGS, PCI_TAGS, PROJECT_ROOT, component_context, run_program
 
 from components.conventions import AwsTarget
-from components.function import NETWORK_INTERFACE_ACTIONS, code_archive
+from components.function import NETWORK_DESCRIBE_ACTIONS, NETWORK_INTERFACE_ACTIONS, code_archive
 from components.ledger import (
     MIGRATION_TIMEOUT_SECONDS,
     WRITER_TIMEOUT_SECONDS,
@@ -58,7 +58,12 @@ def test_the_writer_may_read_the_stream_insert_as_the_application_and_dead_lette
     assert statements["ApplicationSecret"] == (["secretsmanager:GetSecretValue"], [APP_SECRET_ARN])
     assert statements["DeadLetterQueue"] == (["sqs:SendMessage"], [QUEUE_ARN])
     assert statements["DataKey"] == (["kms:Decrypt", "kms:GenerateDataKey"], [KEY_ARN])
-    assert statements["VpcNetworkInterfaces"] == (NETWORK_INTERFACE_ACTIONS, ["*"])
+    # As the orders API's: EC2's Describe calls on "*", the others scoped to the stack's region and account.
+    assert statements["VpcDescribeNetwork"] == (NETWORK_DESCRIBE_ACTIONS, ["*"])
+    assert statements["VpcNetworkInterfaces"] == (
+        NETWORK_INTERFACE_ACTIONS,
+        ["arn:aws:ec2:us-east-1:123456789012:*/*"],
+    )
     assert MASTER_ARN not in json.dumps(policy)
     for statement in policy["Statement"]:
         assert statement["Condition"]["StringEquals"]["aws:RequestedRegion"] == "us-east-1"

@@ -4,7 +4,7 @@ import pulumi
 import pytest
 from stack_harness import BASE_TAGS, PCI_TAGS, component_context, run_program
 
-from components.logs import LogGroups, LogGroupsArgs, log_group_names
+from components.logs import LogGroups, LogGroupsArgs, log_group_names, logs_key_log_groups
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/logs"
 
@@ -31,6 +31,7 @@ def test_one_log_group_per_source_with_its_conventional_name():
         "logs-apiAccess": "/aws/apigateway/trading-api-dev/access",
         "logs-database": "/aws/rds/cluster/trading-db-dev/postgresql",
         "logs-flowLogs": "/aws/vpc/trading-dev/flow-logs",
+        "logs-waf": "aws-waf-logs-trading-dev",
         "logs-ledgerWriter": "/aws/lambda/trading-ledger-writer-dev",
         "logs-ledgerMigration": "/aws/lambda/trading-ledger-migration-dev",
     }
@@ -57,3 +58,11 @@ def test_turning_encryption_off_leaves_no_key_but_keeps_retention():
     for group in run.of_type("aws:cloudwatch/logGroup:LogGroup"):
         assert "kmsKeyId" not in group.inputs
         assert group.inputs["retentionInDays"] == 365
+
+
+def test_the_logs_key_serves_every_group_and_the_api_execution_groups_of_the_stage():
+    names = component_context()[1]
+    assert logs_key_log_groups(names) == [
+        *log_group_names(names).values(),
+        "API-Gateway-Execution-Logs_*/dev",
+    ]

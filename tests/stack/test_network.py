@@ -3,13 +3,19 @@
 import pytest
 from stack_harness import BASE_TAGS, component_context, run_program
 
-from components.network import Network, NetworkArgs, flow_logs_role_policy, subnet_cidrs
+from components.network import (
+    Network,
+    NetworkArgs,
+    flow_logs_role_policy,
+    gateway_endpoint_policy,
+    subnet_cidrs,
+)
 
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
 FLOW_LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vpc/trading-dev/flow-logs"
 
 
-def _network(*, zones=ZONES[:2], egress=False, endpoints=(), preview=False):
+def _network(*, zones=ZONES[:2], egress=False, endpoints=(), preview=False, endpoint_zones=None):
     target, names, tags = component_context()
     args = NetworkArgs(
         target=target,
@@ -20,6 +26,7 @@ def _network(*, zones=ZONES[:2], egress=False, endpoints=(), preview=False):
         internet_egress=egress,
         interface_endpoints=endpoints,
         flow_logs_log_group_arn=FLOW_LOG_GROUP_ARN,
+        endpoint_zones=endpoint_zones or {},
     )
     return run_program(lambda: Network("network", args), preview=preview)
 
@@ -234,3 +241,43 @@ def test_every_network_resource_is_tagged_and_parented(preview):
         assert resource.parent == component.urn
         if "tags" in resource.inputs:
             assert BASE_TAGS.items() <= resource.inputs["tags"].items(), resource.name
+
+
+def test_gateway_endpoints_reach_only_the_stacks_buckets_and_table_for_this_account():
+    target, names, _ = component_context()
+    s3 = gateway_endpoint_policy("s3", target, names)["Statement"][0]
+    assert s3["Resource"] == [
+        f"arn:aws:s3:::{names.data_bucket}",
+        f"arn:aws:s3:::{names.data_bucket}/*",
+        f"arn:aws:s3:::{names.access_logs_bucket}",
+        f"arn:aws:s3:::{names.access_logs_bucket}/*",
+    ]
+    table = f"arn:aws:dynamodb:us-east-1:{target.account_id}:table/trading-orders-dev"
+    dynamodb = gateway_endpoint_policy("dynamodb", target, names)["Statement"][0]
+    assert dynamodb["Resource"] == [table, f"{table}/index/*"]
+    for statement in (s3, dynamodb):
+        assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": target.account_id}}
+        assert not any(action.endswith("*") for action in statement["Action"])
+
+    run = _network()
+    for service in ("s3", "dynamodb"):
+        endpoint = run.named(f"network-{service}-gateway")
+        assert endpoint.json("policy") == gateway_endpoint_policy(service, target, names)
+
+
+def test_interface_endpoints_skip_zones_that_do_not_offer_their_service():
+    run = _network(
+        zones=ZONES,
+        endpoints=("rds-data", "secretsmanager"),
+        endpoint_zones={"rds-data": ZONES[:1] + ZONES[2:]},
+    )
+    subnets = {s.urn: s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
+    zones = {
+        e.name: sorted(subnets[urn] for urn in e.property_dependencies["subnetIds"])
+        for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["vpcEndpointType"] == "Interface"
+    }
+    assert zones == {
+        "network-rds-data-endpoint": [ZONES[0], ZONES[2]],
+        "network-secretsmanager-endpoint": list(ZONES),  # not listed: every zone
+    }

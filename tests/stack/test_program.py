@@ -1,6 +1,7 @@
 """The whole program, run as `pulumi preview` / `pulumi up` would run it with each stack's real config."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ OUTPUT_KEYS = {
     "clusterIdentifier", "clusterEndpoint", "clusterReaderEndpoint", "clusterMasterUserSecretArn",
     "clusterEngineVersion",
     "dataKeyArn", "logsKeyArn", "logGroupNames", "vpcId", "privateSubnetIds", "isolatedSubnetIds",
-    "publicSubnetIds", "expected",
+    "publicSubnetIds", "expected", "webAclArn",
     "ledgerWriterName", "ledgerMigrationFunctionName", "ledgerDeadLetterQueueUrl", "ledgerAppSecretArn",
 }  # fmt: skip
 PCI_TYPES = {
@@ -100,9 +101,13 @@ def test_every_stack_exports_every_output_an_operator_needs(deployed):
         "apiAccess": f"/aws/apigateway/trading-api-{stack}/access",
         "database": f"/aws/rds/cluster/trading-db-{stack}/postgresql",
         "flowLogs": f"/aws/vpc/trading-{stack}/flow-logs",
+        "waf": f"aws-waf-logs-trading-{stack}",
         "ledgerWriter": f"/aws/lambda/trading-ledger-writer-{stack}",
         "ledgerMigration": f"/aws/lambda/trading-ledger-migration-{stack}",
     }
+    assert outputs["webAclArn"].startswith(
+        f"arn:aws:wafv2:us-east-1:{ACCOUNT}:regional/webacl/trading-api-waf-{stack}/"
+    )
     assert outputs["vpcId"].startswith("vpc-")
     assert set(outputs["expected"]) == {
         "auroraMinCapacity", "auroraMaxCapacity", "deletionProtection", "logRetentionDays", "logEncryption",
@@ -151,7 +156,8 @@ def test_physical_names_end_with_the_environment_suffix(deployed):
 
     for resource in run.registrations:
         if resource.type in NAME_INPUTS:
-            name = resource.inputs[NAME_INPUTS[resource.type]]
+            # A kept role is named from a prefix (see the API component); the prefix carries the suffix.
+            name = resource.inputs.get(NAME_INPUTS[resource.type]) or resource.inputs["namePrefix"]
             tokens = name.replace("/", "-").split("-")
             assert stack in tokens, f"{resource.type} {name}"
 
@@ -170,6 +176,7 @@ def test_components_parent_every_resource_and_use_trading_type_tokens(deployed):
         "trading:function:Function",
         "trading:ledger:Ledger",
         "trading:api:Api",
+        "trading:firewall:Firewall",
     }
     for resource in run.registrations:
         if resource.urn not in components:
@@ -182,7 +189,9 @@ def test_every_log_group_uses_the_logs_key_and_the_stack_retention(deployed):
     retention = int(stack_config(stack)["trading:logRetentionDays"])
 
     groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert len(groups) == 6
+    # The four the stack's services write, the ledger's two functions', WAF's, and API Gateway's execution
+    # log group.
+    assert len(groups) == 8
     for group in groups:
         assert group.property_dependencies["kmsKeyId"] == [logs_key.urn]
         assert group.inputs["kmsKeyId"] == run.outputs["logsKeyArn"]
@@ -190,12 +199,16 @@ def test_every_log_group_uses_the_logs_key_and_the_stack_retention(deployed):
 
 
 def test_the_logs_key_policy_covers_exactly_the_declared_log_groups(deployed):
-    _, run = deployed
+    stack, run = deployed
     statement = run.named("keys-logs").json("policy")["Statement"][1]
     arns = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
 
     declared = {group.inputs["name"] for group in run.of_type("aws:cloudwatch/logGroup:LogGroup")}
-    assert {arn.split(":log-group:")[1] for arn in arns} == declared
+    patterns = {arn.split(":log-group:")[1] for arn in arns}
+    # The execution log group is named after the API id, so the key names every API's group of the stage.
+    execution = run.named("api-execution-logs").inputs["name"]
+    assert re.fullmatch(rf"API-Gateway-Execution-Logs_[0-9a-z]+/{stack}", execution)
+    assert patterns == declared - {execution} | {f"API-Gateway-Execution-Logs_*/{stack}"}
     assert all(arn.startswith(f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:") for arn in arns)
 
 
@@ -248,23 +261,38 @@ def test_dev_is_cheap_when_idle(runs):
     assert run.of_type("aws:ec2/natGateway:NatGateway") == []
     assert run.outputs["publicSubnetIds"] == []
     assert len(run.outputs["privateSubnetIds"]) == len(run.outputs["isolatedSubnetIds"]) == 2
-    assert [
-        e
+    # Only the endpoints the ledger's Data API and Secrets Manager calls need.
+    interface = [
+        e.inputs["serviceName"]
         for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
         if e.inputs["vpcEndpointType"] == "Interface"
-    ] == []
+    ]
+    assert interface == ["com.amazonaws.us-east-1.rds-data", "com.amazonaws.us-east-1.secretsmanager"]
     scaling = run.one("aws:rds/cluster:Cluster").inputs["serverlessv2ScalingConfiguration"]
     assert scaling["minCapacity"] == 0
     assert scaling["secondsUntilAutoPause"] >= 300
     assert len(run.of_type("aws:rds/clusterInstance:ClusterInstance")) == 1
 
 
-def test_only_prod_asks_for_internet_egress_and_gets_a_nat_per_zone(runs):
-    assert runs["staging"].of_type("aws:ec2/natGateway:NatGateway") == []
-    assert runs["staging"].outputs["publicSubnetIds"] == []
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_stack_pays_for_internet_egress_nobody_uses(runs, stack):
+    # Every AWS API the functions call is behind a gateway or interface endpoint: no NAT, no public subnets.
+    assert runs[stack].of_type("aws:ec2/natGateway:NatGateway") == []
+    assert runs[stack].of_type("aws:ec2/internetGateway:InternetGateway") == []
+    assert runs[stack].outputs["publicSubnetIds"] == []
+
+
+def test_interface_endpoints_sit_only_in_zones_that_offer_them(runs):
+    # The mocks offer every zone but "e"; prod's three zones a-c all qualify, so each endpoint spans them.
     prod = runs["prod"]
-    assert len(prod.of_type("aws:ec2/natGateway:NatGateway")) == 3
-    assert len(prod.outputs["publicSubnetIds"]) == 3
+    subnets = {s.urn: s.inputs["availabilityZone"] for s in prod.of_type("aws:ec2/subnet:Subnet")}
+    for endpoint in prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
+        if endpoint.inputs["vpcEndpointType"] == "Interface":
+            zones = sorted(subnets[urn] for urn in endpoint.property_dependencies["subnetIds"])
+            assert zones == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert (
+        prod.invoke_args["aws:ec2/getVpcEndpointService:getVpcEndpointService"]["serviceType"] == "Interface"
+    )
 
 
 def test_prod_is_highly_available(runs):
@@ -284,7 +312,9 @@ def test_prod_keeps_logs_a_year_and_protects_its_state(runs):
 
     assert all(g.inputs["retentionInDays"] >= 365 for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup"))
     stateful = [r for r in prod.registrations if r.type in STATEFUL_TYPES]
-    assert len(stateful) == 2 + 1 + 1 + 2 + 6  # buckets, table, cluster, instances, log groups
+    # keys, table, cluster, buckets, and the eight log groups (four for the services, two for the ledger's
+    # functions, WAF, API execution)
+    assert len(stateful) == 2 + 1 + 1 + 2 + 8
     for resource in stateful:
         assert (resource.protect, resource.retain_on_delete) == (True, True), resource.name
     cluster = prod.one("aws:rds/cluster:Cluster").inputs
@@ -365,4 +395,5 @@ def test_the_program_asks_aws_only_what_it_needs(runs):
         "aws:index/getCallerIdentity:getCallerIdentity",
         "aws:index/getPartition:getPartition",
         "aws:index/getAvailabilityZones:getAvailabilityZones",
+        "aws:ec2/getVpcEndpointService:getVpcEndpointService",
     }

@@ -5,7 +5,14 @@ import pytest
 from stack_harness import run_program, stack_config
 
 import settings as settings_module
-from settings import SETTINGS, Settings, SettingsError, load_settings, select_availability_zones
+from settings import (
+    SETTINGS,
+    Settings,
+    SettingsError,
+    load_settings,
+    select_availability_zones,
+    select_endpoint_zones,
+)
 
 
 def load(
@@ -35,7 +42,7 @@ def test_dev_stack_file_loads_into_typed_settings():
     assert loaded.region == "us-east-1"
     assert loaded.az_count == 2
     assert loaded.internet_egress is False
-    assert loaded.interface_endpoints == ()
+    assert loaded.interface_endpoints == ("rds-data", "secretsmanager")
     assert (loaded.aurora_min_capacity, loaded.aurora_max_capacity) == (0.0, 2.0)
     assert loaded.aurora_seconds_until_auto_pause == 600
     assert loaded.log_retention_days == 365
@@ -48,12 +55,32 @@ def test_dev_stack_file_loads_into_typed_settings():
 def test_prod_stack_file_loads_into_typed_settings():
     loaded = load("prod")
 
-    assert loaded.interface_endpoints == ("kms", "rds-data", "secretsmanager", "sts", "xray")
+    assert loaded.interface_endpoints == ("rds-data", "secretsmanager")
+    assert loaded.internet_egress is False
     assert loaded.aurora_seconds_until_auto_pause is None
     assert loaded.aurora_instance_count == 2
     assert loaded.api_throttle_rate_limit == 200.0
     assert loaded.protect_stateful_resources is True
     assert loaded.lambda_reserved_concurrency == 100
+
+
+def test_with_internet_egress_an_endpoint_may_be_left_out():
+    overrides = {"trading:interfaceEndpoints": "[]", "trading:internetEgress": "true"}
+    assert load("dev", overrides).interface_endpoints == ()
+
+
+def test_endpoints_go_only_into_zones_that_offer_them():
+    zones = ("us-east-1a", "us-east-1b", "us-east-1c")
+    assert select_endpoint_zones("rds-data", ["us-east-1a", "us-east-1c", "us-east-1d"], zones) == (
+        "us-east-1a",
+        "us-east-1c",
+    )
+    with pytest.raises(SettingsError) as raised:
+        select_endpoint_zones("rds-data", ["us-east-1f"], zones)
+    assert str(raised.value) == (
+        "trading:interfaceEndpoints lists rds-data, which AWS offers in none of the stack's zones "
+        "(us-east-1a, us-east-1b, us-east-1c): choose a region or zone count where it is offered"
+    )
 
 
 def test_a_pinned_minor_that_can_pause_is_accepted():
@@ -73,7 +100,7 @@ def test_optional_keys_take_their_documented_defaults():
     loaded = load("dev", remove=optional)
 
     assert loaded.allowed_regions == ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1")
-    assert loaded.interface_endpoints == ()
+    assert loaded.interface_endpoints == ("rds-data", "secretsmanager")
     assert loaded.aurora_engine_version == "16"
     assert loaded.aurora_seconds_until_auto_pause == 300  # min 0 in dev: the RDS default, written out
     assert loaded.log_encryption is True
@@ -174,9 +201,18 @@ def test_a_bad_value_names_the_key_the_value_and_what_is_accepted():
         ),
         (
             {"trading:interfaceEndpoints": '["ec2"]'},
-            "expected a JSON list of distinct services from kms, logs,",
+            "expected a JSON list of distinct services from rds-data, secretsmanager",
         ),
-        ({"trading:interfaceEndpoints": '["kms", "kms"]'}, 'trading:interfaceEndpoints = \'["kms", "kms"]\''),
+        (
+            {"trading:interfaceEndpoints": '["rds-data", "rds-data"]'},
+            'trading:interfaceEndpoints = \'["rds-data", "rds-data"]\'',
+        ),
+        (
+            {"trading:interfaceEndpoints": '["rds-data"]'},
+            "trading:interfaceEndpoints = '[\"rds-data\"]' is not accepted: expected a list that includes "
+            "secretsmanager: without trading:internetEgress the functions in the private subnets reach those "
+            "APIs only through their endpoints",
+        ),
         ({"trading:interfaceEndpoints": "[1]"}, "trading:interfaceEndpoints = '[1]' is not accepted"),
         (
             {"trading:interfaceEndpoints": "{not json"},
@@ -248,7 +284,11 @@ def test_a_bad_value_names_the_key_the_value_and_what_is_accepted():
         ),
         (
             {"trading:lambdaTimeoutSeconds": "30"},
-            "expected 1 to 29 seconds (API Gateway's integration timeout)",
+            "expected 4 to 29 seconds",
+        ),
+        (
+            {"trading:lambdaTimeoutSeconds": "3"},
+            "trading:lambdaTimeoutSeconds = '3' is not accepted: expected 4 to 29 seconds (one 3-s DynamoDB",
         ),
         (
             {"trading:logLevel": "TRACE"},

@@ -63,6 +63,7 @@ def run_result(**changes) -> RunResult:
             ),
         ],
         "warnings": ["config shop:dbPassword is secure: the program gets a placeholder"],
+        "synthesized_invokes": ["aws:ec2/getAmi:getAmi"],
     }
     values.update(changes)
     return RunResult(**values)
@@ -153,6 +154,7 @@ def test_json_follows_the_contract():
         "violations",
         "warnings",
         "summary",
+        "synthesizedInvokes",
     ]
     assert (document["project"], document["stack"], document["mode"]) == ("shop", "dev", "preview")
     bucket = document["resources"][3]
@@ -209,6 +211,7 @@ def test_json_follows_the_contract():
     assert document["violations"][2]["urn"] is None
     assert document["warnings"] == ["config shop:dbPassword is secure: the program gets a placeholder"]
     assert document["summary"] == {"resources": 6, "mandatory": 2, "advisory": 2}
+    assert document["synthesizedInvokes"] == ["aws:ec2/getAmi:getAmi"]
 
 
 # -- SARIF -------------------------------------------------------------------------------------------------
@@ -253,7 +256,17 @@ def test_sarif_has_one_rule_per_policy_and_one_result_per_violation():
     assert "locations" not in results[2]
     assert results[3]["locations"][0]["logicalLocations"][0]["decoratedName"] == "aws:sns/topic:Topic"
     notes = run["invocations"][0]["toolExecutionNotifications"]
-    assert notes == [{"level": "warning", "message": {"text": run_result().warnings[0]}}]
+    assert notes == [
+        {"level": "warning", "message": {"text": run_result().warnings[0]}},
+        {
+            "level": "note",
+            "message": {
+                "text": "invoke aws:ec2/getAmi:getAmi was answered from its result type in the installed "
+                "SDK: its values are invented"
+            },
+        },
+    ]
+    assert run["properties"]["synthesizedInvokes"] == ["aws:ec2/getAmi:getAmi"]
 
 
 def test_sarif_without_packs_is_one_empty_preflight_run():
@@ -286,6 +299,10 @@ def test_text_shows_the_tree_then_policies_mandatory_first_then_the_summary():
     assert policies[11] == "        - [advisory]  gone  (aws:sns/topic:Topic: t)"
     assert "Resources:\n    + 5 to create" in text
     assert "Warnings:\n    - config shop:dbPassword is secure" in text
+    assert (
+        "Invokes answered from their SDK result type (no hand-written answer; values invented):\n"
+        "    - aws:ec2/getAmi:getAmi\n"
+    ) in text
     assert lines[-1] == (
         "Summary: 6 resources, 2 mandatory and 2 advisory violations: "
         "`pulumi preview` with these packs would fail"
@@ -293,8 +310,9 @@ def test_text_shows_the_tree_then_policies_mandatory_first_then_the_summary():
 
 
 def test_text_of_a_clean_update_run():
-    result = run_result(mode=Mode.UPDATE, violations=[], warnings=[])
+    result = run_result(mode=Mode.UPDATE, violations=[], warnings=[], synthesized_invokes=[])
     text = report.render_text(result)
+    assert "Invokes answered" not in text
     assert "in update mode (computed values as `pulumi up` gives them" in text
     assert "    shop-pack@v1.2.0: no violations" in text
     assert "Warnings:" not in text

@@ -57,6 +57,7 @@ def program(monkeypatch):
             outputs={},
             warnings=["invoke aws:x is not mocked", "config shop:secret is secure"],
             seconds=0.06,
+            synthesized_invokes=["aws:ec2/getAmi:getAmi"],
         )
 
     monkeypatch.setattr(engine, "run_program", run_program)
@@ -97,6 +98,7 @@ def test_every_registration_is_analysed_in_order_then_the_stack(program):
     assert probe["stack"] == ["shop", "dev", True]
     assert probe["region"] == "eu-west-1"  # the stack's config reaches the pack
     assert result.warnings == ["invoke aws:x is not mocked", "config shop:secret is secure"]
+    assert result.synthesized_invokes == ["aws:ec2/getAmi:getAmi"]
     assert timings.program == 0.06
     assert 0 <= timings.analysis < timings.total
 

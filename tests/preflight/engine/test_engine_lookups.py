@@ -1,5 +1,6 @@
 """Red-team regressions: default-VPC lookups, a missing AWS region, failures after unmocked invokes."""
 
+import re
 import textwrap
 
 import pytest
@@ -90,18 +91,43 @@ def test_a_failure_after_an_unmocked_invoke_names_the_invoke(tmp_path):
     project = make(
         tmp_path,
         """
+        import pulumi
         import pulumi_aws as aws
 
-        ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"])
-        aws.ec2.Subnet("s", vpc_id=ami.id, cidr_block="10.0.0.0/24")
+        thing = pulumi.runtime.invoke("acme:index/getThing:getThing", {}).value
+        aws.ec2.Subnet("s", vpc_id=thing.get("id"), cidr_block="10.0.0.0/24")
         """,
     )
     with pytest.raises(PreflightError) as raised:
         engine.run_program(project, Mode.UPDATE, ACCOUNT)
     assert raised.value.message == (
-        "program __main__.py failed: TypeError: Missing required property 'vpc_id' (at __main__.py:5); "
-        "the program used aws:ec2/getAmi:getAmi, which preflight does not mock and answered with no values"
+        "program __main__.py failed: TypeError: Missing required property 'vpc_id' (at __main__.py:6); "
+        "the program used acme:index/getThing:getThing, which preflight does not mock and answered with no "
+        "values"
     )
+
+
+def test_an_invoke_with_no_hand_written_answer_is_answered_from_its_sdk_type_and_listed(tmp_path):
+    project = make(
+        tmp_path,
+        """
+        import pulumi
+        import pulumi_aws as aws
+
+        ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"])
+        again = aws.ec2.get_ami(most_recent=True, owners=["amazon"])
+        instance = aws.ec2.Instance("web", ami=ami.image_id, instance_type="t3.micro")
+        pulumi.export("ami", ami.image_id)
+        pulumi.export("same", again.image_id == ami.image_id)
+        pulumi.export("ip", instance.public_ip)
+        """,
+    )
+    result = engine.run_program(project, Mode.UPDATE, ACCOUNT)
+    assert result.synthesized_invokes == ["aws:ec2/getAmi:getAmi"]
+    assert result.warnings == []
+    assert re.fullmatch(r"ami-[0-9a-f]{17}", result.outputs["ami"])
+    assert result.outputs["same"] is True  # the same query gets the same answer
+    assert re.fullmatch(r"3\.\d+\.\d+\.\d+", result.outputs["ip"])
 
 
 def test_a_missing_aws_region_is_a_warning_not_a_silent_default(tmp_path):
@@ -147,3 +173,23 @@ def test_providers_with_a_region_or_of_other_packages_do_not_warn(tmp_path):
         """,
     )
     assert engine.run_program(project, Mode.PREVIEW, ACCOUNT).warnings == []
+
+
+def test_an_aws_service_endpoint_is_offered_in_every_zone_of_the_region():
+    found = invokes.answer(
+        "aws:ec2/getVpcEndpointService:getVpcEndpointService",
+        {"service": "rds-data", "serviceType": "Interface"},
+        TARGET,
+    )
+    assert found["serviceName"] == "com.amazonaws.eu-west-1.rds-data"
+    assert found["service"] == "rds-data"
+    assert found["availabilityZones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert found["privateDnsName"] == "rds-data.eu-west-1.amazonaws.com"
+    assert found["arn"] == f"arn:aws:ec2:eu-west-1::vpc-endpoint-service/{found['serviceId']}"
+    by_name = invokes.answer(
+        "aws:ec2/getVpcEndpointService:getVpcEndpointService",
+        {"serviceName": "com.amazonaws.eu-west-1.s3"},
+        TARGET,
+    )
+    assert (by_name["service"], by_name["serviceType"]) == ("s3", "Interface")
+    assert by_name["serviceId"] != found["serviceId"]

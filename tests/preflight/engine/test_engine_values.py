@@ -5,7 +5,7 @@ import re
 import pytest
 from google.protobuf import struct_pb2
 
-from preflight import invokes, values
+from preflight import identity, invokes, values
 from preflight.model import UNKNOWN
 
 TARGET = values.Target("123456789012", "us-east-1")
@@ -148,7 +148,7 @@ def test_kms_alias_target_key_arn():
 def test_regions_partitions_and_s3_domains():
     target = values.Target(ACCOUNT, "cn-north-1")
     assert (target.partition, target.dns_suffix) == ("aws-cn", "amazonaws.com.cn")
-    assert values.partition_of("us-gov-west-1") == ("aws-us-gov", "amazonaws.com", "com.amazonaws")
+    assert identity.partition_of("us-gov-west-1") == ("aws-us-gov", "amazonaws.com", "com.amazonaws")
     _, computed = compute("aws:s3/bucket:Bucket", target=values.Target(ACCOUNT, "ap-south-1"), bucket="b")
     assert computed["bucketRegionalDomainName"] == "b.s3.ap-south-1.amazonaws.com"
     assert computed["hostedZoneId"] == "Z3AQBSTGFYJSTF"
@@ -220,7 +220,7 @@ def test_rds_values():
     )
     assert computed["port"] == 3306
     assert computed["masterUserSecrets"][0]["kmsKeyId"] == "arn:key"
-    assert "masterUserSecrets" not in compute("aws:rds/cluster:Cluster", clusterIdentifier="db")[1]
+    assert compute("aws:rds/cluster:Cluster", clusterIdentifier="db")[1]["masterUserSecrets"] == []
     assert compute("aws:rds/instance:Instance", identifier="i")[1]["endpoint"].endswith(":5432")
     assert not compute("aws:rds/clusterInstance:ClusterInstance", identifier="i")[1]["endpoint"].endswith(
         ":5432"
@@ -238,7 +238,8 @@ def test_api_gateway_values():
     assert stage["invokeUrl"] == "https://abc.execute-api.us-east-1.amazonaws.com/v1"
     assert stage["executionArn"] == f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc/v1"
     assert compute("aws:apigateway/stage:Stage", logical="s")[0].endswith("-s")
-    assert compute("aws:apigateway/deployment:Deployment")[1] == {"createdDate": values._CREATED}
+    deployment = compute("aws:apigateway/deployment:Deployment", restApi="abc")[1]
+    assert deployment["createdDate"] == values._CREATED
     assert compute("aws:apigateway/resource:Resource", pathPart="orders")[1]["path"] == "/orders"
     ids = {"restApi": "a", "resourceId": "r", "httpMethod": "GET"}
     assert compute("aws:apigateway/method:Method", **ids)[0] == "agm-a-r-GET"
@@ -273,7 +274,7 @@ def test_ec2_details():
     ].startswith("sgr-")
     assert compute("aws:ec2/vpcEndpoint:VpcEndpoint")[1]["state"] == "available"
     assert compute("aws:ec2/route:Route", routeTableId="rtb-1")[0].startswith("r-rtb-1")
-    assert values.zone_id("ap-southeast-2", "c") == "apse2-az3"
+    assert identity.zone_id("ap-southeast-2", "c") == "apse2-az3"
 
 
 def test_secrets_queues_repositories_certificates():
@@ -288,14 +289,28 @@ def test_secrets_queues_repositories_certificates():
     )
 
 
+def test_a_secret_rotation_reports_rotation_enabled_unless_the_program_turned_it_off():
+    rotation = "aws:secretsmanager/secretRotation:SecretRotation"
+    secret, _ = compute("aws:secretsmanager/secret:Secret", name="db")
+    # AWS reports rotation enabled once a rotation is configured; nothing else is invented for it.
+    assert compute(rotation, secretId=secret) == (secret, {"rotationEnabled": True})
+    assert compute(rotation, secretId=secret, rotationEnabled=False) == (secret, {})
+    assert re.fullmatch(r"rot-[0-9a-f]{7}", compute(rotation, logical="rot")[0])
+
+
 def test_unknown_types_still_get_an_id_and_aws_types_an_arn():
     resource_id, computed = compute("aws:glue/catalogDatabase:CatalogDatabase", logical="db", name="sales")
     assert resource_id == "sales"
-    assert computed == {"arn": f"arn:aws:glue:us-east-1:{ACCOUNT}:catalog-database/sales"}
+    assert computed["arn"] == f"arn:aws:glue:us-east-1:{ACCOUNT}:catalog-database/sales"
+    assert "catalogId" not in computed  # an input the program left unset is not invented from its type
+    # Output-only values come from the SDK's types (tests/preflight/test_corpus.py).
+    assert compute("aws:ec2/vpcIpam:VpcIpam", logical="ipam")[1]["scopeCount"] == 1
     resource_id, computed = compute("aws:custom:Thing", logical="t")
     assert re.fullmatch(r"t-[0-9a-f]{7}", resource_id)
-    assert computed["arn"] == f"arn:aws:custom:us-east-1:{ACCOUNT}:custom/{resource_id}"
-    assert compute("tls:index/privateKey:PrivateKey", logical="key")[1] == {}
+    assert computed["arn"] == f"arn:aws:custom:us-east-1:{ACCOUNT}:thing/{resource_id}"
+    assert compute("acme:index/widget:Widget", logical="w")[1] == {}  # no SDK installed: nothing to read
+    key = compute("tls:index/privateKey:PrivateKey", logical="key", algorithm="ED25519")[1]
+    assert key["privateKeyPem"].startswith("-----BEGIN PRIVATE KEY-----\n")  # any SDK's types are read
     assert compute("aws:cloudwatch/logGroup:LogGroup", namePrefix="/app-")[0].startswith("/app-")
 
 

@@ -407,6 +407,31 @@ def test_resource_references_assets_and_nulls():
     assert change["after_unknown"] == {"layers": [True], "id": True}
 
 
+def test_a_value_pulumi_flattened_from_a_one_item_list_is_a_list_again():
+    api = resource(
+        "aws:apigateway/restApi:RestApi", "api", {"name": "a", "endpointConfiguration": {"types": "REGIONAL"}}
+    )
+    other = resource(
+        "aws:apigateway/domainName:DomainName",
+        "domain",
+        {"endpointConfiguration": {"types": UNKNOWN, "vpcEndpointIds": ["vpce-1"]}},
+    )
+    legacy = resource(
+        "aws:apigateway/restApi:RestApi", "legacy", {"endpointConfiguration": {"types": ["EDGE"]}}
+    )
+    changes = by_address(export(api, other, legacy).plan, "changes")
+    assert changes["aws_api_gateway_rest_api.api"]["change"]["after"]["endpoint_configuration"] == [
+        {"types": ["REGIONAL"]}
+    ]
+    domain = changes["aws_api_gateway_domain_name.domain"]["change"]
+    # unknown as a whole, as Terraform shows an unknown list
+    assert domain["after"]["endpoint_configuration"] == [{"vpc_endpoint_ids": ["vpce-1"]}]
+    assert domain["after_unknown"]["endpoint_configuration"] == [{"types": True}]
+    assert changes["aws_api_gateway_rest_api.legacy"]["change"]["after"]["endpoint_configuration"] == [
+        {"types": ["EDGE"]}
+    ]
+
+
 def test_a_block_given_as_a_list_of_plain_values_keeps_them():
     plan = export(resource(SSE, "enc", {"rules": ["odd", UNKNOWN]})).plan
     change = by_address(plan, "changes")["aws_s3_bucket_server_side_encryption_configuration.enc"]["change"]

@@ -34,6 +34,7 @@ EXPECTED = {
     "aws:cloudwatch/eventRule:EventRule": "aws_cloudwatch_event_rule",
     "aws:cloudwatch/eventTarget:EventTarget": "aws_cloudwatch_event_target",
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "aws_cloudwatch_log_resource_policy",
     "aws:cloudwatch/logStream:LogStream": "aws_cloudwatch_log_stream",
     "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": "aws_cloudwatch_log_subscription_filter",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
@@ -275,6 +276,14 @@ def shape(token: str, *path: str) -> Field:
         ("aws:apigateway/stage:Stage", ["restApi"], "rest_api_id", "scalar"),
         ("aws:apigateway/stage:Stage", ["deployment"], "deployment_id", "scalar"),
         ("aws:apigateway/methodSettings:MethodSettings", ["restApi"], "rest_api_id", "scalar"),
+        # lists the bridge flattened to one value
+        ("aws:apigateway/restApi:RestApi", ["endpointConfiguration", "types"], "types", "one-item list"),
+        (
+            "aws:apigateway/domainName:DomainName",
+            ["endpointConfiguration", "types"],
+            "types",
+            "one-item list",
+        ),
         # a property the SDK does not declare keeps its name, in snake_case
         ("aws:kms/key:Key", ["someFutureArgument"], "some_future_argument", "scalar"),
     ],

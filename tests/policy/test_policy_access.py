@@ -1,0 +1,309 @@
+"""Every other place a policy document lives, judged by the evaluator: role trust policies, identity
+policies that put resource-scoped actions on every resource, KMS grants, VPC endpoint policies and
+Secrets Manager policies. Each has a compliant, a non-compliant, a preview (unknown) and an unreadable
+case."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from policy_harness import ACCOUNT, R, U, run
+
+OTHER = "999999999999"
+ELSEWHERE = (
+    f"granteePrincipal arn:aws:iam::{OTHER}:{{}} is in account {OTHER}, not the key's account {ACCOUNT}: the "
+    "grant opens the key to another account where the key policy does not show it"
+)
+TRUST = "iam-role-trust-not-public"
+SCOPED = "iam-no-wildcard-resource"
+GRANT = "kms-grant-restricted"
+ENDPOINT = "vpc-endpoint-policy-not-open"
+SECRET = "secretsmanager-policy-not-public"
+REGION = {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
+
+
+def faults(rule, resource, config=None):
+    return [
+        d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0]
+        for d in run(rule, [resource], config)
+    ]
+
+
+def levels(rule, resource):
+    return [d.level for d in run(rule, [resource])]
+
+
+def doc(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def trusting(principal, condition=None, action="sts:AssumeRole"):
+    statement = {"Effect": "Allow", "Principal": principal, "Action": action}
+    if condition is not None:
+        statement["Condition"] = condition
+    return R("aws:iam/role:Role", "role", {"assumeRolePolicy": doc(statement)})
+
+
+# ---- role trust policies ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("principal", "condition", "action"),
+    [
+        ({"AWS": "*"}, None, "sts:AssumeRole"),
+        ("*", {"Bool": {"aws:SecureTransport": "true"}}, "sts:AssumeRole"),
+        ({"AWS": ["*"]}, {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ci"}}, "sts:*"),
+        ({"Federated": "cognito-identity.amazonaws.com"}, None, "sts:AssumeRoleWithWebIdentity"),
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+            {"StringEquals": {"token.actions.githubusercontent.com:aud": "*"}},
+            "sts:AssumeRoleWithWebIdentity",
+        ),
+    ],
+)
+def test_a_role_any_account_can_assume_is_a_violation(principal, condition, action):
+    (fault,) = faults(TRUST, trusting(principal, condition, action))
+    assert fault.startswith("trust policy Statement[0] allows")
+    assert "can assume the role" in fault
+
+
+@pytest.mark.parametrize(
+    ("principal", "condition", "action"),
+    [
+        ({"Service": "lambda.amazonaws.com"}, None, "sts:AssumeRole"),
+        ({"AWS": f"arn:aws:iam::{OTHER}:root"}, None, "sts:AssumeRole"),
+        ("*", {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}, "sts:AssumeRole"),
+        ("*", None, "sts:TagSession"),
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+            {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/trading:*"}},
+            "sts:AssumeRoleWithWebIdentity",
+        ),
+        ({"Federated": f"arn:aws:iam::{ACCOUNT}:saml-provider/corp"}, None, "sts:AssumeRoleWithSAML"),
+    ],
+)
+def test_a_role_only_named_callers_can_assume_passes(principal, condition, action):
+    assert faults(TRUST, trusting(principal, condition, action)) == []
+
+
+def test_trust_policies_unknown_unreadable_or_absent():
+    assert levels(TRUST, R("aws:iam/role:Role", "role", {"assumeRolePolicy": U})) == ["advisory"]
+    (fault,) = faults(TRUST, R("aws:iam/role:Role", "role", {"assumeRolePolicy": "{"}))
+    assert fault.startswith("assumeRolePolicy is unreadable: policy document is not valid JSON")
+    resource_in_trust = doc(
+        {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*"}
+    )
+    (fault,) = faults(TRUST, R("aws:iam/role:Role", "role", {"assumeRolePolicy": resource_in_trust}))
+    assert "has a Resource, which a trust policy must not have" in fault
+    assert faults(TRUST, R("aws:iam/role:Role", "role", {})) == []
+
+
+# ---- identity policies: resource-scoped actions on every resource -------------------------------
+
+
+def identity(*statements, type_="aws:iam/rolePolicy:RolePolicy"):
+    return R(type_, "policy", {"policy": doc(*statements)})
+
+
+def allow(action, resource="*", **extra):
+    return {"Effect": "Allow", "Action": action, "Resource": resource, "Condition": REGION, **extra}
+
+
+@pytest.mark.parametrize(
+    ("statement", "shown"),
+    [
+        (allow("dynamodb:GetItem"), "dynamodb:GetItem on *"),
+        (
+            allow(["s3:GetObject", "ec2:DescribeSubnets"], "arn:aws:*:*:*:*"),
+            "s3:GetObject on arn:aws:*:*:*:*",
+        ),
+        (allow("kms:Decr*", "arn:*"), "kms:Decrypt on arn:*"),
+        (allow("ec2:CreateNetworkInterface", ["arn:aws:s3:::b", "*"]), "ec2:CreateNetworkInterface on *"),
+        (
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "NotResource": "arn:aws:s3:::b"},
+            "secretsmanager:GetSecretValue on NotResource arn:aws:s3:::b",
+        ),
+    ],
+)
+def test_actions_that_take_resource_arns_on_every_resource_are_violations(statement, shown):
+    (fault,) = faults(SCOPED, identity(statement))
+    assert fault == (
+        f"Statement[0] of policy allows {shown}; these actions take resource ARNs, so name the resources "
+        "they need"
+    )
+
+
+def test_many_scoped_actions_are_summarised():
+    (fault,) = faults(SCOPED, identity(allow("dynamodb:*")))
+    assert " and " in fault
+    assert "more on *" in fault
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        allow(["ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces", "xray:PutTraceSegments"]),
+        allow("dynamodb:GetItem", f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"),
+        allow("ec2:CreateNetworkInterface", f"arn:aws:ec2:us-east-1:{ACCOUNT}:*/*"),
+        {"Effect": "Deny", "Action": "*", "Resource": "*"},
+        allow(U),
+    ],
+)
+def test_scoped_resources_and_actions_without_resource_types_pass(statement):
+    assert faults(SCOPED, identity(statement)) == []
+
+
+def test_scoped_resource_rule_reads_every_identity_policy_and_reports_unreadable_ones():
+    role = R(
+        "aws:iam/role:Role",
+        "role",
+        {"inlinePolicies": [{"name": "app", "policy": doc(allow("sqs:SendMessage"))}]},
+    )
+    (fault,) = faults(SCOPED, role)
+    assert fault.startswith("Statement[0] of inline policy 'app' allows sqs:SendMessage on *")
+    (fault,) = faults(SCOPED, R("aws:iam/policy:Policy", "p", {"policy": "[1]"}))
+    assert fault == "policy is unreadable: policy document must be a JSON object, got a list"
+
+
+# ---- KMS grants ---------------------------------------------------------------------------------
+
+
+def grant(**props):
+    return R("aws:kms/grant:Grant", "grant", {"operations": ["Decrypt"], **props})
+
+
+@pytest.mark.parametrize(
+    ("props", "config", "expected"),
+    [
+        ({"granteePrincipal": f"arn:aws:iam::{ACCOUNT}:role/app", "keyId": U}, {"accountId": ACCOUNT}, []),
+        (
+            {
+                "granteePrincipal": f"arn:aws:iam::{ACCOUNT}:role/app",
+                "keyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k",
+            },
+            None,
+            [],
+        ),
+        (
+            {
+                "granteePrincipal": f"arn:aws:iam::{OTHER}:role/app",
+                "keyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k",
+            },
+            None,
+            [ELSEWHERE.format("role/app")],
+        ),
+        (
+            {"granteePrincipal": f"arn:aws:iam::{OTHER}:root", "keyId": "k"},
+            {"accountId": ACCOUNT},
+            [ELSEWHERE.format("root")],
+        ),
+        ({"granteePrincipal": f"arn:aws:iam::{OTHER}:role/app", "keyId": "k"}, None, []),
+        ({"granteePrincipal": "dynamodb.amazonaws.com", "keyId": "k"}, {"accountId": ACCOUNT}, []),
+        ({"granteePrincipal": U, "keyId": "k"}, None, []),
+        (
+            {"granteePrincipal": "*", "keyId": "k"},
+            None,
+            ['granteePrincipal is "*", which KMS refuses and which would give the key to everyone'],
+        ),
+        (
+            {
+                "granteePrincipal": f"arn:aws:iam::{ACCOUNT}:role/app",
+                "operations": ["Decrypt", "CreateGrant"],
+            },
+            {"accountId": ACCOUNT},
+            [
+                "operations include CreateGrant, so the grantee can hand the key on to anyone with grants "
+                "of its own, which no key policy shows"
+            ],
+        ),
+    ],
+)
+def test_grants(props, config, expected):
+    assert faults(GRANT, grant(**props), config) == expected
+
+
+def test_a_grant_whose_key_is_unknown_at_preview_is_a_note():
+    diags = run(GRANT, [grant(granteePrincipal=f"arn:aws:iam::{OTHER}:role/app", keyId=U)])
+    assert [d.level for d in diags] == ["advisory"]
+    assert "whether the grantee is in the key's account cannot be checked until" in diags[0].message
+
+
+# ---- VPC endpoint policies ----------------------------------------------------------------------
+
+
+def endpoint(*statements, type_="aws:ec2/vpcEndpoint:VpcEndpoint"):
+    return R(type_, "endpoint", {"policy": doc(*statements)})
+
+
+def everyone(action="*", resource="*", condition=None):
+    statement = {"Effect": "Allow", "Principal": "*", "Action": action, "Resource": resource}
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+@pytest.mark.parametrize(
+    "type_", ["aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"]
+)
+def test_an_endpoint_open_to_every_caller_and_resource_is_a_violation(type_):
+    (fault,) = faults(
+        ENDPOINT, endpoint(everyone(condition={"Bool": {"aws:SecureTransport": "true"}}), type_=type_)
+    )
+    assert "so credentials of any account can use the endpoint to reach any account's resources" in fault
+    (fault,) = faults(ENDPOINT, endpoint(everyone(condition={"StringLike": {"aws:ResourceAccount": "*"}})))
+    assert "endpoint policy Statement[0]" in fault
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        everyone(condition={"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}),
+        everyone(condition={"StringEquals": {"aws:ResourceAccount": ACCOUNT}}),
+        everyone(condition={"StringEquals": {"s3:ResourceAccount": ACCOUNT}}),
+        everyone("s3:GetObject", f"arn:aws:s3:::trading-data-{ACCOUNT}/*"),
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"},
+            "Action": "*",
+            "Resource": "*",
+        },
+    ],
+)
+def test_an_endpoint_that_binds_callers_or_resources_passes(statement):
+    assert faults(ENDPOINT, endpoint(statement)) == []
+
+
+def test_endpoint_policies_absent_unknown_or_unreadable():
+    assert faults(ENDPOINT, R("aws:ec2/vpcEndpoint:VpcEndpoint", "e", {})) == []
+    assert faults(ENDPOINT, R("aws:ec2/vpcEndpoint:VpcEndpoint", "e", {"policy": ""})) == []
+    assert levels(ENDPOINT, R("aws:ec2/vpcEndpoint:VpcEndpoint", "e", {"policy": U})) == ["advisory"]
+    (fault,) = faults(ENDPOINT, R("aws:ec2/vpcEndpoint:VpcEndpoint", "e", {"policy": "{}"}))
+    assert fault == "the endpoint policy is unreadable: policy document has no Statement"
+
+
+# ---- Secrets Manager policies -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "type_", ["aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretPolicy:SecretPolicy"]
+)
+def test_a_secret_policy_open_to_everyone_is_a_violation(type_):
+    statement = everyone("secretsmanager:GetSecretValue", condition={"StringLike": {"aws:UserAgent": "*"}})
+    (fault,) = faults(SECRET, R(type_, "secret", {"policy": doc(statement)}))
+    assert fault.startswith('secret policy Statement[0] allows "*" Action [secretsmanager:GetSecretValue]')
+    assert fault.endswith("so any AWS account can reach the secret")
+
+
+def test_a_secret_policy_for_named_callers_passes_and_garbage_does_not():
+    named = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"},
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*",
+    }
+    assert faults(SECRET, R("aws:secretsmanager/secret:Secret", "s", {"policy": doc(named)})) == []
+    assert faults(SECRET, R("aws:secretsmanager/secret:Secret", "s", {})) == []
+    assert levels(SECRET, R("aws:secretsmanager/secret:Secret", "s", {"policy": U})) == ["advisory"]
+    (fault,) = faults(SECRET, R("aws:secretsmanager/secretPolicy:SecretPolicy", "s", {"policy": "null"}))
+    assert fault.startswith("the secret's resource policy is unreadable")

@@ -1,0 +1,414 @@
+"""The rules that cover what checkov, cdk-nag and AWS Config find on these services: WAF on public stages,
+execution logging, Aurora PostgreSQL statement and slow-query logging, log exports, S3 server access
+logging and public object ACLs, Secrets Manager keys and rotation."""
+
+from __future__ import annotations
+
+import pytest
+from policy_fixtures import compliant_stack, find
+from policy_harness import ACCOUNT, R, U, run
+
+STAGE_ARN = "arn:aws:apigateway:us-east-1::/restapis/api1/stages/dev"
+
+
+def faults(rule, resources, config=None):
+    return [
+        d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0] for d in run(rule, resources, config)
+    ]
+
+
+def api_and_stage(**api_props):
+    api = R("aws:apigateway/restApi:RestApi", "api", {"name": "trading-api-dev", "id": "api1", **api_props})
+    stage = R(
+        "aws:apigateway/stage:Stage",
+        "stage",
+        {"restApi": "api1", "stageName": "dev", "arn": STAGE_ARN},
+        deps={"restApi": [api]},
+    )
+    return api, stage
+
+
+def web_acl(rules):
+    return R("aws:wafv2/webAcl:WebAcl", "acl", {"scope": "REGIONAL", "rules": rules, "arn": "arn:waf"})
+
+
+def association(resource_arn, **deps):
+    return R(
+        "aws:wafv2/webAclAssociation:WebAclAssociation",
+        "assoc",
+        {"resourceArn": resource_arn, "webAclArn": "arn:waf"},
+        deps=deps,
+    )
+
+
+def test_a_public_stage_needs_a_web_acl_association():
+    api, stage = api_and_stage(endpointConfiguration={"types": "REGIONAL"})
+    (fault,) = faults("apigateway-stage-waf", [api, stage])
+    assert fault.startswith("is a public REST API stage with no aws.wafv2.WebAclAssociation")
+    private_api, private_stage = api_and_stage(endpointConfiguration={"types": "PRIVATE"})
+    assert faults("apigateway-stage-waf", [private_api, private_stage]) == []
+    listed_api, listed_stage = api_and_stage(endpointConfiguration={"types": ["PRIVATE"]})
+    assert faults("apigateway-stage-waf", [listed_api, listed_stage]) == []
+
+
+@pytest.mark.parametrize(
+    "resource_arn",
+    [STAGE_ARN, "arn:aws:apigateway:us-east-1::/restapis/api1/stages/dev"],
+)
+def test_the_association_is_found_by_the_stage_arn_or_the_api_id_and_stage_name(resource_arn):
+    api, stage = api_and_stage()
+    del stage.props["arn"]
+    assert faults("apigateway-stage-waf", [api, stage, association(resource_arn)]) == []
+    stage.props["restApi"] = U
+    assert faults("apigateway-stage-waf", [api, stage, association(resource_arn)]) == []
+    other = association("arn:aws:apigateway:us-east-1::/restapis/api2/stages/dev")
+    assert faults("apigateway-stage-waf", [api, stage, other])
+    assert faults("apigateway-stage-waf", [api, stage, association("arn:aws:elasticloadbalancing:x")])
+
+
+def test_an_empty_web_acl_protects_nothing():
+    api, stage = api_and_stage()
+    link = association(U, resourceArn=[stage], webAclArn=[web_acl([])])
+    (fault,) = faults("apigateway-stage-waf", [api, stage, web_acl([]), link])
+    assert fault.startswith("web ACL 'acl' has no rules")
+    acl = web_acl([{"name": "common"}])
+    assert (
+        faults(
+            "apigateway-stage-waf", [api, stage, acl, association(U, resourceArn=[stage], webAclArn=[acl])]
+        )
+        == []
+    )
+
+
+def test_an_association_built_from_the_api_id_is_a_note_at_preview():
+    api, stage = api_and_stage()
+    (diag,) = run("apigateway-stage-waf", [api, stage, association(U, resourceArn=[api])])
+    assert diag.level == "advisory"
+    assert "the stage's WAF web ACL association cannot be checked until" in diag.message
+    assert "'assoc'.resourceArn is known (it depends on aws:apigateway/restApi:RestApi 'api')" in diag.message
+
+
+def settings(path="*/*", level="ERROR", **props):
+    return R(
+        "aws:apigateway/methodSettings:MethodSettings",
+        f"settings-{path}",
+        {
+            "restApi": "api1",
+            "stageName": "dev",
+            "methodPath": path,
+            "settings": {"loggingLevel": level},
+            **props,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("method_settings", "expected"),
+    [
+        ([settings()], []),
+        ([settings(level="INFO")], []),
+        ([settings(level="OFF")], ["execution logging for */* is 'OFF'"]),
+        ([settings(path="orders/GET")], ["execution logging for */* is not set (OFF)"]),
+        ([], ["execution logging for */* is not set (OFF)"]),
+        ([settings(restApi="api2")], ["execution logging for */* is not set (OFF)"]),
+        (
+            [settings(), settings(path="orders/GET", level="OFF")],
+            ["method settings 'settings-orders/GET' turn execution logging OFF for 'orders/GET'"],
+        ),
+    ],
+)
+def test_execution_logging_is_on_for_every_method_of_every_stage(method_settings, expected):
+    _, stage = api_and_stage()
+    found = [
+        f.split(", so errors")[0] for f in faults("apigateway-execution-logging", [stage, *method_settings])
+    ]
+    assert found == expected
+
+
+def cluster(**props):
+    return R(
+        "aws:rds/cluster:Cluster",
+        "db",
+        {"engine": "aurora-postgresql", "dbClusterParameterGroupName": "trading-db-dev", **props},
+    )
+
+
+def parameter_group(**parameters):
+    return R(
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+        "params",
+        {"name": "trading-db-dev", "parameters": [{"name": k, "value": v} for k, v in parameters.items()]},
+    )
+
+
+@pytest.mark.parametrize(
+    ("parameters", "config", "expected"),
+    [
+        ({"log_statement": "ddl", "log_min_duration_statement": "1000"}, None, []),
+        ({"log_statement": "all", "log_min_duration_statement": 0}, None, []),
+        (
+            {
+                "shared_preload_libraries": "pg_stat_statements,pgaudit",
+                "pgaudit.log": "ddl,role,write",
+                "log_min_duration_statement": "500",
+            },
+            None,
+            [],
+        ),
+        (
+            {"pgaudit.log": "all", "log_min_duration_statement": "500"},
+            None,
+            ["logs no statements"],
+        ),
+        (
+            {
+                "shared_preload_libraries": "pgaudit",
+                "pgaudit.log": "none",
+                "log_min_duration_statement": "500",
+            },
+            None,
+            ["logs no statements"],
+        ),
+        ({"log_statement": "none", "log_min_duration_statement": "-1"}, None, ["logs no statements", "-1"]),
+        ({"log_statement": "mod"}, None, ["not set (-1, off)"]),
+        ({"LOG_STATEMENT": "DDL", "log_min_duration_statement": "60000"}, None, ["'60000'"]),
+        ({"log_statement": "ddl", "log_min_duration_statement": "60000"}, {"maximumSlowQueryMs": 60000}, []),
+        ({"log_statement": "ddl", "log_min_duration_statement": "soon"}, None, ["'soon'"]),
+    ],
+)
+def test_aurora_postgresql_logs_statements_and_slow_queries(parameters, config, expected):
+    found = faults("rds-postgresql-query-logging", [cluster(), parameter_group(**parameters)], config)
+    assert len(found) == len(expected)
+    for fault, part in zip(found, expected, strict=True):
+        assert fault.startswith("cluster parameter group 'params' ")
+        assert part in fault
+
+
+def test_query_logging_needs_a_declared_parameter_group():
+    (fault,) = faults("rds-postgresql-query-logging", [cluster(dbClusterParameterGroupName=None)])
+    assert fault.startswith("uses the default cluster parameter group <not set>")
+    (fault,) = faults(
+        "rds-postgresql-query-logging", [cluster(dbClusterParameterGroupName="default.aurora-postgresql16")]
+    )
+    assert "default cluster parameter group 'default.aurora-postgresql16'" in fault
+    (fault,) = faults("rds-postgresql-query-logging", [cluster(dbClusterParameterGroupName="shared-audit")])
+    assert "'shared-audit', which the stack does not declare" in fault
+    assert faults("rds-postgresql-query-logging", [cluster(dbClusterParameterGroupName=U)]) == []
+    assert faults("rds-postgresql-query-logging", [cluster(engine="aurora-mysql")]) == []
+    unknown_value = parameter_group(log_statement=U, log_min_duration_statement="1")
+    assert faults("rds-postgresql-query-logging", [cluster(), unknown_value]) == []
+    # A name computed from some other resource: nothing to judge until it is known.
+    elsewhere = R("random:index/randomId:RandomId", "suffix", {})
+    computed = cluster(dbClusterParameterGroupName=U)
+    computed.deps = {"dbClusterParameterGroupName": [elsewhere]}
+    assert faults("rds-postgresql-query-logging", [computed, elsewhere]) == []
+    # A parameter without a usable name counts for nothing.
+    group = parameter_group(log_statement="ddl", log_min_duration_statement="1")
+    group.props["parameters"].append({"name": None, "value": "none"})
+    assert faults("rds-postgresql-query-logging", [cluster(), group]) == []
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"engine": "aurora-postgresql", "enabledCloudwatchLogsExports": ["postgresql"]}, []),
+        ({"engine": "aurora-postgresql"}, ["enabledCloudwatchLogsExports is not set"]),
+        (
+            {"engine": "aurora-postgresql", "enabledCloudwatchLogsExports": []},
+            ["enabledCloudwatchLogsExports is not set"],
+        ),
+        (
+            {"engine": "aurora-mysql", "enabledCloudwatchLogsExports": ["error"]},
+            ["enabledCloudwatchLogsExports ['error'] does not export audit, slowquery"],
+        ),
+        ({"engine": "oracle-ee", "enabledCloudwatchLogsExports": ["alert"]}, []),
+        ({"engine": U, "enabledCloudwatchLogsExports": [U]}, []),
+        ({"engine": "postgres", "replicateSourceDb": "primary"}, []),
+    ],
+)
+def test_databases_export_their_logs(props, expected):
+    found = [
+        f.split(", so")[0]
+        for f in faults("rds-log-exports-enabled", [R("aws:rds/instance:Instance", "db", props)])
+    ]
+    assert found == expected
+
+
+def bucket(name, **props):
+    return R("aws:s3/bucket:Bucket", name, {"bucket": f"trading-{name}-{ACCOUNT}-us-east-1-dev", **props})
+
+
+def test_buckets_log_access_except_the_log_targets():
+    data, logs, other = bucket("data"), bucket("logs"), bucket("other")
+    logging = R(
+        "aws:s3/bucketLogging:BucketLogging",
+        "data-logging",
+        {"bucket": data.props["bucket"], "targetBucket": logs.props["bucket"]},
+    )
+    diags = run("s3-bucket-access-logging", [data, logs, other, logging])
+    assert [d.urn.rsplit("::", 1)[1] for d in diags] == ["other"]
+    assert (
+        run("s3-bucket-access-logging", [data, logs, other, logging], {"logTargetBuckets": ["other"]}) == []
+    )
+    inline = bucket("inline", logging={"targetBucket": logs.props["bucket"]})
+    # The inline target is an access-log bucket too, so neither needs a log of its own.
+    assert run("s3-bucket-access-logging", [inline, logs]) == []
+
+
+@pytest.mark.parametrize(
+    ("type_", "props", "expected"),
+    [
+        (
+            "aws:s3/bucketObjectv2:BucketObjectv2",
+            {"acl": "public-read"},
+            ["acl is 'public-read', which opens the object to everyone"],
+        ),
+        (
+            "aws:s3/bucketObject:BucketObject",
+            {"acl": "public-read-write"},
+            ["acl is 'public-read-write', which opens the object to everyone"],
+        ),
+        (
+            "aws:s3/bucketObjectv2:BucketObjectv2",
+            {"acl": "authenticated-read"},
+            ["acl is 'authenticated-read', which opens the object to everyone"],
+        ),
+        ("aws:s3/bucketObjectv2:BucketObjectv2", {"acl": "private"}, []),
+        ("aws:s3/bucketObjectv2:BucketObjectv2", {"acl": "bucket-owner-full-control"}, []),
+        (
+            "aws:s3/objectCopy:ObjectCopy",
+            {
+                "grants": [
+                    {
+                        "type": "Group",
+                        "uri": "http://acs.amazonaws.com/groups/global/AllUsers",
+                        "permissions": ["READ"],
+                    }
+                ]
+            },
+            ["grants ['READ'] to http://acs.amazonaws.com/groups/global/AllUsers"],
+        ),
+        (
+            "aws:s3/objectCopy:ObjectCopy",
+            {"grants": [{"type": "CanonicalUser", "id": "abc", "permissions": ["READ"]}]},
+            [],
+        ),
+        ("aws:s3/bucketObjectv2:BucketObjectv2", {"acl": U}, []),
+    ],
+)
+def test_public_object_acls(type_, props, expected):
+    assert faults("s3-no-public-acl", [R(type_, "o", {"bucket": "b", "key": "k", **props})]) == expected
+
+
+@pytest.mark.parametrize(
+    ("resource", "expected"),
+    [
+        (
+            R(
+                "aws:secretsmanager/secret:Secret",
+                "s",
+                {"kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/1"},
+            ),
+            [],
+        ),
+        (R("aws:secretsmanager/secret:Secret", "s", {}), ["kmsKeyId is <not set>"]),
+        (
+            R("aws:secretsmanager/secret:Secret", "s", {"kmsKeyId": "alias/aws/secretsmanager"}),
+            ["kmsKeyId is 'alias/aws/secretsmanager'"],
+        ),
+        (
+            R("aws:rds/cluster:Cluster", "c", {"manageMasterUserPassword": True}),
+            ["manageMasterUserPassword is true but masterUserSecretKmsKeyId is <not set>"],
+        ),
+        (
+            R(
+                "aws:rds/instance:Instance",
+                "i",
+                {"manageMasterUserPassword": True, "masterUserSecretKmsKeyId": U},
+            ),
+            [],
+        ),
+        (R("aws:rds/cluster:Cluster", "c", {"manageMasterUserPassword": False}), []),
+    ],
+)
+def test_secrets_use_a_customer_managed_key(resource, expected):
+    found = [f.split(", so")[0] for f in faults("secretsmanager-secret-encrypted-with-cmk", [resource])]
+    assert found == expected
+
+
+def secret(name="trading-api-dev"):
+    return R("aws:secretsmanager/secret:Secret", "secret", {"name": name, "arn": f"arn:secret:{name}"})
+
+
+def rotation(rules=None, **props):
+    return R(
+        "aws:secretsmanager/secretRotation:SecretRotation",
+        "rotation",
+        {
+            "secretId": "arn:secret:trading-api-dev",
+            **({"rotationRules": rules} if rules is not None else {}),
+            **props,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("resources", "config", "expected"),
+    [
+        ([secret(), rotation({"automaticallyAfterDays": 30})], None, []),
+        ([secret(), rotation({"scheduleExpression": "rate(10 days)"})], None, []),
+        ([secret(), rotation({"scheduleExpression": "rate(4 hours)"})], None, []),
+        ([secret(), rotation({"scheduleExpression": "cron(0 16 1,15 * ? *)"})], None, []),
+        (
+            [secret(), rotation({"automaticallyAfterDays": 365})],
+            None,
+            [("rotation", "rotates every 365 days; rotate at least every 90 days")],
+        ),
+        (
+            [secret(), rotation({"scheduleExpression": "rate(120 days)"})],
+            {"maximumRotationDays": 100},
+            [("rotation", "rotates every 120 days; rotate at least every 100 days")],
+        ),
+        ([secret()], None, [("secret", "has no aws.secretsmanager.SecretRotation")]),
+        ([secret("rds!cluster-1234")], None, []),
+        ([secret("events!connection/x")], None, []),
+        (
+            [secret(), rotation(rotationEnabled=False)],
+            None,
+            [
+                (
+                    "rotation",
+                    "rotationEnabled is false, which turns rotation off (on an RDS-managed master secret",
+                )
+            ],
+        ),
+        (
+            [
+                rotation(
+                    secretId="arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-1",
+                    rotationEnabled=False,
+                )
+            ],
+            None,
+            [("rotation", "rotationEnabled is false")],
+        ),
+    ],
+)
+def test_secrets_rotate(resources, config, expected):
+    diags = run("secretsmanager-secret-rotation", resources, config)
+    assert len(diags) == len(expected)
+    for diag, (name, part) in zip(diags, expected, strict=True):
+        assert diag.urn.endswith(f"::{name}")
+        assert part in diag.message
+
+
+def test_the_compliant_stack_has_every_new_kind_of_resource():
+    resources = compliant_stack("update")
+    for name in (
+        "web-acl-association",
+        "db-parameters",
+        "secret-rotation",
+        "private-1",
+        "function-to-internet",
+    ):
+        assert find(resources, name)
