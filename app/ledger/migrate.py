@@ -16,11 +16,11 @@ import json
 import logging
 import os
 import secrets
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from orders_api.clock import SYSTEM_CLOCK, Clock
 from orders_api.logs import log
 
 from .data_api import RETRYABLE_ERROR_CODES, DataApi
@@ -47,10 +47,9 @@ class MigrationError(Exception):
     """The schema could not be brought up to date; the message says which migration and why."""
 
 
-def wait_for_database(
-    api: DataApi, remaining_ms: Callable[[], int], sleep: Callable[[float], None] = time.sleep
-) -> None:
-    """Return once the database answers, waiting while a paused cluster resumes (within the time left)."""
+def wait_for_database(api: DataApi, remaining_ms: Callable[[], int], clock: Clock = SYSTEM_CLOCK) -> None:
+    """Return once the database answers, waiting on `clock` while a paused cluster resumes (within the time
+    left)."""
     while True:
         try:
             api.execute("SELECT 1")
@@ -62,7 +61,7 @@ def wait_for_database(
                 or remaining_ms() < CALL_BUDGET_MS + RESUME_POLL_SECONDS * 1000
             ):
                 raise MigrationError(f"the database is not reachable ({code}): {_message(error)}") from None
-        sleep(RESUME_POLL_SECONDS)
+        clock.sleep(RESUME_POLL_SECONDS)
 
 
 def migrate(api: DataApi, migrations: list[Migration]) -> list[str]:
@@ -177,6 +176,8 @@ def _message(error: ClientError) -> str:
 
 _LOGGER = json_logger("ledger.migrate")
 _LOGGER.setLevel(logging.INFO)
+# Waits for a resuming cluster and the logged latency are read from this clock (a fake one in tests).
+_clock: Clock = SYSTEM_CLOCK
 
 
 def run(
@@ -184,14 +185,14 @@ def run(
     remaining_ms: Callable[[], int],
     data_api_client: Any,
     secrets_client: Any,
-    sleep: Callable[[float], None] = time.sleep,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> dict[str, Any]:
     """Migrate and provision credentials; the summary the invocation returns."""
     target = database_target(environ, MASTER_SECRET_ARN_VAR)
     app_secret = required(environ, APP_SECRET_ARN_VAR, "arn:")
     api = DataApi(data_api_client, target.cluster_arn, target.secret_arn, target.database)
     migrations = load_migrations()
-    wait_for_database(api, remaining_ms, sleep)
+    wait_for_database(api, remaining_ms, clock)
     applied = migrate(api, migrations)
     credentials = ensure_credentials(api, secrets_client, app_secret, target.database)
     return {
@@ -203,14 +204,18 @@ def run(
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Lambda handler; the event (Pulumi's invocation input) only names the digest it was invoked for."""
-    started = time.monotonic()
+    started = _clock.monotonic()
     fields = {
         "requestId": getattr(context, "aws_request_id", None),
         "migrationsDigest": event.get("migrationsDigest") if isinstance(event, Mapping) else None,
     }
     try:
         summary = run(
-            os.environ, context.get_remaining_time_in_millis, client("rds-data"), client("secretsmanager")
+            os.environ,
+            context.get_remaining_time_in_millis,
+            client("rds-data"),
+            client("secretsmanager"),
+            _clock,
         )
     except (ConfigError, MigrationFileError, MigrationError) as error:
         log(_LOGGER, logging.ERROR, f"migration failed: {error}", errorCode=type(error).__name__, **fields)
@@ -223,7 +228,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         _LOGGER,
         logging.INFO,
         "schema up to date",
-        latencyMs=round((time.monotonic() - started) * 1000, 1),
+        latencyMs=round((_clock.monotonic() - started) * 1000, 1),
         **summary,
         **fields,
     )

@@ -14,13 +14,13 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
+from orders_api.clock import SYSTEM_CLOCK, Clock
 from orders_api.logs import log
 
 from .data_api import DataApi
@@ -140,6 +140,8 @@ def _error_code(error: Exception) -> str:
 
 _LOGGER = json_logger("ledger.writer")
 _LOGGER.setLevel(logging.INFO)
+# The logged latency is read from this clock, as the orders API's is (a fake one in tests).
+_clock: Clock = SYSTEM_CLOCK
 _LOCK = threading.Lock()
 _writer: LedgerWriter | None = None
 
@@ -158,7 +160,7 @@ def _application() -> LedgerWriter:
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Lambda handler for DynamoDB stream batches (the mapping must report batch item failures)."""
-    started = time.monotonic()
+    started = _clock.monotonic()
     records = event.get("Records") if isinstance(event, Mapping) else None
     fields: dict[str, Any] = {"requestId": getattr(context, "aws_request_id", None)}
     if not isinstance(records, list):
@@ -190,7 +192,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         retryFrom=outcome.failed_sequence,
         errorCode=outcome.error_code,
         reasons=outcome.reasons or None,
-        latencyMs=round((time.monotonic() - started) * 1000, 1),
+        latencyMs=round((_clock.monotonic() - started) * 1000, 1),
         **fields,
     )
     return outcome.response()

@@ -19,8 +19,11 @@ from moto import mock_aws
 from postgres_server import SUPERUSER, RunningServer, postgres_server
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
-if str(APP_DIR) not in sys.path:
-    sys.path.insert(0, str(APP_DIR))
+# The app tests' fake clock (tests/app/fake_clock.py) stands in for the functions' clock here too.
+APP_TESTS_DIR = Path(__file__).resolve().parents[1] / "app"
+for directory in (APP_DIR, APP_TESTS_DIR):
+    if str(directory) not in sys.path:
+        sys.path.insert(0, str(directory))
 
 from ledger.data_api import DataApi  # noqa: E402 - needs app/ on sys.path, as in the Lambda runtime
 from ledger.migrate import ensure_credentials, migrate  # noqa: E402

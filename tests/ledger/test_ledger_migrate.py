@@ -1,15 +1,23 @@
 """The migration function against a real PostgreSQL, through the Data API adapter."""
 
 import json
-import logging
 from types import SimpleNamespace
 
 import pg8000.native
 import pytest
 from botocore.exceptions import ClientError
+from fake_clock import FakeClock
 from ledger import migrate as migrate_module
 from ledger.data_api import DataApi
-from ledger.migrate import MigrationError, ensure_credentials, migrate, run, scram_verifier, wait_for_database
+from ledger.migrate import (
+    RESUME_POLL_SECONDS,
+    MigrationError,
+    ensure_credentials,
+    migrate,
+    run,
+    scram_verifier,
+    wait_for_database,
+)
 from ledger.orders import record_order
 from ledger.schema import MigrationFileError, load_migrations
 from ledger_fixtures import CLUSTER_ARN, order_item
@@ -186,9 +194,9 @@ class FlakyDataApi:
 def test_a_resuming_cluster_is_waited_for_within_the_time_left(data_api_client, aws, database):
     flaky = FlakyDataApi(data_api_client, "DatabaseResumingException", 2)
     api = DataApi(flaky, CLUSTER_ARN, aws.master_secret, database)
-    pauses = []
-    wait_for_database(api, lambda: PLENTY_MS, pauses.append)
-    assert pauses == [5, 5]
+    clock = FakeClock()
+    wait_for_database(api, lambda: PLENTY_MS, clock)
+    assert clock.pauses == [RESUME_POLL_SECONDS, RESUME_POLL_SECONDS]
 
 
 def test_waiting_stops_before_the_deadline(data_api_client, aws, database):
@@ -198,8 +206,17 @@ def test_waiting_stops_before_the_deadline(data_api_client, aws, database):
         aws.master_secret,
         database,
     )
+    clock = FakeClock()
+    deadline = clock.monotonic() + 60  # the function's timeout, counted down on the same clock as the waits
+
+    def remaining_ms():
+        return int((deadline - clock.monotonic()) * 1000)
+
     with pytest.raises(MigrationError, match=r"the database is not reachable \(DatabaseResumingException\)"):
-        wait_for_database(api, lambda: 10_000, lambda seconds: None)
+        wait_for_database(api, remaining_ms, clock)
+    # It waited while a poll and one more call fitted (20 s), and gave up with time left to report it.
+    assert clock.pauses == [RESUME_POLL_SECONDS] * 9
+    assert remaining_ms() == 15_000
 
 
 def test_a_lasting_error_is_not_waited_for(data_api_client, aws, database):
@@ -207,7 +224,7 @@ def test_a_lasting_error_is_not_waited_for(data_api_client, aws, database):
         FlakyDataApi(data_api_client, "AccessDeniedException", 1), CLUSTER_ARN, aws.master_secret, database
     )
     with pytest.raises(MigrationError, match=r"not reachable \(AccessDeniedException\): resuming"):
-        wait_for_database(api, lambda: PLENTY_MS, lambda seconds: None)
+        wait_for_database(api, lambda: PLENTY_MS, FakeClock())
 
 
 def test_run_migrates_and_provisions(data_api_client, aws, database):
@@ -236,11 +253,13 @@ def test_the_handler_logs_one_line_and_returns_the_summary(
         monkeypatch.setenv(name, value)
     clients = {"rds-data": data_api_client, "secretsmanager": aws.secrets}
     monkeypatch.setattr(migrate_module, "client", clients.__getitem__)
+    monkeypatch.setattr(migrate_module, "_clock", FakeClock())
     summary = migrate_module.handler({"migrationsDigest": "abc"}, _context())
     assert summary["schemaVersion"] == 2
     (line,) = _lines(capsys)
     assert line["message"] == "schema up to date"
-    assert line["level"] == logging.getLevelName(logging.INFO)
+    assert line["level"] == "INFO"
+    assert line["latencyMs"] == 0.0  # measured on the injected clock, which nothing moved
     assert line["migrationsDigest"] == "abc"
     assert line["applied"] == ["0001_orders_ledger", "0002_application_role"]
 

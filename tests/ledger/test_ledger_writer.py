@@ -7,6 +7,7 @@ import boto3
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 from botocore.config import Config
+from fake_clock import FakeClock
 from fault_server import fault_server
 from ledger import writer as writer_module
 from ledger.data_api import DataApi
@@ -161,11 +162,13 @@ def installed(monkeypatch, writer):
     return writer
 
 
-def test_the_handler_answers_a_partial_batch_response_with_one_log_line(installed, capsys):
+def test_the_handler_answers_a_partial_batch_response_with_one_log_line(installed, capsys, monkeypatch):
+    monkeypatch.setattr(writer_module, "_clock", FakeClock())
     event = {"Records": [stream_record(order_item(), 1), "junk"]}
     assert writer_module.handler(event, _context()) == {"batchItemFailures": []}
     (line,) = _lines(capsys)
-    assert line["level"] == "WARNING" or line["level"] == "WARN"
+    assert line["level"] == "WARN"  # Lambda's name, which its log-level filter reads
+    assert line["latencyMs"] == 0.0  # measured on the injected clock, which nothing moved
     assert (line["written"], line["deadLettered"], line["records"]) == (1, 1, 2)
     assert line["reasons"] == ["the record is not a DynamoDB stream record"]
     assert "AAPL" not in json.dumps(line)
@@ -231,3 +234,11 @@ def test_a_bad_log_level_is_a_configuration_error(monkeypatch, aws_credentials):
     monkeypatch.setenv("LOG_LEVEL", "loud")
     with pytest.raises(ConfigError, match="LOG_LEVEL='LOUD' is not a log level"):
         writer_module._application()
+
+
+def test_outside_the_tests_the_ledger_functions_run_on_the_system_clock():
+    from ledger import migrate as migrate_module
+    from orders_api.clock import SYSTEM_CLOCK
+
+    assert writer_module._clock is SYSTEM_CLOCK
+    assert migrate_module._clock is SYSTEM_CLOCK
