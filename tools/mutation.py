@@ -55,7 +55,11 @@ def stage() -> None:
     STAGE.mkdir(exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "venv", ".hypothesis")
     shutil.copytree(ROOT / "policy" / "trading_policies", STAGE / "src" / "trading_policies", ignore=ignore)
-    shutil.copytree(ROOT / "policy", STAGE / "policy", ignore=shutil.ignore_patterns("trading_policies", "venv", "__pycache__"))
+    shutil.copytree(
+        ROOT / "policy",
+        STAGE / "policy",
+        ignore=shutil.ignore_patterns("trading_policies", "venv", "__pycache__"),
+    )
     shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=ignore)
     shutil.copytree(ROOT / "docs", STAGE / "docs", ignore=ignore)
     only = ", ".join(f'"src/trading_policies/{name}"' for name in MUTATED)
@@ -104,7 +108,9 @@ def report() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
+    parser.add_argument(
+        "--max-children", type=int, default=os.cpu_count() or 1, help="mutants tested at once"
+    )
     parser.add_argument("--report", action="store_true", help="print the score of the last run, run nothing")
     parser.add_argument("--show", metavar="NAME", help="show the diff of one mutant of the last run")
     args = parser.parse_args(argv)
