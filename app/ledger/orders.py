@@ -18,7 +18,10 @@ from typing import Any
 
 from .data_api import DataApi, Value
 
-# A stream record delivered twice is the same (order_id, created_at): the second insert changes nothing.
+# A stream record delivered twice is the same (order_id, created_at): the second insert changes nothing. The
+# conflict target is the table's whole primary key, not order_id alone: an order that reuses an expired
+# clientOrderId has the same order id and a new creation time, and with order_id alone that live order would
+# be taken for a repeat and never reach the ledger (nor GET /orders).
 INSERT_ORDER = """INSERT INTO orders_ledger (order_id, created_at, owner, client_order_id, symbol, side,
     quantity, limit_price, time_in_force, status, expires_at)
 VALUES (CAST(:order_id AS uuid), CAST(:created_at AS timestamptz), :owner, :client_order_id, :symbol, :side,

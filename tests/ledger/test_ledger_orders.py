@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from botocore.exceptions import ClientError
 from ledger.orders import (
+    INSERT_ORDER,
     InvalidCursor,
     InvalidOrderRecord,
     decode_cursor,
@@ -28,6 +29,33 @@ def test_an_order_is_recorded_once_however_often_the_stream_repeats_it(ledger_ap
     assert record_order(ledger_api, item) is True
     assert record_order(ledger_api, item) is False
     assert ledger_api.execute("SELECT CAST(count(*) AS bigint) FROM orders_ledger").rows == [[1]]
+
+
+def test_the_conflict_target_is_the_primary_key_and_the_only_unique_one(master_api, ledger_api):
+    # What makes a repeat a no-op is PostgreSQL's unique index behind ON CONFLICT: the statement names the
+    # primary key's columns, and no other unique index could turn a repeat into an error instead.
+    unique = master_api.execute(
+        """SELECT CAST(index.indisprimary AS text), string_agg(CAST(attribute.attname AS text), ','
+               ORDER BY array_position(index.indkey, attribute.attnum))
+           FROM pg_index index JOIN pg_attribute attribute
+             ON attribute.attrelid = index.indrelid AND attribute.attnum = ANY(index.indkey)
+           WHERE index.indrelid = CAST('orders_ledger' AS regclass) AND index.indisunique
+           GROUP BY index.indexrelid, index.indisprimary"""
+    ).rows
+    assert unique == [["true", "order_id,created_at"]]
+    assert INSERT_ORDER.endswith("ON CONFLICT (order_id, created_at) DO NOTHING")
+
+
+def test_a_repeated_record_from_another_connection_is_not_a_second_row(ledger_api, data_api_client, aws):
+    # A retried invocation may run on a new Data API connection: the database, not the connection, dedupes.
+    item = order_item()
+    assert record_order(ledger_api, item) is True
+    data_api_client.close()
+    assert record_order(ledger_api, dict(item)) is False
+    rows = ledger_api.execute(
+        "SELECT CAST(order_id AS text), CAST(count(*) AS bigint) FROM orders_ledger GROUP BY 1"
+    )
+    assert rows.rows == [[item["orderId"], 1]]
 
 
 def test_a_reused_key_after_expiry_is_a_new_ledger_row(ledger_api):

@@ -55,6 +55,16 @@ def test_a_batch_is_written_and_repeats_are_counted(writer, ledger_api):
     assert {order["orderId"] for order in listed} == {first["orderId"], second["orderId"]}
 
 
+def test_a_replayed_batch_is_never_a_second_row(writer, ledger_api):
+    # Lambda retries a batch whose response it did not get (a timeout after the inserts committed) from the
+    # same records: every one is a duplicate the second time.
+    records = [stream_record(order_item(), 1), stream_record(order_item(clientOrderId="cid-0002"), 2)]
+    assert writer.process(records, lambda: PLENTY_MS).written == 2
+    replayed = writer.process(records, lambda: PLENTY_MS)
+    assert (replayed.written, replayed.duplicates, replayed.failed_sequence) == (0, 2, None)
+    assert ledger_api.execute("SELECT CAST(count(*) AS bigint) FROM orders_ledger").rows == [[2]]
+
+
 def test_ttl_removals_are_skipped(writer):
     record = stream_record(order_item(), 1, event="REMOVE")
     outcome = writer.process([record], lambda: PLENTY_MS)
