@@ -7,7 +7,9 @@ and the application role.
   queue encrypted with the data key, with an alarm as soon as it holds a message.
 - The migration function alone may read the cluster's master secret. It writes the application secret
   (encrypted with the data key), which the writer and the orders API use; a failed migration fails the
-  invocation, and so `pulumi up`, with its message.
+  invocation, and so `pulumi up`, with its message. It is also the secret's rotation function: Secrets
+  Manager rotates the secret every 30 days by alternating between two database users, so the user in use
+  keeps its password while the other gets a new one.
 """
 
 from __future__ import annotations
@@ -45,11 +47,20 @@ MAXIMUM_RETRY_ATTEMPTS = 5
 MAXIMUM_RECORD_AGE_SECONDS = 6 * 3600
 DEAD_LETTER_RETENTION_SECONDS = 14 * 86400  # the most SQS keeps a message
 SECRET_RECOVERY_DAYS = 7
+# Within the pack's 90-day limit (secretsmanager-secret-rotation); a machine's secret can change often.
+SECRET_ROTATION_DAYS = 30
 STREAM_READ_ACTIONS = [
     "dynamodb:DescribeStream",
     "dynamodb:GetRecords",
     "dynamodb:GetShardIterator",
     "dynamodb:ListStreams",
+]
+# Writing the application secret's first value, and rotating it (what a rotation function needs).
+APP_SECRET_ACTIONS = [
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage",
 ]
 DATA_API_TRANSACTION_ACTIONS = [
     "rds-data:ExecuteStatement",
@@ -120,16 +131,12 @@ def migration_role_policy(
     data_key_arn: str,
     log_group_name: str,
 ) -> dict[str, Any]:
-    """The migration function: transactions as the master user, and the application secret's value."""
+    """The migration function: transactions as the master user, and the application secret's value and
+    versions (it writes the first value and, as its rotation function, every next one)."""
     return policy_document(
         allow("DataApi", DATA_API_TRANSACTION_ACTIONS, [cluster_arn], target),
         allow("MasterSecret", ["secretsmanager:GetSecretValue"], [master_secret_arn], target),
-        allow(
-            "ApplicationSecret",
-            ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
-            [app_secret_arn],
-            target,
-        ),
+        allow("ApplicationSecret", APP_SECRET_ACTIONS, [app_secret_arn], target),
         allow("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [data_key_arn], target),
         *_function_basics(target, log_group_name),
     )
@@ -170,6 +177,8 @@ class Ledger(pulumi.ComponentResource):
     migration_role_policy: aws.iam.RolePolicy
     migration: aws.lambda_.Function
     migration_run: aws.lambda_.Invocation
+    rotation_permission: aws.lambda_.Permission
+    app_secret_rotation: aws.secretsmanager.SecretRotation
 
     def __init__(self, name: str, args: LedgerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("trading:ledger:Ledger", name, None, opts)
@@ -182,7 +191,8 @@ class Ledger(pulumi.ComponentResource):
             # A prefix, not a name: a deleted secret keeps its name through the recovery window, and a
             # re-created stack must not collide with it.
             name_prefix=f"{names.resource('ledger-app')}-",
-            description="Data API credentials of the ledger's application role (written by the migrations)",
+            description="Data API credentials of the ledger's application users (written and rotated by the "
+            "migration function)",
             kms_key_id=args.kms_key_arn,
             recovery_window_in_days=SECRET_RECOVERY_DAYS,
             tags=tags.sensitive(names.resource("ledger-app")),
@@ -232,7 +242,7 @@ class Ledger(pulumi.ComponentResource):
         )
         self.migration = self._function(
             "migration",
-            "Applies the ledger's SQL migrations (invoked by Pulumi at deploy)",
+            "Applies the ledger's SQL migrations (Pulumi, at deploy) and rotates the application secret",
             MIGRATION_HANDLER,
             MIGRATION_TIMEOUT_SECONDS,
             args.migration_log_group,
@@ -252,6 +262,24 @@ class Ledger(pulumi.ComponentResource):
             # Runs again whenever a migration is added or edited; a failure fails the deployment.
             triggers={"migrationsDigest": digest},
             opts=child_options(self, depends_on=[*args.cluster_instances, self.migration]),
+        )
+        self.rotation_permission = aws.lambda_.Permission(
+            f"{name}-rotation-permission",
+            action="lambda:InvokeFunction",
+            function=self.migration.name,
+            principal=args.target.service_principal("secretsmanager"),
+            source_arn=self.app_secret.arn,
+            opts=child,
+        )
+        self.app_secret_rotation = aws.secretsmanager.SecretRotation(
+            f"{name}-app-secret-rotation",
+            secret_id=self.app_secret.id,
+            rotation_lambda_arn=self.migration.arn,
+            rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+                automatically_after_days=SECRET_ROTATION_DAYS
+            ),
+            # A rotation starts from the secret's current value, which the migration run writes first.
+            opts=child_options(self, depends_on=[self.migration_run, self.rotation_permission]),
         )
 
         self.writer_role, self.writer_role_policy = self._role(

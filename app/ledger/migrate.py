@@ -1,21 +1,20 @@
-"""Migration function (`ledger.migrate.handler`): brings the ledger's schema to the version in this code.
+"""Migration function (`ledger.migrate.handler`): brings the ledger's schema to the version in this code,
+and rotates the application secret.
 
 Pulumi invokes it at deploy whenever the migrations change (an `aws.lambda_.Invocation` keyed on their
 digest). It alone uses the cluster's master secret. It applies each pending migration in its own
 transaction and records it in `schema_version`; refuses a migration that was edited after it was applied;
-then gives the application role the password kept in the application secret (creating both on first run).
-Any failure raises, so the invocation, and with it `pulumi up`, fails with the message.
+then gives the application user the password kept in the application secret (creating the value on first
+run). Any failure raises, so the invocation, and with it `pulumi up`, fails with the message.
+
+Secrets Manager invokes the same function, with its `Step`, `SecretId` and `ClientRequestToken`, to rotate
+the application secret (`credentials.rotate`); it refuses any other secret.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import logging
 import os
-import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,14 +22,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from orders_api.clock import SYSTEM_CLOCK, Clock
 from orders_api.logs import log
 
+from .credentials import CredentialsError, ensure_credentials, rotate
 from .data_api import RETRYABLE_ERROR_CODES, DataApi
 from .runtime import CALL_BUDGET_MS, ConfigError, client, database_target, json_logger, required
 from .schema import Migration, MigrationFileError, load_migrations
 
 MASTER_SECRET_ARN_VAR = "DB_MASTER_SECRET_ARN"
 APP_SECRET_ARN_VAR = "DB_APP_SECRET_ARN"
-APP_ROLE = "trading_app"  # created by migration 0002
-SCRAM_ITERATIONS = 4096
 RESUME_POLL_SECONDS = 5
 
 SCHEMA_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
@@ -115,57 +113,6 @@ def _apply(api: DataApi, migration: Migration) -> None:
         ) from None
 
 
-def scram_verifier(password: str, salt: bytes, iterations: int = SCRAM_ITERATIONS) -> str:
-    """PostgreSQL's SCRAM-SHA-256 verifier of `password` (RFC 5802/7677), as `ALTER ROLE ... PASSWORD` takes.
-
-    Sending the verifier, not the password, keeps the password out of the statement and any log of it.
-    """
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
-    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
-    stored_key = hashlib.sha256(client_key).digest()
-
-    def b64(raw: bytes) -> str:
-        return base64.b64encode(raw).decode("ascii")
-
-    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
-
-
-def ensure_credentials(api: DataApi, secrets_client: Any, secret_arn: str, database: str) -> str:
-    """Give the application role LOGIN and the password in its secret, creating the secret's value first if
-    it has none. Re-applying the password each run also heals a role whose password was lost.
-    Returns "created" or "kept"."""
-    try:
-        stored = secrets_client.get_secret_value(SecretId=secret_arn).get("SecretString", "")
-    except ClientError as error:
-        if _code(error) != "ResourceNotFoundException":
-            raise
-        password, state = secrets.token_urlsafe(32), "created"
-    else:
-        password, state = _stored_password(stored), "kept"
-    verifier = scram_verifier(password, secrets.token_bytes(16))
-    # Utility statements take no parameters; the verifier is base64 and '$', ':' only, so quoting is safe.
-    api.execute(f"ALTER ROLE {APP_ROLE} WITH LOGIN PASSWORD '{verifier}'")
-    if state == "created":
-        value = {"username": APP_ROLE, "password": password, "engine": "postgres", "dbname": database}
-        secrets_client.put_secret_value(SecretId=secret_arn, SecretString=json.dumps(value))
-    return state
-
-
-def _stored_password(stored: str) -> str:
-    try:
-        current = json.loads(stored)
-    except ValueError:
-        current = None
-    password = current.get("password") if isinstance(current, dict) else None
-    if not isinstance(current, dict) or current.get("username") != APP_ROLE or not isinstance(password, str):
-        raise MigrationError(
-            f"the application secret must be JSON with username {APP_ROLE} and a password: delete its value "
-            "(or the secret) and deploy again to have a new one made"
-        )
-    return password
-
-
 def _code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "Unknown")
 
@@ -202,32 +149,62 @@ def run(
     }
 
 
-def handler(event: Any, context: Any) -> dict[str, Any]:
-    """Lambda handler; the event (Pulumi's invocation input) only names the digest it was invoked for."""
-    started = _clock.monotonic()
-    fields = {
-        "requestId": getattr(context, "aws_request_id", None),
-        "migrationsDigest": event.get("migrationsDigest") if isinstance(event, Mapping) else None,
-    }
-    try:
-        summary = run(
-            os.environ,
-            context.get_remaining_time_in_millis,
-            client("rds-data"),
-            client("secretsmanager"),
-            _clock,
+def rotate_secret(
+    environ: Mapping[str, str],
+    event: Mapping[str, Any],
+    remaining_ms: Callable[[], int],
+    data_api_client: Any,
+    secrets_client: Any,
+    clock: Clock = SYSTEM_CLOCK,
+) -> dict[str, Any]:
+    """One step of Secrets Manager's rotation of the application secret; the invocation's summary."""
+    target = database_target(environ, MASTER_SECRET_ARN_VAR)
+    app_secret = required(environ, APP_SECRET_ARN_VAR, "arn:")
+    if event.get("SecretId") != app_secret:
+        raise CredentialsError(
+            f"this function rotates only the ledger's application secret {app_secret}, not "
+            f"{event.get('SecretId')!r}: point the other secret's rotation at its own function"
         )
-    except (ConfigError, MigrationFileError, MigrationError) as error:
-        log(_LOGGER, logging.ERROR, f"migration failed: {error}", errorCode=type(error).__name__, **fields)
+    token = event.get("ClientRequestToken")
+    if not isinstance(token, str) or not token:
+        raise CredentialsError(
+            "the rotation event has no ClientRequestToken: only Secrets Manager invokes this"
+        )
+    api = DataApi(data_api_client, target.cluster_arn, target.secret_arn, target.database)
+    step = str(event.get("Step"))
+    if step in ("setSecret", "testSecret"):
+        wait_for_database(api, remaining_ms, clock)
+    return {"step": step, "outcome": rotate(api, secrets_client, app_secret, target.database, step, token)}
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Lambda handler: Pulumi's invocation (its input names the migrations' digest) migrates; Secrets
+    Manager's (with a `Step`) rotates the application secret."""
+    started = _clock.monotonic()
+    rotation = isinstance(event, Mapping) and "Step" in event
+    task, failure = ("rotation", CredentialsError) if rotation else ("migration", MigrationError)
+    fields: dict[str, Any] = {"requestId": getattr(context, "aws_request_id", None)}
+    if rotation:
+        fields["rotationStep"] = event["Step"] if isinstance(event["Step"], str) else None
+    else:
+        fields["migrationsDigest"] = event.get("migrationsDigest") if isinstance(event, Mapping) else None
+    clients = (client("rds-data"), client("secretsmanager"), _clock)
+    try:
+        if rotation:
+            summary = rotate_secret(os.environ, event, context.get_remaining_time_in_millis, *clients)
+        else:
+            summary = run(os.environ, context.get_remaining_time_in_millis, *clients)
+    except (ConfigError, MigrationFileError, MigrationError, CredentialsError) as error:
+        log(_LOGGER, logging.ERROR, f"{task} failed: {error}", errorCode=type(error).__name__, **fields)
         raise
     except (ClientError, BotoCoreError) as error:
         code = _code(error) if isinstance(error, ClientError) else type(error).__name__
-        log(_LOGGER, logging.ERROR, "migration failed: an AWS call failed", errorCode=code, **fields)
-        raise MigrationError(f"an AWS call failed ({code}): {error}") from None
+        log(_LOGGER, logging.ERROR, f"{task} failed: an AWS call failed", errorCode=code, **fields)
+        raise failure(f"an AWS call failed ({code}): {error}") from None
     log(
         _LOGGER,
         logging.INFO,
-        "schema up to date",
+        "rotation step done" if rotation else "schema up to date",
         latencyMs=round((_clock.monotonic() - started) * 1000, 1),
         **summary,
         **fields,

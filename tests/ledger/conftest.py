@@ -25,8 +25,9 @@ for directory in (APP_DIR, APP_TESTS_DIR):
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))
 
+from ledger.credentials import ensure_credentials  # noqa: E402
 from ledger.data_api import DataApi  # noqa: E402 - needs app/ on sys.path, as in the Lambda runtime
-from ledger.migrate import ensure_credentials, migrate  # noqa: E402
+from ledger.migrate import migrate  # noqa: E402
 from ledger.schema import load_migrations  # noqa: E402
 
 
@@ -45,12 +46,12 @@ def admin(postgres: RunningServer) -> Iterator[pg8000.native.Connection]:
 
 @pytest.fixture
 def database(admin: pg8000.native.Connection) -> Iterator[str]:
-    """A new empty database; the cluster-wide application role is dropped with it."""
+    """A new empty database; the cluster-wide application role and users are dropped with it."""
     name = f"ledger_{uuid.uuid4().hex[:12]}"
     admin.run(f"CREATE DATABASE {name}")
     yield name
     admin.run(f"DROP DATABASE {name} WITH (FORCE)")
-    admin.run("DROP ROLE IF EXISTS trading_app")
+    admin.run("DROP ROLE IF EXISTS trading_app_a, trading_app_b, trading_app")
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """A stand-in for the RDS Data API client that runs the very requests it receives on a real PostgreSQL.
 
 It takes the keyword arguments boto3's `rds-data` client would send (checked against botocore's own model
-of the API), resolves `secretArn` through Secrets Manager (moto) to a user and password and connects as that
+of the API), resolves `secretArn` through Secrets Manager (moto) to a user and password (the secret's
+AWSCURRENT version, named explicitly: moto's default version does not follow a rotation) and connects as that
 user, as the Data API does; binds each typed SqlParameter with the type the Data API gives it (text as
 varchar, longValue as bigint, ...); and answers in the Data API's shape, raising `ClientError` with its
 error codes. Only what the ledger uses is supported; anything else is refused loudly.
@@ -55,7 +56,8 @@ class PostgresDataApi:
 
     def _connect(self, operation: str, secret_arn: str, database: str) -> pg8000.native.Connection:
         try:
-            secret = json.loads(self._secrets.get_secret_value(SecretId=secret_arn)["SecretString"])
+            stored = self._secrets.get_secret_value(SecretId=secret_arn, VersionStage="AWSCURRENT")
+            secret = json.loads(stored["SecretString"])
         except ClientError as error:
             raise _error(operation, "BadRequestException", f"Error fetching secret: {error}") from None
         try:

@@ -26,7 +26,7 @@ from pathlib import Path
 SUPERUSER = "postgres"
 DATABASE = "trading"
 UNPRIVILEGED_USER = "nobody"
-PASSWORD_USER = "trading_app"
+APP_USERS = ("trading_app_a", "trading_app_b")  # the users the application secret names
 # Generous bounds for a slow CI machine; a healthy start takes well under a second.
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 30.0
@@ -159,10 +159,10 @@ def postgres_server() -> Iterator[RunningServer]:
         )
         if init.returncode != 0:
             raise PostgresStartError(f"initdb failed:\n{init.stdout}{init.stderr}")
-        # The application role must prove its password (so its secret is known to be right); the
+        # The application users must prove their passwords (so their secret is known to be right); the
         # superuser, standing for the master secret, is trusted on the private socket.
         (data / "pg_hba.conf").write_text(
-            f"local all {PASSWORD_USER} scram-sha-256\nlocal all all trust\n", encoding="utf-8"
+            f"local all {','.join(APP_USERS)} scram-sha-256\nlocal all all trust\n", encoding="utf-8"
         )
         port = 5432
         process = subprocess.Popen(

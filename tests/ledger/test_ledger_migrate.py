@@ -3,27 +3,18 @@
 import json
 from types import SimpleNamespace
 
-import pg8000.native
 import pytest
 from botocore.exceptions import ClientError
 from fake_clock import FakeClock
 from ledger import migrate as migrate_module
 from ledger.data_api import DataApi
-from ledger.migrate import (
-    RESUME_POLL_SECONDS,
-    MigrationError,
-    ensure_credentials,
-    migrate,
-    run,
-    scram_verifier,
-    wait_for_database,
-)
+from ledger.migrate import RESUME_POLL_SECONDS, MigrationError, migrate, run, wait_for_database
 from ledger.orders import record_order
 from ledger.schema import MigrationFileError, load_migrations
 from ledger_fixtures import CLUSTER_ARN, order_item
-from postgres_server import PASSWORD_USER
 
 PLENTY_MS = 300_000
+MIGRATIONS = ("0001_orders_ledger", "0002_application_role", "0003_application_users")
 
 
 def _migrations(tmp_path, files):
@@ -42,12 +33,9 @@ def _environ(aws, database):
 
 
 def test_a_fresh_database_gets_every_migration_recorded_once(master_api):
-    assert migrate(master_api, load_migrations()) == ["0001_orders_ledger", "0002_application_role"]
+    assert migrate(master_api, load_migrations()) == list(MIGRATIONS)
     rows = master_api.execute("SELECT version, name, checksum FROM schema_version ORDER BY version").rows
-    assert [(version, name) for version, name, _ in rows] == [
-        (1, "0001_orders_ledger"),
-        (2, "0002_application_role"),
-    ]
+    assert [(version, name) for version, name, _ in rows] == list(enumerate(MIGRATIONS, start=1))
     assert [checksum for *_, checksum in rows] == [migration.checksum for migration in load_migrations()]
     assert migrate(master_api, load_migrations()) == []
 
@@ -105,38 +93,6 @@ def test_a_migration_numbered_before_the_newest_applied_is_refused(master_api, t
         migrate(master_api, late)
 
 
-def test_the_scram_verifier_matches_the_known_answer():
-    # PostgreSQL's own verifier for password "secret" with this salt (computed by the server's algorithm).
-    verifier = scram_verifier("secret", b"0123456789abcdef", 4096)
-    assert verifier.startswith("SCRAM-SHA-256$4096:MDEyMzQ1Njc4OWFiY2RlZg==$")
-    assert len(verifier.split("$")[2].split(":")) == 2
-
-
-def test_credentials_are_created_once_and_let_the_role_log_in(master_api, aws, database, postgres):
-    migrate(master_api, load_migrations())
-    assert ensure_credentials(master_api, aws.secrets, aws.app_secret, database) == "created"
-    secret = json.loads(aws.secrets.get_secret_value(SecretId=aws.app_secret)["SecretString"])
-    assert secret["username"] == PASSWORD_USER
-    assert secret["engine"] == "postgres"
-    assert secret["dbname"] == database
-    assert len(secret["password"]) >= 40
-    # The server checks the password with SCRAM: the verifier the function sent is right.
-    connection = pg8000.native.Connection(
-        PASSWORD_USER, password=secret["password"], unix_sock=postgres.socket_path, database=database
-    )
-    connection.close()
-    with pytest.raises(pg8000.native.InterfaceError) as refused:
-        pg8000.native.Connection(
-            PASSWORD_USER, password="wrong", unix_sock=postgres.socket_path, database=database
-        )
-    assert "password authentication failed" in str(refused.value.__context__.__context__)
-    stored = master_api.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'trading_app'").rows[0][0]
-    assert str(stored).startswith("SCRAM-SHA-256$4096:")
-    assert ensure_credentials(master_api, aws.secrets, aws.app_secret, database) == "kept"
-    again = json.loads(aws.secrets.get_secret_value(SecretId=aws.app_secret)["SecretString"])
-    assert again["password"] == secret["password"]
-
-
 def test_the_application_role_may_add_and_read_orders_and_nothing_else(ledger_api):
     assert record_order(ledger_api, order_item()) is True
     assert ledger_api.execute("SELECT CAST(count(*) AS bigint) FROM orders_ledger").rows == [[1]]
@@ -152,30 +108,6 @@ def test_the_application_role_may_add_and_read_orders_and_nothing_else(ledger_ap
             ledger_api.execute(statement)
 
 
-@pytest.mark.parametrize(
-    "stored",
-    [
-        "not json",
-        json.dumps(["a"]),
-        json.dumps({"username": "someone", "password": "x"}),
-        json.dumps({"username": "trading_app"}),
-    ],
-)
-def test_an_application_secret_in_the_wrong_shape_is_refused(master_api, aws, database, stored):
-    migrate(master_api, load_migrations())
-    aws.secrets.put_secret_value(SecretId=aws.app_secret, SecretString=stored)
-    with pytest.raises(MigrationError, match="the application secret must be JSON with username trading_app"):
-        ensure_credentials(master_api, aws.secrets, aws.app_secret, database)
-
-
-def test_a_secrets_manager_failure_other_than_no_value_is_raised(master_api, aws, database):
-    migrate(master_api, load_migrations())
-    aws.secrets.delete_secret(SecretId=aws.app_secret)
-    with pytest.raises(ClientError) as raised:
-        ensure_credentials(master_api, aws.secrets, aws.app_secret, database)
-    assert raised.value.response["Error"]["Code"] == "InvalidRequestException"
-
-
 class FlakyDataApi:
     """The adapter behind a cluster that answers `code` to the first `times` calls (a paused cluster)."""
 
@@ -183,7 +115,6 @@ class FlakyDataApi:
         self.inner, self.code, self.times = inner, code, times
 
     def execute_statement(self, **params):
-        from botocore.exceptions import ClientError
 
         if self.times:
             self.times -= 1
@@ -229,13 +160,9 @@ def test_a_lasting_error_is_not_waited_for(data_api_client, aws, database):
 
 def test_run_migrates_and_provisions(data_api_client, aws, database):
     summary = run(_environ(aws, database), lambda: PLENTY_MS, data_api_client, aws.secrets)
-    assert summary == {
-        "applied": ["0001_orders_ledger", "0002_application_role"],
-        "schemaVersion": 2,
-        "credentials": "created",
-    }
+    assert summary == {"applied": list(MIGRATIONS), "schemaVersion": 3, "credentials": "created"}
     again = run(_environ(aws, database), lambda: PLENTY_MS, data_api_client, aws.secrets)
-    assert again == {"applied": [], "schemaVersion": 2, "credentials": "kept"}
+    assert again == {"applied": [], "schemaVersion": 3, "credentials": "kept"}
 
 
 def _context():
@@ -255,13 +182,13 @@ def test_the_handler_logs_one_line_and_returns_the_summary(
     monkeypatch.setattr(migrate_module, "client", clients.__getitem__)
     monkeypatch.setattr(migrate_module, "_clock", FakeClock())
     summary = migrate_module.handler({"migrationsDigest": "abc"}, _context())
-    assert summary["schemaVersion"] == 2
+    assert summary["schemaVersion"] == 3
     (line,) = _lines(capsys)
     assert line["message"] == "schema up to date"
     assert line["level"] == "INFO"
     assert line["latencyMs"] == 0.0  # measured on the injected clock, which nothing moved
     assert line["migrationsDigest"] == "abc"
-    assert line["applied"] == ["0001_orders_ledger", "0002_application_role"]
+    assert line["applied"] == list(MIGRATIONS)
 
 
 @pytest.mark.parametrize(

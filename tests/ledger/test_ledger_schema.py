@@ -44,8 +44,12 @@ def test_a_positional_parameter_is_not_mistaken_for_dollar_quoting():
 
 def test_the_shipped_migrations_load_in_order_with_checksums():
     migrations = load_migrations()
-    assert [migration.name for migration in migrations] == ["0001_orders_ledger", "0002_application_role"]
-    assert [migration.version for migration in migrations] == [1, 2]
+    assert [migration.name for migration in migrations] == [
+        "0001_orders_ledger",
+        "0002_application_role",
+        "0003_application_users",
+    ]
+    assert [migration.version for migration in migrations] == [1, 2, 3]
     assert all(len(migration.checksum) == 64 for migration in migrations)
     assert migrations[0].statements[0].startswith("CREATE TABLE orders_ledger")
     assert MIGRATIONS_DIR.name == "migrations"

@@ -12,6 +12,7 @@ from components.conventions import AwsTarget
 from components.function import NETWORK_DESCRIBE_ACTIONS, NETWORK_INTERFACE_ACTIONS, code_archive
 from components.ledger import (
     MIGRATION_TIMEOUT_SECONDS,
+    SECRET_ROTATION_DAYS,
     WRITER_TIMEOUT_SECONDS,
     Ledger,
     LedgerArgs,
@@ -80,8 +81,14 @@ def test_only_the_migration_function_may_read_the_master_secret():
     )
     statements = _statements(policy)
     assert statements["MasterSecret"] == (["secretsmanager:GetSecretValue"], [MASTER_ARN])
+    # Its first value, and every rotation: the migration function is the secret's rotation function.
     assert statements["ApplicationSecret"] == (
-        ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+        [
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecretVersionStage",
+        ],
         [APP_SECRET_ARN],
     )
     assert statements["DataApi"][0] == [
@@ -165,6 +172,24 @@ def test_the_application_secret_is_on_the_data_key_with_a_prefix_name():
     assert "name" not in secret
     assert secret["recoveryWindowInDays"] == 7
     assert secret["tags"] == {**BASE_TAGS, **PCI_TAGS, "Name": "trading-ledger-app-dev"}
+
+
+def test_secrets_manager_rotates_the_application_secret_through_the_migration_function():
+    run, _ = _ledger()
+    secret = run.one("aws:secretsmanager/secret:Secret")
+    rotation = run.one("aws:secretsmanager/secretRotation:SecretRotation")
+    assert rotation.property_dependencies["secretId"] == [secret.urn]
+    assert rotation.inputs["rotationLambdaArn"].endswith(":function:trading-ledger-migration-dev")
+    assert rotation.inputs["rotationRules"] == {"automaticallyAfterDays": SECRET_ROTATION_DAYS}
+    # Rotation starts from the value the migration run writes, and needs leave to invoke the function.
+    permission = run.one("aws:lambda/permission:Permission")
+    assert {run.one("aws:lambda/invocation:Invocation").urn, permission.urn} <= set(rotation.dependencies)
+    assert (permission.inputs["principal"], permission.inputs["action"]) == (
+        "secretsmanager.amazonaws.com",
+        "lambda:InvokeFunction",
+    )
+    assert permission.inputs["function"] == "trading-ledger-migration-dev"
+    assert permission.property_dependencies["sourceArn"] == [secret.urn]
 
 
 def test_the_stream_mapping_reports_partial_failures_and_sets_failures_aside():
