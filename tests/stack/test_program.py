@@ -261,13 +261,17 @@ def test_dev_is_cheap_when_idle(runs):
     assert run.of_type("aws:ec2/natGateway:NatGateway") == []
     assert run.outputs["publicSubnetIds"] == []
     assert len(run.outputs["privateSubnetIds"]) == len(run.outputs["isolatedSubnetIds"]) == 2
-    # Only the endpoints the ledger's Data API and Secrets Manager calls need.
+    # Only the endpoints the functions' Data API, Secrets Manager and SQS calls need.
     interface = [
         e.inputs["serviceName"]
         for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
         if e.inputs["vpcEndpointType"] == "Interface"
     ]
-    assert interface == ["com.amazonaws.us-east-1.rds-data", "com.amazonaws.us-east-1.secretsmanager"]
+    assert interface == [
+        "com.amazonaws.us-east-1.rds-data",
+        "com.amazonaws.us-east-1.secretsmanager",
+        "com.amazonaws.us-east-1.sqs",
+    ]
     scaling = run.one("aws:rds/cluster:Cluster").inputs["serverlessv2ScalingConfiguration"]
     assert scaling["minCapacity"] == 0
     assert scaling["secondsUntilAutoPause"] >= 300
