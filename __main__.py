@@ -1,8 +1,8 @@
 """The trading platform stack: settings first, then the components in dependency order, then the outputs.
 
 Keys -> log groups (encrypted with the logs key, before anything writes logs) -> network -> storage and
-tables -> database -> function -> API -> its firewall. Reading this file top to bottom is reading the
-architecture.
+tables -> database -> ledger -> function -> API -> its firewall. Reading this file top to bottom is reading
+the architecture.
 """
 
 import pulumi
@@ -12,8 +12,9 @@ from components.api import Api, ApiArgs
 from components.conventions import AwsTarget
 from components.database import DATABASE_NAME, Database, DatabaseArgs, ScalingArgs
 from components.firewall import Firewall, FirewallArgs
-from components.function import Function, FunctionArgs
+from components.function import Function, FunctionArgs, code_archive
 from components.keys import Keys, KeysArgs
+from components.ledger import Ledger, LedgerArgs
 from components.logs import LogGroups, LogGroupsArgs, logs_key_log_groups
 from components.network import Network, NetworkArgs
 from components.storage import Storage, StorageArgs
@@ -137,6 +138,27 @@ database = Database(
         protect=keep,
     ),
 )
+ledger = Ledger(
+    "ledger",
+    LedgerArgs(
+        target=target,
+        names=names,
+        tags=tags,
+        code=code_archive("app"),
+        migrations_directory="app/ledger/migrations",
+        subnet_ids=[subnet.id for subnet in network.private_subnets],
+        security_group_id=network.function_security_group.id,
+        kms_key_arn=keys.data_key.arn,
+        table_stream_arn=tables.orders.stream_arn,
+        cluster_arn=database.cluster.arn,
+        master_secret_arn=database.master_user_secret_arn,
+        database_name=DATABASE_NAME,
+        cluster_instances=database.instances,
+        writer_log_group=logs.ledger_writer,
+        migration_log_group=logs.ledger_migration,
+        log_level=settings.log_level,
+    ),
+)
 function = Function(
     "function",
     FunctionArgs(
@@ -151,7 +173,8 @@ function = Function(
         table_name=tables.orders.name,
         table_arn=tables.orders.arn,
         cluster_arn=database.cluster.arn,
-        secret_arn=database.master_user_secret_arn,
+        # The application role's secret: the orders API never sees the master secret.
+        secret_arn=ledger.app_secret.arn,
         database_name=DATABASE_NAME,
         reserved_concurrency=settings.lambda_reserved_concurrency,
         memory_mb=settings.lambda_memory_mb,
@@ -199,6 +222,10 @@ pulumi.export("clusterEndpoint", database.cluster.endpoint)
 pulumi.export("clusterReaderEndpoint", database.cluster.reader_endpoint)
 pulumi.export("clusterMasterUserSecretArn", database.master_user_secret_arn)
 pulumi.export("clusterEngineVersion", database.engine_version_actual)
+pulumi.export("ledgerWriterName", ledger.writer.name)
+pulumi.export("ledgerMigrationFunctionName", ledger.migration.name)
+pulumi.export("ledgerDeadLetterQueueUrl", ledger.dead_letter_queue.url)
+pulumi.export("ledgerAppSecretArn", ledger.app_secret.arn)
 pulumi.export("dataKeyArn", keys.data_key.arn)
 pulumi.export("logsKeyArn", keys.logs_key.arn)
 pulumi.export("webAclArn", firewall.web_acl.arn)

@@ -29,7 +29,10 @@ DEFAULT_ALLOWED_REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "
 # Interface endpoints with a caller in the private subnets: the ledger and GET /orders call the RDS Data API,
 # and the migration function manages the database secrets in Secrets Manager. Nothing in the VPC calls KMS,
 # STS, X-Ray or CloudWatch directly (Lambda sends logs and traces, and decrypts its environment, itself).
-INTERFACE_ENDPOINT_SERVICES = ("rds-data", "secretsmanager")
+# The AWS APIs the functions in the private subnets call besides S3 and DynamoDB (gateway endpoints): the Data
+# API (the orders API and the ledger), Secrets Manager (the migration function) and SQS (the ledger writer's
+# dead letters).
+INTERFACE_ENDPOINT_SERVICES = ("rds-data", "secretsmanager", "sqs")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The first minor release of each Aurora PostgreSQL major that accepts 0 ACU (automatic pause).
 AUTO_PAUSE_MINIMUM_MINOR = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
@@ -214,7 +217,7 @@ SETTINGS: tuple[Setting, ...] = (
         string_list(one_of(INTERFACE_ENDPOINT_SERVICES)),
         "a JSON list of distinct services from " + _list(INTERFACE_ENDPOINT_SERVICES),
         "Interface VPC endpoints in the private subnets, each for a caller there (S3 and DynamoDB gateway "
-        "endpoints always exist); both are needed unless trading:internetEgress is on.",
+        "endpoints always exist); all three are needed unless trading:internetEgress is on.",
         INTERFACE_ENDPOINT_SERVICES,
     ),
     Setting(

@@ -134,6 +134,12 @@ class Names:
     def function_log_group(self) -> str:
         return f"/aws/lambda/{self.function}"
 
+    def ledger_function(self, purpose: str) -> str:
+        return self.resource(f"ledger-{purpose}")
+
+    def ledger_log_group(self, purpose: str) -> str:
+        return f"/aws/lambda/{self.ledger_function(purpose)}"
+
     @property
     def api_access_log_group(self) -> str:
         return f"/aws/apigateway/{self.api}/access"

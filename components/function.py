@@ -21,13 +21,10 @@ HANDLER = "orders_api.handler.handler"
 RUNTIME = "python3.13"
 # Lambda's names for the levels the orders API understands.
 LAMBDA_LOG_LEVELS = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
-DATA_API_ACTIONS = [
-    "rds-data:ExecuteStatement",
-    "rds-data:BatchExecuteStatement",
-    "rds-data:BeginTransaction",
-    "rds-data:CommitTransaction",
-    "rds-data:RollbackTransaction",
-]
+# GET /orders reads the ledger with single statements, as the application role (never the master user).
+DATA_API_ACTIONS = ["rds-data:ExecuteStatement"]
+# What the functions' code is made of: Python, and the ledger's SQL migrations the migration function runs.
+CODE_SUFFIXES = (".py", ".sql")
 # What a function in a VPC needs to manage its network interfaces (the AWSLambdaVPCAccessExecutionRole set).
 # EC2 offers no resource scoping for the Describe calls, which work only on "*"; the others take resource
 # ARNs, and the Lambda developer guide names "arn:aws:ec2:<region>:<account>:*/*" as the scope that keeps
@@ -71,11 +68,11 @@ def function_role_policy(
 
 
 def code_archive(directory: str) -> pulumi.AssetArchive:
-    """The Python sources under ``directory`` (relative to the project root, where the CLI runs the program),
-    and nothing else: bytecode caches that running the tests leaves there would change the archive's hash
-    from one machine to the next and redeploy the function for nothing."""
+    """The Python sources and SQL migrations under ``directory`` (relative to the project root, where the
+    CLI runs the program), and nothing else: bytecode caches that running the tests leaves there would change
+    the archive's hash from one machine to the next and redeploy the function for nothing."""
     root = Path(directory)
-    sources = sorted(root.rglob("*.py"))
+    sources = sorted(path for path in root.rglob("*") if path.suffix in CODE_SUFFIXES and path.is_file())
     if not sources:
         raise FileNotFoundError(f"no Python sources under {root.resolve()} for the function's code")
     return pulumi.AssetArchive(

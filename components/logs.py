@@ -24,6 +24,8 @@ def log_group_names(names: Names) -> dict[str, str]:
         "database": names.database_log_group,
         "flowLogs": names.flow_logs_log_group,
         "waf": names.waf_log_group,
+        "ledgerWriter": names.ledger_log_group("writer"),
+        "ledgerMigration": names.ledger_log_group("migration"),
     }
 
 
@@ -51,6 +53,8 @@ class LogGroups(pulumi.ComponentResource):
     database: aws.cloudwatch.LogGroup
     flow_logs: aws.cloudwatch.LogGroup
     waf: aws.cloudwatch.LogGroup
+    ledger_writer: aws.cloudwatch.LogGroup
+    ledger_migration: aws.cloudwatch.LogGroup
 
     def __init__(self, name: str, args: LogGroupsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("trading:logs:LogGroups", name, None, opts)
@@ -72,5 +76,7 @@ class LogGroups(pulumi.ComponentResource):
         self.database = groups["database"]
         self.flow_logs = groups["flowLogs"]
         self.waf = groups["waf"]
+        self.ledger_writer = groups["ledgerWriter"]
+        self.ledger_migration = groups["ledgerMigration"]
         self.names = {key: group.name for key, group in groups.items()}
         self.register_outputs({"names": self.names})

@@ -13,6 +13,7 @@ from components.conventions import Names, Tags, child_options
 
 ORDERS_HASH_KEY = "orderId"
 ORDERS_TTL_ATTRIBUTE = "expiresAt"  # epoch seconds, set by the orders API
+ORDERS_STREAM_VIEW = "NEW_IMAGE"  # the ledger needs the order as written, nothing older
 POINT_IN_TIME_RECOVERY = True  # a safeguard, not a setting: PCI DSS 12.10.1 needs data restorable
 
 
@@ -43,6 +44,9 @@ class Tables(pulumi.ComponentResource):
             ),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=POINT_IN_TIME_RECOVERY),
             ttl=aws.dynamodb.TableTtlArgs(attribute_name=ORDERS_TTL_ATTRIBUTE, enabled=True),
+            # The ledger writer reads every new order from the stream (components/ledger.py).
+            stream_enabled=True,
+            stream_view_type=ORDERS_STREAM_VIEW,
             deletion_protection_enabled=args.deletion_protection,
             tags=args.tags.sensitive(args.names.table),
             opts=child_options(self, keep=args.protect),

@@ -282,7 +282,6 @@ for _type, _service, _pattern, _prop, _id_is_arn in (
     ("aws:cloudwatch/metricAlarm:MetricAlarm", "cloudwatch", "alarm:{name}", "name", False),
     ("aws:cloudwatch/eventRule:EventRule", "events", "rule/{name}", "name", False),
     ("aws:cloudwatch/eventBus:EventBus", "events", "event-bus/{name}", "name", False),
-    ("aws:dynamodb/table:Table", "dynamodb", "table/{name}", "name", False),
     ("aws:rds/subnetGroup:SubnetGroup", "rds", "subgrp:{name}", "name", False),
     ("aws:rds/clusterParameterGroup:ClusterParameterGroup", "rds", "cluster-pg:{name}", "name", False),
     ("aws:rds/parameterGroup:ParameterGroup", "rds", "pg:{name}", "name", False),
@@ -472,6 +471,19 @@ _CREATED = "2025-01-01T00:00:00Z"
 def _engine_port(r: Request) -> int:
     engine = r.text("engine") or "aurora-postgresql"
     return 5432 if "postgres" in engine else 3306
+
+
+_DYNAMODB_TABLE = _name_arn("dynamodb", "table/{name}")
+
+
+@_generates("aws:dynamodb/table:Table")
+def _dynamodb_table(r: Request) -> tuple[str, dict[str, Any]]:
+    physical, values = _DYNAMODB_TABLE(r)
+    if flag(r.inputs, "streamEnabled"):
+        # The stream's label is the time it was enabled; its ARN is what event source mappings read.
+        values["streamLabel"] = "2026-01-01T00:00:00.000"
+        values["streamArn"] = f"{values['arn']}/stream/{values['streamLabel']}"
+    return physical, values
 
 
 @_generates("aws:rds/cluster:Cluster")

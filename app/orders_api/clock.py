@@ -1,4 +1,5 @@
-"""The one place the function reads the time or waits: the system clock in Lambda, a fake one in tests.
+"""The one place the functions (the orders API, the ledger writer, the migration function) read the time or
+wait: the system clock in Lambda, a fake one in tests.
 
 Deadlines, retry pauses, order timestamps and logged latency all come from the same :class:`Clock`, so a
 test that substitutes one clock controls every time-dependent decision the function makes.

@@ -1,7 +1,8 @@
 """Lambda entry point of the orders API (`orders_api.handler.handler`) for API Gateway REST proxy events.
 
 Routes: `POST /orders` places a limit order, idempotently per (IAM caller, clientOrderId); `GET /orders/{id}`
-returns one of the caller's orders. Every response is JSON; every invocation logs one JSON line.
+returns one of the caller's orders; `GET /orders` lists the caller's orders from the ledger (`listing`).
+Every response is JSON; every invocation logs one JSON line.
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+from ledger.data_api import DataApi
+from ledger.runtime import ConfigError as LedgerConfigError
+from ledger.runtime import database_target
 
 from .clock import SYSTEM_CLOCK, Clock
 from .config import DEFAULT_LOG_LEVEL, ConfigError, load_config
 from .errors import ApiError
 from .httpio import MAX_BODY_BYTES, check_event_shape, error_response, json_response, read_json_object
+from .listing import OrdersLedger, parse_query
 from .logs import configure_logger, log
 from .resilience import (
     DEFAULT_BUDGET_SECONDS,
-    RETRY_AFTER_SECONDS,
     Deadline,
     StoreUnavailable,
     client_config,
@@ -36,7 +40,7 @@ from .validation import OrderRequest, parse_order
 
 # Fixed forever: order ids are uuid5(namespace, caller + clientOrderId); a new value breaks idempotency.
 ORDER_ID_NAMESPACE = uuid.UUID("883fde58-dc06-50a7-8e9f-cc19df051512")
-ROUTES: dict[str, tuple[str, ...]] = {"/orders": ("POST",), "/orders/{id}": ("GET",)}
+ROUTES: dict[str, tuple[str, ...]] = {"/orders": ("GET", "POST"), "/orders/{id}": ("GET",)}
 REPLAY_HEADER = "Idempotent-Replayed"
 ORDER_STATUS = "ACCEPTED"
 SECONDS_PER_DAY = 86_400
@@ -60,22 +64,33 @@ class OrdersApi:
         order_ttl_days: int,
         clock: Clock = SYSTEM_CLOCK,
         max_body_bytes: int = MAX_BODY_BYTES,
+        ledger: OrdersLedger | None = None,
     ) -> None:
         self._store = store
+        self._ledger = ledger
         self._ttl_seconds = order_ttl_days * SECONDS_PER_DAY
         self._clock = clock
         self._max_body_bytes = max_body_bytes
 
     def handle(self, event: Mapping[str, Any], deadline: Deadline | None = None) -> Outcome:
         """Answer one proxy event, raising `ApiError` for anything the caller got wrong and
-        `StoreUnavailable` when the order store stays unavailable until `deadline`."""
+        `StoreUnavailable` when the order store (or, for a listing, the ledger) stays unavailable until
+        `deadline`."""
         check_event_shape(event)
         resource = _route(event)
         owner = caller_principal(event)
         deadline = deadline or Deadline(DEFAULT_BUDGET_SECONDS, self._clock)
+        if resource == "/orders" and event["httpMethod"] == "GET":
+            return self._list(event, owner, deadline)
         if resource == "/orders":
             return self._create(event, owner, deadline)
         return self._get(event, owner, deadline)
+
+    def _list(self, event: Mapping[str, Any], owner: str, deadline: Deadline) -> Outcome:
+        query = parse_query(event)
+        if self._ledger is None:
+            raise ConfigError("the orders ledger is not configured")
+        return Outcome(json_response(200, self._ledger.list(owner, query, deadline)))
 
     def _create(self, event: Mapping[str, Any], owner: str, deadline: Deadline) -> Outcome:
         order = parse_order(read_json_object(event, self._max_body_bytes))
@@ -180,7 +195,7 @@ def _route(event: Mapping[str, Any]) -> str:
         )
     allowed = ROUTES.get(resource)
     if allowed is None:
-        raise ApiError(404, "RouteNotFound", "no such route: use POST /orders or GET /orders/{id}")
+        raise ApiError(404, "RouteNotFound", "no such route: use GET or POST /orders, or GET /orders/{id}")
     if method not in allowed:
         raise ApiError(
             405,
@@ -232,8 +247,23 @@ def _application() -> OrdersApi:
         _LOGGER.setLevel(config.log_level)
         # Short timeouts and no retries inside botocore: the store retries only while the invocation has time.
         client = boto3.client("dynamodb", config=client_config())
-        _api = OrdersApi(OrderStore(client, config.table_name), config.order_ttl_days, _clock)
+        _api = OrdersApi(
+            OrderStore(client, config.table_name), config.order_ttl_days, _clock, ledger=_orders_ledger()
+        )
         return _api
+
+
+def _orders_ledger() -> OrdersLedger | None:
+    """The ledger as the application role reads it (DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME); None, logged
+    once per container, when they are not usable: then only GET /orders fails, with a 500."""
+    try:
+        target = database_target(os.environ)
+    except LedgerConfigError as error:
+        log(_LOGGER, logging.ERROR, f"configuration error, GET /orders will fail: {error}")
+        return None
+    # The order store's timeouts and rule: the listing retries only while the invocation has time.
+    client = boto3.client("rds-data", config=client_config())
+    return OrdersLedger(DataApi(client, target.cluster_arn, target.secret_arn, target.database), _clock)
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
@@ -268,8 +298,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
                 ApiError(
                     503,
                     "ServiceUnavailable",
-                    "the order store is busy: retry the same request (same clientOrderId) shortly",
-                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                    error.advice,
+                    headers={"Retry-After": str(error.retry_after_seconds)},
                 )
             )
         )

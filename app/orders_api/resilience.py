@@ -34,7 +34,8 @@ DEFAULT_BUDGET_SECONDS = 10.0
 BACKOFF_BASE_SECONDS = 0.05
 BACKOFF_CAP_SECONDS = 0.5
 RETRY_AFTER_SECONDS = 1
-# DynamoDB documents these as transient: the same request may succeed when tried again.
+# DynamoDB documents these as transient: the same request may succeed when tried again (the default of
+# RetryPolicy; the ledger's Data API calls have their own).
 RETRYABLE_ERROR_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -50,7 +51,14 @@ TRANSPORT_ERRORS = (BotoConnectionError, HTTPClientError)
 
 
 class StoreUnavailable(Exception):
-    """A transient fault outlasted the attempts or the time left; ``reason`` names the last one."""
+    """A transient fault outlasted the attempts or the time left; ``reason`` names the last one.
+
+    ``advice`` and ``retry_after_seconds`` are what the 503 tells the caller; a store with other needs (the
+    ledger) says so in a subclass.
+    """
+
+    advice = "the order store is busy: retry the same request (same clientOrderId) shortly"
+    retry_after_seconds = RETRY_AFTER_SECONDS
 
     def __init__(self, reason: str, attempts: int) -> None:
         super().__init__(f"{reason} after {attempts} attempt(s)")
@@ -82,11 +90,13 @@ class Deadline:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How long one attempt may take at worst, how many attempts, and how long to pause between them."""
+    """How long one attempt may take at worst, how many attempts, how long to pause between them, and which
+    error codes of the service are worth another attempt."""
 
     attempt_seconds: float = CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
     max_attempts: int = MAX_ATTEMPTS
     jitter: Callable[[], float] = random.random
+    retryable_codes: frozenset[str] = RETRYABLE_ERROR_CODES
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: a random pause up to an exponentially growing, capped ceiling."""
@@ -117,7 +127,7 @@ def call_with_retries(operation: Callable[[], T], deadline: Deadline, policy: Re
             return operation()
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
-            if code not in RETRYABLE_ERROR_CODES:
+            if code not in policy.retryable_codes:
                 raise
             reason = code
         except TRANSPORT_ERRORS as error:

@@ -189,6 +189,21 @@ ANCHORS: dict[str, Anchors] = {
             "without"
         ),
     ),
+    "lambda-stream-consumer-failure-destination": Anchors(
+        cdk_nag=("Serverless-LambdaEventSourceMappingDestination",),
+        only_here=(
+            "bounded retries or record age as well: with unbounded retries a failing record never reaches "
+            "the destination and blocks its shard until it expires"
+        ),
+    ),
+    "sqs-queue-encrypted-with-cmk": Anchors(
+        checkov=("CKV_AWS_27",),
+        cdk_nag=("AwsSolutions-SQS2",),
+        only_here=(
+            "a customer-managed key: the others also accept SQS-managed keys or the AWS managed key aws/sqs, "
+            "whose policies the stack cannot restrict"
+        ),
+    ),
     "apigateway-stage-access-logging": Anchors(
         checkov=("CKV_AWS_76",),
         cdk_nag=("AwsSolutions-APIG1", "Serverless-APIGWAccessLogging"),

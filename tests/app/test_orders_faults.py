@@ -1,6 +1,7 @@
-"""The orders API against a DynamoDB that hangs, resets connections or throttles, over real sockets.
+"""The orders API against a DynamoDB, or (for `GET /orders`) a Data API, that hangs, resets connections or
+throttles, over real sockets.
 
-A small local endpoint plays the faulty DynamoDB, and the Lambda context reports the time left, so the handler
+A small local endpoint plays the faulty service, and the Lambda context reports the time left, so the handler
 must answer 503 with Retry-After and one log line before that time runs out, never let Lambda's timeout turn
 the request into API Gateway's 502.
 
@@ -22,12 +23,17 @@ from typing import Any
 import boto3
 import pytest
 from fake_clock import FakeClock
+from ledger.data_api import RETRYABLE_ERROR_CODES as DATA_API_RETRYABLE_ERROR_CODES
+from ledger.data_api import DataApi
 from orders_api.handler import OrdersApi, order_id_for
+from orders_api.listing import OrdersLedger
 from orders_api.resilience import RetryPolicy, client_config
 from orders_api.store import OrderStore
 
 TABLE_NAME = "trading-orders-test"
 TRADER_ARN = "arn:aws:iam::123456789012:user/trader"
+CLUSTER_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster:trading-db-test"
+APP_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:trading-ledger-app-test-AbCdEf"
 # What one attempt costs on the fake clock: the budget logic is the same at any scale.
 ATTEMPT_SECONDS = 0.5
 # Real timeouts. A hung call ends only by its read timeout, so that one is short; an answering endpoint is
@@ -40,7 +46,8 @@ THROTTLED = json.dumps(
 
 
 class FaultyDynamoDb:
-    """A local HTTP endpoint that reads each request and then hangs, resets the connection or throttles."""
+    """A local HTTP endpoint that reads each request and then hangs, resets the connection or throttles (its
+    throttling answer names ThrottlingException in a way both DynamoDB's and the Data API's clients read)."""
 
     def __init__(self) -> None:
         self.mode = "hang"
@@ -132,9 +139,9 @@ def endpoint() -> Iterator[tuple[FaultyDynamoDb, dict[str, Any]]]:
     """One faulty endpoint for the module, and a client per fault (building clients costs time)."""
     server = FaultyDynamoDb()
 
-    def client(read_timeout: float) -> Any:
+    def client(service: str, read_timeout: float) -> Any:
         return boto3.client(
-            "dynamodb",
+            service,
             endpoint_url=server.url,
             region_name="eu-west-1",
             aws_access_key_id="testing",
@@ -142,8 +149,15 @@ def endpoint() -> Iterator[tuple[FaultyDynamoDb, dict[str, Any]]]:
             config=client_config(SAFETY_TIMEOUT, read_timeout),
         )
 
-    answering = client(SAFETY_TIMEOUT)
-    yield server, {"hang": client(HANG_READ_TIMEOUT), "reset": answering, "throttle": answering}
+    clients = {}
+    for service in ("dynamodb", "rds-data"):
+        answering = client(service, SAFETY_TIMEOUT)
+        clients[service] = {
+            "hang": client(service, HANG_READ_TIMEOUT),
+            "reset": answering,
+            "throttle": answering,
+        }
+    yield server, clients
     server.stop()
 
 
@@ -160,7 +174,7 @@ def faulty_api(faulty, endpoint, clock, log_lines, monkeypatch):
     a whole attempt's time on that clock, and attempts follow each other without a pause."""
     from orders_api import handler as handler_module
 
-    client = endpoint[1][faulty.mode]
+    client = endpoint[1]["dynamodb"][faulty.mode]
 
     def spend_an_attempt(**_: Any) -> None:
         clock.advance(ATTEMPT_SECONDS)
@@ -172,6 +186,30 @@ def faulty_api(faulty, endpoint, clock, log_lines, monkeypatch):
     monkeypatch.setattr(handler_module, "_api", OrdersApi(OrderStore(client, TABLE_NAME, retry), 90, clock))
     yield handler_module
     client.meta.events.unregister("before-send.dynamodb", spend_an_attempt)
+
+
+@pytest.fixture
+def faulty_ledger(faulty, endpoint, dynamodb, clock, log_lines, monkeypatch):
+    """The handler's container state with a working order store and a ledger whose Data API is the faulty
+    endpoint; each Data API attempt takes a whole attempt's time on the fake clock."""
+    from orders_api import handler as handler_module
+
+    client = endpoint[1]["rds-data"][faulty.mode]
+
+    def spend_an_attempt(**_: Any) -> None:
+        clock.advance(ATTEMPT_SECONDS)
+
+    client.meta.events.register("before-send.rds-data", spend_an_attempt)
+    retry = RetryPolicy(
+        attempt_seconds=ATTEMPT_SECONDS, jitter=lambda: 0.0, retryable_codes=DATA_API_RETRYABLE_ERROR_CODES
+    )
+    ledger = OrdersLedger(DataApi(client, CLUSTER_ARN, APP_SECRET_ARN, "trading"), clock, retry)
+    monkeypatch.setattr(handler_module, "_clock", clock)
+    monkeypatch.setattr(
+        handler_module, "_api", OrdersApi(OrderStore(dynamodb, TABLE_NAME), 90, clock, ledger=ledger)
+    )
+    yield handler_module
+    client.meta.events.unregister("before-send.rds-data", spend_an_attempt)
 
 
 EXPECTED_REASON = {
@@ -224,5 +262,37 @@ def test_no_time_for_an_attempt_answers_at_once_without_calling_the_store(
     assert response["statusCode"] == 503
     (line,) = log_lines()
     # No attempt went out (none was charged to the clock), so none can still be on its way to the endpoint.
+    assert (line["errorCode"], line["attempts"], clock.monotonic()) == ("DeadlineExceeded", 0, 100.0)
+    assert faulty.requests == 0
+
+
+def test_a_faulty_ledger_is_a_503_with_retry_after_and_one_log_line_before_the_timeout(
+    faulty, faulty_ledger, make_event, log_lines, clock
+):
+    context = LambdaContext(clock, timeout_seconds=3.0)
+    response = faulty_ledger.handler(make_event("GET", "/orders"), context)
+
+    assert context.get_remaining_time_in_millis() > 0
+    assert response["statusCode"] == 503
+    assert response["headers"]["Retry-After"] == "2"  # a paused cluster takes a few seconds to resume
+    error = json.loads(response["body"])["error"]
+    assert (error["code"], error["message"]) == (
+        "ServiceUnavailable",
+        "the order ledger is busy or waking up: retry the same request shortly",
+    )
+    (line,) = log_lines()
+    assert (line["level"], line["status"], line["errorCode"]) == ("WARN", 503, EXPECTED_REASON[faulty.mode])
+    assert line["attempts"] == faulty.received(3) == 3
+    assert clock.pauses == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("faulty", ["throttle"], indirect=True)
+def test_no_time_for_a_ledger_attempt_answers_at_once_without_calling_the_data_api(
+    faulty, faulty_ledger, make_event, log_lines, clock
+):
+    response = faulty_ledger.handler(make_event("GET", "/orders"), LambdaContext(clock, 0.9))
+
+    assert response["statusCode"] == 503
+    (line,) = log_lines()
     assert (line["errorCode"], line["attempts"], clock.monotonic()) == ("DeadlineExceeded", 0, 100.0)
     assert faulty.requests == 0

@@ -181,7 +181,7 @@ def test_get_with_a_malformed_id_is_400(handler_module, make_event, context, ord
 
 @pytest.mark.parametrize(
     ("method", "resource", "allow"),
-    [("GET", "/orders", "POST"), ("DELETE", "/orders", "POST"), ("POST", "/orders/{id}", "GET")],
+    [("PUT", "/orders", "GET, POST"), ("DELETE", "/orders", "GET, POST"), ("POST", "/orders/{id}", "GET")],
 )
 def test_wrong_method_is_405_with_allow(
     handler_module, make_event, context, stored_count, method, resource, allow

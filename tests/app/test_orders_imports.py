@@ -1,4 +1,5 @@
-"""The function's code imports only the standard library and boto3/botocore (what the Lambda runtime has)."""
+"""The functions' code imports only the standard library, boto3/botocore (what the Lambda runtime has) and
+the packages shipped beside it in `app/`."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import ast
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "app" / "orders_api"
-RUNTIME_PACKAGES = {"boto3", "botocore"}
+APP = Path(__file__).resolve().parents[2] / "app"
+SHIPPED_PACKAGES = {"orders_api", "ledger"}
+RUNTIME_PACKAGES = {"boto3", "botocore"} | SHIPPED_PACKAGES
 
 
 def imported_top_level_modules(source: str) -> set[str]:
@@ -21,8 +23,9 @@ def imported_top_level_modules(source: str) -> set[str]:
 
 
 def test_every_module_imports_only_stdlib_and_boto3():
-    files = sorted(PACKAGE.glob("*.py"))
-    assert {path.name for path in files} >= {"__init__.py", "handler.py", "validation.py", "store.py"}
+    files = sorted(APP.glob("*/*.py"))
+    names = {path.relative_to(APP).as_posix() for path in files}
+    assert names >= {"orders_api/handler.py", "orders_api/store.py", "ledger/writer.py", "ledger/migrate.py"}
     for path in files:
         foreign = (
             imported_top_level_modules(path.read_text()) - set(sys.stdlib_module_names) - RUNTIME_PACKAGES
@@ -39,6 +42,6 @@ def test_the_import_check_catches_a_third_party_import():
     assert found == {"requests", "pydantic"}
 
 
-def test_app_holds_only_the_orders_api_package():
-    shipped = {path.name for path in PACKAGE.parent.iterdir() if path.name != "__pycache__"}
-    assert shipped == {"orders_api"}
+def test_app_holds_only_the_shipped_packages():
+    shipped = {path.name for path in APP.iterdir() if path.name != "__pycache__"}
+    assert shipped == SHIPPED_PACKAGES

@@ -36,13 +36,21 @@ REASONS = {
         "logging into the access-log bucket."
     ),
     "CKV_AWS_115": (
-        "dev reserves no concurrency (`trading:lambdaReservedConcurrency` unset): a new account's Lambda "
-        "quota may still be 10 and Lambda keeps 100 unreserved, so AWS would refuse a reservation; the "
-        "stage's throttling limits the requests. Staging and prod reserve concurrency."
+        "The orders API: dev reserves no concurrency (`trading:lambdaReservedConcurrency` unset): a new "
+        "account's Lambda quota may still be 10 and Lambda keeps 100 unreserved, so AWS would refuse a "
+        "reservation; the stage's throttling limits the requests. Staging and prod reserve concurrency for "
+        "it. The ledger's two functions reserve none in any stack: the writer runs at most one invocation "
+        "per stream shard (the event source mapping's default parallelization factor, 1), and the "
+        "migration function runs only when Pulumi deploys or Secrets Manager rotates the application "
+        "secret, so a reservation would only take from the account's unreserved pool."
     ),
     "CKV_AWS_116": (
-        "API Gateway invokes the function synchronously; a dead-letter queue only receives failed "
-        "asynchronous invocations, so it would stay empty."
+        "A function's dead-letter queue only receives events of failed asynchronous invocations. API "
+        "Gateway invokes the orders API synchronously. The ledger writer's failed stream records go to its "
+        "event source mapping's on-failure destination, the ledger's dead-letter queue (with its alarm). "
+        "The migration function's failures fail `pulumi up` (Pulumi waits for its answer); a failed "
+        "rotation step is logged (`rotation failed: ...`), leaves the current secret version in place, and "
+        "is Secrets Manager's to report and retry."
     ),
     "CKV_AWS_118": (
         "Enhanced Monitoring (OS metrics, with its own IAM role) is not turned on: a gap the stack "
@@ -67,7 +75,8 @@ REASONS = {
     ),
     "CKV_AWS_272": (
         "Lambda code signing (a Signer profile and a code-signing configuration) is not set up: the "
-        "Pulumi program packages the function from `app/` itself. A gap the stack accepts for now."
+        "Pulumi program packages the functions (the orders API and the ledger's two) from `app/` itself. "
+        "A gap the stack accepts for now."
     ),
     "CKV_AWS_353": (
         "Performance Insights is not turned on for the `db.serverless` instances: a gap the stack accepts "

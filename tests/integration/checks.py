@@ -715,3 +715,47 @@ def _principal_is_everyone(principal: Any) -> bool:
 def flatten(groups: Iterable[Problems]) -> Problems:
     """All problems of several checks, in order."""
     return [problem for group in groups for problem in group]
+
+
+# --- ledger ----------------------------------------------------------------------------------------------
+
+
+def check_dead_letter_queue(attributes: Mapping[str, Any], queue_url: str, data_key_arn: str) -> Problems:
+    """The ledger's dead-letter queue is encrypted with the data key and holds no message (every order
+    reached the ledger). `attributes` is GetQueueAttributes' answer for All attributes."""
+    values = attributes.get("Attributes", {})
+    problems: Problems = []
+    if values.get("KmsMasterKeyId") not in (data_key_arn, data_key_arn.rsplit("/", 1)[-1]):
+        problems.append(
+            f"queue {queue_url}: KmsMasterKeyId is {values.get('KmsMasterKeyId')!r}, expected the data key "
+            f"{data_key_arn}"
+        )
+    for name in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"):
+        if values.get(name) != "0":
+            problems.append(
+                f"queue {queue_url}: {name} is {values.get(name)!r}, expected '0' (orders the ledger writer "
+                "could not record: read the messages)"
+            )
+    return problems
+
+
+def check_listing_has_order(status: int, body: bytes, order: Mapping[str, Any]) -> Problems:
+    """GET /orders answered 200 and lists `order` exactly as POST /orders returned it."""
+    if status != 200:
+        return [f"GET /orders answered {status}, expected 200: {body[:200]!r}"]
+    try:
+        listed = json.loads(body).get("orders")
+    except (ValueError, AttributeError):
+        return [f"GET /orders: the body is not a JSON object with orders: {body[:200]!r}"]
+    if not isinstance(listed, list):
+        return [f"GET /orders: 'orders' is {listed!r}, expected a list"]
+    matches = [
+        item for item in listed if isinstance(item, Mapping) and item.get("orderId") == order["orderId"]
+    ]
+    if not matches:
+        return [f"GET /orders: order {order['orderId']} is not listed (yet)"]
+    if matches[0] != order:
+        return [
+            f"GET /orders: order {order['orderId']} is listed as {matches[0]!r}, expected {dict(order)!r}"
+        ]
+    return []

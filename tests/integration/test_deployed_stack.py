@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.integration
 
 OUTPUTS_VARIABLE = "PULUMI_OUTPUTS_FILE"
 WRITE_VARIABLE = "INTEGRATION_WRITE_ORDERS"
+LEDGER_DEADLINE_SECONDS = 60
+LEDGER_POLL_SECONDS = 3
 
 
 def _load_outputs() -> dict[str, Any]:
@@ -289,6 +292,22 @@ def test_signed_order_round_trip(session, outputs):
     )
     assert_ok(checks.check_api_response(status, response_headers, fetched, want_status=200))
     assert json.loads(fetched) == json.loads(created)
+    # The ledger follows the table's stream: the order must be listed within a minute.
+    listing = order_url(outputs) + "?symbol=TEST&limit=100"
+    deadline = time.monotonic() + LEDGER_DEADLINE_SECONDS
+    while True:
+        status, _, listed = send(signed_request("GET", listing, outputs["region"], credentials))
+        problems = checks.check_listing_has_order(status, listed, json.loads(created))
+        if not problems or time.monotonic() > deadline:
+            break
+        time.sleep(LEDGER_POLL_SECONDS)
+    assert_ok(problems)
+
+
+def test_ledger_dead_letter_queue_is_empty(client, outputs):
+    url = outputs["ledgerDeadLetterQueueUrl"]
+    attributes = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+    assert_ok(checks.check_dead_letter_queue(attributes, url, outputs["dataKeyArn"]))
 
 
 # --- logs and keys

@@ -288,6 +288,16 @@ BAD: dict[str, Case] = {
     "vpc-subnet-no-public-ip-on-launch": lambda: [
         R("aws:ec2/subnet:Subnet", "bad", {"cidrBlock": "10.0.0.0/20", "mapPublicIpOnLaunch": True})
     ],
+    "sqs-queue-encrypted-with-cmk": lambda: [
+        R("aws:sqs/queue:Queue", "bad", {"name": "dlq-dev", "sqsManagedSseEnabled": True})
+    ],
+    "lambda-stream-consumer-failure-destination": lambda: [
+        R(
+            "aws:lambda/eventSourceMapping:EventSourceMapping",
+            "bad",
+            {"eventSourceArn": "arn:aws:dynamodb:us-east-1:1:table/t/stream/x", "startingPosition": "LATEST"},
+        )
+    ],
 }
 
 
@@ -471,5 +481,18 @@ UNKNOWN: dict[str, Case] = {
     ],
     "vpc-subnet-no-public-ip-on-launch": lambda: [
         R("aws:ec2/subnet:Subnet", "bad", {"cidrBlock": "10.0.0.0/20", "mapPublicIpOnLaunch": U})
+    ],
+    "sqs-queue-encrypted-with-cmk": lambda: [R("aws:sqs/queue:Queue", "bad", {"kmsMasterKeyId": U})],
+    "lambda-stream-consumer-failure-destination": lambda: [
+        R(
+            "aws:lambda/eventSourceMapping:EventSourceMapping",
+            "bad",
+            {
+                "eventSourceArn": U,
+                "startingPosition": "TRIM_HORIZON",
+                "destinationConfig": {"onFailure": {"destinationArn": U}},
+                "maximumRetryAttempts": U,
+            },
+        )
     ],
 }

@@ -127,7 +127,17 @@ class TradingMocks(pulumi.runtime.Mocks):
                 "bucketDomainName": f"{bucket}.s3.amazonaws.com",
             }
         if typ == "aws:dynamodb/table:Table":
-            return inputs["name"], {"arn": self._arn("dynamodb", f"table/{inputs['name']}")}
+            table_arn = self._arn("dynamodb", f"table/{inputs['name']}")
+            computed = {"arn": table_arn}
+            if inputs.get("streamEnabled"):
+                computed["streamArn"] = f"{table_arn}/stream/2026-12-01T00:00:00.000"
+            return inputs["name"], computed
+        if typ == "aws:sqs/queue:Queue":
+            url = f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT}/{inputs['name']}"
+            return url, {"arn": self._arn("sqs", inputs["name"]), "url": url}
+        if typ == "aws:secretsmanager/secret:Secret":
+            arn = self._arn("secretsmanager", f"secret:{inputs.get('namePrefix', name)}{uid[:6]}-AbCdEf")
+            return arn, {"arn": arn}
         if typ == "aws:rds/cluster:Cluster":
             ident = inputs["clusterIdentifier"]
             host = f"{ident}.cluster-{uid[:12]}.{self.region}.rds.amazonaws.com"

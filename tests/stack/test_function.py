@@ -40,16 +40,7 @@ def test_role_policy_names_exact_actions_on_exact_resources():
 
     assert statements == {
         "OrdersTable": (["dynamodb:GetItem", "dynamodb:PutItem"], [TABLE_ARN]),
-        "DataApi": (
-            [
-                "rds-data:ExecuteStatement",
-                "rds-data:BatchExecuteStatement",
-                "rds-data:BeginTransaction",
-                "rds-data:CommitTransaction",
-                "rds-data:RollbackTransaction",
-            ],
-            [CLUSTER_ARN],
-        ),
+        "DataApi": (["rds-data:ExecuteStatement"], [CLUSTER_ARN]),
         "DatabaseSecret": (["secretsmanager:GetSecretValue"], [SECRET_ARN]),
         "DataKey": (["kms:Decrypt"], [KEY_ARN]),
         "FunctionLogs": (
@@ -111,10 +102,13 @@ def test_function_runs_the_orders_api_in_the_private_subnets():
     assert function["runtime"] in ("python3.12", "python3.13")
     assert function["code"] == {
         "assetArchive": {
-            path.relative_to(APP).as_posix(): {"fileAsset": str(path)} for path in sorted(APP.rglob("*.py"))
+            path.relative_to(APP).as_posix(): {"fileAsset": str(path)}
+            for path in sorted(APP.rglob("*"))
+            if path.suffix in (".py", ".sql")
         }
     }
     assert "orders_api/handler.py" in function["code"]["assetArchive"]
+    assert "ledger/migrations/0001_orders_ledger.sql" in function["code"]["assetArchive"]
 
     assert function["vpcConfig"] == {
         "subnetIds": ["subnet-private-1", "subnet-private-2"],
@@ -133,9 +127,12 @@ def test_without_reserved_concurrency_the_function_uses_the_unreserved_pool():
     assert "reservedConcurrentExecutions" not in function
 
 
-def test_the_code_archive_holds_the_python_sources_and_nothing_else(tmp_path):
+def test_the_code_archive_holds_the_python_sources_and_migrations_and_nothing_else(tmp_path):
     package = tmp_path / "pkg"
     (package / "__pycache__").mkdir(parents=True)
+    (package / "migrations").mkdir()
+    (package / "migrations" / "0001_a.sql").write_text("SELECT 1;\n")
+    (package / "folder.sql").mkdir()
     (package / "__init__.py").write_text("")
     (package / "mod.py").write_text("x = 1\n")
     (package / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
@@ -143,7 +140,7 @@ def test_the_code_archive_holds_the_python_sources_and_nothing_else(tmp_path):
 
     archive = code_archive(str(tmp_path))
 
-    assert sorted(archive.assets) == ["pkg/__init__.py", "pkg/mod.py"]
+    assert sorted(archive.assets) == ["pkg/__init__.py", "pkg/migrations/0001_a.sql", "pkg/mod.py"]
     assert archive.assets["pkg/mod.py"].path == str(package / "mod.py")
 
 

@@ -32,6 +32,8 @@ def test_one_log_group_per_source_with_its_conventional_name():
         "logs-database": "/aws/rds/cluster/trading-db-dev/postgresql",
         "logs-flowLogs": "/aws/vpc/trading-dev/flow-logs",
         "logs-waf": "aws-waf-logs-trading-dev",
+        "logs-ledgerWriter": "/aws/lambda/trading-ledger-writer-dev",
+        "logs-ledgerMigration": "/aws/lambda/trading-ledger-migration-dev",
     }
     assert run.outputs["names"] == log_group_names(component_context()[1])
     assert component.function is not component.database

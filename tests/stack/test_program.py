@@ -18,6 +18,7 @@ OUTPUT_KEYS = {
     "clusterEngineVersion",
     "dataKeyArn", "logsKeyArn", "logGroupNames", "vpcId", "privateSubnetIds", "isolatedSubnetIds",
     "publicSubnetIds", "expected", "webAclArn",
+    "ledgerWriterName", "ledgerMigrationFunctionName", "ledgerDeadLetterQueueUrl", "ledgerAppSecretArn",
 }  # fmt: skip
 PCI_TYPES = {
     "aws:kms/key:Key",
@@ -101,6 +102,8 @@ def test_every_stack_exports_every_output_an_operator_needs(deployed):
         "database": f"/aws/rds/cluster/trading-db-{stack}/postgresql",
         "flowLogs": f"/aws/vpc/trading-{stack}/flow-logs",
         "waf": f"aws-waf-logs-trading-{stack}",
+        "ledgerWriter": f"/aws/lambda/trading-ledger-writer-{stack}",
+        "ledgerMigration": f"/aws/lambda/trading-ledger-migration-{stack}",
     }
     assert outputs["webAclArn"].startswith(
         f"arn:aws:wafv2:us-east-1:{ACCOUNT}:regional/webacl/trading-api-waf-{stack}/"
@@ -171,6 +174,7 @@ def test_components_parent_every_resource_and_use_trading_type_tokens(deployed):
         "trading:tables:Tables",
         "trading:database:Database",
         "trading:function:Function",
+        "trading:ledger:Ledger",
         "trading:api:Api",
         "trading:firewall:Firewall",
     }
@@ -185,8 +189,9 @@ def test_every_log_group_uses_the_logs_key_and_the_stack_retention(deployed):
     retention = int(stack_config(stack)["trading:logRetentionDays"])
 
     groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
-    # The four the stack's services write, WAF's, and API Gateway's execution log group.
-    assert len(groups) == 6
+    # The four the stack's services write, the ledger's two functions', WAF's, and API Gateway's execution
+    # log group.
+    assert len(groups) == 8
     for group in groups:
         assert group.property_dependencies["kmsKeyId"] == [logs_key.urn]
         assert group.inputs["kmsKeyId"] == run.outputs["logsKeyArn"]
@@ -211,7 +216,12 @@ def test_writers_wait_for_their_log_groups(deployed):
     _, run = deployed
 
     assert run.named("logs-database").urn in run.one("aws:rds/cluster:Cluster").dependencies
-    assert run.named("logs-function").urn in run.one("aws:lambda/function:Function").dependencies
+    assert (
+        run.named("logs-function").urn
+        in run.one("aws:lambda/function:Function", "function-function").dependencies
+    )
+    assert run.named("logs-ledgerWriter").urn in run.named("ledger-writer").dependencies
+    assert run.named("logs-ledgerMigration").urn in run.named("ledger-migration").dependencies
     assert run.one("aws:ec2/flowLog:FlowLog").property_dependencies["logDestination"] == [
         run.named("logs-flowLogs").urn
     ]
@@ -226,19 +236,22 @@ def test_data_stores_use_the_data_key(deployed):
 
     assert run.one("aws:rds/cluster:Cluster").property_dependencies["kmsKeyId"] == [data_key]
     assert run.one("aws:dynamodb/table:Table").property_dependencies["serverSideEncryption"] == [data_key]
-    assert run.one("aws:lambda/function:Function").property_dependencies["kmsKeyArn"] == [data_key]
+    for function in run.of_type("aws:lambda/function:Function"):
+        assert function.property_dependencies["kmsKeyArn"] == [data_key], function.name
+    assert run.one("aws:sqs/queue:Queue").property_dependencies["kmsMasterKeyId"] == [data_key]
+    assert run.one("aws:secretsmanager/secret:Secret").property_dependencies["kmsKeyId"] == [data_key]
 
 
 def test_the_function_ships_the_app_folder_with_its_handler(deployed):
     _, run = deployed
-    function = run.one("aws:lambda/function:Function").inputs
+    function = run.one("aws:lambda/function:Function", "function-function").inputs
     module, _, attribute = function["handler"].rpartition(".")
 
     sources = function["code"]["assetArchive"]
     handler_file = Path(*module.split(".")).with_suffix(".py").as_posix()
     assert sources[handler_file] == {"fileAsset": f"app/{handler_file}"}
     assert all((PROJECT_ROOT / asset["fileAsset"]).is_file() for asset in sources.values())
-    assert all(name.endswith(".py") for name in sources)
+    assert all(name.endswith((".py", ".sql")) for name in sources)
     assert attribute == "handler"
 
 
@@ -248,13 +261,17 @@ def test_dev_is_cheap_when_idle(runs):
     assert run.of_type("aws:ec2/natGateway:NatGateway") == []
     assert run.outputs["publicSubnetIds"] == []
     assert len(run.outputs["privateSubnetIds"]) == len(run.outputs["isolatedSubnetIds"]) == 2
-    # Only the endpoints the ledger's Data API and Secrets Manager calls need.
+    # Only the endpoints the functions' Data API, Secrets Manager and SQS calls need.
     interface = [
         e.inputs["serviceName"]
         for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
         if e.inputs["vpcEndpointType"] == "Interface"
     ]
-    assert interface == ["com.amazonaws.us-east-1.rds-data", "com.amazonaws.us-east-1.secretsmanager"]
+    assert interface == [
+        "com.amazonaws.us-east-1.rds-data",
+        "com.amazonaws.us-east-1.secretsmanager",
+        "com.amazonaws.us-east-1.sqs",
+    ]
     scaling = run.one("aws:rds/cluster:Cluster").inputs["serverlessv2ScalingConfiguration"]
     assert scaling["minCapacity"] == 0
     assert scaling["secondsUntilAutoPause"] >= 300
@@ -299,8 +316,9 @@ def test_prod_keeps_logs_a_year_and_protects_its_state(runs):
 
     assert all(g.inputs["retentionInDays"] >= 365 for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup"))
     stateful = [r for r in prod.registrations if r.type in STATEFUL_TYPES]
-    # keys, table, cluster, buckets, and the six log groups (four for the services, WAF, API execution)
-    assert len(stateful) == 2 + 1 + 1 + 2 + 6
+    # keys, table, cluster, buckets, and the eight log groups (four for the services, two for the ledger's
+    # functions, WAF, API execution)
+    assert len(stateful) == 2 + 1 + 1 + 2 + 8
     for resource in stateful:
         assert (resource.protect, resource.retain_on_delete) == (True, True), resource.name
     cluster = prod.one("aws:rds/cluster:Cluster").inputs

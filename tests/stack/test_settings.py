@@ -42,7 +42,7 @@ def test_dev_stack_file_loads_into_typed_settings():
     assert loaded.region == "us-east-1"
     assert loaded.az_count == 2
     assert loaded.internet_egress is False
-    assert loaded.interface_endpoints == ("rds-data", "secretsmanager")
+    assert loaded.interface_endpoints == ("rds-data", "secretsmanager", "sqs")
     assert (loaded.aurora_min_capacity, loaded.aurora_max_capacity) == (0.0, 2.0)
     assert loaded.aurora_seconds_until_auto_pause == 600
     assert loaded.log_retention_days == 365
@@ -55,7 +55,7 @@ def test_dev_stack_file_loads_into_typed_settings():
 def test_prod_stack_file_loads_into_typed_settings():
     loaded = load("prod")
 
-    assert loaded.interface_endpoints == ("rds-data", "secretsmanager")
+    assert loaded.interface_endpoints == ("rds-data", "secretsmanager", "sqs")
     assert loaded.internet_egress is False
     assert loaded.aurora_seconds_until_auto_pause is None
     assert loaded.aurora_instance_count == 2
@@ -100,7 +100,7 @@ def test_optional_keys_take_their_documented_defaults():
     loaded = load("dev", remove=optional)
 
     assert loaded.allowed_regions == ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1")
-    assert loaded.interface_endpoints == ("rds-data", "secretsmanager")
+    assert loaded.interface_endpoints == ("rds-data", "secretsmanager", "sqs")
     assert loaded.aurora_engine_version == "16"
     assert loaded.aurora_seconds_until_auto_pause == 300  # min 0 in dev: the RDS default, written out
     assert loaded.log_encryption is True
@@ -201,7 +201,7 @@ def test_a_bad_value_names_the_key_the_value_and_what_is_accepted():
         ),
         (
             {"trading:interfaceEndpoints": '["ec2"]'},
-            "expected a JSON list of distinct services from rds-data, secretsmanager",
+            "expected a JSON list of distinct services from rds-data, secretsmanager, sqs",
         ),
         (
             {"trading:interfaceEndpoints": '["rds-data", "rds-data"]'},
@@ -210,8 +210,8 @@ def test_a_bad_value_names_the_key_the_value_and_what_is_accepted():
         (
             {"trading:interfaceEndpoints": '["rds-data"]'},
             "trading:interfaceEndpoints = '[\"rds-data\"]' is not accepted: expected a list that includes "
-            "secretsmanager: without trading:internetEgress the functions in the private subnets reach those "
-            "APIs only through their endpoints",
+            "secretsmanager, sqs: without trading:internetEgress the functions in the private subnets reach "
+            "those APIs only through their endpoints",
         ),
         ({"trading:interfaceEndpoints": "[1]"}, "trading:interfaceEndpoints = '[1]' is not accepted"),
         (

@@ -191,6 +191,14 @@ def test_iam_values():
     assert compute("aws:iam/role:Role", name="r")[1]["uniqueId"].startswith("AROA")
 
 
+def test_a_table_with_a_stream_gets_its_stream_arn():
+    table_arn = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
+    resource_id, computed = compute("aws:dynamodb/table:Table", name="orders", streamEnabled=True)
+    assert (resource_id, computed["arn"]) == ("orders", table_arn)
+    assert computed["streamArn"] == f"{table_arn}/stream/2026-01-01T00:00:00.000"
+    assert "streamArn" not in compute("aws:dynamodb/table:Table", name="orders")[1]
+
+
 def test_rds_values():
     resource_id, computed = compute(
         "aws:rds/cluster:Cluster", clusterIdentifier="db", manageMasterUserPassword=True, engineVersion="16.4"
