@@ -483,6 +483,9 @@ def _dynamodb_table(r: Request) -> tuple[str, dict[str, Any]]:
         # The stream's label is the time it was enabled; its ARN is what event source mappings read.
         values["streamLabel"] = "2026-01-01T00:00:00.000"
         values["streamArn"] = f"{values['arn']}/stream/{values['streamLabel']}"
+    else:
+        # Without a stream the provider reports both empty: no stream ARN may be invented for a reader.
+        values["streamLabel"] = values["streamArn"] = ""
     return physical, values
 
 
