@@ -46,17 +46,9 @@ def valid_order() -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials and a region, so nothing can reach a real account."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def aws_region() -> str:
+    """The region of this folder's mocked AWS (tests/conftest.py's aws_credentials sets it)."""
+    return REGION
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,9 @@ INVOKE_ARN = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FU
 LOGS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/logs"
 
 
-def _api(*, manage_account=True, invoke_arn=INVOKE_ARN, protect_logs=False, logs_key=LOGS_KEY_ARN):
+def _api(
+    *, manage_account=True, invoke_arn=INVOKE_ARN, protect_logs=False, logs_key=LOGS_KEY_ARN, preview=False
+):
     target, names, tags = component_context()
 
     def program() -> None:
@@ -41,7 +43,7 @@ def _api(*, manage_account=True, invoke_arn=INVOKE_ARN, protect_logs=False, logs
             ),
         )
 
-    return run_program(program)
+    return run_program(program, preview=preview)
 
 
 def test_logging_role_policy_is_scoped_to_this_accounts_log_groups_in_the_region():
@@ -197,29 +199,7 @@ def test_execution_logs_go_to_a_declared_group_with_retention_and_the_logs_key(p
 
 
 def test_execution_log_group_is_unknown_at_preview_but_follows_the_api():
-    target, names, tags = component_context()
-
-    def program() -> None:
-        log_group = aws.cloudwatch.LogGroup("api-logs", name=names.api_access_log_group, retention_in_days=30)
-        Api(
-            "api",
-            ApiArgs(
-                target=target,
-                names=names,
-                tags=tags,
-                function_name="trading-orders-dev",
-                function_invoke_arn=INVOKE_ARN,
-                access_log_group=log_group,
-                throttle_rate_limit=25.0,
-                throttle_burst_limit=50,
-                manage_account=False,
-                log_retention_days=365,
-                logs_kms_key_arn=LOGS_KEY_ARN,
-                protect_logs=False,
-            ),
-        )
-
-    run = run_program(program, preview=True)
+    run = _api(manage_account=False, preview=True)
     group = run.named("api-execution-logs")
     assert group.inputs["name"] == UNKNOWN
     assert group.property_dependencies["name"] == [run.one("aws:apigateway/restApi:RestApi").urn]
