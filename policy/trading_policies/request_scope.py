@@ -15,7 +15,10 @@ its own, in which:
   for the policies that never read them (ours read one shared view of each resource, see
   ``registry.shared_resource``);
 * rules use :func:`shared` to compute a value derived from the request once, e.g. the stack's resource
-  graph, which every stack policy of one ``AnalyzeStack`` call then reads.
+  graph, which every stack policy of one ``AnalyzeStack`` call then reads;
+* ``Analyze`` runs only the policies that can concern the resource's type, and ``AnalyzeStack`` builds
+  the stack's resources once for all stack policies (see :mod:`trading_policies.dispatch`, which also
+  says when it steps aside).
 
 The scope is thread-local (the SDK serves requests on a thread pool) and ends with the call, so nothing
 is shared between requests or threads. Outside a scope (``Configure``, ``Remediate``, a policy called
@@ -47,6 +50,7 @@ from pulumi_policy import proxy as sdk_proxy
 from pulumi_policy.policy import PolicyResourceOptions
 from pulumi_policy.version import VERSION
 
+from . import dispatch
 from .enforcement import SdkShapeError
 
 T = TypeVar("T")
@@ -203,8 +207,10 @@ def install(servicer_class: Any = None, sdk_module: Any = None) -> None:
     module.deserialize_properties = _scoped_deserialize(module.deserialize_properties)
     module.unknown_checking_proxy = _scoped_proxy(module.unknown_checking_proxy)
     servicer._get_resource_options = _scoped_options(options)
+    dispatched = {"Analyze": dispatch.serve_analyze, "AnalyzeStack": dispatch.serve_analyze_stack}
+    fast = dispatch.matches_sdk(servicer)
     for name, method in originals.items():
-        setattr(servicer, name, _scoped(method))
+        setattr(servicer, name, _scoped(method, dispatched[name] if fast else None))
 
 
 def install_if_compatible(servicer_class: Any = None, sdk_module: Any = None) -> bool:
@@ -215,6 +221,12 @@ def install_if_compatible(servicer_class: Any = None, sdk_module: Any = None) ->
     except SdkShapeError as error:
         print(f"warning: {error}; the policies now run without it: same verdicts, slower", file=sys.stderr)
         return False
+    if not dispatch.matches_sdk(servicer_class or sdk_policy._PolicyAnalyzerServicer):
+        print(
+            f"warning: pulumi-policy {VERSION} serves Analyze and AnalyzeStack differently from 1.21, so "
+            "trading_policies runs every policy on every resource, as the SDK does: same verdicts, slower",
+            file=sys.stderr,
+        )
     return True
 
 
@@ -297,13 +309,17 @@ def _scoped_options(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
     return _get_resource_options
 
 
-def _scoped(method: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], Any]:
+def _scoped(
+    method: Callable[[Any, Any, Any], Any], dispatched: Callable[..., Any] | None
+) -> Callable[[Any, Any, Any], Any]:
     @functools.wraps(method)
     def serve(self: Any, request: Any, _context: Any) -> Any:
         if not _enabled:  # switched off: the SDK's own method, with nothing shared
             return method(self, request, _context)
         with request_scope():
-            return method(self, request, _context)
+            if dispatched is None:
+                return method(self, request, _context)
+            return dispatched(method, self, request, _context)
 
     setattr(serve, _INSTALLED_MARK, True)
     return serve

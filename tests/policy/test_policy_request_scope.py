@@ -485,3 +485,16 @@ def test_install_refuses_an_sdk_without_the_options_it_defers():
 
     with pytest.raises(SdkShapeError, match=r"changed _PolicyAnalyzerServicer\._get_resource_options"):
         request_scope.install(NoOptions, _sdk_module())
+
+
+def test_an_sdk_that_serves_requests_differently_runs_every_policy_and_gets_a_warning(capsys):
+    class Different(_Converting):
+        pass
+
+    assert request_scope.install_if_compatible(Different, _sdk_module()) is True
+    assert Different.Analyze.__wrapped__ is _Converting.Analyze
+    warning = capsys.readouterr().err.strip()
+    assert warning == (
+        f"warning: pulumi-policy {sdk_policy.VERSION} serves Analyze and AnalyzeStack differently from 1.21, "
+        "so trading_policies runs every policy on every resource, as the SDK does: same verdicts, slower"
+    )
