@@ -8,7 +8,7 @@ the architecture.
 import pulumi
 import pulumi_aws as aws
 
-from components.api import Api, ApiArgs
+from components.api import ACCOUNT_ROLE_OUTPUT, Api, ApiArgs
 from components.conventions import AwsTarget
 from components.database import DATABASE_NAME, Database, DatabaseArgs, ScalingArgs
 from components.firewall import Firewall, FirewallArgs
@@ -194,6 +194,7 @@ api = Api(
         throttle_rate_limit=settings.api_throttle_rate_limit,
         throttle_burst_limit=settings.api_throttle_burst_limit,
         manage_account=settings.manage_api_gateway_account,
+        account_stack=settings.api_gateway_account_stack,
         log_retention_days=settings.log_retention_days,
         logs_kms_key_arn=keys.logs_key.arn if settings.log_encryption else None,
         protect_logs=keep,
@@ -229,6 +230,8 @@ pulumi.export("ledgerAppSecretArn", ledger.app_secret.arn)
 pulumi.export("dataKeyArn", keys.data_key.arn)
 pulumi.export("logsKeyArn", keys.logs_key.arn)
 pulumi.export("webAclArn", firewall.web_acl.arn)
+# Set here (dev, prod) or read from the stack that sets it (staging): the other stacks of the account read it.
+pulumi.export(ACCOUNT_ROLE_OUTPUT, api.account_role_arn)
 pulumi.export("logGroupNames", logs.names)
 pulumi.export("vpcId", network.vpc.id)
 pulumi.export("privateSubnetIds", [subnet.id for subnet in network.private_subnets])

@@ -44,6 +44,8 @@ PRIVATE_RANGES = tuple(
 )
 SUFFIX_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+# A stack as a StackReference names it: the stack alone (this project and organization) or org/project/stack.
+STACK_REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+)?$")
 # AWS tag values: letters, digits, spaces and + - = . _ : / @, at most 256 characters.
 TAG_VALUE_PATTERN = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 ACCOUNT_PLACEHOLDER = "0" * 12  # every account id has 12 digits, so names can be measured before we know it
@@ -349,6 +351,16 @@ SETTINGS: tuple[Setting, ...] = (
         True,
     ),
     Setting(
+        "apiGatewayAccountStack",
+        "string",
+        text(STACK_REFERENCE_PATTERN),
+        "a stack name (dev) or organization/project/stack, and only when trading:manageApiGatewayAccount is "
+        "false",
+        "The stack that sets that role when this one does not; read through a stack reference, so this "
+        "stack's preview fails, saying which stack to deploy first, until that stack exports the role.",
+        None,
+    ),
+    Setting(
         "protectStatefulResources",
         "boolean",
         boolean,
@@ -406,6 +418,7 @@ class Settings:
     api_throttle_rate_limit: float
     api_throttle_burst_limit: int
     manage_api_gateway_account: bool
+    api_gateway_account_stack: str | None
     protect_stateful_resources: bool
     access_log_retention_days: int
     noncurrent_version_retention_days: int
@@ -493,6 +506,15 @@ def _check_relations(values: dict[str, Any]) -> None:
             "subnets reach those APIs only through their endpoints",
         )
 
+    owner = values["api_gateway_account_stack"]
+    if values["manage_api_gateway_account"] and owner is not None:
+        raise bad(p + "apiGatewayAccountStack", owner, f"no value while {p}manageApiGatewayAccount is true")
+    if not values["manage_api_gateway_account"] and owner is None:
+        raise SettingsError(
+            f"{p}apiGatewayAccountStack is required when {p}manageApiGatewayAccount is false: name the stack "
+            "that sets the region-wide API Gateway role in this account (for example dev)"
+        )
+
     low, high = values["aurora_min_capacity"], values["aurora_max_capacity"]
     if low > high:
         raise bad(p + "auroraMinCapacity", _plain(low), f"at most {p}auroraMaxCapacity ({_plain(high)})")
@@ -532,6 +554,14 @@ def load_settings() -> Settings:
         )
     values = {setting.field: _read(setting, stack) for setting in SETTINGS}
     _check_relations(values)
+    owner = values["api_gateway_account_stack"]
+    if owner in (stack, f"{pulumi.get_organization()}/{PROJECT}/{stack}"):
+        raise bad(
+            f"{PROJECT}:apiGatewayAccountStack",
+            owner,
+            "another stack: this stack cannot read the role from itself (set "
+            f"{PROJECT}:manageApiGatewayAccount to true to set it here)",
+        )
     if values["aurora_min_capacity"] == 0 and values["aurora_seconds_until_auto_pause"] is None:
         values["aurora_seconds_until_auto_pause"] = 300  # the RDS default, written out so outputs show it
     return Settings(stack=stack, **values)

@@ -6,9 +6,12 @@ Execution logging is on at ``ERROR`` (PCI DSS 10.2.1: failed authorizations, int
 errors), never with data trace. API Gateway writes it to ``API-Gateway-Execution-Logs_<api id>/<stage>``,
 which it would create itself without encryption or retention, so the component declares that group first,
 with the stack's retention and logs key. Access logs go to the stack's own log group.
-The account-level CloudWatch role (needed for any API Gateway logging in the region) is set behind a
-setting and kept on delete: destroying ``aws.apigateway.Account`` resets the region-wide setting and would
-silence every other API's logs.
+The account-level CloudWatch role (needed for any API Gateway logging in the region) is set by one stack per
+account and region, behind a setting, and kept on delete: destroying ``aws.apigateway.Account`` resets the
+region-wide setting and would silence every other API's logs. That stack exports the role's ARN; every other
+stack in the account reads it through a stack reference, and its stage depends on the reference. So a stack
+deployed before the one that sets the role fails at preview, saying which stack to deploy first, instead of
+failing at the stage ("CloudWatch Logs role ARN must be set in account settings").
 """
 
 from __future__ import annotations
@@ -25,6 +28,14 @@ from components.conventions import AwsTarget, Names, Tags, child_options
 from components.iam import allow, policy_document, service_trust_policy
 
 AUTHORIZATION = "AWS_IAM"
+# The output through which the stack that sets the region-wide role hands its ARN to the others.
+ACCOUNT_ROLE_OUTPUT = "apiGatewayCloudWatchRoleArn"
+
+
+class StackOrderError(pulumi.RunError):
+    """This stack needs another one deployed first; the message says which and what to do."""
+
+
 # label -> route. ANY hands every method to the function, which answers 405 with a JSON error for those
 # it does not serve. The deployment's redeploy trigger hashes this table, so a change here redeploys.
 ROUTES: dict[str, dict[str, Any]] = {
@@ -90,6 +101,8 @@ class ApiArgs:
     throttle_rate_limit: float
     throttle_burst_limit: int
     manage_account: bool
+    # The stack that sets the region-wide role when this one does not (manage_account False).
+    account_stack: str | None
     log_retention_days: int
     logs_kms_key_arn: pulumi.Input[str] | None
     protect_logs: bool
@@ -107,11 +120,23 @@ class Api(pulumi.ComponentResource):
     method_settings: aws.apigateway.MethodSettings
     execution_log_group: aws.cloudwatch.LogGroup
     account: aws.apigateway.Account | None
+    account_stack: pulumi.StackReference | None
+    account_role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: ApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("trading:api:Api", name, None, opts)
         names, tags, child = args.names, args.tags, child_options(self)
-        self.account = self._account(name, args) if args.manage_account else None
+        if args.manage_account:
+            self.account, self.account_stack = self._account(name, args), None
+            self.account_role_arn = self.account.cloudwatch_role_arn
+        else:
+            if not args.account_stack:
+                raise ValueError("ApiArgs.account_stack must name the stack that sets the role")
+            self.account = None
+            self.account_stack, self.account_role_arn = account_role_from(
+                f"{name}-account-stack", args.account_stack, self
+            )
+        account_setting = self.account or self.account_stack
 
         self.rest_api = aws.apigateway.RestApi(
             f"{name}-rest-api",
@@ -178,9 +203,7 @@ class Api(pulumi.ComponentResource):
                 destination_arn=args.access_log_group.arn, format=ACCESS_LOG_FORMAT
             ),
             tags=tags.sensitive(names.resource("api-stage")),
-            opts=child_options(
-                self, depends_on=[args.access_log_group, *([self.account] if self.account else [])]
-            ),
+            opts=child_options(self, depends_on=[args.access_log_group, account_setting]),
         )
         self.execution_log_group = aws.cloudwatch.LogGroup(
             f"{name}-execution-logs",
@@ -220,6 +243,7 @@ class Api(pulumi.ComponentResource):
                 "apiId": self.rest_api.id,
                 "apiStageName": self.stage.stage_name,
                 "apiUrl": self.stage.invoke_url,
+                ACCOUNT_ROLE_OUTPUT: self.account_role_arn,
             }
         )
 
@@ -247,3 +271,27 @@ class Api(pulumi.ComponentResource):
             cloudwatch_role_arn=role.arn,
             opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[policy])),
         )
+
+
+def account_role_from(
+    name: str, stack: str, parent: pulumi.Resource
+) -> tuple[pulumi.StackReference, pulumi.Output[str]]:
+    """The region-wide role's ARN as ``stack`` exports it, read through a stack reference.
+
+    ``stack`` is a stack of this project and organization (``dev``) or ``org/project/stack``. Until that
+    stack is deployed with the role, reading it fails the preview: the engine refuses a reference to a stack
+    that does not exist, and this raises a :class:`StackOrderError` when it exists without the output.
+    """
+    qualified = stack if "/" in stack else f"{pulumi.get_organization()}/{pulumi.get_project()}/{stack}"
+    reference = pulumi.StackReference(name, stack_name=qualified, opts=pulumi.ResourceOptions(parent=parent))
+
+    def required(value: Any) -> str:
+        if not isinstance(value, str) or not value.startswith("arn:"):
+            raise StackOrderError(
+                f"stack {qualified} exports no {ACCOUNT_ROLE_OUTPUT}: it sets the region-wide API Gateway "
+                f"CloudWatch role that this stack's API logging needs. Deploy it first (pulumi up --stack "
+                f"{stack}), or set trading:manageApiGatewayAccount to true to set the role from this stack"
+            )
+        return value
+
+    return reference, reference.get_output(ACCOUNT_ROLE_OUTPUT).apply(required)

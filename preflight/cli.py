@@ -61,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     parser.add_argument("--account-id", default="123456789012", metavar="ID", help="default: 123456789012")
     parser.add_argument(
+        "--stack-outputs",
+        action="append",
+        default=[],
+        type=_stack_outputs_argument,
+        metavar="NAME=FILE",
+        help="outputs of the stack NAME that the program references, as `pulumi stack output --stack NAME "
+        "--json` prints them, or a preflight JSON report of NAME in --mode update (repeatable)",
+    )
+    parser.add_argument(
         "--timeout",
         type=_seconds,
         default=600.0,
@@ -76,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="show tracebacks and the policy packs' standard error"
     )
     return parser
+
+
+def _stack_outputs_argument(text: str) -> tuple[str, Path]:
+    from preflight.stack_outputs import parse_argument
+
+    try:
+        return parse_argument(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _seconds(text: str) -> float:
@@ -136,6 +154,12 @@ def _check(args: argparse.Namespace) -> None:
     # [0-9], not \d: \d also matches other scripts' digits, which no AWS account id has.
     if not re.fullmatch(r"[0-9]{12}", args.account_id):
         raise _UsageError(f"argument --account-id: {args.account_id!r} is not an AWS account id (12 digits)")
+    names = [name for name, _ in args.stack_outputs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise _UsageError(
+            f"argument --stack-outputs: {repeated[0]} is given more than once; give each stack once"
+        )
     if args.policy_config and len(args.policy_config) != len(args.policy_pack):
         raise _UsageError(config_count_message(len(args.policy_config), len(args.policy_pack)))
     project_dir = Path(args.project_dir)
@@ -156,6 +180,7 @@ def _run(args: argparse.Namespace) -> int:
         policy_configs=args.policy_config,
         mode=Mode(args.mode),
         account_id=args.account_id,
+        stack_outputs=dict(args.stack_outputs),
         timeout=args.timeout,
         progress=sys.stderr if args.progress or sys.stderr.isatty() else None,
     )

@@ -29,7 +29,7 @@ import runpy
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.proto import engine_pb2, provider_pb2, resource_pb2, source_pb2
 
-from preflight import invokes, values
+from preflight import invokes, stack_outputs, values
 from preflight.errors import PreflightError
 from preflight.model import UNKNOWN, Mode, Resource
 from preflight.project import Project
@@ -99,16 +99,21 @@ def run_program(
     if monitor.failure is not None:
         raise PreflightError(monitor.failure, _format_detail(failure))
     if failure is not None:
-        raise _program_error(project, failure, monitor.unmocked)
+        raise _program_error(project, failure, monitor.unmocked, monitor.unread_references)
     if monitor.errors:
         raise PreflightError(
             f"program {_relative(project, project.program)} reported an error: {monitor.errors[0]}",
             "\n".join(monitor.errors),
         )
+    unread = [
+        f"--stack-outputs {name}: the program references no stack of that name, so the file was not read"
+        for name in project.stack_outputs
+        if name not in monitor.referenced_stacks
+    ]
     return ProgramRun(
         monitor.resources,
         monitor.stack_outputs,
-        [*project.warnings, *monitor.warnings],
+        [*project.warnings, *monitor.warnings, *unread],
         seconds,
         sorted(monitor.synthesized_invokes),
     )
@@ -319,6 +324,8 @@ class _Monitor(mocks.MockMonitor):
         self.failure: str | None = None
         self.unmocked: list[str] = []  # invoke tokens answered with no values, to explain a failure
         self.synthesized_invokes: list[str] = []  # invoke tokens answered from their result type
+        self.referenced_stacks: set[str] = set()  # the --stack-outputs names a stack reference read
+        self.unread_references: list[str] = []  # stack references with no --stack-outputs
 
     # --- reporting ---------------------------------------------------------------------------------------
 
@@ -600,11 +607,15 @@ class _Monitor(mocks.MockMonitor):
         state = struct_pb2.Struct()
         state.CopyFrom(request.properties)
         if request.type == _STACK_REFERENCE_TYPE:
-            self.warn(
-                f"stack reference {request.id} cannot be read without the Pulumi service: "
-                "its outputs are empty"
-            )
-            state.update({"name": request.id, "outputs": {}, "secretOutputNames": []})
+            given = stack_outputs.lookup(self.project.stack_outputs, request.id)
+            if given is None:
+                self.warn(stack_outputs.missing_warning(request.id))
+                self.unread_references.append(request.id)
+                outputs: Mapping[str, Any] = {}
+            else:
+                self.referenced_stacks.add(given[0])
+                outputs = given[1]
+            state.update({"name": request.id, "outputs": dict(outputs), "secretOutputNames": []})
         else:
             provider = self._provider_for(request.type, request.provider, request.version)
             target, _ = self._target(provider, state)
@@ -764,9 +775,15 @@ def _program_location(project: Project, error: BaseException) -> str | None:
     return None
 
 
-def _program_error(project: Project, error: BaseException, unmocked: list[str]) -> PreflightError:
+def _program_error(
+    project: Project, error: BaseException, unmocked: list[str], unread: list[str]
+) -> PreflightError:
     location = _program_location(project, error)
     where = f" (at {location})" if location else ""
+    for reference in unread:
+        # A stack reference that read nothing is the usual cause; say how to give it the outputs.
+        last = reference.rsplit("/", 1)[-1]
+        where += f"; stack reference {reference} read no outputs: pass --stack-outputs {last}=FILE"
     if unmocked:
         # A value missing from an unmocked invoke is the usual cause; say so next to the error.
         where += (

@@ -118,13 +118,13 @@ def main(job_fd: int, event_fd: int) -> None:
         _join_program_threads()
         if watch.thread_failures:
             name, error = watch.thread_failures[0]
-            failure = engine._program_error(project, error, [])
+            failure = engine._program_error(project, error, [], [])
             message = failure.message.replace(" failed: ", f" failed in thread {name}: ", 1)
             raise PreflightError(message, failure.detail)
     except PreflightError as error:
         _end(channel, ("failed", error.message, error.detail))
     except BaseException as error:  # noqa: BLE001 - KeyboardInterrupt, CancelledError: the program's failure
-        failure = engine._program_error(project, error, [])
+        failure = engine._program_error(project, error, [], [])
         _end(channel, ("failed", failure.message, failure.detail))
     components = [(r.urn, r.outputs) for r in run.resources if not r.custom and r.outputs is not None]
     _end(channel, ("done", run.outputs, run.warnings, run.seconds, components, run.synthesized_invokes))

@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ class Project:
     config: dict[str, Any]
     secret_keys: frozenset[str]
     warnings: tuple[str, ...]
+    # Other stacks' outputs by the name given to --stack-outputs, for the program's stack references.
+    stack_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 class _Refused(yaml.MarkedYAMLError):

@@ -122,6 +122,16 @@ def to_json(result: RunResult) -> dict[str, Any]:
             }
             for r in result.resources
         ],
+        # What `pulumi stack output --json` would print after `pulumi up` (unknown at preview), so a stack
+        # that references this one can be run with --stack-outputs NAME=<this report>.
+        "outputs": next(
+            (
+                plain_properties(r.outputs)
+                for r in result.resources
+                if r.type == _STACK_TYPE and r.parent is None
+            ),
+            {},
+        ),
         "policyPacks": [
             {
                 "name": pack.name,

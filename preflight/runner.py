@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +23,7 @@ from preflight.errors import PreflightError
 from preflight.model import Mode, Resource, RunResult, Violation
 from preflight.policy_config import config_count_message, load_policy_config
 from preflight.progress import Progress
+from preflight.stack_outputs import load as load_stack_outputs
 
 if TYPE_CHECKING:
     from preflight.analyzer import BackgroundAnalysis
@@ -50,6 +51,7 @@ def run(
     policy_configs: Sequence[Path | str] = (),
     mode: Mode = Mode.PREVIEW,
     account_id: str = DEFAULT_ACCOUNT_ID,
+    stack_outputs: Mapping[str, Path | str] | None = None,
     start_timeout: float | None = None,
     rpc_timeout: float | None = None,
     timeout: float = DEFAULT_TIMEOUT,
@@ -66,6 +68,7 @@ def run(
         policy_configs=policy_configs,
         mode=mode,
         account_id=account_id,
+        stack_outputs=stack_outputs,
         start_timeout=start_timeout,
         rpc_timeout=rpc_timeout,
         timeout=timeout,
@@ -82,6 +85,7 @@ def run_timed(
     policy_configs: Sequence[Path | str] = (),
     mode: Mode = Mode.PREVIEW,
     account_id: str = DEFAULT_ACCOUNT_ID,
+    stack_outputs: Mapping[str, Path | str] | None = None,
     start_timeout: float | None = None,
     rpc_timeout: float | None = None,
     timeout: float = DEFAULT_TIMEOUT,
@@ -99,6 +103,9 @@ def run_timed(
     if policy_configs and len(policy_configs) != len(policy_packs):
         raise PreflightError(config_count_message(len(policy_configs), len(policy_packs)))
     loaded = project.load_project(Path(project_dir), stack)
+    if stack_outputs:
+        referenced = {name: load_stack_outputs(name, Path(path)) for name, path in stack_outputs.items()}
+        loaded = replace(loaded, stack_outputs=referenced)
     configs = [load_policy_config(Path(path)) for path in policy_configs]
     registered: dict[str, Resource] = {}
     resources: list[Resource] = []

@@ -42,13 +42,30 @@ def _uid(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
-class TradingMocks(pulumi.runtime.Mocks):
-    """Invents what AWS would return: ids and ARNs with the right service, region and account."""
+# What `pulumi up` of dev exports for the stacks that read it (staging's stack reference), by stack name.
+DEPLOYED_OUTPUTS = {
+    "dev": {"apiGatewayCloudWatchRoleArn": f"arn:aws:iam::{ACCOUNT}:role/trading-apigw-logs-role-dev-1"},
+}
 
-    def __init__(self, region: str, preview: bool, zone_count: int = 6) -> None:
+
+class TradingMocks(pulumi.runtime.Mocks):
+    """Invents what AWS would return: ids and ARNs with the right service, region and account.
+
+    A stack reference reads ``stack_outputs`` (by the stack's name alone), in preview too: the engine reads a
+    deployed stack's outputs, never unknowns.
+    """
+
+    def __init__(
+        self,
+        region: str,
+        preview: bool,
+        zone_count: int = 6,
+        stack_outputs: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.region = region
         self.preview = preview
         self.zone_count = zone_count
+        self.stack_outputs = DEPLOYED_OUTPUTS if stack_outputs is None else stack_outputs
         self.calls: list[str] = []
         self.call_args: dict[str, dict[str, Any]] = {}
 
@@ -93,6 +110,9 @@ class TradingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":
+            outputs = self.stack_outputs.get(inputs["name"].rsplit("/", 1)[-1], {})
+            return inputs["name"], {**inputs, "outputs": outputs, "secretOutputNames": []}
         if self.preview:
             # A first preview knows the inputs only; ids and everything AWS computes stay unknown.
             return "", inputs
@@ -261,6 +281,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: TradingMocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.reads: dict[str, dict[str, Any]] = {}  # URN -> the inputs of a read (a stack reference)
         self.duplicates: list[str] = []
         self._seen: set[str] = set()
         self._lock = threading.Lock()  # the SDK registers from several executor threads at once
@@ -293,6 +314,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 )
         return response
 
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)
+        with self._lock:
+            self.reads[response.urn] = _plain(
+                rpc.deserialize_properties(request.properties, keep_unknowns=True)
+            )
+        return response
+
 
 @dataclass
 class StackRun:
@@ -302,6 +331,7 @@ class StackRun:
     outputs: dict[str, Any] = field(default_factory=dict)
     invokes: list[str] = field(default_factory=list)
     invoke_args: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def of_type(self, typ: str) -> list[Registration]:
         """Registrations of one type, by name (the SDK registers concurrently, in no fixed order)."""
@@ -337,6 +367,7 @@ def run_program(
     preview: bool = False,
     region: str = "us-east-1",
     zone_count: int = 6,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
 ) -> StackRun:
     """Run ``program`` under mocks, in a fresh event loop and context, and return what it registered."""
 
@@ -344,11 +375,21 @@ def run_program(
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
-            mocks = TradingMocks(region=region, preview=preview, zone_count=zone_count)
+            mocks = TradingMocks(
+                region=region, preview=preview, zone_count=zone_count, stack_outputs=stack_outputs
+            )
             monitor = RecordingMonitor(mocks)
             pulumi.runtime.set_all_config(dict(config or {}))
             pulumi.runtime.settings.SETTINGS.outputs = set()
-            pulumi.runtime.set_mocks(mocks, project="trading", stack=stack, preview=preview, monitor=monitor)
+            # The CLI always names an organization ("organization" on a self-managed backend).
+            pulumi.runtime.set_mocks(
+                mocks,
+                project="trading",
+                stack=stack,
+                preview=preview,
+                monitor=monitor,
+                organization="organization",
+            )
             program()
             loop.run_until_complete(wait_for_rpcs())
             root = pulumi.runtime.settings.get_root_resource()
@@ -364,6 +405,7 @@ def run_program(
                 outputs=outputs,
                 invokes=mocks.calls,
                 invoke_args=mocks.call_args,
+                reads=monitor.reads,
             )
         finally:
             # A program that raised leaves the SDK's own registrations (the root stack) in flight: let them
@@ -398,8 +440,10 @@ def run_stack(
     overrides: dict[str, str] | None = None,
     remove: tuple[str, ...] = (),
     zone_count: int = 6,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
 ) -> StackRun:
-    """Run __main__.py with Pulumi.<stack>.yaml (plus overrides), as `pulumi preview`/`up` would."""
+    """Run __main__.py with Pulumi.<stack>.yaml (plus overrides), as `pulumi preview`/`up` would; other
+    stacks' outputs are ``stack_outputs`` (default: what dev exports once deployed)."""
     config = {**stack_config(stack), **(overrides or {})}
     for key in remove:
         config.pop(key)
@@ -416,6 +460,7 @@ def run_stack(
         preview=preview,
         region=config.get("aws:region", "us-east-1"),
         zone_count=zone_count,
+        stack_outputs=stack_outputs,
     )
 
 

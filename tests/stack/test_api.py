@@ -5,9 +5,24 @@ import json
 
 import pulumi_aws as aws
 import pytest
-from stack_harness import ACCOUNT, BASE_TAGS, PCI_TAGS, UNKNOWN, component_context, run_program
+from stack_harness import (
+    ACCOUNT,
+    BASE_TAGS,
+    DEPLOYED_OUTPUTS,
+    PCI_TAGS,
+    UNKNOWN,
+    component_context,
+    run_program,
+)
 
-from components.api import ACCESS_LOG_FORMAT, Api, ApiArgs, api_gateway_logging_policy, definition_hash
+from components.api import (
+    ACCESS_LOG_FORMAT,
+    Api,
+    ApiArgs,
+    StackOrderError,
+    api_gateway_logging_policy,
+    definition_hash,
+)
 from components.conventions import AwsTarget
 
 TARGET = AwsTarget(account_id=ACCOUNT, region="us-east-1")
@@ -19,7 +34,14 @@ LOGS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/logs"
 
 
 def _api(
-    *, manage_account=True, invoke_arn=INVOKE_ARN, protect_logs=False, logs_key=LOGS_KEY_ARN, preview=False
+    *,
+    manage_account=True,
+    account_stack=None,
+    invoke_arn=INVOKE_ARN,
+    protect_logs=False,
+    logs_key=LOGS_KEY_ARN,
+    preview=False,
+    stack_outputs=None,
 ):
     target, names, tags = component_context()
 
@@ -37,13 +59,14 @@ def _api(
                 throttle_rate_limit=25.0,
                 throttle_burst_limit=50,
                 manage_account=manage_account,
+                account_stack=account_stack,
                 log_retention_days=365,
                 logs_kms_key_arn=logs_key,
                 protect_logs=protect_logs,
             ),
         )
 
-    return run_program(program, preview=preview)
+    return run_program(program, preview=preview, stack_outputs=stack_outputs)
 
 
 def test_logging_role_policy_is_scoped_to_this_accounts_log_groups_in_the_region():
@@ -168,13 +191,40 @@ def test_account_cloudwatch_role_is_set_and_kept_on_delete():
         assert resource.protect is False
 
 
-@pytest.mark.parametrize("manage_account", [False])
-def test_without_the_setting_the_region_wide_role_is_left_alone(manage_account):
-    run = _api(manage_account=manage_account)
+@pytest.mark.parametrize("preview", [False, True])
+def test_without_the_setting_the_role_is_read_from_the_stack_that_sets_it_and_the_stage_waits(preview):
+    run = _api(manage_account=False, account_stack="dev", preview=preview)
 
     assert run.of_type("aws:apigateway/account:Account") == []
     assert [role.name for role in run.of_type("aws:iam/role:Role")] == []
-    assert run.one("aws:apigateway/stage:Stage").inputs["xrayTracingEnabled"] is True
+    reference = "urn:pulumi:dev::trading::trading:api:Api$pulumi:pulumi:StackReference::api-account-stack"
+    assert run.reads[reference]["name"] == "organization/trading/dev"
+    stage = run.one("aws:apigateway/stage:Stage")
+    assert reference in stage.dependencies
+    assert stage.inputs["xrayTracingEnabled"] is True
+
+
+def test_a_fully_qualified_stack_is_read_as_written():
+    run = _api(
+        manage_account=False, account_stack="acme/shared/ops", stack_outputs={"ops": DEPLOYED_OUTPUTS["dev"]}
+    )
+    assert [read["name"] for read in run.reads.values()] == ["acme/shared/ops"]
+
+
+@pytest.mark.parametrize("outputs", [{}, {"apiGatewayCloudWatchRoleArn": ""}])
+def test_deployed_before_the_stack_that_sets_the_role_the_preview_fails_saying_which_to_deploy(outputs):
+    with pytest.raises(StackOrderError) as raised:
+        _api(manage_account=False, account_stack="dev", preview=True, stack_outputs={"dev": outputs})
+    assert str(raised.value) == (
+        "stack organization/trading/dev exports no apiGatewayCloudWatchRoleArn: it sets the region-wide "
+        "API Gateway CloudWatch role that this stack's API logging needs. Deploy it first (pulumi up --stack "
+        "dev), or set trading:manageApiGatewayAccount to true to set the role from this stack"
+    )
+
+
+def test_without_the_setting_a_stack_to_read_the_role_from_is_required():
+    with pytest.raises(ValueError, match=r"ApiArgs\.account_stack must name the stack that sets the role"):
+        _api(manage_account=False)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +249,7 @@ def test_execution_logs_go_to_a_declared_group_with_retention_and_the_logs_key(p
 
 
 def test_execution_log_group_is_unknown_at_preview_but_follows_the_api():
-    run = _api(manage_account=False, preview=True)
+    run = _api(manage_account=False, account_stack="dev", preview=True)
     group = run.named("api-execution-logs")
     assert group.inputs["name"] == UNKNOWN
     assert group.property_dependencies["name"] == [run.one("aws:apigateway/restApi:RestApi").urn]

@@ -6,8 +6,18 @@ from pathlib import Path
 
 import pytest
 import yaml
-from stack_harness import ACCOUNT, PROJECT_ROOT, STACKS, UNKNOWN, is_taggable, run_stack, stack_config
+from stack_harness import (
+    ACCOUNT,
+    DEPLOYED_OUTPUTS,
+    PROJECT_ROOT,
+    STACKS,
+    UNKNOWN,
+    is_taggable,
+    run_stack,
+    stack_config,
+)
 
+from components.api import StackOrderError
 from settings import SettingsError
 
 OUTPUT_KEYS = {
@@ -17,7 +27,7 @@ OUTPUT_KEYS = {
     "clusterIdentifier", "clusterEndpoint", "clusterReaderEndpoint", "clusterMasterUserSecretArn",
     "clusterEngineVersion",
     "dataKeyArn", "logsKeyArn", "logGroupNames", "vpcId", "privateSubnetIds", "isolatedSubnetIds",
-    "publicSubnetIds", "expected", "webAclArn",
+    "publicSubnetIds", "expected", "webAclArn", "apiGatewayCloudWatchRoleArn",
     "ledgerWriterName", "ledgerMigrationFunctionName", "ledgerDeadLetterQueueUrl", "ledgerAppSecretArn",
 }  # fmt: skip
 PCI_TYPES = {
@@ -342,6 +352,25 @@ def test_the_api_gateway_account_role_is_managed_once_per_account(runs):
     assert runs["staging"].of_type("aws:apigateway/account:Account") == []
     account = runs["prod"].one("aws:apigateway/account:Account")
     assert account.retain_on_delete is True
+    # dev and prod export the role they set; staging reads dev's through a stack reference and passes it on.
+    for stack in ("dev", "prod"):
+        role = runs[stack].named("api-cloudwatch-role")
+        assert (
+            runs[stack]
+            .outputs["apiGatewayCloudWatchRoleArn"]
+            .endswith(f":role/{role.inputs['namePrefix']}20261201120000000000000001")
+        )
+        assert runs[stack].reads == {}
+    assert (
+        runs["staging"].outputs["apiGatewayCloudWatchRoleArn"]
+        == DEPLOYED_OUTPUTS["dev"]["apiGatewayCloudWatchRoleArn"]
+    )
+    assert [read["name"] for read in runs["staging"].reads.values()] == ["organization/trading/dev"]
+
+
+def test_staging_deployed_before_dev_fails_its_preview_saying_to_deploy_dev_first():
+    with pytest.raises(StackOrderError, match=r"^stack organization/trading/dev exports no "):
+        run_stack("staging", preview=True, stack_outputs={})
 
 
 def test_acu_ranges_differ_per_stack(runs):

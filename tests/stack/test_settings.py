@@ -107,6 +107,7 @@ def test_optional_keys_take_their_documented_defaults():
     assert (loaded.lambda_memory_mb, loaded.lambda_timeout_seconds, loaded.log_level) == (256, 10, "INFO")
     assert (loaded.api_throttle_rate_limit, loaded.api_throttle_burst_limit) == (50.0, 100)
     assert loaded.manage_api_gateway_account is True
+    assert loaded.api_gateway_account_stack is None
     assert (loaded.access_log_retention_days, loaded.noncurrent_version_retention_days) == (365, 90)
     assert loaded.lambda_reserved_concurrency is None  # dev leaves it out: the account's unreserved pool
 
@@ -313,6 +314,31 @@ def test_a_bad_value_names_the_key_the_value_and_what_is_accepted():
 )
 def test_each_bad_value_gives_its_message(overrides, expected):
     assert expected in error(overrides)
+
+
+def test_a_stack_that_does_not_set_the_api_gateway_role_names_the_stack_that_does():
+    assert load("staging").api_gateway_account_stack == "dev"
+    assert load(
+        "staging", {"trading:apiGatewayAccountStack": "acme/trading/dev"}
+    ).api_gateway_account_stack == ("acme/trading/dev")
+    assert error(remove=("trading:apiGatewayAccountStack",), stack="staging") == (
+        "trading:apiGatewayAccountStack is required when trading:manageApiGatewayAccount is false: name the "
+        "stack that sets the region-wide API Gateway role in this account (for example dev)"
+    )
+    assert error({"trading:apiGatewayAccountStack": "prod"}) == (
+        "trading:apiGatewayAccountStack = 'prod' is not accepted: expected no value while "
+        "trading:manageApiGatewayAccount is true"
+    )
+    for itself in ("staging", "organization/trading/staging"):
+        assert error({"trading:apiGatewayAccountStack": itself}, stack="staging") == (
+            f"trading:apiGatewayAccountStack = '{itself}' is not accepted: expected another stack: this "
+            "stack cannot read the role from itself (set trading:manageApiGatewayAccount to true to set it "
+            "here)"
+        )
+    assert error({"trading:apiGatewayAccountStack": "a/b"}, stack="staging").startswith(
+        "trading:apiGatewayAccountStack = 'a/b' is not accepted: expected a stack name (dev) or "
+        "organization/project/stack"
+    )
 
 
 def test_a_region_outside_the_default_list_is_accepted_once_allowed():

@@ -150,6 +150,7 @@ def test_json_follows_the_contract():
         "stack",
         "mode",
         "resources",
+        "outputs",
         "policyPacks",
         "violations",
         "warnings",
@@ -157,6 +158,7 @@ def test_json_follows_the_contract():
         "synthesizedInvokes",
     ]
     assert (document["project"], document["stack"], document["mode"]) == ("shop", "dev", "preview")
+    assert document["outputs"] == {}  # the test run's resources have no root stack
     bucket = document["resources"][3]
     assert bucket == {
         "urn": "urn:pulumi:dev::shop::aws:s3/bucket:Bucket::data",
