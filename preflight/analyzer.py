@@ -25,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, en
 
 from preflight import policy_config
 from preflight.errors import PreflightError
-from preflight.model import UNKNOWN, PackInfo, PolicyInfo, Resource, Violation
+from preflight.model import UNKNOWN, PackInfo, PolicyInfo, Remediation, Resource, Violation
 
 START_TIMEOUT = 60.0  # seconds for a pack to print its port (it imports its policies first)
 RPC_TIMEOUT = 60.0  # deadline of every call but AnalyzeStack
@@ -378,6 +378,37 @@ class PolicyPackClient:
         response = self._call("Analyze", self._stub.Analyze, request, what=resource.urn)
         return violations_from(response, self.name, resource.urn)
 
+    def remediate(
+        self, resource: Resource, provider: Resource | None
+    ) -> tuple[struct_pb2.Struct | None, list[Remediation]]:
+        """``Remediate`` of one resource's inputs: the inputs its remediations leave (None: unchanged) and
+        what each remediation did. A pack without ``Remediate`` (UNIMPLEMENTED) remediates nothing."""
+        request = analyze_request(resource, provider)
+        try:
+            response = self._stub.Remediate(request, timeout=self.rpc_timeout)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+                return None, []
+            code, details = exc.code().name, exc.details()
+            raise self.failure("Remediate", code, details, resource.urn, self.rpc_timeout) from None
+        properties: struct_pb2.Struct | None = None
+        applied = []
+        for remediation in response.remediations:
+            # As the engine: a diagnostic means the remediation did not run; otherwise its properties are the
+            # resource's new inputs, which the next remediation starts from.
+            if not remediation.diagnostic and remediation.HasField("properties"):
+                properties = remediation.properties
+            applied.append(
+                Remediation(
+                    policy_pack=remediation.policyPackName or self.name,
+                    policy=remediation.policyName,
+                    urn=resource.urn,
+                    description=remediation.description,
+                    diagnostic=remediation.diagnostic,
+                )
+            )
+        return properties, applied
+
     def analyze_stack(
         self,
         resources: Sequence[Resource],
@@ -566,6 +597,12 @@ class BackgroundAnalysis:
         assert self.client.info is not None
         return self.client.info
 
+    def started(self) -> PolicyPackClient | None:
+        """Waits for the pack to be configured: its client, or None when it failed to start (``finish``
+        raises that failure)."""
+        self._ready.wait()
+        return None if self._error is not None else self.client
+
     def finish(self, deadline: float | None = None, timeout: float = 0.0) -> list[Violation]:
         """Waits for every queued resource to be analyzed; the violations in registration order.
 
@@ -619,6 +656,57 @@ class BackgroundAnalysis:
                 continue
             self._results.append((index, violations))
             self.analyzed += 1
+
+
+class Remediator:
+    """The packs' ``Remediate`` on each registration before it is recorded, as the engine runs it (after the
+    provider's checks, before ``Analyze``): each pack, in order, gets the inputs the previous one left, and
+    the registration goes on with the last ones. Only packs with a policy at level ``remediate`` are asked.
+    """
+
+    def __init__(self, analyses: Sequence[BackgroundAnalysis]) -> None:
+        self._analyses = list(analyses)
+        self.applied: list[Remediation] = []  # every remediation, in the order the packs answered
+        self._lock = threading.Lock()
+        self._remediating: list[PolicyPackClient] | None = None
+
+    def wait_ready(self) -> bool:
+        """Waits until every pack is configured; whether any remediates (one that failed to start does not:
+        the run reports its failure at the end)."""
+        with self._lock:
+            if self._remediating is None:
+                clients = [analysis.started() for analysis in self._analyses]
+                self._remediating = [
+                    client
+                    for client in clients
+                    if client is not None
+                    and client.info is not None
+                    and any(p.enforcement_level == "remediate" for p in client.info.policies)
+                ]
+            return bool(self._remediating)
+
+    def remediate(self, resource: Resource, provider: Resource | None) -> struct_pb2.Struct | None:
+        """The inputs ``resource`` is registered with after every remediation (None: unchanged); a pack's
+        failure is a PreflightError."""
+        self.wait_ready()
+        assert self._remediating is not None
+        inputs = None
+        for client in self._remediating:
+            properties, applied = client.remediate(resource, provider)
+            with self._lock:
+                self.applied.extend(applied)
+            if properties is not None:
+                inputs = properties
+                resource = replace(resource, inputs=properties)
+        return inputs
+
+    def warnings(self) -> list[str]:
+        """The remediations that could not run, as the engine shows them (a warning each)."""
+        return [
+            f"policy pack {r.policy_pack}: remediation {r.policy} of {r.urn} did not run: {r.diagnostic}"
+            for r in self.applied
+            if r.diagnostic
+        ]
 
 
 # -- wire helpers ------------------------------------------------------------------------------------------

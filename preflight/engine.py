@@ -58,6 +58,10 @@ _PROVIDER_PREFIX = "pulumi:providers:"
 _DEFAULT_REGION = "us-east-1"
 
 
+# A resource as declared and its provider -> the inputs to register it with (None: unchanged).
+Remediate = Callable[[Resource, "Resource | None"], "struct_pb2.Struct | None"]
+
+
 @dataclass
 class ProgramRun:
     """What one run of the program produced."""
@@ -74,14 +78,17 @@ def run_program(
     mode: Mode,
     account_id: str,
     on_resource: Callable[[Resource], None] | None = None,
+    remediate: Remediate | None = None,
 ) -> ProgramRun:
     """Runs ``project``'s program under the mock engine; PreflightError (one line) when it fails.
 
     ``on_resource`` is called on the program's thread as soon as each resource (default providers included)
-    is registered, so analysis can start while the program goes on; it must be cheap.
+    is registered, so analysis can start while the program goes on; it must be cheap. ``remediate``, when
+    given, gets each custom resource as declared (and its provider) before it is registered, and returns the
+    inputs to register it with (None: as declared), or raises PreflightError.
     """
     _collect_deferred_garbage()
-    monitor = _Monitor(project, mode, account_id, on_resource)
+    monitor = _Monitor(project, mode, account_id, on_resource, remediate)
     state = _ProcessState(project)
     started = time.perf_counter()
     gc_was_enabled = gc.isenabled()
@@ -301,10 +308,16 @@ class _Monitor(mocks.MockMonitor):
     """The resource monitor the program talks to: records registrations and answers as the engine would."""
 
     def __init__(
-        self, project: Project, mode: Mode, account_id: str, on_resource: Callable[[Resource], None] | None
+        self,
+        project: Project,
+        mode: Mode,
+        account_id: str,
+        on_resource: Callable[[Resource], None] | None,
+        remediate: Remediate | None = None,
     ) -> None:
         super().__init__(None)  # type: ignore[arg-type]  # no Mocks: every call the SDK makes is answered here
         self.project = project
+        self.remediate = remediate
         self.preview = mode is Mode.PREVIEW
         self.account_id = account_id
         self.on_resource = on_resource
@@ -496,16 +509,38 @@ class _Monitor(mocks.MockMonitor):
             provider = self._provider_for(type_, request.provider, request.version)
             self._check_assets(urn, name, inputs, request)
             values.autoname(type_, name, urn, inputs)
+            if self.remediate is not None:
+                inputs = self._remediated(self._declared(request, urn, parent, inputs, provider), provider)
             resource_id, outputs = self._outputs(type_, name, urn, inputs, provider, request)
         elif request.remote:
             self.warn(
                 f"{name}: component {type_} is a multi-language component; its children are not constructed"
             )
-        resource = Resource(
+        resource = self._declared(request, urn, parent, inputs, provider)
+        resource.id, resource.outputs = resource_id, outputs
+        if request.transforms:
+            self.warn(f"{name}: resource transforms are not run by preflight; it is analysed as declared")
+        self._record(resource)
+        response = resource_pb2.RegisterResourceResponse(urn=urn)
+        if custom:
+            response.id = "" if resource_id is None or resource_id == UNKNOWN else resource_id
+            response.object.CopyFrom(outputs)
+        return response
+
+    def _declared(
+        self,
+        request: resource_pb2.RegisterResourceRequest,
+        urn: str,
+        parent: str,
+        inputs: struct_pb2.Struct,
+        provider: str | None,
+    ) -> Resource:
+        """The registration as declared: no id or outputs yet."""
+        return Resource(
             urn=urn,
-            type=type_,
-            name=name,
-            custom=custom,
+            type=request.type,
+            name=request.name,
+            custom=request.custom,
             parent=parent or None,
             protect=request.protect,
             # The SDK sends these from sets, in an order that changes from run to run: sorted, every report
@@ -517,22 +552,22 @@ class _Monitor(mocks.MockMonitor):
             },
             inputs=inputs,
             provider=provider,
-            id=resource_id,
-            outputs=outputs,
             retain_on_delete=request.retainOnDelete,
             delete_before_replace=request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
             ignore_changes=list(request.ignoreChanges),
             additional_secret_outputs=list(request.additionalSecretOutputs),
             aliases=self._aliases(request, parent),
         )
-        if request.transforms:
-            self.warn(f"{name}: resource transforms are not run by preflight; it is analysed as declared")
-        self._record(resource)
-        response = resource_pb2.RegisterResourceResponse(urn=urn)
-        if custom:
-            response.id = "" if resource_id is None or resource_id == UNKNOWN else resource_id
-            response.object.CopyFrom(outputs)
-        return response
+
+    def _remediated(self, declared: Resource, provider: str | None) -> struct_pb2.Struct:
+        """The inputs after the policy packs' remediations, as the engine applies them before registering."""
+        assert self.remediate is not None
+        registered_provider = self.registered.get(provider.rsplit("::", 1)[0]) if provider else None
+        try:
+            remediated = self.remediate(declared, registered_provider)
+        except PreflightError as error:
+            raise self.fail(error.message) from None
+        return declared.inputs if remediated is None else remediated
 
     def _outputs(
         self,

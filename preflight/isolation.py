@@ -31,6 +31,9 @@ from preflight.errors import PreflightError
 from preflight.model import Mode, Resource
 from preflight.project import Project
 
+# A resource as declared and its provider -> the inputs to register it with (None: unchanged).
+Remediate = Callable[[Resource, "Resource | None"], "struct_pb2.Struct | None"]
+
 OUTPUT_LIMIT = 1024 * 1024  # bytes of the program's output kept (the last ones)
 STATUS_GRACE = 5.0  # seconds a program past its time limit has to say what it waits for
 DRAIN_GRACE = 2.0  # seconds to read what is left of the output once the program has ended
@@ -57,13 +60,18 @@ class ProgramResult:
 
 
 def start_program(
-    project: Project, mode: Mode, account_id: str, on_resource: Callable[[Resource], None]
+    project: Project,
+    mode: Mode,
+    account_id: str,
+    on_resource: Callable[[Resource], None],
+    remediate: Remediate | None = None,
 ) -> ProgramProcess:
     """Starts ``project``'s program in its own process group; ``wait`` for its result, ``stop`` it always.
 
-    ``on_resource`` is called, on a reader thread, with each registration in order.
+    ``on_resource`` is called, on a reader thread, with each registration in order. With ``remediate``, each
+    custom resource waits for ``packs_ready`` and then, if the packs remediate, for ``remediate``'s answer.
     """
-    program = ProgramProcess(project, mode, account_id, on_resource)
+    program = ProgramProcess(project, mode, account_id, on_resource, remediate)
     program.start()
     return program
 
@@ -90,11 +98,18 @@ class ProgramProcess:
     """One program run in a child process: start, wait for its ending, stop (kill the group). Idempotent."""
 
     def __init__(
-        self, project: Project, mode: Mode, account_id: str, on_resource: Callable[[Resource], None]
+        self,
+        project: Project,
+        mode: Mode,
+        account_id: str,
+        on_resource: Callable[[Resource], None],
+        remediate: Remediate | None = None,
     ) -> None:
         self.project = project
-        self.job = (project, mode, account_id)
+        self.job = (project, mode, account_id, remediate is not None)
         self.on_resource = on_resource
+        self.remediate = remediate
+        self._jobs_lock = threading.Lock()  # the runner, the event reader and wait() all write requests
         self.process: subprocess.Popen | None = None
         self._jobs: Any = None
         self._ended = threading.Event()
@@ -188,10 +203,11 @@ class ProgramProcess:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        if self._jobs is not None:
-            with contextlib.suppress(OSError):
-                self._jobs.close()
-            self._jobs = None
+        with self._jobs_lock:
+            if self._jobs is not None:
+                with contextlib.suppress(OSError):
+                    self._jobs.close()
+                self._jobs = None
         for thread in self._threads:
             thread.join(DRAIN_GRACE)
         if process is not None and process.stdout is not None:
@@ -199,10 +215,24 @@ class ProgramProcess:
 
     # -- the pipes ---------------------------------------------------------------------------------------
 
+    def packs_ready(self, remediating: bool) -> None:
+        """Lets the program's registrations go on: the packs are configured, and whether one remediates."""
+        self._request(("packs", remediating))
+
     def _request(self, message: Any) -> None:
-        with contextlib.suppress(OSError, ValueError):  # the program is gone: its ending says why
-            pickle.dump(message, self._jobs, protocol=pickle.HIGHEST_PROTOCOL)
-            self._jobs.flush()
+        # OSError, ValueError: the program is gone (its ending says why); None: stopped.
+        with self._jobs_lock, contextlib.suppress(OSError, ValueError):
+            if self._jobs is not None:
+                pickle.dump(message, self._jobs, protocol=pickle.HIGHEST_PROTOCOL)
+                self._jobs.flush()
+
+    def _remediate(self, number: int, resource: Resource, provider: Resource | None) -> None:
+        assert self.remediate is not None
+        try:
+            inputs, error = self.remediate(resource, provider), None
+        except PreflightError as exc:
+            inputs, error = None, exc.message
+        self._request(("remediated", number, inputs, error))
 
     def _read_events(self, fd: int) -> None:
         with os.fdopen(fd, "rb") as events:
@@ -217,6 +247,8 @@ class ProgramProcess:
                 kind = message[0]
                 if kind == "resource":
                     self.on_resource(message[1])
+                elif kind == "remediate":
+                    self._remediate(*message[1:])
                 elif kind == "waiting":
                     self._waiting = message[1]
                     self._answered.set()

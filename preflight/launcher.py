@@ -9,6 +9,11 @@ exit status: that is how a program calling ``os._exit(0)`` is caught.
 
 The job pipe stays open for the run: ``"status"`` on it asks what the program is waiting for (sent when the
 time limit is reached), and its end means preflight is gone, so the whole process group ends with it.
+
+When the run has policy packs, each custom resource waits, before it is registered, for the packs'
+remediations, as under the engine: preflight says once whether any pack remediates (``("packs", bool)``),
+and then answers each ``("remediate", n, resource, provider)`` event with ``("remediated", n, inputs,
+error)``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import itertools
 import os
 import pickle
 import resource
@@ -40,6 +46,48 @@ class _Channel:
         with self._lock:
             pickle.dump(message, self._stream, protocol=pickle.HIGHEST_PROTOCOL)
             self._stream.flush()
+
+
+class _Remediations:
+    """The program's side of remediation: asks preflight about each registration, waits for the answer."""
+
+    def __init__(self, channel: _Channel) -> None:
+        self.channel = channel
+        self.active = False
+        self._ready = threading.Event()
+        self._answers: dict[int, tuple[threading.Event, list[Any]]] = {}
+        self._numbers = itertools.count()
+        self._lock = threading.Lock()
+
+    def take(self, message: tuple) -> None:
+        """preflight's ``("packs", active)`` (the packs are configured; ``active``: one of them remediates)
+        or ``("remediated", number, inputs, error)``."""
+        if message[0] == "packs":
+            self.active = message[1]
+            self._ready.set()
+        else:
+            _, number, inputs, error = message
+            with self._lock:
+                done, box = self._answers.pop(number)
+            box[:] = [inputs, error]
+            done.set()
+
+    def remediate(self, resource: Any, provider: Any) -> Any:
+        self._ready.wait()
+        if not self.active:
+            return None
+        done, box = threading.Event(), []
+        with self._lock:
+            number = next(self._numbers)
+            self._answers[number] = (done, box)
+        self.channel.send(("remediate", number, resource, provider))
+        done.wait()
+        inputs, error = box
+        if error is not None:
+            from preflight.errors import PreflightError
+
+            raise PreflightError(error)
+        return inputs
 
 
 class _Watch:
@@ -93,13 +141,16 @@ def main(job_fd: int, event_fd: int) -> None:
     os.set_inheritable(event_fd, False)
     channel = _Channel(event_fd)
     jobs = os.fdopen(job_fd, "rb")
-    project, mode, account_id = pickle.load(jobs)
+    project, mode, account_id, remediating = pickle.load(jobs)
+    remediations = _Remediations(channel) if remediating else None
     watch = _Watch(project.directory)
     os.register_at_fork(after_in_child=lambda: _forked(channel))
     threading.excepthook = lambda args: watch.thread_failures.append(
         (args.thread.name if args.thread is not None else "?", args.exc_value)
     )
-    threading.Thread(target=_serve, args=(jobs, channel, watch), daemon=True, name="preflight").start()
+    threading.Thread(
+        target=_serve, args=(jobs, channel, watch, remediations), daemon=True, name="preflight"
+    ).start()
     _watch_declarations(watch)
 
     from preflight import engine
@@ -114,7 +165,13 @@ def main(job_fd: int, event_fd: int) -> None:
         channel.send(("resource", record))
 
     try:
-        run = engine.run_program(project, mode, account_id, on_resource=on_resource)
+        run = engine.run_program(
+            project,
+            mode,
+            account_id,
+            on_resource=on_resource,
+            remediate=remediations.remediate if remediations is not None else None,
+        )
         _join_program_threads()
         if watch.thread_failures:
             name, error = watch.thread_failures[0]
@@ -155,8 +212,9 @@ def _forked(channel: _Channel) -> None:
     os._exit(_FORKED_STATUS)
 
 
-def _serve(jobs: BinaryIO, channel: _Channel, watch: _Watch) -> None:
-    """Answers ``status`` requests; when preflight's end of the pipe closes, ends the process group."""
+def _serve(jobs: BinaryIO, channel: _Channel, watch: _Watch, remediations: _Remediations | None) -> None:
+    """Answers ``status`` requests and takes the packs' remediations; when preflight's end of the pipe closes,
+    ends the process group."""
     while True:
         try:
             request = pickle.load(jobs)
@@ -165,6 +223,8 @@ def _serve(jobs: BinaryIO, channel: _Channel, watch: _Watch) -> None:
             return
         if request == "status":
             channel.send(("waiting", watch.waiting()))
+        elif remediations is not None:  # the packs' answers, sent only to a run with packs
+            remediations.take(request)
 
 
 def _watch_declarations(watch: _Watch) -> None:

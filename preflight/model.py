@@ -79,6 +79,18 @@ class Violation:
     message: str
 
 
+@dataclass(frozen=True)
+class Remediation:
+    """A remediation policy's rewrite of one resource's inputs before it was registered, as the engine
+    applies it; ``diagnostic`` (no rewrite) says why the remediation could not run (e.g. an unknown value)."""
+
+    policy_pack: str
+    policy: str
+    urn: str
+    description: str
+    diagnostic: str = ""
+
+
 @dataclass
 class RunResult:
     """Everything one preflight run produced; the reporters read only this."""
@@ -93,3 +105,4 @@ class RunResult:
     output: list[str] = field(default_factory=list)  # what the program printed (stdout and stderr), by line
     # Invokes answered from their result type in the installed SDK (no hand-written answer): invented values.
     synthesized_invokes: list[str] = field(default_factory=list)
+    remediations: list[Remediation] = field(default_factory=list)  # in the order they were applied

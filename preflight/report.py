@@ -14,7 +14,7 @@ from typing import Any
 from google.protobuf import struct_pb2
 
 from preflight import __version__
-from preflight.model import UNKNOWN, PackInfo, Resource, RunResult, Violation
+from preflight.model import UNKNOWN, PackInfo, Remediation, Resource, RunResult, Violation
 
 UNKNOWN_TEXT = "<unknown>"
 SECRET_TEXT = "[secret]"
@@ -106,66 +106,96 @@ def summary(result: RunResult) -> dict[str, int]:
 
 def to_json(result: RunResult) -> dict[str, Any]:
     """The report as CONTRACTS.md section 1 defines it."""
-    return {
-        "project": result.project,
-        "stack": result.stack,
-        "mode": result.mode.value,
-        "resources": [
-            {
-                "urn": r.urn,
-                "type": r.type,
-                "name": r.name,
-                "parent": r.parent,
-                "protect": r.protect,
-                "dependencies": list(r.dependencies),
-                "inputs": plain_properties(r.inputs),
-            }
-            for r in result.resources
-        ],
-        # What `pulumi stack output --json` would print after `pulumi up` (unknown at preview), so a stack
-        # that references this one can be run with --stack-outputs NAME=<this report>.
-        "outputs": next(
-            (
-                plain_properties(r.outputs)
+    return (
+        {
+            "project": result.project,
+            "stack": result.stack,
+            "mode": result.mode.value,
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "parent": r.parent,
+                    "protect": r.protect,
+                    "dependencies": list(r.dependencies),
+                    "inputs": plain_properties(r.inputs),
+                }
                 for r in result.resources
-                if r.type == _STACK_TYPE and r.parent is None
+            ],
+            # What `pulumi stack output --json` would print after `pulumi up` (unknown at preview), so a stack
+            # that references this one can be run with --stack-outputs NAME=<this report>.
+            "outputs": next(
+                (
+                    plain_properties(r.outputs)
+                    for r in result.resources
+                    if r.type == _STACK_TYPE and r.parent is None
+                ),
+                {},
             ),
-            {},
-        ),
-        "policyPacks": [
+            "policyPacks": [
+                {
+                    "name": pack.name,
+                    "version": pack.version,
+                    "policies": [
+                        {
+                            "name": p.name,
+                            "description": p.description,
+                            "enforcementLevel": p.enforcement_level,
+                            "severity": p.severity,
+                            "framework": p.framework,
+                            "remediationSteps": p.remediation_steps,
+                        }
+                        for p in pack.policies
+                    ],
+                }
+                for pack in result.packs
+            ],
+            "violations": [
+                {
+                    "policyPack": v.policy_pack,
+                    "policy": v.policy,
+                    "enforcementLevel": v.enforcement_level,
+                    "severity": v.severity,
+                    "urn": v.urn,
+                    "message": v.message,
+                }
+                for v in result.violations
+            ],
+            "warnings": list(result.warnings),
+            "summary": summary(result),
+            # Beyond CONTRACTS.md (adding is allowed): which invoke answers preflight invented.
+            "synthesizedInvokes": list(result.synthesized_invokes),
+        }
+        | _diagnostics(result)
+        | _remediations(result)
+    )
+
+
+def _remediations(result: RunResult) -> dict[str, Any]:
+    """The packs' rewrites of resource inputs (``remediate`` policies), present only when a pack made some.
+
+    ``resources[].inputs`` are the inputs after them, as the engine registers (and analyses) them.
+    """
+    if not result.remediations:
+        return {}
+    return {
+        "remediations": [
             {
-                "name": pack.name,
-                "version": pack.version,
-                "policies": [
-                    {
-                        "name": p.name,
-                        "description": p.description,
-                        "enforcementLevel": p.enforcement_level,
-                        "severity": p.severity,
-                        "framework": p.framework,
-                        "remediationSteps": p.remediation_steps,
-                    }
-                    for p in pack.policies
-                ],
+                "policyPack": r.policy_pack,
+                "policy": r.policy,
+                "urn": r.urn,
+                "description": r.description,
+                "applied": not r.diagnostic,
+                "diagnostic": r.diagnostic,
             }
-            for pack in result.packs
-        ],
-        "violations": [
-            {
-                "policyPack": v.policy_pack,
-                "policy": v.policy,
-                "enforcementLevel": v.enforcement_level,
-                "severity": v.severity,
-                "urn": v.urn,
-                "message": v.message,
-            }
-            for v in result.violations
-        ],
-        "warnings": list(result.warnings),
-        "summary": summary(result),
-        # Beyond CONTRACTS.md (adding is allowed): which invoke answers preflight invented.
-        "synthesizedInvokes": list(result.synthesized_invokes),
-    } | _diagnostics(result)
+            for r in result.remediations
+        ]
+    }
+
+
+def _remediation_text(remediation: Remediation) -> str:
+    return f"{remediation.policy_pack}/{remediation.policy} remediated {remediation.urn}"
 
 
 def _diagnostics(result: RunResult) -> dict[str, Any]:
@@ -198,6 +228,11 @@ def to_sarif(result: RunResult) -> dict[str, Any]:
     notifications = [{"level": "warning", "message": {"text": w}} for w in result.warnings]
     notifications += [
         {"level": "note", "message": {"text": _synthesized_text(t)}} for t in result.synthesized_invokes
+    ]
+    notifications += [
+        {"level": "note", "message": {"text": _remediation_text(r)}}
+        for r in result.remediations
+        if not r.diagnostic
     ]
     for run in runs:
         run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
@@ -321,6 +356,10 @@ def render_text(result: RunResult) -> str:
                 where = f"  ({type_}: {name})"
             lines.append(f"        - [{violation.enforcement_level}]  {violation.policy}{where}")
             lines += [f"          {line}" for line in violation.message.splitlines()]
+    applied = [r for r in result.remediations if not r.diagnostic]
+    if applied:
+        lines += ["", "Remediations (inputs rewritten before registration, as the engine applies them):"]
+        lines += [f"    - {_remediation_text(r)}" for r in applied]
     lines += ["", "Resources:", f"    + {len(shown)} to create"]
     if result.synthesized_invokes:
         lines += [

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from preflight import isolation, project
 from preflight.errors import PreflightError
@@ -120,9 +120,18 @@ def run_timed(
             for analysis in analyses:
                 analysis.submit(len(resources) - 1, resource)
 
+    # Remediations run on each registration, once the packs are up (the Remediator, made when they start).
+    remediators: list[Any] = []
+
+    def remediate(resource: Resource, provider: Resource | None) -> Any:
+        return remediators[0].remediate(resource, provider)
+
+    remediation = remediate if policy_packs else None
     # The program starts first: its imports (the SDK, the provider SDKs) are the longest path of a small
     # stack, and they go on while this process loads the analyzer client and starts the packs.
-    process = isolation.start_program(loaded, mode, account_id, on_resource) if isolated else None
+    process = (
+        isolation.start_program(loaded, mode, account_id, on_resource, remediation) if isolated else None
+    )
     line = Progress(progress, started) if progress is not None else None
     try:
         from preflight import analyzer
@@ -153,6 +162,12 @@ def run_timed(
             for position, resource in enumerate(resources):
                 for analysis in analyses:
                     analysis.submit(position, resource)
+        remediators.append(analyzer.Remediator(started_packs))
+        if process is not None and remediation is not None:
+            # The program's registrations wait for this: whether any pack remediates, once all are up.
+            threading.Thread(
+                target=lambda: process.packs_ready(remediators[0].wait_ready()), daemon=True
+            ).start()
 
         def tick() -> None:
             assert line is not None
@@ -163,7 +178,7 @@ def run_timed(
             for urn, outputs in program.components:
                 registered[urn].outputs = outputs
         else:
-            program = _in_process(loaded, mode, account_id, on_resource)
+            program = _in_process(loaded, mode, account_id, on_resource, remediation)
         program_end = time.perf_counter()
         if line is not None:
             line.show(len(resources), sum(analysis.analyzed for analysis in analyses), "analysing")
@@ -186,7 +201,12 @@ def run_timed(
     for resource_violations, stack_violations in zip(per_resource, per_stack, strict=True):
         violations += resource_violations + _on_this_stack(stack_violations, resources, registered)
     warnings = analyzer.unique(
-        [*loaded.warnings, *program.warnings, *(w for analysis in analyses for w in analysis.client.warnings)]
+        [
+            *loaded.warnings,
+            *program.warnings,
+            *(w for analysis in analyses for w in analysis.client.warnings),
+            *remediators[0].warnings(),
+        ]
     )
     result = RunResult(
         loaded.name,
@@ -198,6 +218,7 @@ def run_timed(
         warnings,
         list(program.output),
         synthesized_invokes=program.synthesized_invokes,
+        remediations=list(remediators[0].applied),
     )
     timings = Timings(
         program.seconds,
@@ -210,12 +231,16 @@ def run_timed(
 
 
 def _in_process(
-    loaded: project.Project, mode: Mode, account_id: str, on_resource: Callable[[Resource], None]
+    loaded: project.Project,
+    mode: Mode,
+    account_id: str,
+    on_resource: Callable[[Resource], None],
+    remediate: isolation.Remediate | None,
 ) -> isolation.ProgramResult:
     """The program run in this process, on the engine directly (imported only now: it loads the SDK)."""
     from preflight import engine
 
-    run = engine.run_program(loaded, mode, account_id, on_resource=on_resource)
+    run = engine.run_program(loaded, mode, account_id, on_resource=on_resource, remediate=remediate)
     return isolation.ProgramResult(
         run.outputs, run.warnings, run.seconds, [], synthesized_invokes=run.synthesized_invokes
     )

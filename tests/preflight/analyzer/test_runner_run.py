@@ -47,6 +47,10 @@ class FakeProgram:
         self.calls = calls
         self.on_resource = on_resource
         self.fail = fail
+        self.told: list[bool] = []  # what packs_ready said (from the runner's thread, so kept apart)
+
+    def packs_ready(self, remediating):
+        self.told.append(remediating)
 
     def wait(self, deadline, timeout, tick=None):
         for item in registrations():
@@ -70,7 +74,7 @@ def program(monkeypatch):
     """Replaces the program's process with FakeProgram and records how it was started."""
     calls = []
 
-    def start_program(project, mode, account_id, on_resource):
+    def start_program(project, mode, account_id, on_resource, remediate=None):
         calls.append((project, mode, account_id, on_resource))
         return FakeProgram(calls, on_resource)
 
@@ -203,7 +207,7 @@ def test_registrations_that_arrive_before_the_packs_are_attached_are_analysed_fi
     # The program starts before the packs; what it registered meanwhile is queued when each pack attaches.
     calls = []
 
-    def start_program(project, mode, account_id, on_resource):
+    def start_program(project, mode, account_id, on_resource, remediate=None):
         early = registrations()
         for item in early[:3]:
             on_resource(item)

@@ -553,7 +553,7 @@ def test_the_launcher_ends_its_group_when_preflight_is_gone(monkeypatch, tmp_pat
     read, write = os.pipe()
     os.close(write)
     with os.fdopen(read, "rb") as jobs:
-        launcher._serve(jobs, None, None)
+        launcher._serve(jobs, None, None, None)
     assert killed == [(0, signal.SIGKILL)]
 
 

@@ -92,7 +92,7 @@ def test_each_status_request_is_answered_until_preflight_is_gone(monkeypatch, tm
         for request in ("status", "anything else", "status"):
             pickle.dump(request, requests)
     with os.fdopen(read, "rb") as jobs:
-        launcher._serve(jobs, SimpleNamespace(send=answers.append), watch)
+        launcher._serve(jobs, SimpleNamespace(send=answers.append), watch, None)
     waiting = (
         "still waiting to register demo:index:Thing 'only' (an input that never resolves, or a dependency "
         "cycle)"
