@@ -17,8 +17,8 @@ PROGRAM = """
 import pulumi
 import pulumi_aws as aws
 
-bucket = aws.s3.Bucket("data", bucket="data-bucket", acl="public-read")
-pulumi.export("acl", bucket.acl)
+bucket = aws.s3.Bucket("data", bucket="data-bucket", force_destroy=True)
+pulumi.export("forceDestroy", bucket.force_destroy)
 pulumi.export("tags", bucket.tags)
 """
 
@@ -42,26 +42,26 @@ def test_remediations_rewrite_the_inputs_before_the_program_and_the_packs_see_th
         project(tmp_path), "dev", policy_packs=[PACK], mode=Mode.UPDATE, isolated=isolated
     )
     urn = "urn:pulumi:dev::shop::aws:s3/bucket:Bucket::data"
-    # bucket-private made it private; bucket-tagged, next in the pack, saw what bucket-private left.
-    assert bucket_inputs(result)["acl"] == "private"
-    assert bucket_inputs(result)["tags"] == {"AclSeenByTagger": "private"}
+    # bucket-keeps-objects turned force_destroy off; bucket-tagged, next in the pack, saw what it left.
+    assert bucket_inputs(result)["forceDestroy"] is False
+    assert bucket_inputs(result)["tags"] == {"ForceDestroySeenByTagger": "False"}
     assert [(r.policy_pack, r.policy, r.urn, r.diagnostic) for r in result.remediations] == [
-        ("remediating", "bucket-private", urn, ""),
+        ("remediating", "bucket-keeps-objects", urn, ""),
         ("remediating", "bucket-tagged", urn, ""),
     ]
     assert result.violations == []  # Analyze judged the remediated inputs
     document = json.loads(report.render_json(result))
     assert document["remediations"][0] == {
         "policyPack": "remediating",
-        "policy": "bucket-private",
+        "policy": "bucket-keeps-objects",
         "urn": urn,
-        "description": "Buckets are private.",
+        "description": "Buckets are not emptied on destroy.",
         "applied": True,
         "diagnostic": "",
     }
     text = report.render_text(result)
     assert "Remediations (inputs rewritten before registration, as the engine applies them):" in text
-    assert f"    - remediating/bucket-private remediated {urn}" in text
+    assert f"    - remediating/bucket-keeps-objects remediated {urn}" in text
     sarif = report.to_sarif(result)
     notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert {"level": "note", "message": {"text": f"remediating/bucket-tagged remediated {urn}"}} in notes
@@ -72,21 +72,23 @@ def test_the_program_sees_the_remediated_values(tmp_path):
     result, _ = runner.run_timed(project(tmp_path), "dev", policy_packs=[PACK], mode=Mode.UPDATE)
     stack = next(r for r in result.resources if r.type == "pulumi:pulumi:Stack")
     assert report.plain_properties(stack.outputs) == {
-        "acl": "private",
-        "tags": {"AclSeenByTagger": "private"},
+        "forceDestroy": False,
+        "tags": {"ForceDestroySeenByTagger": "False"},
     }
 
 
 def test_a_remediation_the_config_turns_off_does_not_run(tmp_path):
     config = tmp_path / "config.json"
-    config.write_text(json.dumps({"bucket-private": "mandatory"}))
+    config.write_text(json.dumps({"bucket-keeps-objects": "mandatory"}))
     result = runner.run(
         project(tmp_path / "p"), "dev", policy_packs=[PACK], policy_configs=[config], mode=Mode.UPDATE
     )
-    assert bucket_inputs(result)["acl"] == "public-read"
-    assert bucket_inputs(result)["tags"] == {"AclSeenByTagger": "public-read"}
+    assert bucket_inputs(result)["forceDestroy"] is True
+    assert bucket_inputs(result)["tags"] == {"ForceDestroySeenByTagger": "True"}
     assert [r.policy for r in result.remediations] == ["bucket-tagged"]
-    assert [(v.policy, v.enforcement_level) for v in result.violations] == [("bucket-private", "mandatory")]
+    assert [(v.policy, v.enforcement_level) for v in result.violations] == [
+        ("bucket-keeps-objects", "mandatory")
+    ]
 
 
 def test_a_remediation_that_reads_an_unknown_value_at_preview_is_a_warning_and_changes_nothing(tmp_path):
@@ -157,7 +159,7 @@ class _Client:
 def test_only_packs_with_a_policy_at_level_remediate_are_asked():
     quiet, active = _Client(["mandatory", "advisory"]), _Client(["advisory", "remediate"])
     remediator = analyzer.Remediator([_Started(quiet), _Started(None), _Started(active)])
-    bucket = resource("aws:s3/bucket:Bucket", "b", {"acl": "public-read"})
+    bucket = resource("aws:s3/bucket:Bucket", "b", {"forceDestroy": True})
     assert remediator.wait_ready() is True
     assert remediator.remediate(bucket, None) is None
     assert (quiet.asked, active.asked) == (0, 1)

@@ -15,20 +15,20 @@ TOPIC = "aws:sns/topic:Topic"
 QUEUE = "aws:sqs/queue:Queue"
 
 
-def make_private(args):
-    if args.resource_type == BUCKET and args.props.get("acl") != "private":
-        return {**args.props, "acl": "private"}
+def keep_objects(args):
+    if args.resource_type == BUCKET and args.props.get("forceDestroy") is not False:
+        return {**args.props, "forceDestroy": False}
     return None
 
 
-def still_public(args, report):
-    if args.resource_type == BUCKET and args.props.get("acl") != "private":
-        report(f"bucket {args.name} is not private")
+def still_force_destroyed(args, report):
+    if args.resource_type == BUCKET and args.props.get("forceDestroy") is not False:
+        report(f"bucket {args.name} would be emptied on destroy")
 
 
 def tag_what_it_saw(args):
     if args.resource_type == BUCKET:
-        return {**args.props, "tags": {"AclSeenByTagger": str(args.props.get("acl"))}}
+        return {**args.props, "tags": {"ForceDestroySeenByTagger": str(args.props.get("forceDestroy"))}}
     return None
 
 
@@ -53,10 +53,10 @@ PolicyPack(
     enforcement_level=EnforcementLevel.REMEDIATE,
     policies=[
         ResourceValidationPolicy(
-            name="bucket-private",
-            description="Buckets are private.",
-            remediate=make_private,
-            validate=still_public,
+            name="bucket-keeps-objects",
+            description="Buckets are not emptied on destroy.",
+            remediate=keep_objects,
+            validate=still_force_destroyed,
         ),
         ResourceValidationPolicy(
             name="bucket-tagged", description="Tags what it saw.", remediate=tag_what_it_saw
