@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import preflight_bench  # noqa: E402 - the generated program of the benchmark
+
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 EXEMPTIONS = PROGRAMS / "model-failures-exemptions.json"
 MODES = ("preview", "update")
@@ -75,7 +78,12 @@ UNSEEN_BROKEN_EXPECTED = {
 
 
 def run_preflight(
-    project: Path, stack: str, mode: str, config: Path | None, references: dict[str, Path] | None = None
+    project: Path,
+    stack: str,
+    mode: str,
+    config: Path | None,
+    references: dict[str, Path] | None = None,
+    speedups: bool = True,
 ) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "preflight", str(project), "--stack", stack, "--policy-pack", "policy"]
     command += ["--policy-config", str(config)] if config else []
@@ -84,6 +92,9 @@ def run_preflight(
     command += ["--mode", mode, "--format", "json"]
     # These runs judge verdicts; coverage is measured by the unit tests. Traced, each run takes twice as long.
     environment = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+    # The pack's speed-ups (trading_policies.request_scope and dispatch) off: every policy runs as the SDK
+    # runs it, on every resource, which is what the pack did before them.
+    environment |= {} if speedups else {"TRADING_POLICIES_SPEEDUPS": "off"}
     return subprocess.run(
         command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=240, check=False
     )
@@ -95,8 +106,9 @@ def preflight(
     mode: str,
     config: Path | None = None,
     references: dict[str, Path] | None = None,
+    speedups: bool = True,
 ) -> tuple[int, dict]:
-    done = run_preflight(project, stack, mode, config, references)
+    done = run_preflight(project, stack, mode, config, references, speedups)
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(done.stdout)
 
@@ -109,10 +121,10 @@ def reports(tmp_path_factory) -> dict[tuple[str, str], tuple[int, dict]]:
     with ThreadPoolExecutor(max_workers=4) as pool:
         dev = pool.submit(preflight, ROOT, "dev", "update")
 
-        def staging(mode: str) -> tuple[int, dict]:
+        def staging(mode: str, speedups: bool = True) -> tuple[int, dict]:
             if not dev_report.exists():
                 dev_report.write_text(json.dumps(dev.result()[1]))
-            return preflight(ROOT, "staging", mode, references={"dev": dev_report})
+            return preflight(ROOT, "staging", mode, references={"dev": dev_report}, speedups=speedups)
 
         jobs = {("model_failures", mode): (MODEL_FAILURES, "dev", mode) for mode in MODES}
         jobs |= {("exempted", mode): (MODEL_FAILURES, "dev", mode, EXEMPTIONS) for mode in MODES}
@@ -124,7 +136,29 @@ def reports(tmp_path_factory) -> dict[tuple[str, str], tuple[int, dict]]:
         futures = {key: pool.submit(preflight, *args) for key, args in jobs.items()}
         futures[("dev", "update")] = dev
         futures |= {("staging", mode): pool.submit(staging, mode) for mode in MODES}
+        # The same runs with the pack's speed-ups off, for the reports that must not change with them.
+        generated = tmp_path_factory.mktemp("generated")
+        preflight_bench.generate(generated, 300)
+        slow = {
+            "generated": (generated, "dev", "update"),
+            "model_failures": (MODEL_FAILURES, "dev", "update"),
+        }
+        slow |= {stack: (ROOT, stack, "update") for stack in ("dev", "prod")}
+        futures |= {("generated", "update"): pool.submit(preflight, *slow["generated"])}
+        futures |= {
+            ("speedups-off", name): pool.submit(preflight, *args, speedups=False)
+            for name, args in slow.items()
+        }
+        futures[("speedups-off", "staging")] = pool.submit(staging, "update", speedups=False)
         return {key: future.result() for key, future in futures.items()}
+
+
+@pytest.mark.parametrize("name", ["dev", "staging", "prod", "model_failures", "generated"])
+def test_the_packs_speed_ups_change_no_report(reports, name):
+    # Issue 10: the same JSON report, byte for byte, with the pack as the SDK runs it and with its speed-ups.
+    assert reports[name, "update"] == reports["speedups-off", name]
+    if name in ("model_failures", "generated"):
+        assert reports[name, "update"][1]["summary"]["mandatory"] > 0  # a comparison with verdicts in it
 
 
 @pytest.mark.parametrize("mode", MODES)
