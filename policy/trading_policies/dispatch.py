@@ -31,6 +31,7 @@ from typing import Any
 
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import policy as sdk_policy
 from pulumi_policy.policy import PolicyResource, _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError
 
@@ -182,9 +183,8 @@ def _analyze_stack_once(servicer: Any, request: Any) -> Any:
 
 
 def _stack_resources(servicer: Any, request: Any) -> list[PolicyResource]:
-    # The SDK's build of the stack: each resource, then its parent and dependencies as resource objects.
-    from pulumi_policy import policy as sdk_policy  # its conversions, as request_scope routes them
-
+    # The SDK's build of the stack: each resource, then its parent and dependencies as resource objects. The
+    # conversions are read from the SDK module at call time, so they are the ones request_scope routes.
     built: list[tuple[PolicyResource, Any, list[str], dict[str, list[str]]]] = []
     for r in request.resources:
         deserialized = sdk_policy.deserialize_properties(sdk_policy.json_format.MessageToDict(r.properties))
