@@ -44,7 +44,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.proto import engine_pb2, provider_pb2, resource_pb2, source_pb2
 
-from preflight import invokes, stack_outputs, values
+from preflight import dynamic, invokes, stack_outputs, values
 from preflight.errors import PreflightError
 from preflight.model import UNKNOWN, Mode, Resource
 from preflight.project import Project
@@ -159,7 +159,7 @@ def _run_in_fresh_runtime(project: Project, mode: Mode, monitor: _Monitor) -> Ba
     settings.monitor_features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
     runtime_settings.configure(settings)
     runtime_settings.ROOT.set(None)
-    runtime_config.set_all_config(_config_for_program(project), sorted(project.secret_keys))
+    runtime_config.set_all_config(project.config_strings(), sorted(project.secret_keys))
 
     loop = _InlineLoop()
     asyncio.set_event_loop(loop)
@@ -179,14 +179,6 @@ def _run_in_fresh_runtime(project: Project, mode: Mode, monitor: _Monitor) -> Ba
         loop.close()
         asyncio.set_event_loop(None)
     return None
-
-
-def _config_for_program(project: Project) -> dict[str, str]:
-    # The CLI passes structured values as JSON strings; the SDK's get_object parses them back.
-    return {
-        key: value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), sort_keys=True)
-        for key, value in project.config.items()
-    }
 
 
 class _InlineLoop(asyncio.SelectorEventLoop):
@@ -339,6 +331,7 @@ class _Monitor(mocks.MockMonitor):
         self.synthesized_invokes: list[str] = []  # invoke tokens answered from their result type
         self.referenced_stacks: set[str] = set()  # the --stack-outputs names a stack reference read
         self.unread_references: list[str] = []  # stack references with no --stack-outputs
+        self.dynamic_providers = dynamic.DynamicProviders(project)
 
     # --- reporting ---------------------------------------------------------------------------------------
 
@@ -414,13 +407,12 @@ class _Monitor(mocks.MockMonitor):
         urn = f"{self.urn_prefix}{type_}::{name}"
         self.qualified_types[urn] = type_
         inputs = struct_pb2.Struct()
-        for key, value in self.project.config.items():
+        if package in dynamic.PACKAGES:
+            inputs = dynamic.provider_inputs(self.project)
+        for key, encoded in self.project.config_strings().items():
             namespace, _, config_name = key.partition(":")
             if namespace != package:
                 continue
-            encoded = (
-                value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), sort_keys=True)
-            )
             if key in self.project.secret_keys:
                 inputs[config_name] = {values.SIG_KEY: values.SECRET_SIG, "value": encoded}
             else:
@@ -509,6 +501,8 @@ class _Monitor(mocks.MockMonitor):
             provider = self._provider_for(type_, request.provider, request.version)
             self._check_assets(urn, name, inputs, request)
             values.autoname(type_, name, urn, inputs)
+            if dynamic.is_dynamic(type_):
+                inputs = self._dynamic_check(type_, name, inputs, request)
             if self.remediate is not None:
                 inputs = self._remediated(self._declared(request, urn, parent, inputs, provider), provider)
             resource_id, outputs = self._outputs(type_, name, urn, inputs, provider, request)
@@ -568,6 +562,17 @@ class _Monitor(mocks.MockMonitor):
         except PreflightError as error:
             raise self.fail(error.message) from None
         return declared.inputs if remediated is None else remediated
+
+    def _dynamic_check(
+        self, type_: str, name: str, inputs: struct_pb2.Struct, request: resource_pb2.RegisterResourceRequest
+    ) -> struct_pb2.Struct:
+        """The inputs after the dynamic provider's ``check``, as the engine registers them
+        (``preflight.dynamic``); a refusal or failure fails the run, as it fails ``pulumi preview``."""
+        try:
+            return self.dynamic_providers.check(type_, name, inputs)
+        except dynamic.DynamicProviderError as error:
+            program = _relative(self.project, self.project.program)
+            raise self.fail(f"program {program} failed: {error}{self._where(request)}") from None
 
     def _outputs(
         self,

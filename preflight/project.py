@@ -18,6 +18,7 @@ like), or an integer too long to be a number.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -54,6 +55,14 @@ class Project:
     warnings: tuple[str, ...]
     # Other stacks' outputs by the name given to --stack-outputs, for the program's stack references.
     stack_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def config_strings(self) -> dict[str, str]:
+        """The config as the CLI hands it to the program and to providers: every value a string, structured
+        values as JSON (the SDK's ``get_object`` parses them back)."""
+        return {
+            key: value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), sort_keys=True)
+            for key, value in self.config.items()
+        }
 
 
 class _Refused(yaml.MarkedYAMLError):

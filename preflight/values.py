@@ -27,9 +27,12 @@ from preflight import schema, synthesis
 from preflight.identity import Ids, Target, autoname_suffix, zone_id
 from preflight.model import UNKNOWN
 
-# The engine's marker for a secret value inside a Struct.
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+# The engine's markers for special values inside a Struct: the key, then a secret, a resource reference and
+# an output value.
 SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 
 @dataclass(frozen=True)
