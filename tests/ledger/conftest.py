@@ -39,7 +39,9 @@ def postgres() -> Iterator[RunningServer]:
 
 @pytest.fixture(scope="session")
 def admin(postgres: RunningServer) -> Iterator[pg8000.native.Connection]:
-    connection = pg8000.native.Connection(SUPERUSER, unix_sock=postgres.socket_path, database="postgres")
+    connection = pg8000.native.Connection(
+        SUPERUSER, unix_sock=postgres.socket_path, database="postgres", ssl_context=False
+    )
     yield connection
     connection.close()
 
@@ -48,7 +50,7 @@ def admin(postgres: RunningServer) -> Iterator[pg8000.native.Connection]:
 def database(admin: pg8000.native.Connection) -> Iterator[str]:
     """A new empty database; the cluster-wide application role and users are dropped with it."""
     name = f"ledger_{uuid.uuid4().hex[:12]}"
-    admin.run(f"CREATE DATABASE {name}")
+    admin.run(f"CREATE DATABASE {name} STRATEGY FILE_COPY")
     yield name
     admin.run(f"DROP DATABASE {name} WITH (FORCE)")
     admin.run("DROP ROLE IF EXISTS trading_app_a, trading_app_b, trading_app")

@@ -66,6 +66,9 @@ class PostgresDataApi:
                 password=secret["password"],
                 unix_sock=self._socket_path,
                 database=database,
+                # A local socket: no TLS to ask for. pg8000 otherwise builds a default SSL context (loading
+                # the system's CA bundle, about 70 ms) on every connection, only to be told "no".
+                ssl_context=False,
             )
         except pg8000.native.DatabaseError as error:
             raise _error(operation, "BadRequestException", f"FATAL: {error.args[0].get('M')}") from None

@@ -34,7 +34,7 @@ def secret(aws, stage="AWSCURRENT"):
 
 def log_in(postgres, database, username, password):
     connection = pg8000.native.Connection(
-        username, password=password, unix_sock=postgres.socket_path, database=database
+        username, password=password, unix_sock=postgres.socket_path, database=database, ssl_context=False
     )
     try:
         return connection.run("SELECT current_user")[0][0]
