@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 
@@ -18,3 +21,24 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch, aws_region: str) -> None:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def botocore_models_parsed_once() -> Iterator[None]:
+    """botocore parses a service's JSON model (into OrderedDicts, several milliseconds each) again for every
+    new session, and moto starts a new default session for every mock: with thousands of clients across the
+    suite that was seconds of CPU per worker. The files do not change during a run, so each is parsed once.
+    (botocore already shares one parsed model between the clients of a session, so nothing mutates it.)"""
+    from botocore import loaders
+
+    original = loaders.JSONFileLoader.load_file
+    parsed: dict[str, Any] = {}
+
+    def load_file(self: loaders.JSONFileLoader, file_path: str) -> Any:
+        if file_path not in parsed:
+            parsed[file_path] = original(self, file_path)
+        return parsed[file_path]
+
+    loaders.JSONFileLoader.load_file = load_file  # type: ignore[method-assign]
+    yield
+    loaders.JSONFileLoader.load_file = original  # type: ignore[method-assign]
