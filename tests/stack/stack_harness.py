@@ -16,7 +16,7 @@ import json
 import runpy
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,9 @@ import pulumi
 import yaml
 from pulumi.output import Unknown
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as runtime_resource
 from pulumi.runtime import rpc
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import wait_for_rpcs
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -415,7 +417,20 @@ def run_program(
             asyncio.set_event_loop(None)
             loop.close()
 
-    return contextvars.copy_context().run(body)
+    # The SDK walks and formats the whole Python stack for every resource, for the CLI's source positions;
+    # no test here reads them, and under pytest's deep stacks that walk was a fifth of the folder's time.
+    with _no_stack_traces():
+        return contextvars.copy_context().run(body)
+
+
+@contextlib.contextmanager
+def _no_stack_traces() -> Iterator[None]:
+    capture = runtime_resource._get_stack_trace
+    runtime_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        runtime_resource._get_stack_trace = capture
 
 
 def cli_value(value: Any) -> str:
