@@ -87,7 +87,7 @@ class DynamicProviders:
             outcome["inputs"] = _serialized(checked, inputs)
         except DynamicProviderError as error:
             outcome["error"] = str(error)
-        except Exception as error:  # noqa: BLE001 - the plugin reports any exception of the provider's code
+        except BaseException as error:  # noqa: BLE001 - the plugin reports whatever the provider's code raises
             text = " ".join(str(error).split()) or "no message"
             outcome["error"] = f"the dynamic provider of {what} raised {type(error).__name__}: {text}"
 

@@ -43,6 +43,8 @@ class Greeter(ResourceProvider):
     def check(self, olds, news):
         if self.config["greeting"] == "raise":
             raise RuntimeError("the check\\n itself broke")
+        if self.config["greeting"] == "exit":
+            raise SystemExit(3)  # not an Exception: the thread must still report it
         failures = [CheckFailure("size", "must be under 10")] if news["size"] >= 10 else []
         if news.get("label") == "":
             failures.append(CheckFailure("label", "must not be empty"))
@@ -153,6 +155,10 @@ def test_check_failures_fail_the_run_in_one_line_naming_the_resource_and_the_pro
             STACK_CONFIG.replace("demo:greeting: hello", "demo:greeting: raise"),
             "the dynamic provider of hi (pulumi-python:dynamic:Resource) raised RuntimeError: the check "
             "itself broke",
+        ),
+        (
+            STACK_CONFIG.replace("demo:greeting: hello", "demo:greeting: exit"),
+            "the dynamic provider of hi (pulumi-python:dynamic:Resource) raised SystemExit: 3",
         ),
     ],
 )
