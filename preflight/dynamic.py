@@ -38,16 +38,6 @@ def is_dynamic(type_: str) -> bool:
     return type_.split(":", 1)[0] in PACKAGES
 
 
-def provider_inputs(project: Project) -> struct_pb2.Struct:
-    """The default dynamic provider's inputs: the whole stack config, keys with their namespace, secrets
-    marked, as ``GetPackageConfig`` builds them for a dynamic provider."""
-    inputs = struct_pb2.Struct()
-    for key, text in sorted(project.config_strings().items()):
-        secret = key in project.secret_keys
-        inputs[key] = {values.SIG_KEY: values.SECRET_SIG, "value": text} if secret else text
-    return inputs
-
-
 class DynamicProviders:
     """Configures each distinct pickled provider once (as the plugin caches it) and checks registrations."""
 
@@ -151,14 +141,10 @@ def _serialized(checked: dict[str, Any], declared: struct_pb2.Struct) -> struct_
 
 
 def _mark_secrets(value: struct_pb2.Value, declared: struct_pb2.Value) -> None:
-    if _is_secret(value):
+    if values.is_secret(value):
         return
-    if _is_secret(declared):
-        inner = struct_pb2.Value()
-        inner.CopyFrom(value)
-        value.struct_value.Clear()
-        value.struct_value.fields[values.SIG_KEY].string_value = values.SECRET_SIG
-        value.struct_value.fields["value"].CopyFrom(inner)
+    if values.is_secret(declared):
+        values.make_secret(value)
     elif value.HasField("struct_value") and declared.HasField("struct_value"):
         for key, item in value.struct_value.fields.items():
             if key in declared.struct_value.fields:
@@ -166,8 +152,3 @@ def _mark_secrets(value: struct_pb2.Value, declared: struct_pb2.Value) -> None:
     elif value.HasField("list_value") and declared.HasField("list_value"):
         for item, before in zip(value.list_value.values, declared.list_value.values, strict=False):
             _mark_secrets(item, before)
-
-
-def _is_secret(value: struct_pb2.Value) -> bool:
-    fields = value.struct_value.fields if value.HasField("struct_value") else {}
-    return values.SIG_KEY in fields and fields[values.SIG_KEY].string_value == values.SECRET_SIG

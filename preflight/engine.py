@@ -406,17 +406,19 @@ class _Monitor(mocks.MockMonitor):
         type_ = f"{_PROVIDER_PREFIX}{package}"
         urn = f"{self.urn_prefix}{type_}::{name}"
         self.qualified_types[urn] = type_
+        # As the engine's GetPackageConfig: the package's own config keys, without their namespace; a dynamic
+        # provider gets every key, namespace kept.
+        everything = package in dynamic.PACKAGES
         inputs = struct_pb2.Struct()
-        if package in dynamic.PACKAGES:
-            inputs = dynamic.provider_inputs(self.project)
         for key, encoded in self.project.config_strings().items():
             namespace, _, config_name = key.partition(":")
-            if namespace != package:
+            if not everything and namespace != package:
                 continue
+            field_name = key if everything else config_name
             if key in self.project.secret_keys:
-                inputs[config_name] = {values.SIG_KEY: values.SECRET_SIG, "value": encoded}
+                inputs[field_name] = {values.SIG_KEY: values.SECRET_SIG, "value": encoded}
             else:
-                inputs[config_name] = encoded
+                inputs[field_name] = encoded
         if version:
             inputs["version"] = version
         provider_id = UNKNOWN if self.preview else values.Ids(urn).uuid("provider")
@@ -604,7 +606,7 @@ class _Monitor(mocks.MockMonitor):
             outputs["tagsAll"] = values.tags_all(inputs, default_tags)
         for key in request.additionalSecretOutputs:
             if key in fields:
-                _make_secret(fields[key])
+                values.make_secret(fields[key])
         return resource_id, outputs
 
     def _aliases(self, request: Any, parent: str) -> list[str]:
@@ -738,22 +740,6 @@ class _Monitor(mocks.MockMonitor):
     def RegisterStackInvokeTransform(self, request: Any) -> empty_pb2.Empty:
         self.warn("invoke transforms are not run by preflight; invokes are answered as declared")
         return empty_pb2.Empty()
-
-
-def _make_secret(value: struct_pb2.Value) -> None:
-    fields = value.struct_value.fields if value.HasField("struct_value") else None
-    if (
-        fields is not None
-        and values.SIG_KEY in fields
-        and fields[values.SIG_KEY].string_value == values.SECRET_SIG
-    ):
-        return
-    inner = struct_pb2.Value()
-    inner.CopyFrom(value)
-    wrapper = value.struct_value
-    wrapper.Clear()
-    wrapper.fields[values.SIG_KEY].string_value = values.SECRET_SIG
-    wrapper.fields["value"].CopyFrom(inner)
 
 
 def _asset_paths(struct: struct_pb2.Struct) -> Iterator[str]:

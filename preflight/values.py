@@ -35,6 +35,24 @@ RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 
+def is_secret(value: struct_pb2.Value) -> bool:
+    """Whether ``value`` is a secret-wrapped value."""
+    fields = value.struct_value.fields if value.HasField("struct_value") else {}
+    return SIG_KEY in fields and fields[SIG_KEY].string_value == SECRET_SIG
+
+
+def make_secret(value: struct_pb2.Value) -> None:
+    """Wraps ``value`` as a secret, in place (once: a secret stays as it is)."""
+    if is_secret(value):
+        return
+    inner = struct_pb2.Value()
+    inner.CopyFrom(value)
+    wrapper = value.struct_value
+    wrapper.Clear()
+    wrapper.fields[SIG_KEY].string_value = SECRET_SIG
+    wrapper.fields["value"].CopyFrom(inner)
+
+
 @dataclass(frozen=True)
 class TypeInfo:
     """What the installed SDK's class for a resource type says about its properties (wire names)."""
