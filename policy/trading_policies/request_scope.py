@@ -18,7 +18,10 @@ its own, in which:
   graph, which every stack policy of one ``AnalyzeStack`` call then reads;
 * ``Analyze`` runs only the policies that can concern the resource's type, and ``AnalyzeStack`` builds
   the stack's resources once for all stack policies (see :mod:`trading_policies.dispatch`, which also
-  says when it steps aside).
+  says when it steps aside);
+* the SDK's per-request ``_configure_runtime_settings`` (parse ``PULUMI_CONFIG``, set each key, build and
+  install fresh runtime settings, an ``inspect.signature`` call included: about a tenth of a millisecond,
+  thousands of times on a large stack) runs again only when the environment it reads has changed.
 
 The scope is thread-local (the SDK serves requests on a thread pool) and ends with the call, so nothing
 is shared between requests or threads. Outside a scope (``Configure``, ``Remediate``, a policy called
@@ -66,6 +69,18 @@ _CONVERSION = re.compile(
 )
 _EXPECTED_PARAMETERS = ("self", "request", "_context")
 _INSTALLED_MARK = "_trading_policies_request_scope"
+# What pulumi-policy 1.21's _configure_runtime_settings reads: the stack's config (through get_config_env)
+# and the settings' variables. Its effect depends on nothing else, so it is redone only when these change.
+SETTINGS_VARIABLES = (
+    "PULUMI_CONFIG",
+    "PULUMI_PROJECT",
+    "PULUMI_STACK",
+    "PULUMI_DRY_RUN",
+    "PULUMI_ORGANIZATION",
+)
+_SETTINGS_METHOD = "_configure_runtime_settings"
+_CONFIGURED_FOR = "_trading_policies_configured_for"
+_ENVIRON_READ = re.compile(r'os\.environ(?:\.get\(|\[)"(\w+)"|"(\w+)" in os\.environ')
 _local = threading.local()
 _enabled = os.environ.get(SPEEDUPS_VARIABLE, "on").strip().lower() not in ("off", "0", "false", "no")
 
@@ -203,10 +218,14 @@ def install(servicer_class: Any = None, sdk_module: Any = None) -> None:
     options = getattr(servicer, "_get_resource_options", None)
     if not callable(options) or tuple(inspect.signature(options).parameters) != ("self", "request"):
         raise _shape_error("_get_resource_options")
+    settings = getattr(servicer, _SETTINGS_METHOD, None)
+    memoize_settings = _reads_only_settings_variables(settings)
     module.json_format = _ScopedJsonFormat(module.json_format)
     module.deserialize_properties = _scoped_deserialize(module.deserialize_properties)
     module.unknown_checking_proxy = _scoped_proxy(module.unknown_checking_proxy)
     servicer._get_resource_options = _scoped_options(options)
+    if memoize_settings:
+        setattr(servicer, _SETTINGS_METHOD, _configured_once(settings))
     dispatched = {"Analyze": dispatch.serve_analyze, "AnalyzeStack": dispatch.serve_analyze_stack}
     fast = dispatch.matches_sdk(servicer)
     for name, method in originals.items():
@@ -236,6 +255,37 @@ def _shape_error(name: str) -> SdkShapeError:
         "wraps to share work between the policies of one request; pin pulumi-policy to 1.21.x or "
         "update trading_policies/request_scope.py"
     )
+
+
+def _reads_only_settings_variables(method: Any) -> bool:
+    """Whether ``method`` is the SDK's runtime configuration as 1.21 writes it, reading nothing from the
+    environment but :data:`SETTINGS_VARIABLES`; otherwise it keeps running on every request, as the SDK
+    runs it."""
+    if not callable(method) or tuple(inspect.signature(method).parameters) != ("self",):
+        return False
+    source = inspect.getsource(method)
+    reads = _ENVIRON_READ.findall(source)
+    names = {subscript or membership for subscript, membership in reads}
+    return (
+        "get_config_env()" in source
+        and len(reads) == source.count("os.environ")
+        and names <= set(SETTINGS_VARIABLES)
+    )
+
+
+def _configured_once(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    @functools.wraps(method)
+    def _configure_runtime_settings(self: Any) -> Any:
+        if not _enabled:
+            return method(self)
+        environ = os.environ
+        key = tuple(environ.get(name) for name in SETTINGS_VARIABLES)
+        if self.__dict__.get(_CONFIGURED_FOR) != key:
+            method(self)
+            self.__dict__[_CONFIGURED_FOR] = key
+        return None
+
+    return _configure_runtime_settings
 
 
 def _check_conversions(servicer: Any, module: Any) -> None:

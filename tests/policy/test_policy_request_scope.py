@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
+import pulumi
 import pytest
 from google.protobuf import json_format, struct_pb2
 from policy_cases import BAD
@@ -498,3 +500,80 @@ def test_an_sdk_that_serves_requests_differently_runs_every_policy_and_gets_a_wa
         f"warning: pulumi-policy {sdk_policy.VERSION} serves Analyze and AnalyzeStack differently from 1.21, "
         "so trading_policies runs every policy on every resource, as the SDK does: same verdicts, slower"
     )
+
+
+def _count_configures(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, bool]]:
+    configured: list[tuple[str, str, bool]] = []
+    original = sdk_policy.pulumi.runtime.configure
+
+    def counting(settings: object) -> None:
+        original(settings)
+        configured.append((settings.project, settings.stack, settings.dry_run))
+
+    monkeypatch.setattr(sdk_policy.pulumi.runtime, "configure", counting)
+    return configured
+
+
+def test_the_runtime_is_configured_again_only_when_its_environment_changes(monkeypatch):
+    configured = _count_configures(monkeypatch)
+    environment = {"PULUMI_PROJECT": "trading", "PULUMI_STACK": "dev", "PULUMI_DRY_RUN": "true"}
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"trading:owner": "platform"}))
+    server = _server()
+    bucket = _analyze_request(R("aws:s3/bucket:Bucket", "b", {"bucket": "x"}))
+    for _ in range(3):
+        server.Analyze(bucket, None)
+    server.AnalyzeStack(stack_request(compliant_stack("preview")[:2]), None)
+    assert configured == [("trading", "dev", True)]
+    assert sdk_policy.pulumi.Config("trading").get("owner") == "platform"
+    # Any variable the SDK reads changes: configured again, with the new values.
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"trading:owner": "payments"}))
+    server.Analyze(bucket, None)
+    monkeypatch.setenv("PULUMI_DRY_RUN", "false")
+    server.Analyze(bucket, None)
+    server.Analyze(bucket, None)
+    assert configured == [("trading", "dev", True)] * 2 + [("trading", "dev", False)]
+    assert sdk_policy.pulumi.Config("trading").get("owner") == "payments"
+    # Another servicer (another pack in the same process) configures for itself.
+    _server().Analyze(bucket, None)
+    assert len(configured) == 4
+    # With the speed-ups off, as the SDK does it: every request.
+    with request_scope.speedups(False):
+        server.Analyze(bucket, None)
+        server.Analyze(bucket, None)
+    assert len(configured) == 6
+
+
+def test_a_runtime_configuration_that_reads_more_of_the_environment_runs_every_time():
+    class ReadsMore(_Converting):
+        def _configure_runtime_settings(self):
+            config_env = pulumi.runtime.get_config_env()  # noqa: F841 - a shape, never called
+            return os.environ.get("PULUMI_ORGANIZATION"), os.environ.get("PULUMI_BACKEND_URL")
+
+    class ReadsItAnotherWay(_Converting):
+        def _configure_runtime_settings(self):
+            config_env = pulumi.runtime.get_config_env()  # noqa: F841 - a shape, never called
+            return dict(os.environ)
+
+    class TakesArguments(_Converting):
+        def _configure_runtime_settings(self, settings):
+            return settings
+
+    class NoConfig(_Converting):
+        def _configure_runtime_settings(self):
+            return os.environ.get("PULUMI_STACK")
+
+    class Fine(_Converting):
+        def _configure_runtime_settings(self):
+            config_env = pulumi.runtime.get_config_env()  # noqa: F841 - a shape, never called
+            return "PULUMI_STACK" in os.environ and os.environ["PULUMI_PROJECT"]
+
+    for servicer in (ReadsMore, ReadsItAnotherWay, TakesArguments, NoConfig, Fine, _Converting):
+        original = servicer.__dict__.get("_configure_runtime_settings")
+        request_scope.install(servicer, _sdk_module())
+        installed = servicer.__dict__.get("_configure_runtime_settings")
+        if servicer is Fine:
+            assert installed.__wrapped__ is original
+        else:
+            assert installed is original
