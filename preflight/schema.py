@@ -249,7 +249,8 @@ def _shape(hint: Any, keys: tuple[str, ...] = ()) -> Shape | None:
 
 
 def _documented_keys(doc: str | None, python_name: str, wire_name: str) -> tuple[str, ...]:
-    if not doc:
+    # Most docs index no key: checked first, the pattern (one per property) is compiled only where one does.
+    if not doc or (f"{python_name}[" not in doc and f"{wire_name}[" not in doc):
         return ()
     pattern = rf"\b(?:{re.escape(python_name)}|{re.escape(wire_name)})\[[\"']([^\"']+)[\"']\]"
     return tuple(dict.fromkeys(re.findall(pattern, doc)))
