@@ -3,7 +3,10 @@
 initdb and postgres refuse to run as root, and CI runs as root: then the server runs as the unprivileged
 `nobody`, from a private copy of the binaries (the virtualenv may sit under a folder `nobody` cannot enter)
 and a data folder it owns. Readiness is the server's own "ready to accept connections" line, confirmed by
-`pg_isready`; stopping is a fast shutdown of the pid this module started.
+`pg_isready`; stopping is a fast shutdown of the pid this module started. The server runs in a session of
+its own (a terminal's Ctrl-C reaches only pytest, which then stops it), and it dies with the process that
+started it even when that process is killed before it can stop it: `setpriv --pdeathsig` sets the
+parent-death signal after the switch to the unprivileged user, which clears it (see prctl(2)).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ APP_USERS = ("trading_app_a", "trading_app_b")  # the users the application secr
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 30.0
 _READY = "database system is ready to accept connections"
+# What the server gets when the process that started it dies: an immediate shutdown, its children included.
+PARENT_DEATH_SIGNAL = "QUIT"
 
 
 class PostgresStartError(RuntimeError):
@@ -165,8 +170,15 @@ def postgres_server() -> Iterator[RunningServer]:
             f"local all {','.join(APP_USERS)} scram-sha-256\nlocal all all trust\n", encoding="utf-8"
         )
         port = 5432
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            raise PostgresStartError("setpriv is missing: install util-linux (apt-get install util-linux)")
         process = subprocess.Popen(
             [
+                setpriv,
+                "--pdeathsig",
+                PARENT_DEATH_SIGNAL,
+                "--",
                 str(bin_dir / "postgres"),
                 "-D",
                 str(data),
