@@ -36,7 +36,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, en
 
 from preflight import policy_config
 from preflight.errors import PreflightError
-from preflight.model import UNKNOWN, PackInfo, PolicyInfo, Remediation, Resource, Violation
+from preflight.model import PackInfo, PolicyInfo, Remediation, Resource, Violation
+from preflight.values import wire_properties
 
 START_TIMEOUT = 60.0  # seconds for a pack to print its port (it imports its policies first)
 RPC_TIMEOUT = 60.0  # deadline of every call but AnalyzeStack
@@ -60,13 +61,6 @@ _SEVERITIES = {
     analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
 }
 _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
-
-# The SDK's signatures for special values inside a property Struct.
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-_STRUCTURED_SIGS = (_RESOURCE_SIG.encode(), _OUTPUT_SIG.encode())
 
 
 @dataclass(frozen=True)
@@ -824,61 +818,6 @@ def _options(resource: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
     )
     options.customTimeouts.SetInParent()  # the CLI always sends the (zero) timeouts
     return options
-
-
-def wire_properties(properties: struct_pb2.Struct) -> struct_pb2.Struct:
-    """The properties as the engine marshals them for analyzers.
-
-    Internal keys (``__*``) are skipped; resource references become the resource's id (custom) or URN, and
-    output values become their value, a secret or unknown, because the engine marshals without resource
-    references or output values (the SDK's policy deserializer rejects both).
-    """
-    if not any(key.startswith("__") for key in properties.fields) and not any(
-        sig in properties.SerializeToString() for sig in _STRUCTURED_SIGS
-    ):
-        return properties
-    plain = struct_pb2.Struct()
-    for key, value in properties.fields.items():
-        if not key.startswith("__"):
-            plain.fields[key].CopyFrom(_wire_value(value))
-    return plain
-
-
-def _wire_value(value: struct_pb2.Value) -> struct_pb2.Value:
-    kind = value.WhichOneof("kind")
-    if kind == "struct_value":
-        fields = value.struct_value.fields
-        signature = fields[_SIG_KEY].string_value if _SIG_KEY in fields else None
-        if signature == _RESOURCE_SIG:
-            if "id" in fields:
-                identifier = fields["id"]
-                if identifier.WhichOneof("kind") == "string_value" and identifier.string_value == "":
-                    return struct_pb2.Value(string_value=UNKNOWN)  # a custom resource whose id is not known
-                return _wire_value(identifier)
-            return struct_pb2.Value(string_value=fields["urn"].string_value)
-        if signature == _OUTPUT_SIG:
-            if "value" not in fields:
-                return struct_pb2.Value(string_value=UNKNOWN)
-            inner = _wire_value(fields["value"])
-            if fields["secret"].bool_value if "secret" in fields else False:
-                secret = struct_pb2.Value()
-                secret.struct_value.fields[_SIG_KEY].string_value = _SECRET_SIG
-                secret.struct_value.fields["value"].CopyFrom(inner)
-                return secret
-            return inner
-        result = struct_pb2.Value()
-        result.struct_value.SetInParent()
-        for key, item in fields.items():
-            if not key.startswith("__"):
-                result.struct_value.fields[key].CopyFrom(_wire_value(item))
-        return result
-    if kind == "list_value":
-        result = struct_pb2.Value()
-        result.list_value.SetInParent()
-        for item in value.list_value.values:
-            result.list_value.values.add().CopyFrom(_wire_value(item))
-        return result
-    return value
 
 
 def _plain(struct: struct_pb2.Struct) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import base64
 import threading
 from typing import Any
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 
 from preflight import values
@@ -103,26 +103,8 @@ class DynamicProviders:
 def _deserialized(inputs: struct_pb2.Struct) -> dict[str, Any]:
     """The inputs as the engine sends them to a provider that accepts neither secrets nor resource
     references, through the SDK's deserializer as the plugin reads them (unknowns kept)."""
-    plain = struct_pb2.Struct()
-    plain.update({key: _as_sent(value) for key, value in json_format.MessageToDict(inputs).items()})
-    return rpc.deserialize_properties(plain, keep_unknowns=True)
-
-
-def _as_sent(value: Any) -> Any:
-    """One value as the engine marshals it for such a provider: a secret is its value, an output its value
-    (or unknown), a resource reference its id (a custom resource's; unknown while it has none) or URN."""
-    if isinstance(value, list):
-        return [_as_sent(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    signature = value.get(values.SIG_KEY)
-    if signature in (values.SECRET_SIG, values.OUTPUT_SIG):
-        return _as_sent(value["value"]) if "value" in value else UNKNOWN
-    if signature == values.RESOURCE_SIG:
-        if "id" in value:
-            return _as_sent(value["id"]) if value["id"] != "" else UNKNOWN
-        return value.get("urn", UNKNOWN)
-    return {key: _as_sent(item) for key, item in value.items()}
+    sent = values.wire_properties(inputs, internal=True, secrets=False)
+    return rpc.deserialize_properties(sent, keep_unknowns=True)
 
 
 def _serialized(checked: dict[str, Any], declared: struct_pb2.Struct) -> struct_pb2.Struct:

@@ -53,6 +53,64 @@ def make_secret(value: struct_pb2.Value) -> None:
     wrapper.fields["value"].CopyFrom(inner)
 
 
+def wire_properties(
+    properties: struct_pb2.Struct, *, internal: bool = False, secrets: bool = True
+) -> struct_pb2.Struct:
+    """The properties as the engine marshals them for a plugin that takes neither resource references nor
+    output values (an analyzer; a dynamic provider, which takes no secrets either).
+
+    A resource reference becomes the resource's id (a custom resource's; unknown while it has none) or URN,
+    an output value its value (a secret when it is one, unknown without a value). Internal keys (``__*``)
+    are dropped unless ``internal``; with ``secrets=False`` a secret is its value, as the engine sends it to
+    a provider that does not accept secrets.
+    """
+    markers = (RESOURCE_SIG, OUTPUT_SIG) if secrets else (RESOURCE_SIG, OUTPUT_SIG, SECRET_SIG)
+    wire = properties.SerializeToString()
+    if (internal or not any(key.startswith("__") for key in properties.fields)) and not any(
+        marker.encode() in wire for marker in markers
+    ):
+        return properties
+    plain = struct_pb2.Struct()
+    for key, value in properties.fields.items():
+        if internal or not key.startswith("__"):
+            plain.fields[key].CopyFrom(_wire_value(value, internal, secrets))
+    return plain
+
+
+def _wire_value(value: struct_pb2.Value, internal: bool, secrets: bool) -> struct_pb2.Value:
+    kind = value.WhichOneof("kind")
+    if kind == "struct_value":
+        fields = value.struct_value.fields
+        signature = fields[SIG_KEY].string_value if SIG_KEY in fields else None
+        if signature == RESOURCE_SIG:
+            if "id" in fields:
+                identifier = fields["id"]
+                if identifier.WhichOneof("kind") == "string_value" and identifier.string_value == "":
+                    return struct_pb2.Value(string_value=UNKNOWN)  # a custom resource whose id is not known
+                return _wire_value(identifier, internal, secrets)
+            return struct_pb2.Value(string_value=fields["urn"].string_value)
+        if signature == OUTPUT_SIG or (signature == SECRET_SIG and not secrets):
+            if "value" not in fields:
+                return struct_pb2.Value(string_value=UNKNOWN)
+            inner = _wire_value(fields["value"], internal, secrets)
+            if secrets and "secret" in fields and fields["secret"].bool_value:
+                make_secret(inner)
+            return inner
+        result = struct_pb2.Value()
+        result.struct_value.SetInParent()
+        for key, item in fields.items():
+            if internal or not key.startswith("__"):
+                result.struct_value.fields[key].CopyFrom(_wire_value(item, internal, secrets))
+        return result
+    if kind == "list_value":
+        result = struct_pb2.Value()
+        result.list_value.SetInParent()
+        for item in value.list_value.values:
+            result.list_value.values.add().CopyFrom(_wire_value(item, internal, secrets))
+        return result
+    return value
+
+
 @dataclass(frozen=True)
 class TypeInfo:
     """What the installed SDK's class for a resource type says about its properties (wire names)."""

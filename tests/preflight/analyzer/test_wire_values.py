@@ -3,8 +3,8 @@
 from google.protobuf import json_format
 from pack_helpers import struct
 
-from preflight.analyzer import wire_properties
 from preflight.model import UNKNOWN
+from preflight.values import wire_properties
 
 SIG = "4dabf18193072939515e22adb298388d"
 SECRET = "1b47061264138c4ac30d75fd1eb44270"
@@ -73,3 +73,34 @@ def test_output_values_become_their_value_a_secret_or_unknown():
         "unknown": UNKNOWN,
         "listed": [2.0, "plain"],
     }
+
+
+def test_for_a_dynamic_provider_internal_keys_stay_and_secrets_are_their_values_at_every_level():
+    # As the engine sends inputs to a provider that accepts no secrets: the pickled provider (__provider)
+    # included, every secret (wrapped, or an output marked secret) as its plain value.
+    properties = struct(
+        {
+            "__provider": "pickled",
+            "password": {SIG: SECRET, "value": "p"},
+            "nested": {"__meta": 1, "list": [{SIG: SECRET, "value": {"k": {SIG: SECRET, "value": 2}}}]},
+            "secret": {SIG: OUTPUT, "value": {SIG: RESOURCE, "urn": KEY_URN, "id": "k"}, "secret": True},
+            "unknown": {SIG: SECRET},
+        }
+    )
+    sent = wire_properties(properties, internal=True, secrets=False)
+    assert json_format.MessageToDict(sent) == {
+        "__provider": "pickled",
+        "password": "p",
+        "nested": {"__meta": 1.0, "list": [{"k": 2.0}]},
+        "secret": "k",
+        "unknown": UNKNOWN,
+    }
+
+
+def test_for_a_dynamic_provider_properties_without_secrets_or_references_are_sent_as_they_are():
+    properties = struct({"__provider": "pickled", "name": "a", "arn": UNKNOWN, "n": [1, {"__x": None}]})
+    assert wire_properties(properties, internal=True, secrets=False) is properties
+    # A secret alone is reason enough to rewrite them for such a provider, never for a pack.
+    secret = struct({"__provider": "pickled", "password": {SIG: SECRET, "value": "p"}})
+    assert wire_properties(secret, internal=True, secrets=True) is secret
+    assert wire_properties(secret, internal=True, secrets=False) is not secret
