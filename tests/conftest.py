@@ -42,3 +42,18 @@ def botocore_models_parsed_once() -> Iterator[None]:
     loaders.JSONFileLoader.load_file = load_file  # type: ignore[method-assign]
     yield
     loaders.JSONFileLoader.load_file = original  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def measured_subprocesses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python processes the test starts are measured by coverage too, as the test's own process is.
+
+    Only tests that run code no other test reaches ask for this: the program's own process
+    (preflight.launcher). Measuring every Python subprocess of the suite (each `python -m preflight`, each
+    program of every run) cost a tenth of its time and covered nothing more.
+    """
+    import coverage
+
+    current = coverage.Coverage.current()
+    if current is not None:
+        monkeypatch.setenv("COVERAGE_PROCESS_CONFIG", current.config.serialize())

@@ -12,6 +12,9 @@ from preflight import analyzer, report, runner
 from preflight.errors import PreflightError
 from preflight.model import Mode, PackInfo, PolicyInfo
 
+# The program's side of remediation runs in its own process (preflight.launcher): measured there.
+pytestmark = pytest.mark.usefixtures("measured_subprocesses")
+
 PACK = PACKS / "remediating"
 PROGRAM = """
 import pulumi
@@ -197,3 +200,19 @@ def test_telling_a_program_that_never_started_or_has_stopped_about_the_packs_is_
     program.packs_ready(True)  # nothing started: nowhere to write, and no error
     program.stop()
     program.packs_ready(False)
+
+
+def test_a_remediation_turned_advisory_lets_the_program_register_as_declared(tmp_path):
+    # The pack is up but no policy of it remediates: the program's registrations go on with their inputs.
+    config = tmp_path / "config.json"
+    policies = ("bucket-keeps-objects", "bucket-tagged", "topic-display-name", "queue-crash")
+    config.write_text(json.dumps(dict.fromkeys(policies, "advisory")))
+    result = runner.run(
+        project(tmp_path / "p"), "dev", policy_packs=[PACK], policy_configs=[config], mode=Mode.UPDATE
+    )
+    assert bucket_inputs(result)["forceDestroy"] is True
+    assert "tags" not in bucket_inputs(result)
+    assert result.remediations == []
+    assert [(v.policy, v.enforcement_level) for v in result.violations] == [
+        ("bucket-keeps-objects", "advisory")
+    ]
