@@ -9,7 +9,9 @@ Measures, each run in a fresh interpreter as `python -m preflight` runs:
     dependencies), which is where a pack's lookups over all resources turn quadratic.
 For each: wall time without and with the pack and their ratio, peak memory of preflight, the program and
 the pack, then the targets of issues 9 and 10 as PASS or MISS. Results go to benchmarks/results.json.
-The ratios are measured within one run of this script; on a shared machine absolute times are noisy.
+The ratios are measured within one run of this script; on a shared machine absolute times are noisy. The
+last column, "stolen %", is the share of the machine's CPU time its hypervisor gave to other guests during
+the row's runs (the larger of the two): a row with a high share measured the host, not preflight.
 
     python benchmarks/preflight_bench.py [--mode preview|update] [--sizes 500,5000,10000] [--repeat 3]
 """
@@ -169,19 +171,38 @@ def measure_here(project: str, stack: str, mode: str, isolated: str, packs: list
     )
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(all, stolen) CPU ticks of the machine so far, from /proc/stat; (0, 0) where there is none."""
+    try:
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
+def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of the machine's CPU time the hypervisor gave to others between two readings: time the
+    runs wanted and did not get, which no ratio measured here can tell from a slower preflight."""
+    total = after[0] - before[0]
+    return (after[1] - before[1]) / total if total > 0 else 0.0
+
+
 def measure(project: Path, mode: str, packs: list[Path], *, isolated: bool = True, repeat: int = 1) -> dict:
     """Parent side: runs the child ``repeat`` times; the median run by wall time (interpreter start too)."""
     runs = []
     for _ in range(repeat):
         command = [sys.executable, str(Path(__file__).resolve()), "--measure", str(project), "dev", mode]
         command += ["1" if isolated else "0", *[str(p) for p in packs]]
+        ticks = cpu_ticks()
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
         wall = time.perf_counter() - started
+        steal = steal_share(ticks, cpu_ticks())
         if done.returncode != 0:
             raise SystemExit(f"{project}: preflight failed:\n{done.stderr.strip()[-2000:]}")
         numbers = json.loads(done.stdout.strip().splitlines()[-1])
         numbers["wall"] = wall
+        numbers["steal"] = steal
         runs.append(numbers)
     runs.sort(key=lambda numbers: numbers["wall"])
     chosen = runs[len(runs) // 2]
@@ -195,7 +216,7 @@ def row(label: str, alone: dict, packed: dict) -> dict:
     print(
         f"| {label} | {packed['resources']:,} | {alone['wall']:.2f} | {packed['wall']:.2f} | {ratio:.2f} | "
         f"{packed['preflight_mb']:.0f} | {packed['program_mb']:.0f} | {packed['pack_mb']:.0f} | "
-        f"{memory:.2f} | {packed['violations']} |",
+        f"{memory:.2f} | {packed['violations']} | {100 * max(alone['steal'], packed['steal']):.0f} |",
         flush=True,
     )
     return {
@@ -237,9 +258,9 @@ def main() -> None:
     )
     print(
         "| program | resources | without pack (s) | with pack (s) | ratio | preflight MB | program MB | "
-        "pack MB | all / program | violations |"
+        "pack MB | all / program | violations | stolen % |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     results: dict = {"mode": args.mode, "load_average": load, "rows": {}}
     rows = results["rows"]
     if (ROOT / "Pulumi.dev.yaml").is_file():
