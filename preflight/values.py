@@ -33,6 +33,9 @@ SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+# What a plugin never receives as it is: found in a Struct's bytes, the Struct is rewritten (wire_properties).
+_PLUGIN_MARKERS = (RESOURCE_SIG.encode(), OUTPUT_SIG.encode())
+_PLUGIN_MARKERS_AND_SECRETS = (*_PLUGIN_MARKERS, SECRET_SIG.encode())
 
 
 def is_secret(value: struct_pb2.Value) -> bool:
@@ -64,10 +67,8 @@ def wire_properties(
     are dropped unless ``internal``; with ``secrets=False`` a secret is its value, as the engine sends it to
     a provider that does not accept secrets.
     """
-    markers = (RESOURCE_SIG, OUTPUT_SIG) if secrets else (RESOURCE_SIG, OUTPUT_SIG, SECRET_SIG)
-    wire = properties.SerializeToString()
-    if (internal or not any(key.startswith("__") for key in properties.fields)) and not any(
-        marker.encode() in wire for marker in markers
+    if (internal or not any(key.startswith("__") for key in properties.fields)) and not _marked(
+        properties.SerializeToString(), _PLUGIN_MARKERS if secrets else _PLUGIN_MARKERS_AND_SECRETS
     ):
         return properties
     plain = struct_pb2.Struct()
@@ -75,6 +76,10 @@ def wire_properties(
         if internal or not key.startswith("__"):
             plain.fields[key].CopyFrom(_wire_value(value, internal, secrets))
     return plain
+
+
+def _marked(wire: bytes, markers: tuple[bytes, ...]) -> bool:
+    return any(marker in wire for marker in markers)
 
 
 def _wire_value(value: struct_pb2.Value, internal: bool, secrets: bool) -> struct_pb2.Value:
