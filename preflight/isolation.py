@@ -27,6 +27,7 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
+from preflight import sdk_import
 from preflight.errors import PreflightError
 from preflight.model import Mode, Resource
 from preflight.project import Project
@@ -106,7 +107,8 @@ class ProgramProcess:
         remediate: Remediate | None = None,
     ) -> None:
         self.project = project
-        self.job = (project, mode, account_id, remediate is not None)
+        sdk_cache = sdk_import.cache_directory(os.environ)  # a bad setting: an error before any start
+        self.job = (project, mode, account_id, remediate is not None, sdk_cache and str(sdk_cache))
         self.on_resource = on_resource
         self.remediate = remediate
         self._jobs_lock = threading.Lock()  # the runner, the event reader and wait() all write requests

@@ -141,7 +141,11 @@ def main(job_fd: int, event_fd: int) -> None:
     os.set_inheritable(event_fd, False)
     channel = _Channel(event_fd)
     jobs = os.fdopen(job_fd, "rb")
-    project, mode, account_id, remediating = pickle.load(jobs)
+    project, mode, account_id, remediating, sdk_cache = pickle.load(jobs)
+    if sdk_cache is not None:  # first: the program's imports of provider SDKs go through it
+        from preflight import sdk_import
+
+        sdk_import.install(Path(sdk_cache))
     remediations = _Remediations(channel) if remediating else None
     watch = _Watch(project.directory)
     os.register_at_fork(after_in_child=lambda: _forked(channel))

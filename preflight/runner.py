@@ -10,6 +10,7 @@ benchmark.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from preflight import isolation, project
+from preflight import isolation, project, sdk_import
 from preflight.errors import PreflightError
 from preflight.model import Mode, Resource, RunResult, Violation
 from preflight.policy_config import config_count_message, load_policy_config
@@ -238,9 +239,11 @@ def _in_process(
     remediate: isolation.Remediate | None,
 ) -> isolation.ProgramResult:
     """The program run in this process, on the engine directly (imported only now: it loads the SDK)."""
-    from preflight import engine
+    # Provider SDKs imported as in the program's own process.
+    with sdk_import.installed(sdk_import.cache_directory(os.environ)):
+        from preflight import engine
 
-    run = engine.run_program(loaded, mode, account_id, on_resource=on_resource, remediate=remediate)
+        run = engine.run_program(loaded, mode, account_id, on_resource=on_resource, remediate=remediate)
     return isolation.ProgramResult(
         run.outputs, run.warnings, run.seconds, [], synthesized_invokes=run.synthesized_invokes
     )

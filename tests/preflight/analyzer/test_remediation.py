@@ -196,7 +196,7 @@ def test_telling_a_program_that_never_started_or_has_stopped_about_the_packs_is_
         lambda _: None,
         lambda r, p: None,
     )
-    assert program.job[-1] is True  # the program is told that registrations wait for the packs
+    assert program.job[3] is True  # the program is told that registrations wait for the packs
     program.packs_ready(True)  # nothing started: nowhere to write, and no error
     program.stop()
     program.packs_ready(False)
