@@ -6,8 +6,10 @@ cached), one without (the standard import), a namespace package and a module wit
 
 import importlib
 import marshal
+import os
 import py_compile
 import sys
+import time
 import typing
 from pathlib import Path
 
@@ -189,6 +191,27 @@ def test_the_cache_is_under_the_users_cache_folder_by_default(tmp_path):
     expected = tmp_path / ".cache" / "preflight" / f"sdk-{sys.implementation.cache_tag}"
     assert sdk_import.cache_directory({"HOME": str(tmp_path)}) == expected
     assert expected.is_dir()
+
+
+def test_entries_written_more_than_30_days_ago_are_removed_at_the_start_of_a_run(tmp_path):
+    directory = tmp_path / "mine" / f"sdk-{sys.implementation.cache_tag}"
+    directory.mkdir(parents=True)
+    now = time.time()
+    for name, days in {"old.pyc": 31, "partial.pyc.123": 40, "recent.pyc": 29}.items():
+        (directory / name).write_bytes(b"")
+        os.utime(directory / name, (now - days * 86400, now - days * 86400))
+    assert sdk_import.cache_directory({"PREFLIGHT_CACHE_DIR": str(tmp_path / "mine")}) == directory
+    assert sorted(path.name for path in directory.iterdir()) == ["recent.pyc"]
+
+
+def test_an_entry_another_run_removed_meanwhile_is_no_error(tmp_path, monkeypatch):
+    def unlink(path: str) -> None:
+        raise FileNotFoundError(path)
+
+    (tmp_path / "old.pyc").write_bytes(b"")
+    monkeypatch.setattr(sdk_import.os, "unlink", unlink)
+    sdk_import._prune(tmp_path, time.time() + 60)
+    assert (tmp_path / "old.pyc").exists()
 
 
 def test_xdg_cache_home_and_preflight_cache_dir_move_it(tmp_path):
