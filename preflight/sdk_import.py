@@ -16,7 +16,8 @@ seconds for pulumi-aws); later runs load it.
 
 ``PREFLIGHT_LAZY_ANNOTATIONS=off`` turns this off (for a program that reads a provider's annotations
 itself). The cache is in ``PREFLIGHT_CACHE_DIR``, else ``$XDG_CACHE_HOME/preflight``, else
-``~/.cache/preflight``; when the default folder cannot be written, imports are the standard ones. What was
+``~/.cache/preflight``. A folder of another user, or one other users can write, is refused (they would choose
+the code the program runs): an error for ``PREFLIGHT_CACHE_DIR``, standard imports for the default. What was
 written more than 30 days ago is removed at the start of a run, so the cache of a removed environment goes.
 """
 
@@ -66,24 +67,31 @@ def cache_directory(environ: Mapping[str, str]) -> Path | None:
         return None
     directory = base / f"sdk-{sys.implementation.cache_tag}"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        writable = os.access(directory, os.W_OK | os.X_OK)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        refusal = _refusal(directory)
     except OSError as exc:
+        refusal = f"cannot be created: {exc.strerror or exc}"
+    if refusal is not None:
         if explicit:
             raise PreflightError(
-                f"{CACHE_DIR}={explicit}: cannot create {directory}: {exc.strerror or exc}; "
-                "set it to a folder you can write, or unset it"
-            ) from None
-        return None
-    if not writable:
-        if explicit:
-            raise PreflightError(
-                f"{CACHE_DIR}={explicit}: {directory} is not writable; set it to a folder you can write, "
+                f"{CACHE_DIR}={explicit}: {directory} {refusal}; set it to a folder only you can write, "
                 "or unset it"
             )
         return None
     _prune(directory, time.time() - MAX_AGE)
     return directory
+
+
+def _refusal(directory: Path) -> str | None:
+    # Whoever can write the cache chooses the code the program runs: only this user may.
+    status = directory.stat()
+    if status.st_uid != os.geteuid():
+        return "belongs to another user"
+    if status.st_mode & 0o022:
+        return "can be written by other users"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "is not writable"
+    return None
 
 
 def _prune(directory: Path, written_before: float) -> None:

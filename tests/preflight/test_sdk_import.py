@@ -229,9 +229,49 @@ def test_off_or_nowhere_to_keep_it_means_standard_imports(tmp_path):
     assert sdk_import.cache_directory({"HOME": str(tmp_path / "file")}) is None  # a default out of reach
 
 
-def test_a_default_folder_that_is_not_writable_means_standard_imports(tmp_path, monkeypatch):
-    monkeypatch.setattr(sdk_import.os, "access", lambda path, mode: False)
-    assert sdk_import.cache_directory({"HOME": str(tmp_path), "PREFLIGHT_LAZY_ANNOTATIONS": "on"}) is None
+@pytest.mark.parametrize(
+    ("spoil", "refusal"),
+    [
+        ("others write", "can be written by other users"),
+        ("another owner", "belongs to another user"),
+        ("read only", "is not writable"),
+    ],
+)
+def test_a_cache_folder_others_could_write_or_this_user_cannot_is_refused(
+    tmp_path, monkeypatch, spoil, refusal
+):
+    directory = tmp_path / "mine" / f"sdk-{sys.implementation.cache_tag}"
+    directory.mkdir(parents=True)
+    if spoil == "others write":
+        directory.chmod(0o777)
+    elif spoil == "another owner":
+        someone_else = os.geteuid() + 1
+        monkeypatch.setattr(sdk_import.os, "geteuid", lambda: someone_else)
+    else:  # as root, a mode does not keep the test from writing: ask access() instead
+        monkeypatch.setattr(sdk_import.os, "access", lambda path, mode: False)
+    with pytest.raises(PreflightError) as caught:
+        sdk_import.cache_directory({"PREFLIGHT_CACHE_DIR": str(tmp_path / "mine")})
+    assert caught.value.message == (
+        f"PREFLIGHT_CACHE_DIR={tmp_path / 'mine'}: {directory} {refusal}; set it to a folder only you can "
+        "write, or unset it"
+    )
+    # The default folder in that state: standard imports, nothing else.
+    home = tmp_path / "home"
+    (home / ".cache").mkdir(parents=True)
+    (home / ".cache" / "preflight").symlink_to(tmp_path / "mine")
+    assert sdk_import.cache_directory({"HOME": str(home)}) is None
+
+
+def test_a_new_cache_folder_is_made_for_this_user_only(tmp_path):
+    directory = sdk_import.cache_directory({"PREFLIGHT_CACHE_DIR": str(tmp_path / "mine")})
+    assert directory is not None
+    assert directory.stat().st_mode & 0o777 == 0o700 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_a_bad_switch_is_one_line_naming_it(tmp_path):
@@ -240,17 +280,12 @@ def test_a_bad_switch_is_one_line_naming_it(tmp_path):
     assert caught.value.message == "PREFLIGHT_LAZY_ANNOTATIONS='yes' is not a setting: set it to on or off"
 
 
-def test_an_explicit_cache_folder_that_cannot_be_used_is_one_line_naming_it(tmp_path, monkeypatch):
+def test_an_explicit_cache_folder_that_cannot_be_made_is_one_line_naming_it(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(PreflightError) as caught:
         sdk_import.cache_directory({"PREFLIGHT_CACHE_DIR": str(tmp_path / "file")})
-    assert caught.value.message.startswith(f"PREFLIGHT_CACHE_DIR={tmp_path / 'file'}: cannot create ")
-    assert caught.value.message.endswith("; set it to a folder you can write, or unset it")
-    monkeypatch.setattr(sdk_import.os, "access", lambda path, mode: False)
-    with pytest.raises(PreflightError) as caught:
-        sdk_import.cache_directory({"PREFLIGHT_CACHE_DIR": str(tmp_path / "mine")})
-    tag = f"sdk-{sys.implementation.cache_tag}"
+    directory = tmp_path / "file" / f"sdk-{sys.implementation.cache_tag}"
     assert caught.value.message == (
-        f"PREFLIGHT_CACHE_DIR={tmp_path / 'mine'}: {tmp_path / 'mine' / tag} is not writable; "
-        "set it to a folder you can write, or unset it"
+        f"PREFLIGHT_CACHE_DIR={tmp_path / 'file'}: {directory} cannot be created: Not a directory; "
+        "set it to a folder only you can write, or unset it"
     )
