@@ -132,7 +132,7 @@ class _GeneratedSdkFinder(importlib.abc.MetaPathFinder):
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         top = fullname.partition(".")[0]
-        if "pulumi" not in top:
+        if "pulumi" not in top or self._generated.get(top) is False:  # the SDK itself, pulumi_policy, ...
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         # Anything else (a namespace package, a module without source) is left to the standard finders.
