@@ -20,6 +20,7 @@ from .values import ABSENT, UNKNOWN, Missing, plain
 
 _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 _VERSIONS = ("2012-10-17", "2008-10-17")
+_WILDCARDS = re.compile(r"[*?]")
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
 _DOCUMENT_KEYS = ("Version", "Id", "Statement")
 _STATEMENT_KEYS = (
@@ -324,7 +325,16 @@ def _principals(value: Any, where: str, problems: list[str]) -> tuple[Principal,
                 f"{where} has unknown principal type {_short(kind)}; use one of {', '.join(_PRINCIPAL_KINDS)}"
             )
             continue
-        found.extend(Principal(kind, entry) for entry in _string_list(entries, f"{where}.{kind}", problems))
+        for entry in _string_list(entries, f"{where}.{kind}", problems):
+            # IAM refuses a wildcard inside an AWS principal ("arn:aws:iam::*:root", "role/app-*"): only "*"
+            # alone means everyone, and only a Condition narrows it.
+            if kind == "AWS" and isinstance(entry, str) and entry != "*" and _WILDCARDS.search(entry):
+                problems.append(
+                    f"{where}.AWS names {_short(entry)}, but AWS refuses a wildcard inside a principal; name "
+                    'the principals, or use "*" with a Condition on aws:PrincipalArn or aws:PrincipalAccount'
+                )
+                continue
+            found.append(Principal(kind, entry))
     return tuple(found)
 
 

@@ -222,6 +222,15 @@ def one(drop=(), **fields):
             'Statement[0].Principal has unknown principal type "Group"; use one of AWS, Service, Federated, '
             "CanonicalUser",
         ),
+        *(
+            (
+                one(Principal={"AWS": ["arn:aws:iam::111122223333:root", principal]}),
+                f'Statement[0].Principal.AWS names "{principal}", but AWS refuses a wildcard inside a '
+                'principal; name the principals, or use "*" with a Condition on aws:PrincipalArn or '
+                "aws:PrincipalAccount",
+            )
+            for principal in ("arn:aws:iam::*:root", "arn:aws:iam::111122223333:role/app-*", "11112222333?")
+        ),
         (one(Condition=[]), "Statement[0].Condition must be an object, got a list"),
         (
             one(Condition={"Bool": 1}),

@@ -200,6 +200,28 @@ def test_unreadable_key_policies_are_violations_of_both_policy_rules():
         assert "key policy is unreadable: policy document is not valid JSON" in fault
 
 
+def test_a_wildcard_inside_a_principal_is_a_policy_aws_refuses_not_a_narrow_grant():
+    # "arn:aws:iam::*:root" reads as "every account" to a person and as no account to a matcher; AWS refuses
+    # the policy (MalformedPolicyDocument), so the deployment would fail: both rules say so before.
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::*:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    wildcard = R(
+        "aws:kms/key:Key",
+        "key",
+        {"policy": json.dumps({"Version": "2012-10-17", "Statement": [root_statement(), statement]})},
+    )
+    for name in (GRANTS, ACCESS):
+        (fault,) = faults(name, wildcard)
+        assert (
+            'key policy is unreadable: Statement[1].Principal.AWS names "arn:aws:iam::*:root", but AWS '
+            in fault
+        )
+
+
 @pytest.mark.parametrize(
     ("props", "expected"),
     [
