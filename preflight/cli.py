@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m preflight",
         description="Run a Pulumi Python project for a stack under mocks and check it with CrossGuard policy "
         "packs, as `pulumi preview --policy-pack` would, without the Pulumi CLI or a cloud account.",
+        epilog="Environment: provider SDKs are imported with lazy annotations, compiled once into "
+        "PREFLIGHT_CACHE_DIR (default $XDG_CACHE_HOME/preflight or ~/.cache/preflight); "
+        "PREFLIGHT_LAZY_ANNOTATIONS=off imports them as usual.",
     )
     parser.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help="default: .")
     parser.add_argument(

@@ -138,7 +138,9 @@ def test_help_exits_0(capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main(["--help"])
     assert exited.value.code == 0
-    assert "--policy-pack DIR" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--policy-pack DIR" in out
+    assert "PREFLIGHT_LAZY_ANNOTATIONS=off imports them as usual" in " ".join(out.split())
 
 
 def test_a_preflight_error_is_one_line_and_its_detail_comes_with_verbose(capsys, monkeypatch):
