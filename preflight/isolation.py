@@ -108,7 +108,7 @@ class ProgramProcess:
     ) -> None:
         self.project = project
         sdk_cache = sdk_import.cache_directory(os.environ)  # a bad setting: an error before any start
-        self.job = (project, mode, account_id, remediate is not None, sdk_cache and str(sdk_cache))
+        self.job = (project, mode, account_id, remediate is not None, sdk_cache)
         self.on_resource = on_resource
         self.remediate = remediate
         self._jobs_lock = threading.Lock()  # the runner, the event reader and wait() all write requests

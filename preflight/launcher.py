@@ -145,7 +145,7 @@ def main(job_fd: int, event_fd: int) -> None:
     if sdk_cache is not None:  # first: the program's imports of provider SDKs go through it
         from preflight import sdk_import
 
-        sdk_import.install(Path(sdk_cache))
+        sdk_import.install(sdk_cache)
     remediations = _Remediations(channel) if remediating else None
     watch = _Watch(project.directory)
     os.register_at_fork(after_in_child=lambda: _forked(channel))

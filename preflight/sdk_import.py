@@ -104,9 +104,11 @@ def _prune(directory: Path, written_before: float) -> None:
                     os.unlink(entry.path)
 
 
-def install(directory: Path) -> None:
+def install(directory: Path) -> importlib.abc.MetaPathFinder:
     """From now on, this process imports generated provider SDKs through the cache in ``directory``."""
-    sys.meta_path.insert(0, _GeneratedSdkFinder(directory))
+    finder = _GeneratedSdkFinder(directory)
+    sys.meta_path.insert(0, finder)
+    return finder
 
 
 @contextlib.contextmanager
@@ -115,8 +117,7 @@ def installed(directory: Path | None) -> Iterator[None]:
     if directory is None:
         yield
         return
-    finder = _GeneratedSdkFinder(directory)
-    sys.meta_path.insert(0, finder)
+    finder = install(directory)
     try:
         yield
     finally:

@@ -20,7 +20,7 @@ from .values import ABSENT, UNKNOWN, Missing, plain
 
 _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 _VERSIONS = ("2012-10-17", "2008-10-17")
-_WILDCARDS = re.compile(r"[*?]")
+WILDCARD = re.compile(r"[*?]")  # IAM's wildcards, in patterns where it reads them
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
 _DOCUMENT_KEYS = ("Version", "Id", "Statement")
 _STATEMENT_KEYS = (
@@ -328,7 +328,7 @@ def _principals(value: Any, where: str, problems: list[str]) -> tuple[Principal,
         for entry in _string_list(entries, f"{where}.{kind}", problems):
             # IAM refuses a wildcard inside an AWS principal ("arn:aws:iam::*:root", "role/app-*"): only "*"
             # alone means everyone, and only a Condition narrows it.
-            if kind == "AWS" and isinstance(entry, str) and entry != "*" and _WILDCARDS.search(entry):
+            if kind == "AWS" and isinstance(entry, str) and entry != "*" and WILDCARD.search(entry):
                 problems.append(
                     f"{where}.AWS names {_short(entry)}, but AWS refuses a wildcard inside a principal; name "
                     'the principals, or use "*" with a Condition on aws:PrincipalArn or aws:PrincipalAccount'

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from . import iam_catalog
 from .awsfacts import ACCOUNT_PATTERN, parse_arn, root_account
-from .documents import Condition, Document, Principal, Statement, glob_match
+from .documents import WILDCARD, Condition, Document, Principal, Statement, glob_match
 from .values import UNKNOWN
 
 EVERYONE = "everyone"
@@ -56,7 +56,6 @@ CONTEXT_PREFIX = "kms:encryptioncontext:"
 STRING_OPERATORS = ("StringEquals", "StringLike")
 ARN_OPERATORS = ("ArnEquals", "ArnLike", "StringEquals", "StringLike")
 _ORG_PATH = re.compile(r"^o-[a-z0-9]{10,32}/")
-_WILDCARD = re.compile(r"[*?]")
 _ONLY_WILDCARDS = re.compile(r"[*?]*")
 # What a condition that restricts nothing binds (see `_restriction`).
 _NOTHING: tuple[str, object] = ("none", None)
@@ -213,7 +212,7 @@ def _restriction(condition: Condition) -> tuple[str, object]:
     if len(texts) != len(values):
         return _flag(key, base, values)
     # Only the *Like and Arn* operators read "*" and "?" as wildcards; StringEquals "*" names no one.
-    literal = base == "StringEquals" or not any(_WILDCARD.search(v) for v in texts)
+    literal = base == "StringEquals" or not any(WILDCARD.search(v) for v in texts)
     shown = f"{condition.key} {', '.join(texts)}"
     if key in ACCOUNT_KEYS and base in STRING_OPERATORS and literal:
         return "accounts", frozenset(texts)
@@ -261,7 +260,7 @@ def _arn_accounts(values: list[str], base: str) -> frozenset[str] | bool:
             if arn is not None and ACCOUNT_PATTERN.match(arn.account):
                 accounts.add(arn.account)
             continue
-        if arn is None or _WILDCARD.search(arn.account) or (not arn.account and _names_many(arn.resource)):
+        if arn is None or WILDCARD.search(arn.account) or (not arn.account and _names_many(arn.resource)):
             return False  # A wildcard account, or any resource of any account.
         if ACCOUNT_PATTERN.match(arn.account):
             accounts.add(arn.account)
@@ -269,7 +268,7 @@ def _arn_accounts(values: list[str], base: str) -> frozenset[str] | bool:
 
 
 def _names_many(resource: str) -> bool:
-    return not resource or _WILDCARD.search(resource) is not None
+    return not resource or WILDCARD.search(resource) is not None
 
 
 def _ip_ranges_restrict(values: list[str]) -> bool:
@@ -403,7 +402,7 @@ def _names_everything(pattern: str) -> bool:
     # A pattern names every resource when it matches ARNs of made-up services, regions, accounts and
     # resource names, with or without a region and account (in its own partition, if it names one).
     parts = pattern.split(":")
-    partition = parts[1] if len(parts) > 1 and not _WILDCARD.search(parts[1]) else "aws"
+    partition = parts[1] if len(parts) > 1 and not WILDCARD.search(parts[1]) else "aws"
     samples = (f"arn:{partition}:zzservice:zz-zzzz-9:000000000000:zz/zz", f"arn:{partition}:yyservice:::yy")
     return all(glob_match(pattern, sample) for sample in samples)
 
