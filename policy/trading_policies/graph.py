@@ -49,10 +49,12 @@ class Resource:
     _merged_tags: dict[str, Any] | Missing | None = field(default=None, init=False, repr=False)
 
     @classmethod
-    def from_sdk(cls, source: Any) -> Resource:
-        """Build the view from a ``ResourceValidationArgs`` or ``PolicyResource`` (links are added later)."""
+    def from_sdk(cls, source: Any, provider_props: dict[str, Any] | None = None) -> Resource:
+        """Build the view from a ``ResourceValidationArgs`` or ``PolicyResource`` (links are added later);
+        ``provider_props``, when given, are its provider's plain properties, shared with other views."""
         provider = source.provider
-        provider_props = plain(provider.props) if provider is not None else {}
+        if provider_props is None:
+            provider_props = plain(provider.props) if provider is not None else {}
         options = source.opts
         return cls(
             source.resource_type,
@@ -139,7 +141,15 @@ class Stack:
     @classmethod
     def from_sdk(cls, policy_resources: Iterable[Any], *, indexed: bool = True) -> Stack:
         sources = list(policy_resources)
-        views = {id(source): Resource.from_sdk(source) for source in sources}
+        # Resources that share one provider object (the pack builds each distinct provider once) share its
+        # plain properties too: read-only, like every view's.
+        providers: dict[int, dict[str, Any]] = {}
+        for source in sources:
+            if source.provider is not None and id(source.provider) not in providers:
+                providers[id(source.provider)] = plain(source.provider.props)
+        views = {
+            id(source): Resource.from_sdk(source, providers.get(id(source.provider))) for source in sources
+        }
         for source in sources:
             view = views[id(source)]
             view.parent = views.get(id(source.parent)) if source.parent is not None else None

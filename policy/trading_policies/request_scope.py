@@ -157,6 +157,7 @@ class RequestScope:
         self._values: dict[Hashable, Any] = {}
         self._dicts: dict[int, tuple[Any, Any]] = {}
         self._deserialized: dict[int, tuple[Any, Any]] = {}
+        self._remember = True
 
     def shared(self, key: Hashable, build: Callable[[], T]) -> T:
         if key not in self._values:
@@ -164,10 +165,22 @@ class RequestScope:
         return self._values[key]
 
     def message_to_dict(self, message: Any, convert: Callable[[Any], Any]) -> Any:
-        return _once(self._dicts, message, convert)
+        return _once(self._dicts, message, convert) if self._remember else convert(message)
 
     def deserialize(self, props: Any, convert: Callable[[Any], Any]) -> Any:
-        return _once(self._deserialized, props, convert)
+        return _once(self._deserialized, props, convert) if self._remember else convert(props)
+
+    @contextmanager
+    def converting_once(self) -> Iterator[None]:
+        """Conversions in the block are of Structs that nothing converts again in this request (each
+        resource's, as ``AnalyzeStack`` builds the stack once): done without being remembered, so each
+        intermediate dict is freed as soon as it is deserialized instead of living to the end of the
+        request."""
+        previous, self._remember = self._remember, False
+        try:
+            yield
+        finally:
+            self._remember = previous
 
 
 def _once(table: dict[int, tuple[Any, Any]], source: Any, convert: Callable[[Any], Any]) -> Any:
@@ -354,7 +367,7 @@ def _scoped_options(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
     def _get_resource_options(self: Any, request: Any) -> Any:
         if current() is None:
             return method(self, request)
-        return LazyOptions(lambda: method(self, request))
+        return LazyOptions(functools.partial(method, self, request))  # smaller than a closure
 
     return _get_resource_options
 

@@ -12,8 +12,9 @@ from pulumi_policy import EnforcementLevel, Severity
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 from test_policy_request_scope import SdkOnly, _analyze_request
-from trading_policies import ALL_POLICIES, PACK_NAME, RULES, dispatch
+from trading_policies import ALL_POLICIES, PACK_NAME, RULES, dispatch, request_scope
 from trading_policies.config import PolicyConfigError
+from trading_policies.graph import Stack
 from trading_policies.registry import Finding, Rule
 
 BUCKET = R("aws:s3/bucket:Bucket", "data", {"bucket": "data-bucket", "tags": {"Environment": "dev"}})
@@ -222,6 +223,67 @@ def test_analyze_stack_builds_the_stack_once_as_the_sdk_builds_it_and_gives_the_
         [r.urn for r in _linked_stack()[:2]],
         {"bucket": [_linked_stack()[1].urn], "rules": [_linked_stack()[0].urn]},
     )
+
+
+def test_analyze_stack_builds_each_distinct_provider_once_and_remembers_no_conversion():
+    # Memory at 5,000 resources (issue 10): one provider object per distinct provider message, not one per
+    # resource, and no converted Struct kept to the end of the request (nothing converts one twice).
+    scopes = []
+
+    def check(stack, settings):
+        scopes.append(request_scope.current())
+        return []
+
+    east = [R("aws:s3/bucket:Bucket", f"east-{i}", {"bucket": f"b{i}"}) for i in range(3)]
+    west = R("aws:s3/bucket:Bucket", "west", {"bucket": "w"}, provider={"region": "eu-west-1"})
+    bare = R("aws:s3/bucket:Bucket", "bare", {"bucket": "x"}, provider=None)
+    empty = R("aws:s3/bucket:Bucket", "empty", {"bucket": "y"}, provider=None)
+    request = stack_request([*east, west, bare, empty])
+    request.resources[5].provider.SetInParent()  # present but empty: the SDK gives it an object, not None
+    outcomes = []
+    for server_class in (_PolicyAnalyzerServicer, SdkOnly):
+        rule = _rule("providers", check)
+        _configured(server_class, [rule.to_policy()]).AnalyzeStack(request, None)
+        outcomes.append(rule.seen[0])
+    fast, sdk = outcomes
+    assert _summary(fast) == _summary(sdk)
+    assert [(r.provider.urn, dict(r.provider.props)) for r in fast if r.provider] == [
+        (r.provider.urn, dict(r.provider.props)) for r in sdk if r.provider
+    ]
+    providers = [r.provider for r in fast]
+    assert providers[0] is providers[1] is providers[2]
+    assert providers[3] is not providers[0]
+    assert dict(providers[3].props) == {"region": "eu-west-1"}
+    assert providers[4] is None
+    assert providers[5] is not None
+    assert providers[5].urn == ""
+    assert dict(providers[5].props) == {}
+    assert len({id(r.provider) for r in sdk}) == 6  # the SDK builds one per resource
+    fast_scope = scopes[0]
+    assert isinstance(fast_scope, request_scope.RequestScope)
+    assert fast_scope._dicts == {}
+    assert fast_scope._deserialized == {}
+
+
+def test_the_stacks_views_share_their_providers_plain_properties_when_the_provider_is_shared():
+    resources = [R("aws:s3/bucket:Bucket", f"b{i}", {"bucket": f"b{i}"}) for i in range(2)]
+    resources.append(R("aws:s3/bucket:Bucket", "other", {"bucket": "o"}, provider={"region": "eu-west-1"}))
+    rule = _rule("views", lambda stack, settings: [])
+    _configured(_PolicyAnalyzerServicer, [rule.to_policy()]).AnalyzeStack(stack_request(resources), None)
+    built = rule.seen[0]
+    shared = Stack.from_sdk(built)
+    assert shared.resources[0].provider_props is shared.resources[1].provider_props
+    assert [r.provider_props for r in shared.resources] == [
+        {"region": "us-east-1"},
+        {"region": "us-east-1"},
+        {"region": "eu-west-1"},
+    ]
+    # Views of resources with providers of their own (as the SDK builds them) are the same views.
+    sdk_rule = _rule("views", lambda stack, settings: [])
+    _configured(SdkOnly, [sdk_rule.to_policy()]).AnalyzeStack(stack_request(resources), None)
+    separate = Stack.from_sdk(sdk_rule.seen[0])
+    assert separate.resources[0].provider_props is not separate.resources[1].provider_props
+    assert [vars(r) for r in separate.resources] == [vars(r) for r in shared.resources]
 
 
 def test_a_pack_with_a_stack_policy_of_its_own_gets_the_sdks_analyze_stack():

@@ -91,6 +91,27 @@ def test_shared_computes_once_per_key_inside_a_scope_and_every_time_outside():
     assert calls == ["a", "a", "b", "d", "e"]
 
 
+def test_conversions_inside_converting_once_are_computed_and_forgotten():
+    calls: list[object] = []
+
+    def convert(source: object) -> dict:
+        calls.append(source)
+        return {"from": source}
+
+    source = object()
+    with request_scope.request_scope() as scope:
+        with scope.converting_once():
+            assert scope.message_to_dict(source, convert) is not scope.message_to_dict(source, convert)
+            assert scope.deserialize(source, convert) is not scope.deserialize(source, convert)
+        assert len(calls) == 4
+        with pytest.raises(RuntimeError, match="inside"), scope.converting_once():
+            raise RuntimeError("inside")
+        # Remembered again after the block, whichever way it ended.
+        assert scope.message_to_dict(source, convert) is scope.message_to_dict(source, convert)
+        assert scope.deserialize(source, convert) is scope.deserialize(source, convert)
+    assert len(calls) == 6
+
+
 def test_scopes_are_per_thread():
     seen: dict[str, object] = {}
     entered, release = threading.Event(), threading.Event()
@@ -311,7 +332,9 @@ def test_each_struct_of_a_request_is_converted_once_instead_of_once_per_policy(m
     assert len(counting.converted) == 2  # the bucket's properties and its provider's
     counting.converted.clear()
     _server().AnalyzeStack(stack_request(resources), None)
-    assert len(counting.converted) == 2 * len(resources)
+    # Each resource's properties, and the one provider every resource of the stack shares (built once).
+    assert len({resource.provider["region"] for resource in resources}) == 1
+    assert len(counting.converted) == len(resources) + 1
     counting.converted.clear()
     _sdk_only_server().Analyze(_analyze_request(bucket), None)
     resource_policies = [p for p in ALL_POLICIES if type(p).__name__ == "ResourceValidationPolicy"]
