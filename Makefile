@@ -30,10 +30,14 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 preflight: $(STAMP)
 	$(BIN)/python -m preflight . --stack dev --policy-pack policy
 
+# Python may cache bytecode during the tests even where the environment says not to (PYTHONDONTWRITEBYTECODE,
+# set on some CI machines): the suite starts hundreds of Python processes (preflight, programs, packs), and
+# each would compile preflight, the pack and the stack from source again. The caches are __pycache__ folders,
+# which git ignores.
 test: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/preflight_bench.py
