@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from policy_fixtures import root_statement
-from policy_harness import ACCOUNT, R, run
+from policy_harness import ACCOUNT, FUZZ, R, run
 from trading_policies import kms
 from trading_policies.graph import Resource
 
@@ -266,6 +266,7 @@ def with_open_condition(statement):
     return {**statement, "Condition": condition}
 
 
+@FUZZ
 @settings(max_examples=150, deadline=None)
 @given(specs=st.lists(STATEMENTS, min_size=1, max_size=3), form=st.integers(0, 2), upper=st.booleans())
 def test_a_document_gets_one_verdict_in_every_spelling(specs, form, upper):

@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from policy_harness import U
+from policy_harness import FUZZ, U
 from pulumi_policy.proxy import unknown_checking_proxy
 from trading_policies import values
 from trading_policies.documents import Condition, Principal, glob_match, parse_policy
@@ -311,6 +311,7 @@ DOCUMENTS = st.one_of(
 )
 
 
+@FUZZ
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=DOCUMENTS, as_json=st.booleans(), required=st.booleans())
 def test_the_parser_never_raises_and_every_statement_is_well_formed(document, as_json, required):

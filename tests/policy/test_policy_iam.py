@@ -6,7 +6,7 @@ import json
 
 import pytest
 from hypothesis import given, settings
-from policy_harness import R, U, run
+from policy_harness import FUZZ, R, U, run
 from test_policy_documents import DOCUMENTS
 
 REGION = {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
@@ -168,6 +168,7 @@ def test_allowed_regions_narrow_conditions_and_arns():
     )
 
 
+@FUZZ
 @settings(max_examples=100, deadline=None)
 @given(document=DOCUMENTS)
 def test_random_identity_policies_never_crash(document):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from policy_fixtures import data_key_policy, logs_statement, root_statement
-from policy_harness import ACCOUNT, R, U, run
+from policy_harness import ACCOUNT, FUZZ, R, U, run
 from test_policy_documents import DOCUMENTS
 
 GRANTS = "kms-key-policy-no-unconditional-grants"
@@ -262,6 +262,7 @@ def test_rotation_does_not_apply_to_key_policy_resources():
     assert run(ROTATION, [R("aws:kms/keyPolicy:KeyPolicy", "kp", {"policy": "{}", "keyId": "k"})]) == []
 
 
+@FUZZ
 @settings(max_examples=100, deadline=None)
 @given(document=DOCUMENTS, as_json=st.booleans())
 def test_random_key_policies_never_crash_and_garbage_is_reported(document, as_json):

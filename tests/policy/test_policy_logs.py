@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from policy_fixtures import logs_key_policy, logs_statement, root_statement
-from policy_harness import ACCOUNT, R, U, run
+from policy_harness import ACCOUNT, FUZZ, R, U, run
 from test_policy_documents import DOCUMENTS
 
 RULE = "log-group-kms-key-allows-logs"
@@ -284,6 +284,7 @@ def test_account_comes_from_config_or_the_key_policy():
     assert faults([no_root, group(no_root)]) == []
 
 
+@FUZZ
 @settings(max_examples=100, deadline=None)
 @given(document=DOCUMENTS)
 def test_random_key_policies_never_crash_the_log_group_check(document):

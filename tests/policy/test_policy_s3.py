@@ -6,7 +6,7 @@ import json
 
 import pytest
 from hypothesis import given, settings
-from policy_harness import ACCOUNT, R, U, run
+from policy_harness import ACCOUNT, FUZZ, R, U, run
 from test_policy_documents import DOCUMENTS
 
 NAME = f"trading-data-{ACCOUNT}-us-east-1-dev"
@@ -305,6 +305,7 @@ def test_public_allows_are_violations_unless_conditioned():
     assert fault == "bucket policy 'data' is unreadable: policy document must be a JSON object, got a list"
 
 
+@FUZZ
 @settings(max_examples=100, deadline=None)
 @given(document=DOCUMENTS)
 def test_random_bucket_policies_never_crash(document):

@@ -10,15 +10,13 @@ signature), not with preflight's, so the check is independent.
 """
 
 import enum
+import functools
 import inspect
 import typing
 from collections import abc
 from pathlib import Path
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_random as random
-import pulumi_tls as tls
 import pytest
 from pulumi import _types
 
@@ -26,28 +24,47 @@ from preflight import invokes, runner, values
 from preflight.model import UNKNOWN, Mode
 
 TYPED = Path(__file__).parent / "programs" / "typed"
-RESOURCES = {
-    "aws:lb/loadBalancer:LoadBalancer": aws.lb.LoadBalancer,
-    "aws:acm/certificate:Certificate": aws.acm.Certificate,
-    "aws:eks/cluster:Cluster": aws.eks.Cluster,
-    "aws:apigatewayv2/api:Api": aws.apigatewayv2.Api,
-    "aws:apigatewayv2/stage:Stage": aws.apigatewayv2.Stage,
-    "aws:appsync/graphQLApi:GraphQLApi": aws.appsync.GraphQLApi,
-    "aws:ec2/instance:Instance": aws.ec2.Instance,
-    "aws:dynamodb/table:Table": aws.dynamodb.Table,
-    "aws:elasticache/replicationGroup:ReplicationGroup": aws.elasticache.ReplicationGroup,
-    "random:index/randomShuffle:RandomShuffle": random.RandomShuffle,
-    "random:index/randomBytes:RandomBytes": random.RandomBytes,
-    "tls:index/privateKey:PrivateKey": tls.PrivateKey,
-    "tls:index/selfSignedCert:SelfSignedCert": tls.SelfSignedCert,
-}
-INVOKES = {  # stack output -> (token, result type)
-    "ami": ("aws:ec2/getAmi:getAmi", aws.ec2.GetAmiResult),
-    "zone": ("aws:route53/getZone:getZone", aws.route53.GetZoneResult),
-    "role": ("aws:iam/getRole:getRole", aws.iam.GetRoleResult),
-    "parameter": ("aws:ssm/getParameter:getParameter", aws.ssm.GetParameterResult),
-    "publicKey": ("tls:index/getPublicKey:getPublicKey", tls.GetPublicKeyResult),
-}
+
+
+@functools.cache
+def resource_classes() -> dict[str, type]:
+    """The corpus's resource classes by type token. The provider SDKs are imported on first use, by the
+    worker that runs these tests: imported at collection, in every worker and under coverage's tracer, they
+    were the largest part of the suite's collection time."""
+    import pulumi_aws as aws
+    import pulumi_random as random
+    import pulumi_tls as tls
+
+    return {
+        "aws:lb/loadBalancer:LoadBalancer": aws.lb.LoadBalancer,
+        "aws:acm/certificate:Certificate": aws.acm.Certificate,
+        "aws:eks/cluster:Cluster": aws.eks.Cluster,
+        "aws:apigatewayv2/api:Api": aws.apigatewayv2.Api,
+        "aws:apigatewayv2/stage:Stage": aws.apigatewayv2.Stage,
+        "aws:appsync/graphQLApi:GraphQLApi": aws.appsync.GraphQLApi,
+        "aws:ec2/instance:Instance": aws.ec2.Instance,
+        "aws:dynamodb/table:Table": aws.dynamodb.Table,
+        "aws:elasticache/replicationGroup:ReplicationGroup": aws.elasticache.ReplicationGroup,
+        "random:index/randomShuffle:RandomShuffle": random.RandomShuffle,
+        "random:index/randomBytes:RandomBytes": random.RandomBytes,
+        "tls:index/privateKey:PrivateKey": tls.PrivateKey,
+        "tls:index/selfSignedCert:SelfSignedCert": tls.SelfSignedCert,
+    }
+
+
+@functools.cache
+def invoke_results() -> dict[str, tuple[str, type]]:
+    """Stack output -> (invoke token, result type), imported on first use as resource_classes is."""
+    import pulumi_aws as aws
+    import pulumi_tls as tls
+
+    return {
+        "ami": ("aws:ec2/getAmi:getAmi", aws.ec2.GetAmiResult),
+        "zone": ("aws:route53/getZone:getZone", aws.route53.GetZoneResult),
+        "role": ("aws:iam/getRole:getRole", aws.iam.GetRoleResult),
+        "parameter": ("aws:ssm/getParameter:getParameter", aws.ssm.GetParameterResult),
+        "publicKey": ("tls:index/getPublicKey:getPublicKey", tls.GetPublicKeyResult),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +86,7 @@ def settable(cls):
 
 def unset_inputs(resource):
     """The always-present properties of ``resource`` that the program could have set and did not."""
-    cls = RESOURCES[resource.type]
+    cls = resource_classes()[resource.type]
     return (set(always_present(cls)) & settable(cls)) - set(plain(resource.inputs))
 
 
@@ -120,28 +137,28 @@ def plain(struct):
 def test_the_corpus_needs_the_sdk_types():
     # The corpus is only worth something while preflight has no hand-written values for what it uses.
     # These four have generators for their ARNs and ids; the rest of their outputs come from the types.
-    assert set(values._GENERATORS) & set(RESOURCES) == {
+    assert set(values._GENERATORS) & set(resource_classes()) == {
         "aws:acm/certificate:Certificate",
         "aws:apigatewayv2/api:Api",
         "aws:dynamodb/table:Table",
         "aws:ec2/instance:Instance",
     }
-    assert not {token for token, _ in INVOKES.values()} & set(invokes._HANDLERS)
+    assert not {token for token, _ in invoke_results().values()} & set(invokes._HANDLERS)
 
 
 @pytest.mark.parametrize("mode", list(Mode), ids=lambda mode: mode.value)
 def test_every_resource_type_of_the_corpus_is_registered(runs, mode):
-    assert {r.type for r in runs[mode].resources if r.type in RESOURCES} == set(RESOURCES)
+    assert {r.type for r in runs[mode].resources if r.type in resource_classes()} == set(resource_classes())
     assert runs[mode].warnings == []
 
 
 def test_update_gives_every_always_present_output_a_value_of_its_type(runs):
     checked = 0
     for resource in runs[Mode.UPDATE].resources:
-        if resource.type not in RESOURCES:
+        if resource.type not in resource_classes():
             continue
         outputs, unset = plain(resource.outputs), unset_inputs(resource)
-        for name, hint in always_present(RESOURCES[resource.type]).items():
+        for name, hint in always_present(resource_classes()[resource.type]).items():
             if name in unset:  # test_inputs_the_program_left_unset_are_never_invented_from_their_type
                 continue
             assert name in outputs, f"{resource.type} {name} has no value"
@@ -152,10 +169,10 @@ def test_update_gives_every_always_present_output_a_value_of_its_type(runs):
 
 def test_preview_leaves_unknown_every_always_present_output_the_program_did_not_set(runs):
     for resource in runs[Mode.PREVIEW].resources:
-        if resource.type not in RESOURCES:
+        if resource.type not in resource_classes():
             continue
         outputs, given, unset = plain(resource.outputs), plain(resource.inputs), unset_inputs(resource)
-        for name in always_present(RESOURCES[resource.type]):
+        for name in always_present(resource_classes()[resource.type]):
             if name in unset:  # test_inputs_the_program_left_unset_are_never_invented_from_their_type
                 continue
             if name == "tagsAll":  # the provider's plan computes it from the resource's and default tags
@@ -170,7 +187,7 @@ def test_inputs_the_program_left_unset_are_never_invented_from_their_type(runs):
     previewed = {r.urn: plain(r.outputs) for r in runs[Mode.PREVIEW].resources}
     checked = 0
     for resource in runs[Mode.UPDATE].resources:
-        if resource.type not in RESOURCES:
+        if resource.type not in resource_classes():
             continue
         updated, preview = plain(resource.outputs), previewed[resource.urn]
         for name in unset_inputs(resource):
@@ -189,11 +206,11 @@ def test_invokes_are_answered_from_their_result_type_in_both_modes_and_listed(ru
     run = runs[mode]
     (stack,) = [r for r in run.resources if r.type == "pulumi:pulumi:Stack"]
     exported = plain(stack.outputs)
-    for output, (_, result_type) in INVOKES.items():
+    for output, (_, result_type) in invoke_results().items():
         answer = exported[output]
         for name, hint in always_present(result_type).items():
             assert conforms(answer.get(name), hint), f"{output}.{name}={answer.get(name)!r} is not {hint}"
-    assert run.synthesized_invokes == sorted(token for token, _ in INVOKES.values())
+    assert run.synthesized_invokes == sorted(token for token, _ in invoke_results().values())
 
 
 def test_values_name_what_they_are(runs):
