@@ -203,12 +203,7 @@ def test_unreadable_key_policies_are_violations_of_both_policy_rules():
 def test_a_wildcard_inside_a_principal_is_a_policy_aws_refuses_not_a_narrow_grant():
     # "arn:aws:iam::*:root" reads as "every account" to a person and as no account to a matcher; AWS refuses
     # the policy (MalformedPolicyDocument), so the deployment would fail: both rules say so before.
-    statement = {
-        "Effect": "Allow",
-        "Principal": {"AWS": "arn:aws:iam::*:root"},
-        "Action": "kms:*",
-        "Resource": "*",
-    }
+    statement = {**root_statement(), "Sid": "AnyAccount", "Principal": {"AWS": "arn:aws:iam::*:root"}}
     wildcard = R(
         "aws:kms/key:Key",
         "key",
