@@ -19,12 +19,18 @@ itself). The cache is in ``PREFLIGHT_CACHE_DIR``, else ``$XDG_CACHE_HOME/preflig
 ``~/.cache/preflight``. A folder of another user, or one other users can write, is refused (they would choose
 the code the program runs): an error for ``PREFLIGHT_CACHE_DIR``, standard imports for the default. What was
 written more than 30 days ago is removed at the start of a run, so the cache of a removed environment goes.
+
+The strings are then compiled each time ``typing`` evaluates one: every ``TypedDict`` field at import
+and every ``get_type_hints`` of the SDK compiles its annotation again (7,700 compilations of 2,100
+distinct strings on the dev stack, 0.07-0.1 s). While the lazy import is installed, ``typing`` compiles
+each distinct string once; a code object is immutable, so sharing it changes nothing else.
 """
 
 from __future__ import annotations
 import __future__
 
 import contextlib
+import functools
 import hashlib
 import importlib.abc
 import importlib.machinery
@@ -33,6 +39,7 @@ import marshal
 import os
 import sys
 import time
+import typing
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import CodeType, ModuleType
@@ -108,6 +115,7 @@ def install(directory: Path) -> importlib.abc.MetaPathFinder:
     """From now on, this process imports generated provider SDKs through the cache in ``directory``."""
     finder = _GeneratedSdkFinder(directory)
     sys.meta_path.insert(0, finder)
+    typing.compile = _typing_compile  # type: ignore[attr-defined]  # the name typing's ForwardRef calls
     return finder
 
 
@@ -117,11 +125,28 @@ def installed(directory: Path | None) -> Iterator[None]:
     if directory is None:
         yield
         return
+    previous = typing.__dict__.get("compile")
     finder = install(directory)
     try:
         yield
     finally:
         sys.meta_path.remove(finder)
+        if previous is None:
+            del typing.compile  # type: ignore[attr-defined]
+        else:
+            typing.compile = previous  # type: ignore[attr-defined]
+
+
+def _typing_compile(source: object, filename: str, mode: str, *args: object, **kwargs: object) -> CodeType:
+    """``compile`` as ``typing`` calls it for an annotation: once per distinct string; other calls as is."""
+    if args or kwargs or not isinstance(source, str):
+        return compile(source, filename, mode, *args, **kwargs)  # type: ignore[call-overload]
+    return _compiled_once(source, filename, mode)
+
+
+@functools.lru_cache(maxsize=16384)
+def _compiled_once(source: str, filename: str, mode: str) -> CodeType:
+    return compile(source, filename, mode, dont_inherit=True)  # typing's module has no __future__ flags
 
 
 class _GeneratedSdkFinder(importlib.abc.MetaPathFinder):

@@ -45,6 +45,7 @@ def packages(tmp_path, monkeypatch):
     yield root
     for name in set(sys.modules) - before:
         del sys.modules[name]
+    typing.__dict__.pop("compile", None)  # what install() gives typing
 
 
 def write_package(root: Path, name: str, init: str = BANNER, **modules: str) -> Path:
@@ -181,6 +182,27 @@ def test_installed_for_a_block_is_undone_after_it_and_none_changes_nothing(packa
     with sdk_import.installed(None):
         assert sys.meta_path == meta_path
         assert importlib.import_module("pulumi_later.shapes").area.__annotations__["width"] == OPTIONAL_INT
+
+
+def test_typing_compiles_each_annotation_once_while_installed_and_as_before_after(tmp_path):
+    with sdk_import.installed(tmp_path):
+        first, again = typing.ForwardRef("Optional[int]"), typing.ForwardRef("Optional[int]")
+        assert first.__forward_code__ is again.__forward_code__
+        assert eval(first.__forward_code__, {"Optional": typing.Optional}) == OPTIONAL_INT
+        assert typing.ForwardRef("dict[str, int]").__forward_code__ is not first.__forward_code__
+        with pytest.raises(SyntaxError, match="Forward reference must be an expression"):
+            typing.ForwardRef("int +")
+        # Calls that are not typing's own pass through, uncached.
+        assert typing.compile("1", "<s>", "eval", dont_inherit=True) is not typing.compile(
+            "1", "<s>", "eval", dont_inherit=True
+        )
+        assert eval(typing.compile(b"2", "<s>", "eval")) == 2
+        with sdk_import.installed(tmp_path):  # an inner block leaves the outer one's in place
+            pass
+        assert typing.ForwardRef("Optional[int]").__forward_code__ is first.__forward_code__
+    assert "compile" not in typing.__dict__
+    first, again = typing.ForwardRef("Optional[int]"), typing.ForwardRef("Optional[int]")
+    assert first.__forward_code__ is not again.__forward_code__
 
 
 def test_a_file_that_cannot_be_read_has_no_banner(tmp_path):
