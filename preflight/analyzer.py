@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -891,8 +891,3 @@ def _last_line(text: str) -> str:
 
 def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), text.strip())
-
-
-def unique(items: Iterable[str]) -> list[str]:
-    """Items without repeats, in first-seen order."""
-    return list(dict.fromkeys(items))

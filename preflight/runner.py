@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from preflight import isolation, project, sdk_import
@@ -135,40 +136,24 @@ def run_timed(
     )
     line = Progress(progress, started) if progress is not None else None
     try:
-        from preflight import analyzer
+        if policy_packs:
+            # Only a run with packs loads the analyzer client (gRPC and the SDK: a third of a second).
+            from preflight import analyzer
 
-        specs = [analyzer.load_pack_spec(Path(directory)) for directory in policy_packs]
-        settings = analyzer.StackSettings(
-            project=loaded.name,
-            stack=loaded.stack,
-            dry_run=mode is Mode.PREVIEW,
-            config=loaded.config,
-            secret_keys=loaded.secret_keys,
-        )
-        started_packs = [
-            analyzer.BackgroundAnalysis(
-                analyzer.PolicyPackClient(
-                    spec,
-                    settings,
-                    configs[i] if i < len(configs) else None,
-                    str(policy_configs[i]) if i < len(configs) else None,
-                    start_timeout=start_timeout or analyzer.START_TIMEOUT,
-                    rpc_timeout=rpc_timeout or analyzer.RPC_TIMEOUT,
-                )
+            started_packs = _start_packs(
+                analyzer, loaded, mode, policy_packs, policy_configs, configs, start_timeout, rpc_timeout
             )
-            for i, spec in enumerate(specs)
-        ]
-        with attached:  # what the program registered so far, then the rest as it comes
-            analyses.extend(started_packs)
-            for position, resource in enumerate(resources):
-                for analysis in analyses:
-                    analysis.submit(position, resource)
-        remediators.append(analyzer.Remediator(started_packs))
-        if process is not None and remediation is not None:
-            # The program's registrations wait for this: whether any pack remediates, once all are up.
-            threading.Thread(
-                target=lambda: process.packs_ready(remediators[0].wait_ready()), daemon=True
-            ).start()
+            with attached:  # what the program registered so far, then the rest as it comes
+                analyses.extend(started_packs)
+                for position, resource in enumerate(resources):
+                    for analysis in analyses:
+                        analysis.submit(position, resource)
+            remediators.append(analyzer.Remediator(started_packs))
+            if process is not None:
+                # The program's registrations wait for this: whether any pack remediates, once all are up.
+                threading.Thread(
+                    target=lambda: process.packs_ready(remediators[0].wait_ready()), daemon=True
+                ).start()
 
         def tick() -> None:
             assert line is not None
@@ -185,11 +170,7 @@ def run_timed(
             line.show(len(resources), sum(analysis.analyzed for analysis in analyses), "analysing")
         packs = [analysis.wait_started() for analysis in analyses]
         per_resource = [analysis.finish(deadline, timeout) for analysis in analyses]
-
-        def lookup(reference: str | None) -> Resource | None:
-            return registered.get(analyzer.provider_urn(reference) or "")
-
-        per_stack = _analyze_stacks(analyses, resources, lookup, deadline)
+        per_stack = _analyze_stacks(analyses, resources, registered, deadline)
         analysis_end = time.perf_counter()
     finally:
         if line is not None:
@@ -201,14 +182,13 @@ def run_timed(
     violations: list[Violation] = []
     for resource_violations, stack_violations in zip(per_resource, per_stack, strict=True):
         violations += resource_violations + _on_this_stack(stack_violations, resources, registered)
-    warnings = analyzer.unique(
-        [
-            *loaded.warnings,
-            *program.warnings,
-            *(w for analysis in analyses for w in analysis.client.warnings),
-            *remediators[0].warnings(),
-        ]
-    )
+    applied = list(remediators[0].applied) if remediators else []
+    every_warning = [
+        *loaded.warnings,
+        *program.warnings,
+        *(w for analysis in analyses for w in analysis.client.warnings),
+        *(remediators[0].warnings() if remediators else []),
+    ]
     result = RunResult(
         loaded.name,
         loaded.stack,
@@ -216,10 +196,10 @@ def run_timed(
         resources,
         packs,
         violations,
-        warnings,
+        list(dict.fromkeys(every_warning)),  # without repeats, in first-seen order
         list(program.output),
         synthesized_invokes=program.synthesized_invokes,
-        remediations=list(remediators[0].applied),
+        remediations=applied,
     )
     timings = Timings(
         program.seconds,
@@ -229,6 +209,40 @@ def run_timed(
         tuple(analysis.client.peak_mb for analysis in analyses),
     )
     return result, timings
+
+
+def _start_packs(
+    analyzer: ModuleType,
+    loaded: project.Project,
+    mode: Mode,
+    policy_packs: Sequence[Path | str],
+    policy_configs: Sequence[Path | str],
+    configs: list[Any],
+    start_timeout: float | None,
+    rpc_timeout: float | None,
+) -> list[BackgroundAnalysis]:
+    """Starts every pack in the background (each reads its folder first: a bad one is an error here)."""
+    specs = [analyzer.load_pack_spec(Path(directory)) for directory in policy_packs]
+    settings = analyzer.StackSettings(
+        project=loaded.name,
+        stack=loaded.stack,
+        dry_run=mode is Mode.PREVIEW,
+        config=loaded.config,
+        secret_keys=loaded.secret_keys,
+    )
+    return [
+        analyzer.BackgroundAnalysis(
+            analyzer.PolicyPackClient(
+                spec,
+                settings,
+                configs[i] if i < len(configs) else None,
+                str(policy_configs[i]) if i < len(configs) else None,
+                start_timeout=start_timeout or analyzer.START_TIMEOUT,
+                rpc_timeout=rpc_timeout or analyzer.RPC_TIMEOUT,
+            )
+        )
+        for i, spec in enumerate(specs)
+    ]
 
 
 def _in_process(
@@ -252,14 +266,21 @@ def _in_process(
 def _analyze_stacks(
     analyses: Sequence[BackgroundAnalysis],
     resources: list[Resource],
-    lookup: Callable[[str | None], Resource | None],
+    registered: dict[str, Resource],
     deadline: float,
 ) -> list[list[Violation]]:
+    if not analyses:
+        return []
+    from preflight.analyzer import provider_urn
+
+    def lookup(reference: str | None) -> Resource | None:
+        return registered.get(provider_urn(reference) or "")
+
     def analyze(analysis: BackgroundAnalysis) -> list[Violation]:
         return analysis.client.analyze_stack(resources, lookup, deadline - time.monotonic())
 
-    if len(analyses) <= 1:
-        return [analyze(analysis) for analysis in analyses]
+    if len(analyses) == 1:
+        return [analyze(analyses[0])]
     with futures.ThreadPoolExecutor(len(analyses)) as pool:
         return list(pool.map(analyze, analyses))
 

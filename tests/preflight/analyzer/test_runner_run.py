@@ -5,6 +5,8 @@ so these tests check the wiring alone; tests/preflight/cli and tests/preflight/i
 """
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from preflight.errors import PreflightError
 from preflight.model import Mode, Violation
 
 SHOP = Path(__file__).resolve().parents[1] / "cli" / "shop"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def registrations():
@@ -149,6 +152,19 @@ def test_without_packs_the_program_runs_alone(program):
     result = runner.run(SHOP, "dev")
     assert [r.name for r in result.resources][:2] == ["shop-dev", "default_7_51_1"]
     assert (result.packs, result.violations) == ([], [])
+
+
+def test_a_run_without_packs_never_loads_the_analyzer_client():
+    # gRPC and the SDK are a third of a second of a run without packs; only the program's process needs them.
+    script = (
+        "import sys; from preflight import runner; result = runner.run(sys.argv[1], 'dev'); "
+        "print(len(result.resources), sorted(m for m in sys.modules if m.startswith(('grpc', 'pulumi', "
+        "'preflight.analyzer'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(SHOP)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["6", "[]"]
 
 
 def test_more_configs_than_packs_is_refused_before_anything_runs(program):
