@@ -630,6 +630,48 @@ def test_a_run_leaves_a_disabled_collector_disabled(tmp_path):
         gc.enable()
 
 
+def test_garbage_of_earlier_runs_is_collected_once_it_has_grown_by_a_quarter(monkeypatch):
+    import gc
+    import weakref
+
+    monkeypatch.setitem(engine._garbage, "deferred", False)
+    monkeypatch.setitem(engine._garbage, "live", 0)
+
+    class Cycle:
+        pass
+
+    def garbage():
+        cycle = Cycle()
+        cycle.me = cycle
+        return weakref.ref(cycle)
+
+    was_enabled = gc.isenabled()
+    gc.disable()  # the cycles below must wait for the engine's collection, not the collector's own
+    try:
+        first = garbage()
+        engine._defer_garbage()  # a run ends: what it left is frozen
+        engine._collect_deferred_garbage()  # the next run starts: the first collection of this process
+        assert first() is None
+        assert gc.get_freeze_count() == 0
+        live = engine._garbage["live"]
+        assert live > 0
+        second = garbage()
+        engine._defer_garbage()
+        engine._collect_deferred_garbage()  # little was deferred since: it stays frozen
+        assert second() is not None
+        assert gc.get_freeze_count() > live
+        kept = [[] for _ in range(live // 4 + 1)]  # a quarter more objects
+        engine._defer_garbage()
+        engine._collect_deferred_garbage()
+        assert second() is None
+        assert gc.get_freeze_count() == 0
+        assert engine._garbage["live"] >= len(kept)  # what stays alive is the next baseline
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
+
+
 def test_secret_provider_config_reaches_the_default_provider_as_a_secret(tmp_path):
     project = make(
         tmp_path,
