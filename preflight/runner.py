@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from preflight import isolation, project, sdk_import
@@ -28,7 +27,7 @@ from preflight.progress import Progress
 from preflight.stack_outputs import load as load_stack_outputs
 
 if TYPE_CHECKING:
-    from preflight.analyzer import BackgroundAnalysis
+    from preflight.analyzer import BackgroundAnalysis, Remediator
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_TIMEOUT = 600.0  # seconds for the whole run, as `--timeout` says
@@ -137,18 +136,15 @@ def run_timed(
     line = Progress(progress, started) if progress is not None else None
     try:
         if policy_packs:
-            # Only a run with packs loads the analyzer client (gRPC and the SDK: a third of a second).
-            from preflight import analyzer
-
-            started_packs = _start_packs(
-                analyzer, loaded, mode, policy_packs, policy_configs, configs, start_timeout, rpc_timeout
+            started_packs, remediator = _start_packs(
+                loaded, mode, policy_packs, policy_configs, configs, start_timeout, rpc_timeout
             )
             with attached:  # what the program registered so far, then the rest as it comes
                 analyses.extend(started_packs)
                 for position, resource in enumerate(resources):
                     for analysis in analyses:
                         analysis.submit(position, resource)
-            remediators.append(analyzer.Remediator(started_packs))
+            remediators.append(remediator)
             if process is not None:
                 # The program's registrations wait for this: whether any pack remediates, once all are up.
                 threading.Thread(
@@ -212,7 +208,6 @@ def run_timed(
 
 
 def _start_packs(
-    analyzer: ModuleType,
     loaded: project.Project,
     mode: Mode,
     policy_packs: Sequence[Path | str],
@@ -220,8 +215,12 @@ def _start_packs(
     configs: list[Any],
     start_timeout: float | None,
     rpc_timeout: float | None,
-) -> list[BackgroundAnalysis]:
-    """Starts every pack in the background (each reads its folder first: a bad one is an error here)."""
+) -> tuple[list[BackgroundAnalysis], Remediator]:
+    """Starts every pack in the background (each reads its folder first: a bad one is an error here), and the
+    remediations' go-between."""
+    # Only a run with packs loads the analyzer client (gRPC and the Pulumi SDK: a third of a second).
+    from preflight import analyzer
+
     specs = [analyzer.load_pack_spec(Path(directory)) for directory in policy_packs]
     settings = analyzer.StackSettings(
         project=loaded.name,
@@ -230,7 +229,7 @@ def _start_packs(
         config=loaded.config,
         secret_keys=loaded.secret_keys,
     )
-    return [
+    started = [
         analyzer.BackgroundAnalysis(
             analyzer.PolicyPackClient(
                 spec,
@@ -243,6 +242,7 @@ def _start_packs(
         )
         for i, spec in enumerate(specs)
     ]
+    return started, analyzer.Remediator(started)
 
 
 def _in_process(
