@@ -23,14 +23,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from google.protobuf import struct_pb2
+from typing import TYPE_CHECKING, Any
 
 from preflight import sdk_import
 from preflight.errors import PreflightError
 from preflight.model import Mode, Resource
 from preflight.project import Project
+
+if TYPE_CHECKING:
+    from google.protobuf import struct_pb2
 
 # A resource as declared and its provider -> the inputs to register it with (None: unchanged).
 Remediate = Callable[[Resource, "Resource | None"], "struct_pb2.Struct | None"]

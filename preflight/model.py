@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from google.protobuf import struct_pb2
+if TYPE_CHECKING:
+    from google.protobuf import struct_pb2
+
 
 # The engine's encoding of a value that is not known until the resource is created.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import Any
-
-from google.protobuf import struct_pb2
+from typing import TYPE_CHECKING, Any
 
 from preflight import __version__
 from preflight.model import UNKNOWN, PackInfo, Remediation, Resource, RunResult, Violation
+
+if TYPE_CHECKING:
+    from google.protobuf import struct_pb2
 
 UNKNOWN_TEXT = "<unknown>"
 SECRET_TEXT = "[secret]"
