@@ -32,12 +32,12 @@ from typing import Any
 import grpc
 import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
 from preflight import policy_config
 from preflight.errors import PreflightError
 from preflight.model import PackInfo, PolicyInfo, Remediation, Resource, Violation
-from preflight.values import wire_properties
+from preflight.pulumi_protocol import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
+from preflight.wire import wire_properties
 
 START_TIMEOUT = 60.0  # seconds for a pack to print its port (it imports its policies first)
 RPC_TIMEOUT = 60.0  # deadline of every call but AnalyzeStack
@@ -301,6 +301,7 @@ class PolicyPackClient:
         self._stdout = _Pipe(self._process.stdout, first_line)
         self._stderr = _Pipe(self._process.stderr)
         self._pipes = [self._stdout, self._stderr]
+        policy_config.preload()  # while the pack imports its policies (half a second), not after
         port = self.port = self._wait_for_port(first_line)
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
         self._stub = _stub(self._channel)

@@ -20,7 +20,7 @@ from typing import Any
 from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 
-from preflight import values
+from preflight import wire
 from preflight.model import UNKNOWN
 from preflight.project import Project
 
@@ -103,7 +103,7 @@ class DynamicProviders:
 def _deserialized(inputs: struct_pb2.Struct) -> dict[str, Any]:
     """The inputs as the engine sends them to a provider that accepts neither secrets nor resource
     references, through the SDK's deserializer as the plugin reads them (unknowns kept)."""
-    sent = values.wire_properties(inputs, internal=True, secrets=False)
+    sent = wire.wire_properties(inputs, internal=True, secrets=False)
     return rpc.deserialize_properties(sent, keep_unknowns=True)
 
 
@@ -123,10 +123,10 @@ def _serialized(checked: dict[str, Any], declared: struct_pb2.Struct) -> struct_
 
 
 def _mark_secrets(value: struct_pb2.Value, declared: struct_pb2.Value) -> None:
-    if values.is_secret(value):
+    if wire.is_secret(value):
         return
-    if values.is_secret(declared):
-        values.make_secret(value)
+    if wire.is_secret(declared):
+        wire.make_secret(value)
     elif value.HasField("struct_value") and declared.HasField("struct_value"):
         for key, item in value.struct_value.fields.items():
             if key in declared.struct_value.fields:

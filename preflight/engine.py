@@ -44,7 +44,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.proto import engine_pb2, provider_pb2, resource_pb2, source_pb2
 
-from preflight import dynamic, invokes, stack_outputs, values
+from preflight import dynamic, invokes, stack_outputs, values, wire
 from preflight.errors import PreflightError
 from preflight.model import UNKNOWN, Mode, Resource
 from preflight.project import Project
@@ -612,7 +612,7 @@ class _Monitor(mocks.MockMonitor):
             outputs["tagsAll"] = values.tags_all(inputs, default_tags)
         for key in request.additionalSecretOutputs:
             if key in fields:
-                values.make_secret(fields[key])
+                wire.make_secret(fields[key])
         return resource_id, outputs
 
     def _aliases(self, request: Any, parent: str) -> list[str]:

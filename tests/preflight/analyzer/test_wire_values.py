@@ -4,7 +4,7 @@ from google.protobuf import json_format
 from pack_helpers import struct
 
 from preflight.model import UNKNOWN
-from preflight.values import wire_properties
+from preflight.wire import wire_properties
 
 SIG = "4dabf18193072939515e22adb298388d"
 SECRET = "1b47061264138c4ac30d75fd1eb44270"
