@@ -59,9 +59,22 @@ _ORG_PATH = re.compile(r"^o-[a-z0-9]{10,32}/")
 _ONLY_WILDCARDS = re.compile(r"[*?]*")
 # What a condition that restricts nothing binds (see `_restriction`).
 _NOTHING: tuple[str, object] = ("none", None)
-# Web identity providers anyone can sign in to: a trust policy must name the audience or subject.
-_OPEN_IDENTITY_PROVIDERS = ("cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com")
+# Web identity providers anyone can sign in to, and the claims that bind a trust to one application or user
+# (AWS's web identity condition keys): ``amr`` says only that someone signed in, to any application.
+_OPEN_IDENTITY_PROVIDERS = {
+    "cognito-identity.amazonaws.com": ("aud", "sub"),
+    "accounts.google.com": ("aud", "oaud", "sub"),
+    "graph.facebook.com": ("app_id", "id"),
+    "www.amazon.com": ("app_id", "user_id"),
+}
 _OIDC_PROVIDER = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(.+)$")
+# OIDC issuers shared by every customer of a CI service, where the job chooses its own audience: only a
+# subject whose owner part is literal binds the trust to one organisation.
+_SHARED_OIDC_SUBJECTS = {
+    "token.actions.githubusercontent.com": re.compile(r"^repo:[^*?/:]+/"),
+    "gitlab.com": re.compile(r"^project_path:[^*?/:]+/"),
+    "app.terraform.io": re.compile(r"^organization:[^*?:]+:"),
+}
 
 
 @dataclass(frozen=True)
@@ -260,7 +273,14 @@ def _arn_accounts(values: list[str], base: str) -> frozenset[str] | bool:
             if arn is not None and ACCOUNT_PATTERN.match(arn.account):
                 accounts.add(arn.account)
             continue
-        if arn is None or WILDCARD.search(arn.account) or (not arn.account and _names_many(arn.resource)):
+        # StringLike matches the whole string, so a wildcard before the account can run past its colons (an
+        # IAM path may hold ":iam::<account>:"); the Arn operators match each part on its own.
+        if (
+            arn is None
+            or (base == "StringLike" and WILDCARD.search(f"{arn.partition}:{arn.service}:{arn.region}"))
+            or WILDCARD.search(arn.account)
+            or (not arn.account and _names_many(arn.resource))
+        ):
             return False  # A wildcard account, or any resource of any account.
         if ACCOUNT_PATTERN.match(arn.account):
             accounts.add(arn.account)
@@ -320,20 +340,29 @@ def _bound(caller: Caller, bound: Binding) -> list[Caller]:
 
 def _federated(caller: Caller, statement: Statement) -> Caller:
     oidc = _OIDC_PROVIDER.match(caller.name)
-    host = oidc.group(1) if oidc else caller.name
-    if not oidc and caller.name not in _OPEN_IDENTITY_PROVIDERS:
+    host = (oidc.group(1) if oidc else caller.name).lower()
+    if not oidc and host not in _OPEN_IDENTITY_PROVIDERS:
         return caller  # A SAML provider: assertions come only from the account's own identity provider.
-    claims = {f"{host.lower()}:{claim}" for claim in ("aud", "sub", "amr")}
+    shared = _SHARED_OIDC_SUBJECTS.get(host) if oidc else None
+    names = ("sub",) if shared else _OPEN_IDENTITY_PROVIDERS.get(host, ("aud", "sub"))
+    claims = {f"{host}:{claim}" for claim in names}
     for condition in statement.conditions:
         if (
             condition.key.lower() in claims
             and condition.base_operator in STRING_OPERATORS
             and not condition.if_exists
             and not condition.operator.startswith(("ForAnyValue:", "ForAllValues:"))
-            and not any(not isinstance(v, str) or _ONLY_WILDCARDS.fullmatch(v) for v in condition.values)
+            and all(_names_one(v, shared) for v in condition.values)
         ):
             return caller
     return Caller(FEDERATED, caller.name, caller.account, open=True, principal=caller.principal)
+
+
+def _names_one(value: object, shared: re.Pattern[str] | None) -> bool:
+    """Whether a claim's value names one application or owner (for a shared issuer, its subject's owner)."""
+    if not isinstance(value, str) or _ONLY_WILDCARDS.fullmatch(value):
+        return False
+    return shared is None or shared.match(value) is not None
 
 
 def allowed(document: Document) -> list[Access]:

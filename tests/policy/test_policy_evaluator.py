@@ -127,6 +127,11 @@ def test_not_principal_with_allow_is_everyone():
         {"ForAnyValue:StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
         {"StringLike": {"aws:PrincipalOrgID": "o-*"}},
         {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin"}},
+        # StringLike matches the whole ARN: "*" in the partition also matches
+        # "aws:iam::<other>:user/" of a user whose path is "/:iam::<account>:/" (paths may hold colons).
+        {"StringLike": {"aws:PrincipalArn": f"arn:*:iam::{ACCOUNT}:*"}},
+        {"StringLike": {"aws:PrincipalArn": f"arn:aws:?am::{ACCOUNT}:*"}},
+        {"StringLike": {"aws:SourceArn": f"arn:aws:*:{ACCOUNT}:*"}},
         {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}},
         {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::"}},
         {"ArnLike": {"aws:SourceArn": "not-an-arn"}},
@@ -177,6 +182,9 @@ def test_conditions_that_bind_no_caller_leave_everyone_everyone(condition):
         # StringEquals reads "*" literally: it names no account but the one spelled "*".
         ({"StringEquals": {"aws:PrincipalAccount": "*"}}, [(ACCOUNT_KIND, "*")]),
         ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/*"}}, [(ACCOUNT_KIND, ACCOUNT)]),
+        # ArnLike matches each of the six parts on its own: a wildcard partition cannot reach the account.
+        ({"ArnLike": {"aws:PrincipalArn": f"arn:*:iam::{ACCOUNT}:*"}}, [(ACCOUNT_KIND, ACCOUNT)]),
+        ({"StringLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:*"}}, [(ACCOUNT_KIND, ACCOUNT)]),
         (
             {"ArnEquals": {"aws:SourceArn": f"arn:aws:logs:us-east-1:{OTHER}:log-group:x"}},
             [(ACCOUNT_KIND, OTHER)],
@@ -264,6 +272,9 @@ def test_a_service_is_bound_by_its_source_or_by_the_encryption_context_it_sends(
     assert caller.kind == EVERYONE
 
 
+GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+
+
 @pytest.mark.parametrize(
     ("principal", "condition", "public"),
     [
@@ -315,6 +326,75 @@ def test_a_service_is_bound_by_its_source_or_by_the_encryption_context_it_sends(
             True,
         ),
         ({"Federated": f"arn:aws:iam::{ACCOUNT}:saml-provider/corp"}, None, False),
+        # Login with Amazon: anyone with an Amazon account, unless the application is named.
+        ({"Federated": "www.amazon.com"}, None, True),
+        (
+            {"Federated": "www.amazon.com"},
+            {"StringEquals": {"www.amazon.com:app_id": "amzn1.application"}},
+            False,
+        ),
+        ({"Federated": "graph.facebook.com"}, {"StringEquals": {"graph.facebook.com:app_id": "1234"}}, False),
+        ({"Federated": "graph.facebook.com"}, {"StringEquals": {"graph.facebook.com:aud": "1234"}}, True),
+        # "authenticated" says someone signed in to some identity pool, of any account.
+        (
+            {"Federated": "cognito-identity.amazonaws.com"},
+            {"StringEquals": {"cognito-identity.amazonaws.com:amr": "authenticated"}},
+            True,
+        ),
+        # GitHub's issuer serves every repository and a workflow picks its own audience: only a subject whose
+        # owner is literal binds the trust.
+        (
+            {"Federated": GITHUB},
+            {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}},
+            True,
+        ),
+        ({"Federated": GITHUB}, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}, True),
+        (
+            {"Federated": GITHUB},
+            {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*/app:*"}},
+            True,
+        ),
+        (
+            {"Federated": GITHUB},
+            {"StringLike": {"token.actions.githubusercontent.com:sub": "*:org/app"}},
+            True,
+        ),
+        (
+            {"Federated": GITHUB},
+            {"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:org/app:ref:refs/heads/main"}},
+            False,
+        ),
+        (
+            {"Federated": GITHUB},
+            {"StringLike": {"token.actions.githubusercontent.com:sub": ["repo:org/app:*", "repo:*"]}},
+            True,
+        ),
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/gitlab.com"},
+            {"StringLike": {"gitlab.com:sub": "project_path:group/app:*"}},
+            False,
+        ),
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/gitlab.com"},
+            {"StringEquals": {"gitlab.com:aud": "x"}},
+            True,
+        ),
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/app.terraform.io"},
+            {"StringLike": {"app.terraform.io:sub": "organization:*:project:p:*"}},
+            True,
+        ),
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/app.terraform.io"},
+            {"StringLike": {"app.terraform.io:sub": "organization:acme:project:*"}},
+            False,
+        ),
+        # An issuer of the firm's own (an EKS cluster here) serves only it: its audience binds the trust.
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"},
+            {"StringEquals": {"oidc.eks.us-east-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com"}},
+            False,
+        ),
         (
             {"Federated": "cognito-identity.amazonaws.com"},
             {"StringEquals": {"aws:SourceAccount": ACCOUNT}},

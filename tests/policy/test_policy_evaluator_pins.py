@@ -117,7 +117,9 @@ def test_open_web_identity_is_a_public_federated_caller_that_keeps_its_principal
 @pytest.mark.parametrize(
     ("condition", "public"),
     [
-        ({"StringEquals": {f"{COGNITO}:amr": "authenticated"}}, False),
+        # STS: without cognito-identity.amazonaws.com:aud, "a user from an unintended identity pool can
+        # assume the role"; amr says only that someone signed in.
+        ({"StringEquals": {f"{COGNITO}:amr": "authenticated"}}, True),
         ({"StringEquals": {f"{COGNITO}:AUD": "us-east-1:pool"}}, False),
         ({"ForAllValues:StringEquals": {f"{COGNITO}:aud": "us-east-1:pool"}}, True),
         # Only the claim itself counts: a longer key that ends in a claim's name is another key.
