@@ -2,7 +2,9 @@
 
 ``apigateway-method-authorization`` rebuilds each method's path from its ``aws.apigateway.Resource``
 chain (``pathPart`` and ``parentId``, through property dependencies, so it works at preview) to match the
-allow-list entries written as ``"<METHOD> <path>"``. ``apigateway-stage-waf`` finds a stage's
+allow-list entries written as ``"<METHOD> <path>"``; it also reads the operations of an OpenAPI ``body``
+(REST and HTTP APIs define methods there too) and an HTTP API's quick create (``target``), whose default
+route has no authorization. ``apigateway-stage-waf`` finds a stage's
 ``aws.wafv2.WebAclAssociation`` through its ``resourceArn`` property dependency (preview) or the stage's
 ARN (update); ``apigateway-execution-logging`` finds a stage's ``MethodSettings`` the same way through
 ``stageName``.
@@ -10,11 +12,13 @@ ARN (update); ``apigateway-execution-logging`` finds a stage's ``MethodSettings`
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
+import yaml
 from pulumi_policy import Severity
 
 from .graph import Resource, Stack
@@ -28,12 +32,17 @@ API_RESOURCE = "aws:apigateway/resource:Resource"
 REST_API = "aws:apigateway/restApi:RestApi"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 ROUTE = "aws:apigatewayv2/route:Route"
+HTTP_API = "aws:apigatewayv2/api:Api"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 LOGGING_LEVELS = ("ERROR", "INFO")
 _STAGE_ARN = re.compile(r":/restapis/([^/]+)/stages/([^/]+)$")
 _DOCS = "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
 _MAX_DEPTH = 32
+_OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method")
+# Security schemes API Gateway enforces: an authorizer (Lambda, Cognito, JWT) or IAM signing. A plain API key
+# scheme is not authorization (API Gateway: "don't use API keys for authentication or authorization").
+_AUTH_TYPES = ("awssigv4", "cognito_user_pools", "custom")
 
 
 def check_access_logging(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
@@ -171,20 +180,111 @@ def check_authorization(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fin
     for method in stack.of_type(METHOD):
         verb = method.get("httpMethod")
         route = f"{verb if isinstance(verb, str) else '?'} {_method_path(stack, method) or '?'}"
-        if _is_open(method.get("authorization"), verb, config) and not _listed(method, route, allowed):
+        if method.get("authorization") is UNKNOWN:
+            yield unknown_until_deployed(
+                method, method, "authorization", f"the authorization of method {route}"
+            )
+        elif _is_open(method.get("authorization"), verb, config) and not _listed(method, route, allowed):
             yield Finding(method, f"method {route} has authorization NONE, so anyone can call it")
     for route_resource in stack.of_type(ROUTE):
         key = route_resource.get("routeKey")
         route = key if isinstance(key, str) else "?"
         verb = route.split(" ", 1)[0]
-        if _is_open(route_resource.get("authorizationType"), verb, config) and not _listed(
+        if route_resource.get("authorizationType") is UNKNOWN:
+            yield unknown_until_deployed(
+                route_resource, route_resource, "authorizationType", f"the authorization of route {route}"
+            )
+        elif _is_open(route_resource.get("authorizationType"), verb, config) and not _listed(
             route_resource, route, allowed
         ):
             yield Finding(route_resource, f"route {route} has authorizationType NONE, so anyone can call it")
+    for api in (*stack.of_type(REST_API), *stack.of_type(HTTP_API)):
+        yield from _open_operations(api, config)
+        target = api.get("target")
+        if api.type == HTTP_API and target is not ABSENT:
+            key = api.get("routeKey")
+            route = key if isinstance(key, str) else "$default"
+            if not _listed(api, route, allowed):
+                yield Finding(api, f"quick create (target) makes route {route} with authorization NONE")
+
+
+def _open_operations(api: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    """The operations of the API's OpenAPI body that anyone can call."""
+    body = api.get("body")
+    if body is ABSENT:
+        return
+    if body is UNKNOWN:
+        yield unknown_until_deployed(api, api, "body", "whether its OpenAPI operations need authorization")
+        return
+    document = _openapi(body)
+    if document is None:
+        yield Finding(
+            api,
+            "body is not an OpenAPI document of paths the pack can read (JSON or YAML), so whether its "
+            "operations need authorization cannot be told",
+        )
+        return
+    schemes = {
+        **_mapping(document.get("securityDefinitions")),
+        **_mapping(_mapping(document.get("components")).get("securitySchemes")),
+    }
+    default = document.get("security")
+    for path, item in _mapping(document.get("paths")).items():
+        for verb, operation in _mapping(item).items():
+            if verb.lower() not in _OPERATIONS or not isinstance(operation, Mapping):
+                continue
+            shown = "ANY" if verb.lower() == "x-amazon-apigateway-any-method" else verb.upper()
+            route = f"{shown} {path}"
+            secured = _secured(operation, operation.get("security", default), schemes)
+            if (
+                not secured
+                and _is_open("NONE", shown, config)
+                and not _listed(api, route, config["publicMethods"])
+            ):
+                yield Finding(api, f"body operation {route} has no authorizer, so anyone can call it")
+
+
+def _openapi(body: Any) -> Mapping[str, Any] | None:
+    """The body as a document with paths (API Gateway takes OpenAPI 2 or 3, in JSON or YAML), else None."""
+    if not isinstance(body, str):
+        return None
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        try:
+            document = yaml.safe_load(body)
+        except (yaml.YAMLError, RecursionError):
+            return None
+    return document if isinstance(document, Mapping) and isinstance(document.get("paths"), Mapping) else None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _secured(operation: Mapping[str, Any], security: Any, schemes: Mapping[str, Any]) -> bool:
+    """True when every way in (each requirement object: its schemes together) passes an authorizer or IAM."""
+    legacy = _mapping(operation.get("x-amazon-apigateway-auth")).get("type")
+    if isinstance(legacy, str) and legacy.upper() == "AWS_IAM":
+        return True
+    if not isinstance(security, list) or not security:
+        return False
+    return all(
+        isinstance(requirement, Mapping)
+        and any(_enforced(_mapping(schemes.get(name))) for name in requirement)
+        for requirement in security
+    )
+
+
+def _enforced(scheme: Mapping[str, Any]) -> bool:
+    kind = scheme.get("x-amazon-apigateway-authtype")
+    return "x-amazon-apigateway-authorizer" in scheme or (
+        isinstance(kind, str) and kind.lower() in _AUTH_TYPES
+    )
 
 
 def _is_open(authorization: Any, verb: Any, config: Mapping[str, Any]) -> bool:
-    if authorization is UNKNOWN or (isinstance(authorization, str) and authorization.upper() != "NONE"):
+    if isinstance(authorization, str) and authorization.upper() != "NONE":
         return False
     return not (verb == "OPTIONS" and config["allowCorsPreflight"])
 
@@ -246,8 +346,11 @@ RULES = [
     Rule(
         name="apigateway-method-authorization",
         description=(
-            "API Gateway methods and HTTP API routes do not use authorization NONE, except CORS preflight "
-            "OPTIONS methods and entries of the publicMethods allow-list."
+            "API Gateway methods, HTTP API routes and the operations of an API's OpenAPI body do not use "
+            "authorization NONE (a body operation needs a security requirement naming an authorizer or "
+            "IAM; an API key is not authorization), and no HTTP API is quick-created (target), which makes "
+            "an open default route; except CORS preflight OPTIONS methods and entries of the publicMethods "
+            "allow-list."
         ),
         severity=Severity.HIGH,
         pci=("7.2.1", "8.3.1"),

@@ -3,7 +3,8 @@
 ``BAD[name]()`` returns resources on which policy ``name`` must report a mandatory violation against the
 resource named ``"bad"``; ``UNKNOWN[name]()`` returns resources whose deciding values are set but not yet
 known (as on a first preview), on which it must report no mandatory violation: nothing at all, or, for
-the rules in ``ADVISORY_WHEN_UNKNOWN`` (a whole policy document unknown), one advisory note saying so.
+the rules in ``ADVISORY_WHEN_UNKNOWN`` (a whole policy document, or what decides who may call, unknown), one
+advisory note saying so.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ ADVISORY_WHEN_UNKNOWN = frozenset(
         "s3-bucket-policy-no-public-allow",
         "vpc-endpoint-policy-not-open",
         "secretsmanager-policy-not-public",
+        "apigateway-method-authorization",
     }
 )
 OPEN_TO_ALL = json.dumps(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from policy_harness import R, U, run
 
@@ -277,3 +279,134 @@ def test_http_api_routes(props, expected):
 def test_lambda_not_public(type_, props, expected):
     found = faults("lambda-not-public", [R(type_, "p", props)])
     assert found == [] if expected is None else found[0].startswith(expected)
+
+
+COGNITO_SCHEME = {
+    "type": "apiKey",
+    "name": "Authorization",
+    "in": "header",
+    "x-amazon-apigateway-authtype": "cognito_user_pools",
+    "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "providerARNs": ["arn:pool"]},
+}
+API_KEY_SCHEME = {"type": "apiKey", "name": "x-api-key", "in": "header"}
+IAM_SCHEME = {
+    "type": "apiKey",
+    "name": "Authorization",
+    "in": "header",
+    "x-amazon-apigateway-authtype": "awsSigv4",
+}
+
+
+def openapi(operation, security=None, schemes=None, path="/orders", verb="get"):
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "orders", "version": "1"},
+        "paths": {path: {verb: operation, "parameters": []}},
+        "components": {"securitySchemes": schemes or {"cognito": COGNITO_SCHEME, "key": API_KEY_SCHEME}},
+    }
+    if security is not None:
+        document["security"] = security
+    return json.dumps(document)
+
+
+def rest_api(body, **props):
+    return R("aws:apigateway/restApi:RestApi", "api", {"name": "orders", "body": body, **props})
+
+
+OPEN = ["body operation GET /orders has no authorizer, so anyone can call it"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (openapi({}), OPEN),
+        (openapi({}, security=[{"cognito": []}]), []),
+        (openapi({"security": []}, security=[{"cognito": []}]), OPEN),  # the operation's own list wins
+        (openapi({"security": [{"cognito": []}]}), []),
+        # An empty requirement makes authorization optional; an API key is no authorization.
+        (openapi({"security": [{"cognito": []}, {}]}), OPEN),
+        (openapi({"security": [{"key": []}]}), OPEN),
+        (openapi({"security": [{"key": [], "cognito": []}]}), []),
+        (openapi({"security": [{"missing": []}]}), OPEN),
+        (openapi({"security": ["cognito"]}), OPEN),
+        (openapi({"security": [{"iam": []}]}, schemes={"iam": IAM_SCHEME}), []),
+        (openapi({"x-amazon-apigateway-auth": {"type": "aws_iam"}}), []),
+        (openapi({}, verb="x-amazon-apigateway-any-method"), [OPEN[0].replace("GET", "ANY")]),
+        (openapi({}, verb="options"), []),  # CORS preflight
+        (openapi("not an operation"), []),
+        # Swagger 2 names its schemes in securityDefinitions.
+        (
+            json.dumps(
+                {
+                    "swagger": "2.0",
+                    "paths": {"/orders": {"post": {"security": [{"sig": []}]}}},
+                    "securityDefinitions": {"sig": IAM_SCHEME},
+                }
+            ),
+            [],
+        ),
+        ("openapi: 3.0.1\npaths:\n  /orders:\n    get: {}\n", OPEN),  # YAML
+    ],
+)
+def test_openapi_bodies_need_an_authorizer_on_every_operation(body, expected):
+    assert faults("apigateway-method-authorization", [rest_api(body)]) == expected
+
+
+@pytest.mark.parametrize(
+    "body", ["[", "openapi: [", "just text", json.dumps({"paths": []}), "[" * 100_000, 5, {"paths": {}}]
+)
+def test_a_body_the_pack_cannot_read_blocks_with_one_line(body):
+    assert faults("apigateway-method-authorization", [rest_api(body)]) == [
+        "body is not an OpenAPI document of paths the pack can read (JSON or YAML), so whether its "
+        "operations need authorization cannot be told"
+    ]
+
+
+def test_allow_listed_body_operations_and_unknown_bodies():
+    assert (
+        faults("apigateway-method-authorization", [rest_api(openapi({}))], {"publicMethods": ["GET /orders"]})
+        == []
+    )
+    assert faults(
+        "apigateway-method-authorization",
+        [rest_api(openapi({}, verb="options"))],
+        {"allowCorsPreflight": False},
+    ) == ["body operation OPTIONS /orders has no authorizer, so anyone can call it"]
+    (note,) = run("apigateway-method-authorization", [rest_api(U)])
+    assert note.level == "advisory"
+    assert "whether its OpenAPI operations need authorization" in note.message
+    assert (
+        faults("apigateway-method-authorization", [R("aws:apigateway/restApi:RestApi", "api", {"name": "a"})])
+        == []
+    )
+
+
+HTTP_API = "aws:apigatewayv2/api:Api"
+LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orders"
+
+
+def test_http_api_quick_create_makes_an_open_default_route():
+    quick = R(HTTP_API, "http", {"name": "h", "protocolType": "HTTP", "target": LAMBDA_ARN})
+    assert faults("apigateway-method-authorization", [quick]) == [
+        "quick create (target) makes route $default with authorization NONE"
+    ]
+    keyed = R(HTTP_API, "http", {"name": "h", "protocolType": "HTTP", "target": U, "routeKey": "GET /orders"})
+    assert faults("apigateway-method-authorization", [keyed]) == [
+        "quick create (target) makes route GET /orders with authorization NONE"
+    ]
+    assert faults("apigateway-method-authorization", [keyed], {"publicMethods": ["GET /orders"]}) == []
+    plain = R(HTTP_API, "http", {"name": "h", "protocolType": "HTTP"})
+    assert faults("apigateway-method-authorization", [plain]) == []
+    imported = R(HTTP_API, "http", {"name": "h", "protocolType": "HTTP", "body": openapi({})})
+    assert faults("apigateway-method-authorization", [imported]) == OPEN
+
+
+def test_an_authorization_unknown_at_preview_is_a_note_not_a_pass():
+    method = R(
+        "aws:apigateway/method:Method", "m", {"httpMethod": "GET", "authorization": U, "resourceId": "x"}
+    )
+    route = R("aws:apigatewayv2/route:Route", "route", {"routeKey": "GET /orders", "authorizationType": U})
+    notes = run("apigateway-method-authorization", [method, route])
+    assert [n.level for n in notes] == ["advisory", "advisory"]
+    assert "the authorization of method GET ?" in notes[0].message
+    assert "the authorization of route GET /orders" in notes[1].message
