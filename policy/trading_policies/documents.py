@@ -185,7 +185,9 @@ def _parse(value: Any, principals_required: bool, resources_required: bool) -> D
     if isinstance(value, str):
         try:
             # A document built from values unknown at preview carries the engine's unknown sentinels.
-            value = plain(json.loads(value))
+            value = plain(json.loads(value, object_pairs_hook=_once_each))
+        except _RepeatedKey as error:
+            return Document(errors=(f"policy document is ambiguous: {error}",))
         except (ValueError, RecursionError) as error:
             return Document(errors=(f"policy document is not valid JSON: {_json_error(error)}",))
     if not isinstance(value, dict):
@@ -373,6 +375,21 @@ def _known_operator(operator: str) -> bool:
     if base.endswith("IfExists") and base != "NullIfExists":
         base = base.removesuffix("IfExists")
     return base in _OPERATORS
+
+
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys, another reader may keep the first: "Principal": "*" and then
+    # "Principal": {"AWS": <account>} must not read as restricted here and public elsewhere.
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _RepeatedKey(f"the key {_short(key)} appears twice in one object; write each key once")
+        found[key] = value
+    return found
 
 
 def _json_error(error: BaseException) -> str:

@@ -194,6 +194,17 @@ def one(drop=(), **fields):
             "column 2",
         ),
         ("[" * 100000 + "]" * 100000, "policy document is not valid JSON: it is nested too deeply to read"),
+        # Two equal keys: json keeps the last, another reader may keep the first.
+        (
+            '{"Statement": [{"Effect": "Allow", "Principal": "*", "Principal": {"AWS": "1"}}]}',
+            'policy document is ambiguous: the key "Principal" appears twice in one object; '
+            "write each key once",
+        ),
+        (
+            '{"Statement": [], "Statement": []}',
+            'policy document is ambiguous: the key "Statement" appears twice in one object; '
+            "write each key once",
+        ),
         ("[1, 2]", "policy document must be a JSON object, got a list"),
         ("42", "policy document must be a JSON object, got a number"),
         ('"text"', 'policy document must be a JSON object, got the string "text"'),
