@@ -19,6 +19,7 @@ from typing import Any
 from .values import ABSENT, UNKNOWN, Missing, plain
 
 _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
+_KIND_NOUNS = {"Service": "service", "Federated": "identity provider", "CanonicalUser": "canonical user id"}
 _VERSIONS = ("2012-10-17", "2008-10-17")
 WILDCARD = re.compile(r"[*?]")  # IAM's wildcards, in patterns where it reads them
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
@@ -334,6 +335,14 @@ def _principals(value: Any, where: str, problems: list[str]) -> tuple[Principal,
                 problems.append(
                     f"{where}.AWS names {_short(entry)}, but AWS refuses a wildcard inside a principal; name "
                     'the principals, or use "*" with a Condition on aws:PrincipalArn or aws:PrincipalAccount'
+                )
+                continue
+            # Nor is a service, provider or canonical user matched by pattern: {"Federated": "*"} would read
+            # as one provider named "*" here, and as everyone to a person or another reader.
+            if kind != "AWS" and isinstance(entry, str) and WILDCARD.search(entry):
+                problems.append(
+                    f"{where}.{kind} names {_short(entry)}, but AWS does not match principals by wildcard; "
+                    f"name the {_KIND_NOUNS[kind]}"
                 )
                 continue
             found.append(Principal(kind, entry))

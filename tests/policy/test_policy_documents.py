@@ -242,6 +242,19 @@ def one(drop=(), **fields):
             )
             for principal in ("arn:aws:iam::*:root", "arn:aws:iam::111122223333:role/app-*", "11112222333?")
         ),
+        *(
+            (
+                one(Principal={kind: value}),
+                f'Statement[0].Principal.{kind} names "{value}", but AWS does not match principals by '
+                f"wildcard; name the {noun}",
+            )
+            for kind, value, noun in (
+                ("Federated", "*", "identity provider"),
+                ("Service", "*", "service"),
+                ("Service", "*.amazonaws.com", "service"),
+                ("CanonicalUser", "?", "canonical user id"),
+            )
+        ),
         (one(Condition=[]), "Statement[0].Condition must be an object, got a list"),
         (
             one(Condition={"Bool": 1}),
