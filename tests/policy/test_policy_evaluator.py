@@ -3,6 +3,7 @@ resources its patterns mean against the real IAM catalogue."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 
 import pytest
@@ -118,6 +119,20 @@ def test_not_principal_with_allow_is_everyone():
         {"IpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}},
         {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "::/1", "8000::/1"]}},
         {"IpAddress": {"aws:SourceIp": "not-an-address"}},
+        {"IpAddress": {"aws:SourceIp": "0.0.0.0/1"}},
+        {"IpAddress": {"aws:SourceIp": ["11.0.0.0/8", "12.0.0.0/8"]}},
+        {"IpAddress": {"aws:SourceIp": "2600::/31"}},
+        # All of IPv4 but one address, in 32 ranges.
+        {
+            "IpAddress": {
+                "aws:SourceIp": [
+                    str(n)
+                    for n in ipaddress.ip_network("0.0.0.0/0").address_exclude(
+                        ipaddress.ip_network("203.0.113.7/32")
+                    )
+                ]
+            }
+        },
         {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
         {"StringLike": {"aws:PrincipalAccount": "*"}},
         {"StringLike": {"aws:PrincipalAccount": "12345678901?"}},
@@ -205,6 +220,12 @@ def test_conditions_that_bind_no_caller_leave_everyone_everyone(condition):
         ({"StringEquals": {"aws:SourceVpce": "vpce-0123"}}, [(SCOPED, None)]),
         ({"StringEquals": {"aws:SourceVpc": "vpc-0123"}}, [(SCOPED, None)]),
         ({"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32"]}}, [(SCOPED, None)]),
+        # A /8 of public addresses at most; private ranges are not the internet's.
+        ({"IpAddress": {"aws:SourceIp": ["11.0.0.0/8"]}}, [(SCOPED, None)]),
+        (
+            {"IpAddress": {"aws:SourceIp": ["11.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "fd00::/8"]}},
+            [(SCOPED, None)],
+        ),
         ({"StringEquals": {"aws:PrincipalAccount": U}}, [(UNKNOWN_CALLER, None)]),
         ({"StringEquals": {"aws:PrincipalArn": [U, "arn:aws:iam::1:role/r"]}}, [(UNKNOWN_CALLER, None)]),
         (U, [(UNKNOWN_CALLER, None)]),
