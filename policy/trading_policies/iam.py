@@ -14,13 +14,13 @@ resource rather than ``*``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
 from pulumi_policy import Severity
 
+from . import iam_catalog
 from .awsfacts import REGION_PATTERN, parse_arn
 from .documents import Condition, Statement, parse_policy
 from .evaluator import public_statements, scoped_actions_on_everything, whole_services, why_open
@@ -35,9 +35,6 @@ ATTACHMENTS = (
     "aws:iam/userPolicyAttachment:UserPolicyAttachment",
     "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
     "aws:iam/policyAttachment:PolicyAttachment",
-)
-FULL_ACCESS_POLICY = re.compile(
-    r"^arn:aws[a-z-]*:iam::aws:policy/(.+/)?(AdministratorAccess|PowerUserAccess|[A-Za-z0-9]*FullAccess)$"
 )
 POLICY_TYPES = (
     ROLE,
@@ -97,8 +94,11 @@ def _parsed(resource: Resource) -> Iterator[tuple[str, Statement | str]]:
 def check_wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
     arns = resource.get("managedPolicyArns") if resource.type == ROLE else [resource.get("policyArn")]
     for arn in arns if isinstance(arns, list) else []:
-        if isinstance(arn, str) and FULL_ACCESS_POLICY.match(arn):
-            yield f'attaches the AWS managed policy {arn}, which allows whole services ("*" or "<service>:*")'
+        if isinstance(arn, str) and iam_catalog.whole_service_managed_policy(arn):
+            yield (
+                f"attaches the AWS managed policy {arn}, which allows every action of whole services "
+                '("*", "<service>:*" or a full-access grant)'
+            )
     for label, item in _parsed(resource):
         if isinstance(item, str):
             yield item
@@ -222,7 +222,8 @@ RULES = [
             "The stack's identity policies (role inline policies, RolePolicy, Policy, "
             "UserPolicy, GroupPolicy) allow no action pattern that covers every action of a service "
             '("*", "s3:*", "iam:?*", or every action listed one by one) and no NotAction, and no AWS managed '
-            "full-access policy (AdministratorAccess, PowerUserAccess, *FullAccess) is attached."
+            "policy that allows whole services (AdministratorAccess, PowerUserAccess, *Administrator, any "
+            "name with FullAccess such as AWSLambda_FullAccess, SecretsManagerReadWrite, ...) is attached."
         ),
         severity=Severity.HIGH,
         pci=("7.2.1", "7.2.2", "7.2.5"),

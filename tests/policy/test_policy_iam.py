@@ -179,6 +179,63 @@ def test_random_identity_policies_never_crash(document):
             assert "'rp'" in diag.message
 
 
+MANAGED = "arn:aws:iam::aws:policy/"
+ADMIN = MANAGED + "AdministratorAccess"
+
+
+def attached(arn):
+    return (
+        f"attaches the AWS managed policy {arn}, which allows every action of whole services "
+        '("*", "<service>:*" or a full-access grant)'
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Real names, however AWS joins them: "_FullAccess", "FullAccessV2", "FullAccessPolicy_v2", ...
+        "AWSLambda_FullAccess",
+        "AWSCloudTrail_FullAccess",
+        "AmazonECS_FullAccess",
+        "AmazonS3FullAccess",
+        "CloudWatchFullAccessV2",
+        "AmazonEMRFullAccessPolicy_v2",
+        "AdministratorAccess",
+        "AdministratorAccess-Amplify",
+        "PowerUserAccess",
+        "job-function/DatabaseAdministrator",
+        "AmazonAPIGatewayAdministrator",
+        # Outside the families, their documents allow "<service>:*" all the same.
+        "SecretsManagerReadWrite",
+        "service-role/AWSGlueServiceRole",
+        "job-function/DataScientist",
+    ],
+)
+def test_aws_managed_policies_that_allow_whole_services(name):
+    arn = MANAGED + name
+    resource = R("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", {"role": "r", "policyArn": arn})
+    assert faults("iam-no-wildcard-actions", [resource]) == [attached(arn)]
+    gov = "arn:aws-us-gov:iam::aws:policy/" + name
+    assert faults("iam-no-wildcard-actions", [R(resource.type, "a", {"role": "r", "policyArn": gov})])
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        MANAGED + "service-role/AWSLambdaBasicExecutionRole",
+        MANAGED + "service-role/AWSLambdaVPCAccessExecutionRole",
+        MANAGED + "AWSXRayDaemonWriteAccess",
+        MANAGED + "ReadOnlyAccess",
+        # A customer managed policy of the same name: its document is read where the stack declares it.
+        "arn:aws:iam::123456789012:policy/AdministratorAccess",
+        "AdministratorAccess",
+    ],
+)
+def test_scoped_managed_policies_pass(arn):
+    resource = R("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", {"role": "r", "policyArn": arn})
+    assert faults("iam-no-wildcard-actions", [resource]) == []
+
+
 @pytest.mark.parametrize(
     ("resource", "flagged"),
     [
