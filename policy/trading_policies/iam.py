@@ -1,10 +1,12 @@
 """IAM rules for the policies a stack creates: no whole-service actions, no resource-scoped actions on
 every resource, region restriction, and role trust policies that not every account can use.
 
-Identity documents come from role inline policies, ``RolePolicy``, ``Policy``, ``UserPolicy`` and
-``GroupPolicy``; trust documents from a role's ``assumeRolePolicy``. Actions are read by meaning against the
-IAM catalogue and callers after conditions, through :mod:`evaluator`: ``iam:?*`` is all of IAM, and a trust
-policy open to ``"*"`` under ``aws:SecureTransport`` is open to every account.
+Identity documents come from role inline policies, ``RolePolicy``, ``Policy``, ``UserPolicy``,
+``GroupPolicy`` and IAM Identity Center permission-set inline policies; managed policies from every resource
+that attaches them (:data:`MANAGED_POLICY_PROPERTIES`); trust documents from a role's ``assumeRolePolicy``.
+Actions are read by meaning against the IAM catalogue and callers after conditions, through
+:mod:`evaluator`: ``iam:?*`` is all of IAM, and a trust policy open to ``"*"`` under ``aws:SecureTransport``
+is open to every account.
 
 Decision on global services: a statement whose actions all belong to global services (IAM, STS,
 Organizations, Route 53, CloudFront, ...) is not asked for a region, and ARNs of services whose ARNs carry
@@ -30,18 +32,30 @@ from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN
 
 ROLE = "aws:iam/role:Role"
-ATTACHMENTS = (
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-    "aws:iam/policyAttachment:PolicyAttachment",
-)
+PERMISSION_SET_INLINE_POLICY = "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"
+# Every resource that attaches managed policies, and the property (one ARN or a list) that names them. The
+# *PoliciesExclusive resources name inline policies only; their documents are RolePolicy, UserPolicy and
+# GroupPolicy resources, read below.
+MANAGED_POLICY_PROPERTIES = {
+    ROLE: "managedPolicyArns",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
+    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+    "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment": "managedPolicyArn",
+    "aws:ssoadmin/managedPolicyAttachmentsExclusive:ManagedPolicyAttachmentsExclusive": "managedPolicyArns",
+}
+ATTACHMENTS = tuple(t for t in MANAGED_POLICY_PROPERTIES if t != ROLE)
 POLICY_TYPES = (
     ROLE,
     "aws:iam/rolePolicy:RolePolicy",
     "aws:iam/policy:Policy",
     "aws:iam/userPolicy:UserPolicy",
     "aws:iam/groupPolicy:GroupPolicy",
+    PERMISSION_SET_INLINE_POLICY,
 )
 GLOBAL_ACTION_SERVICES = frozenset(
     {
@@ -58,6 +72,8 @@ _IAM_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 
 def documents(resource: Resource) -> list[tuple[str, Any]]:
     """The (label, document) pairs of an identity-policy resource."""
+    if resource.type == PERMISSION_SET_INLINE_POLICY:
+        return [("inlinePolicy", resource.get("inlinePolicy"))]
     if resource.type != ROLE:
         return [("policy", resource.get("policy"))]
     inline = resource.get("inlinePolicies")
@@ -92,9 +108,8 @@ def _parsed(resource: Resource) -> Iterator[tuple[str, Statement | str]]:
 
 
 def check_wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
-    arns = resource.get("managedPolicyArns") if resource.type == ROLE else [resource.get("policyArn")]
-    for arn in arns if isinstance(arns, list) else []:
-        if isinstance(arn, str) and iam_catalog.whole_service_managed_policy(arn):
+    for arn in managed_policy_arns(resource):
+        if iam_catalog.whole_service_managed_policy(arn):
             yield (
                 f"attaches the AWS managed policy {arn}, which allows every action of whole services "
                 '("*", "<service>:*" or a full-access grant)'
@@ -114,6 +129,13 @@ def check_wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> It
                     f"{item.label} of {label} allows every action of {', '.join(services)} "
                     f"({render_actions(item)}); list the actions the workload calls"
                 )
+
+
+def managed_policy_arns(resource: Resource) -> list[str]:
+    """The managed policy ARNs a resource attaches (those known at preview)."""
+    prop = MANAGED_POLICY_PROPERTIES.get(resource.type)
+    value = resource.get(prop) if prop is not None else ABSENT
+    return [arn for arn in (value if isinstance(value, list) else [value]) if isinstance(arn, str)]
 
 
 def check_scoped_resources(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
@@ -219,11 +241,13 @@ RULES = [
     Rule(
         name="iam-no-wildcard-actions",
         description=(
-            "The stack's identity policies (role inline policies, RolePolicy, Policy, "
-            "UserPolicy, GroupPolicy) allow no action pattern that covers every action of a service "
-            '("*", "s3:*", "iam:?*", or every action listed one by one) and no NotAction, and no AWS managed '
-            "policy that allows whole services (AdministratorAccess, PowerUserAccess, *Administrator, any "
-            "name with FullAccess such as AWSLambda_FullAccess, SecretsManagerReadWrite, ...) is attached."
+            "The stack's identity policies (role inline policies, RolePolicy, Policy, UserPolicy, "
+            "GroupPolicy, Identity Center permission-set inline policies) allow no action pattern that "
+            'covers every action of a service ("*", "s3:*", "iam:?*", or every action listed one by one) and '
+            "no NotAction, and no role, policy attachment (single or exclusive) or permission set attaches "
+            "an AWS managed policy that allows whole services (AdministratorAccess, PowerUserAccess, "
+            "*Administrator, any name with FullAccess such as AWSLambda_FullAccess, SecretsManagerReadWrite, "
+            "...)."
         ),
         severity=Severity.HIGH,
         pci=("7.2.1", "7.2.2", "7.2.5"),

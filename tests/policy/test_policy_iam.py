@@ -237,53 +237,64 @@ def test_scoped_managed_policies_pass(arn):
 
 
 @pytest.mark.parametrize(
-    ("resource", "flagged"),
+    ("type_", "prop", "others"),
     [
+        ("aws:iam/role:Role", "managedPolicyArns", {}),
+        ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policyArn", {"role": "r"}),
+        ("aws:iam/userPolicyAttachment:UserPolicyAttachment", "policyArn", {"user": "u"}),
+        ("aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "policyArn", {"group": "g"}),
+        ("aws:iam/policyAttachment:PolicyAttachment", "policyArn", {"roles": ["r"], "users": ["u"]}),
         (
-            R(
-                "aws:iam/role:Role",
-                "r",
-                {"managedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]},
-            ),
-            True,
+            "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+            "policyArns",
+            {"roleName": "r"},
         ),
         (
-            R(
-                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-                "a",
-                {"policyArn": "arn:aws:iam::aws:policy/AmazonS3FullAccess"},
-            ),
-            True,
+            "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+            "policyArns",
+            {"userName": "u"},
         ),
         (
-            R(
-                "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-                "a",
-                {"policyArn": "arn:aws:iam::aws:policy/job-function/PowerUserAccess"},
-            ),
-            True,
+            "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+            "policyArns",
+            {"groupName": "g"},
         ),
         (
-            R(
-                "aws:iam/policyAttachment:PolicyAttachment",
-                "a",
-                {"policyArn": "arn:aws:iam::aws:policy/PowerUserAccess"},
-            ),
-            True,
+            "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment",
+            "managedPolicyArn",
+            {"instanceArn": "i", "permissionSetArn": "p"},
         ),
         (
-            R(
-                "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-                "a",
-                {"policyArn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
-            ),
-            False,
+            "aws:ssoadmin/managedPolicyAttachmentsExclusive:ManagedPolicyAttachmentsExclusive",
+            "managedPolicyArns",
+            {"instanceArn": "i", "permissionSetArn": "p"},
         ),
-        (R("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", {"policyArn": U}), False),
-        (R("aws:iam/role:Role", "r", {"managedPolicyArns": U}), False),
     ],
 )
-def test_full_access_managed_policies(resource, flagged):
-    found = faults("iam-no-wildcard-actions", [resource])
-    assert bool(found) is flagged
-    assert all(f.startswith("attaches the AWS managed policy arn:aws:iam::aws:policy/") for f in found)
+def test_every_resource_that_attaches_managed_policies_is_read(type_, prop, others):
+    def attaching(*arns):
+        return R(type_, "a", {**others, prop: list(arns) if prop.endswith("Arns") else arns[0]})
+
+    scoped = MANAGED + "service-role/AWSLambdaBasicExecutionRole"
+    assert faults("iam-no-wildcard-actions", [attaching(ADMIN, U, scoped)]) == [attached(ADMIN)]
+    assert faults("iam-no-wildcard-actions", [attaching(scoped, U)]) == []
+    assert faults("iam-no-wildcard-actions", [attaching(U)]) == []
+    assert faults("iam-no-wildcard-actions", [R(type_, "a", {**others, prop: U})]) == []
+
+
+def test_permission_set_inline_policies_are_identity_policies():
+    document = json.dumps({"Statement": [allow("*")]})
+    resource = R(
+        "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy",
+        "ps",
+        {"instanceArn": "i", "permissionSetArn": "p", "inlinePolicy": document},
+    )
+    (fault,) = faults("iam-no-wildcard-actions", [resource])
+    assert fault == (
+        "Statement[0] of inlinePolicy allows every action of every service (Action [*]); list the actions "
+        "the workload calls"
+    )
+    (fault,) = faults("iam-region-restricted", [resource])
+    assert fault.startswith(
+        "Statement[0] of inlinePolicy allows Action [*] on '*' without an aws:RequestedRegion"
+    )
