@@ -17,12 +17,15 @@ from .documents import Statement, parse_policy
 from .evaluator import SERVICE, callers
 from .graph import Resource, Stack
 from .logs import LOG_GROUP
-from .registry import Finding, Rule
+from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_number, describe
 
 FUNCTION = "aws:lambda/function:Function"
 PERMISSION = "aws:lambda/permission:Permission"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+# Alexa calls a skill's function with the skill id as the event source token (Permission.eventSourceToken);
+# it sends no source account or ARN, so the token is what ties the permission to one skill.
+ALEXA_PRINCIPALS = ("alexa-appkit.amazon.com", "alexa-connectedhome.amazon.com")
 _DOCS = "https://docs.aws.amazon.com/lambda/latest/dg/"
 
 
@@ -49,15 +52,22 @@ def check_env_encrypted(resource: Resource, _config: Mapping[str, Any]) -> Itera
         )
 
 
-def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
     if resource.type == FUNCTION_URL:
         if resource.get("authorizationType") == "NONE":
             yield "function URL authorizationType is NONE, so anyone on the internet can invoke the function"
         return
+    principal = resource.get("principal")
+    if principal is UNKNOWN:
+        # Whoever it turns out to be, the conditions may already bind the caller; if they do not, only the
+        # principal can tell whether every account may invoke the function.
+        anyone = permission_statement(resource, "*")
+        if anyone is None or any(caller.public for caller in callers(anyone)):
+            yield unknown_until_deployed(resource, resource, "principal", "who can invoke the function")
+        return
     statement = permission_statement(resource)
     if statement is None:
         return
-    principal = resource.get("principal")
     for caller in callers(statement):
         if caller.public:
             yield (
@@ -65,21 +75,38 @@ def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator
                 "the caller, so any AWS account (or anyone, through a URL) can invoke the function"
             )
         elif caller.kind == SERVICE and caller.account is None:
-            yield (
-                f"principal {principal} has no sourceArn or sourceAccount naming an account, so any "
-                f"{str(principal).split('.')[0]} resource in any account can invoke the function"
-            )
+            if str(principal).lower() in ALEXA_PRINCIPALS:
+                token = resource.get("eventSourceToken")
+                if token is ABSENT or token == "":
+                    yield (
+                        f"principal {principal} has no eventSourceToken naming the skill, so any Alexa skill "
+                        "(of any developer) can invoke the function"
+                    )
+            else:
+                yield (
+                    f"principal {principal} has no sourceArn or sourceAccount naming an account, so any "
+                    f"{str(principal).split('.')[0]} resource in any account can invoke the function"
+                )
 
 
-def permission_statement(resource: Resource) -> Statement | None:
+def is_service_principal(principal: object) -> bool:
+    """True for a service principal: a DNS name (lambda.amazonaws.com, alexa-appkit.amazon.com,
+    states.amazonaws.com.cn), as opposed to "*", an account id or an IAM ARN, the other principals a
+    Permission takes."""
+    return isinstance(principal, str) and "." in principal and not principal.startswith("arn:")
+
+
+def permission_statement(resource: Resource, principal: Any = ABSENT) -> Statement | None:
     """The resource-policy statement Lambda writes for a Permission (AWS builds it from the same fields:
-    ``aws:SourceArn`` under ArnLike, ``aws:SourceAccount`` and ``aws:PrincipalOrgID`` under StringEquals)."""
-    principal = resource.get("principal")
+    ``aws:SourceArn`` under ArnLike, ``aws:SourceAccount`` and ``aws:PrincipalOrgID`` under StringEquals),
+    for its own principal or the one given."""
+    if principal is ABSENT:
+        principal = resource.get("principal")
     if principal is ABSENT:
         return None
     if principal == "*":
         block: Any = "*"
-    elif isinstance(principal, str) and principal.endswith(".amazonaws.com"):
+    elif is_service_principal(principal):
         block = {"Service": principal}
     else:
         block = {"AWS": principal}
@@ -154,14 +181,16 @@ RULES = [
         description=(
             'Lambda permissions do not let principal "*" invoke a function unless principalOrgId, '
             "sourceAccount or sourceArn binds the caller (judged like the resource-policy statement Lambda "
-            "writes), service principals are bound to an account by sourceArn or sourceAccount, and function "
-            "URLs require IAM auth."
+            "writes); every service principal (*.amazonaws.com, alexa-appkit.amazon.com, ...) is bound to an "
+            "account by sourceArn or sourceAccount, or an Alexa one to its skill by eventSourceToken; a "
+            "principal unknown at preview is a note; function URLs require IAM auth."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "7.2.1"),
         remediation=(
             "Give aws.lambda_.Permission the calling service principal and source_arn (e.g. the API's "
-            "execution ARN + '/*/*'), and set authorization_type='AWS_IAM' on function URLs"
+            "execution ARN + '/*/*'; for Alexa, event_source_token=<skill id>), and set "
+            "authorization_type='AWS_IAM' on function URLs"
         ),
         url=_DOCS + "permissions-function-services.html",
         topic="lambda",

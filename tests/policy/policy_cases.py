@@ -441,7 +441,11 @@ UNKNOWN: dict[str, Case] = {
     "vpc-endpoint-policy-not-open": lambda: [R("aws:ec2/vpcEndpoint:VpcEndpoint", "bad", {"policy": U})],
     "secretsmanager-policy-not-public": lambda: [R("aws:secretsmanager/secret:Secret", "bad", {"policy": U})],
     "lambda-not-public": lambda: [
-        R("aws:lambda/permission:Permission", "bad", {"principal": U, "function": "f"})
+        R(
+            "aws:lambda/permission:Permission",
+            "bad",
+            {"principal": "apigateway.amazonaws.com", "sourceArn": U, "function": "f"},
+        )
     ],
     "s3-no-public-acl": lambda: [bucket(acl=U)],
     "required-tags": lambda: [bucket(tags=U)],

@@ -270,7 +270,11 @@ def test_http_api_routes(props, expected):
             {"principal": "*", "principalOrgId": ""},
             "principal is '*' and no principalOrgId, sourceAccount or sourceArn binds the caller",
         ),
-        ("aws:lambda/permission:Permission", {"principal": U}, None),
+        (
+            "aws:lambda/permission:Permission",
+            {"principal": U},
+            "who can invoke the function cannot be checked",
+        ),
         ("aws:lambda/permission:Permission", {}, None),
         ("aws:lambda/permission:Permission", {"principal": "apigateway.amazonaws.com", "sourceArn": U}, None),
         ("aws:lambda/permission:Permission", {"principal": "123456789012"}, None),

@@ -1,0 +1,100 @@
+"""lambda-not-public for Permissions: every service principal needs its binding, and a principal unknown at
+preview is a note, not a pass."""
+
+from __future__ import annotations
+
+import pytest
+from policy_harness import ACCOUNT, R, U, run
+
+RULE = "lambda-not-public"
+PERMISSION = "aws:lambda/permission:Permission"
+SKILL = "amzn1.ask.skill.12345678-1234-1234-1234-123456789012"
+
+
+def permission(**props):
+    return R(PERMISSION, "p", {"function": "f", "action": "lambda:InvokeFunction", **props})
+
+
+def faults(resource):
+    return [d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0] for d in run(RULE, [resource])]
+
+
+@pytest.mark.parametrize("principal", ["alexa-appkit.amazon.com", "alexa-connectedhome.amazon.com"])
+def test_an_alexa_principal_without_its_skill_is_open_to_every_skill(principal):
+    assert faults(permission(principal=principal)) == [
+        f"principal {principal} has no eventSourceToken naming the skill, so any Alexa skill (of any "
+        "developer) can invoke the function"
+    ]
+    assert faults(permission(principal=principal, eventSourceToken="")) == faults(
+        permission(principal=principal)
+    )
+    assert faults(permission(principal=principal, eventSourceToken=SKILL)) == []
+    assert faults(permission(principal=principal, eventSourceToken=U)) == []
+
+
+@pytest.mark.parametrize(
+    ("principal", "service"),
+    [
+        # Not only *.amazonaws.com: every DNS name is a service principal, open to the service's customers.
+        ("states.amazonaws.com.cn", "states"),
+        ("events.amazonaws.com", "events"),
+    ],
+)
+def test_any_service_principal_needs_a_source_account(principal, service):
+    assert faults(permission(principal=principal)) == [
+        f"principal {principal} has no sourceArn or sourceAccount naming an account, so any {service} "
+        "resource in any account can invoke the function"
+    ]
+    assert faults(permission(principal=principal, sourceAccount=ACCOUNT)) == []
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        # The project's own permissions: API Gateway on its execution ARN, Secrets Manager on its secret.
+        {
+            "principal": "apigateway.amazonaws.com",
+            "sourceArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/dev/*/*",
+        },
+        {
+            "principal": "secretsmanager.amazonaws.com",
+            "sourceArn": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:trading-app-dev-AbCdEf",
+        },
+        {"principal": "s3.amazonaws.com", "sourceArn": "arn:aws:s3:::trading-uploads-dev"},
+        {"principal": "alexa-appkit.amazon.com", "sourceAccount": ACCOUNT},
+        {"principal": f"arn:aws:iam::{ACCOUNT}:role/caller"},
+        {"principal": ACCOUNT},
+    ],
+)
+def test_bound_and_named_principals_pass(props):
+    assert run(RULE, [permission(**props)]) == []
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"principal": U},
+        {"principal": U, "sourceArn": "arn:aws:execute-api:us-east-1:*:abc123/*"},
+        {"principal": U, "sourceArn": {"not": "an ARN"}},
+    ],
+)
+def test_a_principal_unknown_at_preview_is_a_note(props):
+    (diag,) = run(RULE, [permission(**props)])
+    assert diag.level == "advisory"
+    assert "\n[unknown at preview] [CRITICAL] aws:lambda/permission:Permission 'p': " in diag.message
+    assert (
+        "who can invoke the function cannot be checked until aws:lambda/permission:Permission 'p'.principal "
+        "is known (it is built from values computed during deployment); preview with preflight --mode update"
+    ) in diag.message
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"principal": U, "sourceAccount": ACCOUNT},
+        {"principal": U, "principalOrgId": "o-a1b2c3d4e5"},
+        {"principal": U, "sourceArn": U},
+    ],
+)
+def test_a_principal_unknown_at_preview_but_bound_by_its_conditions_passes(props):
+    assert run(RULE, [permission(**props)]) == []
