@@ -59,19 +59,23 @@ _ORG_PATH = re.compile(r"^o-[a-z0-9]{10,32}/")
 _ONLY_WILDCARDS = re.compile(r"[*?]*")
 # What a condition that restricts nothing binds (see `_restriction`).
 _NOTHING: tuple[str, object] = ("none", None)
-# Web identity providers anyone can sign in to, and the claims that bind a trust to one application or user
-# (AWS's web identity condition keys): ``amr`` says only that someone signed in, to any application.
+# Web identity providers anyone can sign in to, and the claim that names the application a token was issued
+# to (AWS's web identity condition keys). Only it binds: a user id is the same in the tokens of every
+# application that user signed in to (one an attacker runs too), and ``amr`` says only that someone did.
 _OPEN_IDENTITY_PROVIDERS = {
-    "cognito-identity.amazonaws.com": ("aud", "sub"),
-    "accounts.google.com": ("aud", "oaud", "sub"),
-    "graph.facebook.com": ("app_id", "id"),
-    "www.amazon.com": ("app_id", "user_id"),
+    "cognito-identity.amazonaws.com": ("aud",),
+    "accounts.google.com": ("aud",),
+    "graph.facebook.com": ("app_id",),
+    "www.amazon.com": ("app_id",),
 }
 _OIDC_PROVIDER = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(.+)$")
 # OIDC issuers shared by every customer of a CI service, where the job chooses its own audience: only a
 # subject whose owner part is literal binds the trust to one organisation.
 _SHARED_OIDC_SUBJECTS = {
-    "token.actions.githubusercontent.com": re.compile(r"^repo:[^*?/:]+/"),
+    # repo:<owner>/<repo>:..., or a customised subject that starts with the owner.
+    "token.actions.githubusercontent.com": re.compile(
+        r"^(repo:[^*?/:]+/|repository_owner:[^*?:]+(:|$)|repository_owner_id:\d+(:|$))"
+    ),
     "gitlab.com": re.compile(r"^project_path:[^*?/:]+/"),
     "app.terraform.io": re.compile(r"^organization:[^*?:]+:"),
 }
@@ -345,7 +349,8 @@ def _federated(caller: Caller, statement: Statement) -> Caller:
     host = (oidc.group(1) if oidc else caller.name).lower()
     if not oidc and host not in _OPEN_IDENTITY_PROVIDERS:
         return caller  # A SAML provider: assertions come only from the account's own identity provider.
-    shared = _SHARED_OIDC_SUBJECTS.get(host) if oidc else None
+    # A GitHub Enterprise Cloud issuer adds the enterprise: token.actions.githubusercontent.com/<slug>.
+    shared = _SHARED_OIDC_SUBJECTS.get(host.split("/", 1)[0]) if oidc else None
     names = ("sub",) if shared else _OPEN_IDENTITY_PROVIDERS.get(host, ("aud", "sub"))
     claims = {f"{host}:{claim}" for claim in names}
     for condition in statement.conditions:

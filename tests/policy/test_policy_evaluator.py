@@ -335,7 +335,18 @@ GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.
             {"StringEquals": {"accounts.google.com:aud": "p"}},
             True,
         ),
-        ({"Federated": "accounts.google.com"}, {"StringEquals": {"accounts.google.com:sub": "1234"}}, False),
+        # A user id is the same in that user's tokens for every application, an attacker's too.
+        ({"Federated": "accounts.google.com"}, {"StringEquals": {"accounts.google.com:sub": "1234"}}, True),
+        (
+            {"Federated": "accounts.google.com"},
+            {"StringEquals": {"accounts.google.com:aud": "app.apps"}},
+            False,
+        ),
+        (
+            {"Federated": "www.amazon.com"},
+            {"StringEquals": {"www.amazon.com:user_id": "amzn1.account"}},
+            True,
+        ),
         (
             {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
             {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/*"}},
@@ -388,6 +399,26 @@ GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.
         (
             {"Federated": GITHUB},
             {"StringLike": {"token.actions.githubusercontent.com:sub": ["repo:org/app:*", "repo:*"]}},
+            True,
+        ),
+        (
+            {"Federated": GITHUB},
+            {"StringLike": {"token.actions.githubusercontent.com:sub": "repository_owner:org:*"}},
+            False,
+        ),
+        (
+            {"Federated": GITHUB},
+            {"StringLike": {"token.actions.githubusercontent.com:sub": "repository_owner_id:1234"}},
+            False,
+        ),
+        (
+            {"Federated": GITHUB},
+            {"StringLike": {"token.actions.githubusercontent.com:sub": "repository_owner:*"}},
+            True,
+        ),
+        (
+            {"Federated": GITHUB + "/acme"},
+            {"StringEquals": {"token.actions.githubusercontent.com/acme:aud": "sts.amazonaws.com"}},
             True,
         ),
         (
