@@ -1,15 +1,27 @@
-"""KMS key rules: key policies that cannot be abused or lock the account out, and key rotation.
+"""KMS key rules: key policies that cannot be abused or lock the account out, grants, and key rotation.
 
-The account is the policy config's ``accountId`` when given, else the account whose root
-(``arn:aws:iam::<account>:root``) an Allow statement of the key policy lets administer the key. Every rule
-here reads the key policy through :mod:`documents` and judges what it grants through :mod:`evaluator`
-(who can act after the conditions), so a policy that is garbage is reported, never a crash, and a
-Condition that restricts nothing (``aws:SecureTransport``, a wildcard account) does not hide a public key.
+Which account is the stack's (the key's) is never read from the document being judged, or a key policy
+could name a foreign account's root and pass as that account. It comes from sources the program's key
+policy cannot forge (:func:`trusted_account`): the policy config's ``accountId``, the key's own ARNs
+(``arn``, a ``keyId`` or ``primaryKeyArn`` ARN) and the provider (the role it assumes, a single
+``allowedAccountIds`` entry). Failing those, AWS's lock-out safety check tells it (:func:`key_account`):
+AWS refuses a key policy that does not let the caller who puts it, a principal of the key's own account,
+call kms:PutKeyPolicy, so when every principal that may administer the key belongs to one account, that
+account is the key's. When neither tells it, a policy naming principals of several accounts is a
+violation (one of them is another account), as is one naming a single account that the lock-out check
+does not prove (see :func:`check_unconditional_grants`).
+
+Every rule here reads the key policy through :mod:`documents` and judges what it grants through
+:mod:`evaluator` (who can act after the conditions), so a policy that is garbage is reported, never a
+crash, and a Condition that restricts nothing (``aws:SecureTransport``, a wildcard account) does not hide
+a public key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import Severity
@@ -19,8 +31,12 @@ from .config import ACCOUNT_ID_SCHEMA
 from .documents import Document, Principal, Statement, parse_policy
 from .evaluator import (
     ACCOUNT,
+    SCOPED,
     SERVICE,
     UNKNOWN_CALLER,
+    UNPLACED,
+    Access,
+    Caller,
     allowed,
     classify,
     describe_callers,
@@ -29,7 +45,7 @@ from .evaluator import (
 )
 from .graph import Resource
 from .registry import Finding, Rule, unknown_until_deployed
-from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
+from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
 
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
@@ -49,7 +65,9 @@ _KMS_DOCS = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-de
 
 
 def policy_account(document: Document, configured: str) -> str | None:
-    """The stack's account: configured, else the root that may administer the key, else any root named."""
+    """The account a key policy is written for: configured, else the root that may administer the key,
+    else any root named. The policy decides it, so it only fills in templates (the logs rule's log group
+    ARNs); the rules below never use it to tell who is outside the account (see :func:`key_account`)."""
     if configured:
         return configured
     roots = [
@@ -65,6 +83,181 @@ def policy_account(document: Document, configured: str) -> str | None:
         if statement.covers_action(ADMIN_ACTION) is True:
             return account
     return roots[0][1] if roots else None
+
+
+# The properties of a key resource that may hold the ARN of the key (or of a replica's primary, which is in
+# the same account): a KeyPolicy's keyId and a replica's primaryKeyArn are inputs AWS acts on only in that
+# account; arn is an output, which a resource policy sees only where the engine passes outputs.
+KEY_ARNS = ("arn", "keyId", "primaryKeyArn")
+ACCOUNT_SCHEMA: dict[str, Any] = {
+    **ACCOUNT_ID_SCHEMA,
+    "description": (
+        "The AWS account id of the stack; empty: the key's ARN or the provider's (its assumed role, a "
+        "single allowedAccountIds entry), else, for a key policy, the account AWS's lock-out check proves."
+    ),
+}
+LOCK_OUT_PROOF = "AWS's lock-out check: only its principals may administer the key"
+SET_ACCOUNT = "set the policy config accountId (or the provider's allowedAccountIds) to the stack's account"
+
+
+@dataclass(frozen=True)
+class KeyAccount:
+    """The account a key is in: ``account`` and the ``source`` that tells it, or None when nothing does;
+    then ``allowed`` holds the accounts the provider may run in (None: any)."""
+
+    account: str | None
+    source: str = ""
+    allowed: frozenset[str] | None = None
+
+    def outside(self, account: str) -> bool:
+        """True when ``account`` is certainly not the key's account."""
+        if self.account is not None:
+            return account != self.account
+        return self.allowed is not None and account not in self.allowed
+
+    def elsewhere(self, accounts: Iterable[str]) -> str:
+        """Why ``accounts`` (each outside) are elsewhere, for a violation message."""
+        listed = _join(accounts)
+        if self.account is not None:
+            return f"account {listed} is not the stack's account {self.account} (from {self.source})"
+        return f"account {listed} is not among the provider's allowedAccountIds ({_join(self.allowed or ())})"
+
+
+def _join(accounts: Iterable[str]) -> str:
+    return ", ".join(sorted(set(accounts)))
+
+
+def trusted_account(resource: Resource, configured: str, arn_props: tuple[str, ...]) -> KeyAccount:
+    """The account from the policy config, the resource's own ARNs or its provider, never from a document
+    the program writes: the provider refuses to run outside allowedAccountIds, acts in the account of the
+    role it assumes, and AWS acts on a key ARN only in that key's account."""
+    if configured:
+        return KeyAccount(configured, "the policy config accountId")
+    for prop in arn_props:
+        account = _arn_account(resource.get(prop), "kms")
+        if account is not None:
+            return KeyAccount(account, f"its {prop}")
+    role = _assumed_role(resource.provider_props)
+    account = _arn_account(role, "iam")
+    if account is not None:
+        return KeyAccount(account, f"the provider's assumed role {role}")
+    allowed = _provider_value(resource.provider_props, "allowedAccountIds")
+    accounts = (
+        frozenset(a for a in allowed if isinstance(a, str) and ACCOUNT_PATTERN.match(a))
+        if isinstance(allowed, list)
+        else frozenset()
+    )
+    if len(accounts) == 1:
+        return KeyAccount(next(iter(accounts)), "the provider's allowedAccountIds")
+    return KeyAccount(None, allowed=accounts or None)
+
+
+def _arn_account(value: Any, service: str) -> str | None:
+    arn = parse_arn(value) if isinstance(value, str) else None
+    if arn is None or arn.service != service or not ACCOUNT_PATTERN.match(arn.account):
+        return None
+    return arn.account
+
+
+def _provider_value(provider_props: Mapping[str, Any], key: str) -> Any:
+    # The engine passes provider inputs of object and array type as JSON strings; programs may pass objects.
+    value = get(provider_props, key)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return ABSENT
+    return value
+
+
+def _assumed_role(provider_props: Mapping[str, Any]) -> Any:
+    """The roleArn of the role the provider ends up acting as (ABSENT: none; UNKNOWN at preview): the last
+    of its assumeRoles chain, else assumeRole, else assumeRoleWithWebIdentity (where a chain starts)."""
+    chain = _provider_value(provider_props, "assumeRoles")
+    blocks = list(reversed(chain)) if isinstance(chain, list) else [chain]
+    blocks += [_provider_value(provider_props, key) for key in ("assumeRole", "assumeRoleWithWebIdentity")]
+    roles = [get(block, "roleArn") for block in blocks]
+    return next((role for role in roles if role is not ABSENT and role != ""), ABSENT)
+
+
+@dataclass(frozen=True)
+class Administrators:
+    """Who a key policy lets call kms:PutKeyPolicy, apart from public statements (reported as such).
+
+    ``accounts``: the accounts of the principals among them; ``untied``: the callers tied to no one account
+    (a principal limited by an organisation, network or source, or not an account's principal);
+    ``unknown``: one of them, or a statement's effect, is not known until deployment.
+    """
+
+    accounts: frozenset[str]
+    untied: tuple[Access, ...]
+    unknown: bool
+
+
+def administrators(document: Document) -> Administrators:
+    accounts: set[str] = set()
+    untied: list[Access] = []
+    unknown = document.unknown or any(
+        s.effect is UNKNOWN and s.covers_action(ADMIN_ACTION) is not False for s in document.statements
+    )
+    for access in allowed(document):
+        caller = access.caller
+        if access.statement.covers_action(ADMIN_ACTION) is False or caller.public:
+            continue
+        if caller.kind == ACCOUNT and caller.account is not None:
+            accounts.add(caller.account)
+        elif caller.kind == UNKNOWN_CALLER:
+            unknown = True
+        elif caller.kind in (SCOPED, UNPLACED):
+            untied.append(access)
+        # Service, federated and canonical-user principals never make the request that puts a key policy.
+    return Administrators(frozenset(accounts), tuple(untied), unknown)
+
+
+def key_account(resource: Resource, trusted: KeyAccount, admins: Administrators) -> KeyAccount:
+    """The key's account: the trusted one, else the one AWS's lock-out safety check proves.
+
+    The check makes AWS refuse a key policy (CreateKey, PutKeyPolicy, ReplicateKey, none of which acts
+    across accounts) unless the caller, a principal of the key's account, may then call PutKeyPolicy. So
+    when the check is not bypassed, every administrator belongs to an account and those accounts (that
+    the provider may run in) are one, that account is the key's.
+    """
+    if trusted.account is not None:
+        return trusted
+    candidates = _candidates(trusted, admins)
+    if len(candidates) == 1 and not _lock_out_unproven(resource, admins):
+        return KeyAccount(next(iter(candidates)), LOCK_OUT_PROOF, trusted.allowed)
+    return trusted
+
+
+def _candidates(trusted: KeyAccount, admins: Administrators) -> frozenset[str]:
+    return frozenset(a for a in admins.accounts if not trusted.outside(a))
+
+
+def _bypassed(resource: Resource) -> bool:
+    return as_bool(resource.get("bypassPolicyLockoutSafetyCheck")) is True
+
+
+def _lock_out_unproven(resource: Resource, admins: Administrators) -> bool:
+    return _bypassed(resource) or bool(admins.untied) or admins.unknown
+
+
+def _why_untold(resource: Resource, trusted: KeyAccount, admins: Administrators) -> str:
+    """Why neither a trusted source nor the lock-out check tells the key's account."""
+    if _bypassed(resource):
+        return "bypassPolicyLockoutSafetyCheck is true, so AWS does not check who may administer the key"
+    if admins.untied:
+        access = admins.untied[0]
+        return (
+            f"{access.statement.label} lets {access.caller.label} administer the key, which ties it to no "
+            "one account"
+        )
+    if admins.unknown:
+        return "a principal that may administer the key is not known until deployment"
+    candidates = _candidates(trusted, admins)
+    if candidates:
+        return f"principals of accounts {_join(candidates)} may all administer the key"
+    return "no principal of an account may administer the key"
 
 
 CREATE_GRANT = "kms:CreateGrant"
@@ -99,40 +292,90 @@ def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) ->
     yield from (f"key policy is unreadable: {error}" for error in document.errors)
     if document.unknown:
         yield _unknown_policy(resource)
-    account = policy_account(document, config["accountId"])
+    trusted = trusted_account(resource, config["accountId"], KEY_ARNS)
+    admins = administrators(document)
+    account = key_account(resource, trusted, admins)
     public = public_statements(document)
     for statement, bound in public:
         yield (
             f"{statement.label} allows {render_principals(statement)} {render_actions(statement)} "
             f"{why_open(bound)}, so every AWS account can use the key"
         )
-    passers: dict[int, tuple[Statement, list[Any]]] = {}
+    named: set[str] = set()
+    unknown = [s for s in document.statements if s.effect is UNKNOWN]
+    # Per statement: the callers that can pass the key on, and the others of accounts outside the stack's.
+    findings: dict[int, tuple[Statement, list[Caller], list[Caller], set[str]]] = {}
     for access in allowed(document):
         statement, caller, bound = access.statement, access.caller, access.binding
-        if (
-            any(statement is s for s, _ in public)
-            or caller.kind == UNKNOWN_CALLER
-            or caller.is_account(account)
-            # A service bound to an account acts for that account's resources; when the stack's account
-            # cannot be told, the binding gets the benefit of the doubt.
-            or (caller.kind == SERVICE and caller.account is not None and account in (None, caller.account))
+        if any(statement is s for s, _ in public):
+            continue
+        if caller.kind == UNKNOWN_CALLER:
+            unknown.append(statement)
+            continue
+        owner = caller.account if caller.kind in (ACCOUNT, SERVICE) else None
+        outside = owner is not None and account.outside(owner)
+        if owner is not None and not outside:
+            named.add(owner)
+        # The account itself (its root) hands the key on only through its own IAM policies, and a service
+        # bound to the account acts for the account's resources.
+        own = owner is not None and not outside and (caller.root or caller.kind == SERVICE)
+        passes = not (
+            own
             or bound.grants_for_aws_resources
             or bound.via_service
             or statement.covers_action(CREATE_GRANT) is not True
-        ):
+        )
+        if outside or passes:
+            entry = findings.setdefault(statement.index, (statement, [], [], set()))
+            entry[1 if passes else 2].append(caller)
+            if outside and owner is not None:
+                entry[3].add(owner)
+    for statement, passers, others, away in findings.values():
+        elsewhere = f"{account.elsewhere(away)}, so another account can use the key"
+        if not passers:
+            callers = describe_callers(others)
+            yield f"{statement.label} allows {callers} {render_actions(statement)}: {elsewhere}"
             continue
-        passers.setdefault(statement.index, (statement, []))[1].append(caller)
-    for statement, found in passers.values():
         yield (
-            f"{statement.label} allows {describe_callers(found)} {render_actions(statement)} with no "
+            f"{statement.label} allows {describe_callers(passers)} {render_actions(statement)} with no "
             "Condition that limits grants; that includes kms:CreateGrant, so the principal can hand the key "
             'on to anyone. Add a Condition such as "Bool": {"kms:GrantIsForAWSResource": "true"} or '
-            "kms:ViaService, or narrow the actions"
+            "kms:ViaService, or narrow the actions" + (f"; {elsewhere}" if away else "")
+        )
+    if unknown and not document.unknown:
+        labels = ", ".join(dict.fromkeys(s.label for s in unknown))
+        yield unknown_until_deployed(
+            resource,
+            resource,
+            "policy",
+            f"whether anyone outside the stack's account may use the key through {labels}",
+        )
+    if account.account is None:
+        yield from _untold_account(resource, trusted, admins, named)
+
+
+def _untold_account(
+    resource: Resource, trusted: KeyAccount, admins: Administrators, named: set[str]
+) -> Iterator[str]:
+    """Principals of accounts that may be the key's own, when nothing tells which account that is."""
+    if len(named) > 1:
+        yield (
+            f"the key policy lets principals of accounts {_join(named)} use the key, and which one is the "
+            f"stack's account cannot be told ({_why_untold(resource, trusted, admins)}), so at least one of "
+            f"them is another account: {SET_ACCOUNT}"
+        )
+    elif named and (_bypassed(resource) or admins.untied):
+        # With nobody to administer it, AWS refuses the policy (kms-key-policy-keeps-account-access says
+        # so); with an administrator not known yet, the note above stands for it.
+        (only,) = named
+        yield (
+            f"the key policy lets principals of account {only} use the key, but whether {only} is the "
+            f"stack's account cannot be told ({_why_untold(resource, trusted, admins)}): {SET_ACCOUNT}"
         )
 
 
 def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Iterator[str | Finding]:
-    if as_bool(resource.get("bypassPolicyLockoutSafetyCheck")) is True:
+    if _bypassed(resource):
         yield (
             "bypassPolicyLockoutSafetyCheck is true, which skips the AWS check that stops a key policy "
             "from locking the account out of the key"
@@ -143,22 +386,44 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
     yield from (f"key policy is unreadable: {error}" for error in document.errors)
     if document.errors:
         return
-    configured = config["accountId"]
-    root = f"arn:aws:iam::{configured or '<account>'}:root"
-    admins = [
+    trusted = trusted_account(resource, config["accountId"], KEY_ARNS)
+    admins = administrators(document)
+    account = key_account(resource, trusted, admins).account
+    statements = [
         s
         for s in document.statements
-        if s.effect in ("Allow", UNKNOWN)
-        and s.covers_action(ADMIN_ACTION) is not False
-        and any(p.value is UNKNOWN or _is_root(p, configured) for p in s.principals)
+        if s.effect in ("Allow", UNKNOWN) and s.covers_action(ADMIN_ACTION) is not False
     ]
-    if not admins and document.unknown:
+    roots = {
+        a
+        for s in statements
+        for p in s.principals
+        if p.kind == "AWS" and isinstance(p.value, str)
+        for a in [root_account(p.value)]
+        if a is not None and not trusted.outside(a)
+    }
+    unknown = any(p.value is UNKNOWN for s in statements for p in s.principals)
+    # While the account cannot be told, it is one of the accounts whose principals may administer the key:
+    # the root of each must be able to.
+    needed = {account} if account is not None else set(_candidates(trusted, admins))
+    missing = sorted(needed - roots)
+    kept = unknown or (bool(roots) and not missing)
+    if not kept and document.unknown:
         yield _unknown_policy(resource)
-    elif not admins:
+    elif not kept and (account is not None or not roots):
+        root = f"arn:aws:iam::{account or '<account>'}:root"
         yield (
             f"no Allow statement gives the account ({root}) kms:* or kms:PutKeyPolicy, so AWS rejects the "
             "policy (lock-out safety check) or, if bypassed, nobody can manage the key again"
         )
+    elif not kept:
+        yield (
+            f"principals of accounts {_join(needed)} may administer the key and which one is the stack's "
+            f"account cannot be told; if it is {' or '.join(missing)}, no Allow statement gives its root "
+            f"({', '.join(f'arn:aws:iam::{a}:root' for a in missing)}) kms:* or kms:PutKeyPolicy, so the "
+            f"account cannot manage the key through IAM: {SET_ACCOUNT}"
+        )
+    configured = trusted.account or ""
     for statement in document.statements:
         locks_out = statement.effect == "Deny" and not statement.has_condition
         if (
@@ -232,11 +497,18 @@ RULES = [
     Rule(
         name="kms-key-policy-no-unconditional-grants",
         description=(
-            "Key policies (Key, ReplicaKey, ExternalKey, KeyPolicy) give no principal other than the account "
-            "kms:CreateGrant, or any action pattern that covers it, without a Condition that limits grants "
-            "(kms:GrantIsForAWSResource, kms:ViaService), and let nobody outside the account use the key: "
-            'Principal "*", {"AWS": "*"} or NotPrincipal pass only under a Condition that binds the caller '
-            "to an account, organisation, source or VPC (aws:SecureTransport and wildcards bind nothing)."
+            "Key policies (Key, ReplicaKey, ExternalKey, KeyPolicy) give no principal other than the "
+            "account kms:CreateGrant, or any action pattern that covers it, without a Condition that limits "
+            "grants (kms:GrantIsForAWSResource, kms:ViaService), and let nobody outside the account use the "
+            'key: Principal "*", {"AWS": "*"} or NotPrincipal pass only under a Condition that binds the '
+            "caller to an account, organisation, source or VPC (aws:SecureTransport and wildcards bind "
+            "nothing). The stack's account comes from the accountId config, the key's ARN (a KeyPolicy's "
+            "keyId, a replica's primaryKeyArn) or the provider (its assumed role, a single "
+            "allowedAccountIds entry), else from AWS's lock-out check (the one account whose principals "
+            "alone may administer the key), never from whom the policy names: while nothing tells it, "
+            "principals of several accounts are a violation, and so is a single account the lock-out check "
+            "does not prove (bypassed, or an administrator tied to no account); a principal not known at "
+            "preview is a note."
         ),
         severity=Severity.CRITICAL,
         pci=("3.6.1", "7.2.1"),
@@ -249,14 +521,16 @@ RULES = [
         topic="kms",
         check=check_unconditional_grants,
         resource_types=KEY_TYPES,
-        config={"accountId": ACCOUNT_ID_SCHEMA},
+        config={"accountId": ACCOUNT_SCHEMA},
     ),
     Rule(
         name="kms-key-policy-keeps-account-access",
         description=(
-            "KMS key policies let the account root (arn:aws:iam::<account>:root) administer the key "
+            "KMS key policies let the stack's account root (arn:aws:iam::<account>:root) administer the key "
             "(kms:* or kms:PutKeyPolicy) and do not bypass the lock-out safety check; otherwise AWS rejects "
-            "the policy or the key becomes unmanageable."
+            "the policy or the key becomes unmanageable. The account is found as for "
+            "kms-key-policy-no-unconditional-grants; while it cannot be told, the root of each account whose "
+            "principals may administer the key must be able to."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "3.7.1"),
@@ -269,7 +543,7 @@ RULES = [
         topic="kms",
         check=check_account_access,
         resource_types=KEY_TYPES,
-        config={"accountId": ACCOUNT_ID_SCHEMA},
+        config={"accountId": ACCOUNT_SCHEMA},
     ),
     Rule(
         name="kms-key-rotation-enabled",
@@ -301,6 +575,6 @@ RULES = [
         topic="kms",
         check=check_grant,
         resource_types=(GRANT,),
-        config={"accountId": ACCOUNT_ID_SCHEMA},
+        config={"accountId": ACCOUNT_SCHEMA},
     ),
 ]

@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_fixtures import data_key_policy, logs_statement, root_statement
+from policy_fixtures import data_key_policy, logs_key_policy, logs_statement, root_statement
 from policy_harness import ACCOUNT, FUZZ, R, U, run
 from test_policy_documents import DOCUMENTS
 
@@ -79,21 +79,36 @@ def test_everyone_without_a_condition_is_a_violation_whatever_the_action():
 ROOT_OTHER = "arn:aws:iam::999999999999:root"
 
 
-def test_another_accounts_root_is_not_the_account():
+def test_two_account_roots_with_full_control_cannot_both_be_the_account():
+    # Nothing tells which root is the stack's: one of them is another account, whichever it is.
     (fault,) = faults(GRANTS, key(root_statement(), allow({"AWS": ROOT_OTHER}, "kms:*")))
+    assert "the key policy lets principals of accounts 123456789012, 999999999999 use the key" in fault
+    (fault,) = faults(
+        GRANTS, key(root_statement(), allow({"AWS": ROOT_OTHER}, "kms:*")), {"accountId": ACCOUNT}
+    )
     assert ROOT_OTHER in fault
+    assert "account 999999999999 is not the stack's account 123456789012 (from the policy config" in fault
     assert faults(GRANTS, key(allow({"AWS": ROOT_OTHER}, "kms:*")), {"accountId": "999999999999"}) == []
 
 
-def test_account_is_inferred_from_any_root_when_none_administers_the_key():
+def test_a_policy_nobody_can_administer_is_left_to_the_lock_out_rule():
+    # AWS refuses it (no caller of the key's account may call PutKeyPolicy), so whose account it names is
+    # moot; kms-key-policy-keeps-account-access blocks it.
     statements = [allow({"AWS": ROOT_OTHER}, "kms:Decrypt"), allow({"AWS": ROOT_OTHER}, "kms:CreateGrant")]
     assert faults(GRANTS, key(*statements)) == []
+    assert len(faults(ACCESS, key(*statements))) == 1
     (fault,) = faults(GRANTS, key(allow({"AWS": "arn:aws:iam::123456789012:role/x"}, "kms:CreateGrant")))
     assert "role/x" in fault
 
 
-def test_unknown_principals_are_not_judged_and_key_policy_resources_are_checked():
-    assert faults(GRANTS, key(root_statement(), allow(U, "kms:*"))) == []
+def test_unknown_principals_are_a_note_and_key_policy_resources_are_checked():
+    (diag,) = run(GRANTS, [key(root_statement(), allow(U, "kms:*"))])
+    assert diag.level == "advisory"
+    assert (
+        "'key': whether anyone outside the stack's account may use the key through Statement[1] cannot be "
+        "checked until aws:kms/key:Key 'key'.policy is known (it is built from values computed during "
+        "deployment)" in diag.message
+    )
     (fault,) = faults(
         GRANTS,
         key(
@@ -184,6 +199,7 @@ def test_a_deny_on_put_key_policy_locks_everyone_out():
     assert (
         faults(ACCESS, key(root_statement(), {**deny, "Principal": {"AWS": "arn:aws:iam::1:role/r"}})) == []
     )
+    assert faults(ACCESS, key(root_statement(), {**deny, "Principal": {"Service": "x.amazonaws.com"}})) == []
 
 
 def test_bypassing_the_lock_out_check_is_a_violation():
@@ -268,3 +284,278 @@ def test_random_key_policies_never_crash_and_garbage_is_reported(document, as_js
             unknown_note = "\n[unknown at preview] " in diag.message
             assert diag.level == ("advisory" if unknown_note else "mandatory")
             assert "aws:kms/key:Key 'key'" in diag.message
+
+
+# ---- whose account: never the key policy's say ---------------------------------------------------
+
+OTHER = "999999999999"
+KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/deployer"
+PROOF = "from AWS's lock-out check: only its principals may administer the key"
+SET_ACCOUNT = "set the policy config accountId (or the provider's allowedAccountIds) to the stack's account"
+
+
+def verdicts(name, resource, config=None):
+    """(level, what the violation says about the resource) for each violation, without the fix."""
+    return [
+        (d.level, d.message.split("\n", 1)[1].split("': ", 1)[1].split(". Fix: ", 1)[0])
+        for d in run(name, [resource], config)
+    ]
+
+
+def foreign_admin_beside_our_deployer():
+    # The key policy of the report: another account's root gets kms:*, and our deployer role keeps
+    # PutKeyPolicy so that AWS's lock-out check passes.
+    return [
+        allow({"AWS": ROOT_OTHER}, "kms:*"),
+        allow({"AWS": DEPLOYER}, ["kms:PutKeyPolicy", "kms:Describe*", "kms:Get*"]),
+    ]
+
+
+def test_another_account_with_full_control_beside_our_deployer_is_blocked_by_both_rules():
+    resource = key(*foreign_admin_beside_our_deployer(), enableKeyRotation=True)
+    assert verdicts(GRANTS, resource) == [
+        (
+            "mandatory",
+            f"the key policy lets principals of accounts {ACCOUNT}, {OTHER} use the key, and which one is "
+            f"the stack's account cannot be told (principals of accounts {ACCOUNT}, {OTHER} may all "
+            f"administer the key), so at least one of them is another account: {SET_ACCOUNT}",
+        )
+    ]
+    assert verdicts(ACCESS, resource) == [
+        (
+            "mandatory",
+            f"principals of accounts {ACCOUNT}, {OTHER} may administer the key and which one is the stack's "
+            f"account cannot be told; if it is {ACCOUNT}, no Allow statement gives its root "
+            f"(arn:aws:iam::{ACCOUNT}:root) kms:* or kms:PutKeyPolicy, so the account cannot manage the key "
+            f"through IAM: {SET_ACCOUNT}",
+        )
+    ]
+
+
+def test_once_the_key_arn_is_known_the_other_account_is_named_as_outside():
+    resource = key(*foreign_admin_beside_our_deployer(), arn=KEY_ARN)
+    assert verdicts(GRANTS, resource) == [
+        (
+            "mandatory",
+            f'Statement[0] allows {{"AWS": "{ROOT_OTHER}"}} Action [kms:*] with no Condition that limits '
+            "grants; that includes kms:CreateGrant, so the principal can hand the key on to anyone. Add a "
+            'Condition such as "Bool": {"kms:GrantIsForAWSResource": "true"} or kms:ViaService, or narrow '
+            f"the actions; account {OTHER} is not the stack's account {ACCOUNT} (from its arn), so another "
+            "account can use the key",
+        )
+    ]
+    assert verdicts(ACCESS, resource) == [
+        (
+            "mandatory",
+            f"no Allow statement gives the account (arn:aws:iam::{ACCOUNT}:root) kms:* or kms:PutKeyPolicy, "
+            "so AWS rejects the policy (lock-out safety check) or, if bypassed, nobody can manage the key "
+            "again",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        allow({"AWS": ROOT_OTHER}, "kms:Decrypt"),
+        allow({"AWS": OTHER}, ["kms:Decrypt", "kms:DescribeKey"]),
+        allow({"AWS": f"arn:aws:iam::{OTHER}:role/reader"}, "kms:Decrypt"),
+        allow("*", "kms:Decrypt", {"StringEquals": {"kms:CallerAccount": OTHER}}),
+        allow({"AWS": "*"}, "kms:Decrypt", {"StringEquals": {"aws:PrincipalAccount": OTHER}}),
+    ],
+)
+def test_any_use_by_another_account_is_outside_the_account_the_lock_out_check_proves(statement):
+    # Only our root may administer the key, and AWS refuses a key policy its own account cannot
+    # administer: the key is in 123456789012, so the other account is outside it, whatever it may do.
+    ((level, fault),) = verdicts(GRANTS, key(root_statement(), statement))
+    assert level == "mandatory"
+    assert fault.startswith("Statement[1] allows ")
+    assert fault.endswith(
+        f": account {OTHER} is not the stack's account {ACCOUNT} ({PROOF}), so another account can use the "
+        "key"
+    )
+
+
+def test_a_service_bound_to_another_accounts_resources_is_outside_the_account():
+    # CloudWatch Logs of account 999999999999 would encrypt that account's log groups with our key.
+    statement = logs_statement(account=OTHER)
+    ((_, fault),) = verdicts(GRANTS, key(root_statement(), statement))
+    assert fault == (
+        "statement 'AllowCloudWatchLogs' (Statement[1]) allows "
+        f'{{"Service": "logs.us-east-1.amazonaws.com"}} of account {OTHER} Action [kms:Encrypt*, '
+        "kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey*, "
+        f"kms:Describe*]: account {OTHER} is not the stack's account {ACCOUNT} ({PROOF}), so another account "
+        "can use the key"
+    )
+
+
+@pytest.mark.parametrize(
+    ("props", "provider", "source"),
+    [
+        ({}, None, "the policy config accountId"),
+        ({"arn": KEY_ARN}, None, "its arn"),
+        ({"primaryKeyArn": KEY_ARN}, None, "its primaryKeyArn"),
+        ({}, {"allowedAccountIds": json.dumps([ACCOUNT])}, "the provider's allowedAccountIds"),
+        ({}, {"allowedAccountIds": [ACCOUNT, "not-an-account"]}, "the provider's allowedAccountIds"),
+        (
+            {},
+            {
+                "assumeRoles": json.dumps(
+                    [{"roleArn": f"arn:aws:iam::{OTHER}:role/hub"}, {"roleArn": DEPLOYER}]
+                )
+            },
+            f"the provider's assumed role {DEPLOYER}",
+        ),
+        ({}, {"assumeRole": {"roleArn": DEPLOYER}}, f"the provider's assumed role {DEPLOYER}"),
+        (
+            {},
+            {"assumeRoleWithWebIdentity": json.dumps({"roleArn": DEPLOYER})},
+            f"the provider's assumed role {DEPLOYER}",
+        ),
+    ],
+)
+def test_the_account_comes_from_config_the_keys_own_arns_or_the_provider(props, provider, source):
+    # The policy names only the other account, so the lock-out check alone would take it as the key's.
+    resource = key(allow({"AWS": ROOT_OTHER}, "kms:*"), **props)
+    resource.provider = {"region": "us-east-1", **(provider or {})}
+    config = {} if props or provider else {"accountId": ACCOUNT}
+    ((_, fault),) = verdicts(GRANTS, resource, config)
+    assert fault.endswith(
+        f"; account {OTHER} is not the stack's account {ACCOUNT} (from {source}), so another account can use "
+        "the key"
+    )
+    ((_, fault),) = verdicts(ACCESS, resource, config)
+    assert fault.startswith(f"no Allow statement gives the account (arn:aws:iam::{ACCOUNT}:root)")
+    assert verdicts(GRANTS, key(root_statement(), **props), config) == []
+
+
+def test_a_key_policy_resource_takes_the_account_from_its_key_arn():
+    resource = R(
+        "aws:kms/keyPolicy:KeyPolicy",
+        "kp",
+        {
+            "keyId": KEY_ARN,
+            "policy": json.dumps(
+                {"Statement": [root_statement(), allow({"AWS": ROOT_OTHER}, "kms:Encrypt")]}
+            ),
+        },
+    )
+    ((_, fault),) = verdicts(GRANTS, resource)
+    assert fault.endswith(
+        f"account {OTHER} is not the stack's account {ACCOUNT} (from its keyId), so another account can use "
+        "the key"
+    )
+
+
+@pytest.mark.parametrize(
+    "provider",
+    [
+        {"assumeRoles": json.dumps([{"roleArn": DEPLOYER}, {"roleArn": U}])},
+        {"assumeRoles": U, "assumeRole": {"roleArn": DEPLOYER}},
+        {"assumeRole": "{not json"},
+        {"assumeRole": {"roleArn": "arn:aws:kms:us-east-1:123456789012:key/x"}},
+        {"allowedAccountIds": "[not json"},
+        {"allowedAccountIds": 42},
+    ],
+)
+def test_a_provider_that_does_not_pin_one_account_tells_nothing(provider):
+    # A role not known yet may be another account's: the earlier role of a chain is not where it ends.
+    resource = key(allow({"AWS": ROOT_OTHER}, "kms:*"))
+    resource.provider = {"region": "us-east-1", **provider}
+    assert verdicts(GRANTS, resource) == []
+
+
+def test_accounts_outside_the_providers_allowed_accounts_are_outside():
+    resource = key(
+        root_statement(), allow({"AWS": ROOT_OTHER}, "kms:*"), allow({"AWS": "111111111111"}, "kms:*")
+    )
+    resource.provider = {"allowedAccountIds": json.dumps([ACCOUNT, "111111111111"])}
+    found = [fault for _, fault in verdicts(GRANTS, resource)]
+    assert len(found) == 2
+    assert found[0].endswith(
+        f"; account {OTHER} is not among the provider's allowedAccountIds (111111111111, {ACCOUNT}), so "
+        "another account can use the key"
+    )
+    assert found[1].startswith(
+        f"the key policy lets principals of accounts 111111111111, {ACCOUNT} use the key"
+    )
+    # The lock-out check then tells the account among the allowed ones.
+    resource = key(root_statement(), allow({"AWS": ROOT_OTHER}, "kms:*"))
+    resource.provider = {"allowedAccountIds": [ACCOUNT, "111111111111"]}
+    ((_, fault),) = verdicts(GRANTS, resource)
+    assert fault.endswith(
+        f"account {OTHER} is not the stack's account {ACCOUNT} ({PROOF}), so another account can use the key"
+    )
+    assert verdicts(ACCESS, resource) == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "props", "why"),
+    [
+        (
+            allow("*", "kms:PutKeyPolicy", {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}),
+            {},
+            '(Statement[1] lets "*" limited by aws:PrincipalOrgID o-a1b2c3d4e5 administer the key, which '
+            "ties it to no one account)",
+        ),
+        (
+            allow({"AWS": "AROAEXAMPLEROLEID"}, "kms:PutKeyPolicy"),
+            {},
+            '(Statement[1] lets {"AWS": "AROAEXAMPLEROLEID"} administer the key, which ties it to no one '
+            "account)",
+        ),
+        (
+            allow({"AWS": ROOT_OTHER}, "kms:Decrypt"),
+            {"bypassPolicyLockoutSafetyCheck": True},
+            "(bypassPolicyLockoutSafetyCheck is true, so AWS does not check who may administer the key)",
+        ),
+    ],
+)
+def test_one_account_the_lock_out_check_does_not_prove_cannot_pass_as_the_stacks(statement, props, why):
+    # Someone not tied to the named account may administer the key: it may be created in any account.
+    resource = key(allow({"AWS": ROOT_OTHER}, "kms:*"), statement, **props)
+    assert verdicts(GRANTS, resource) == [
+        (
+            "mandatory",
+            f"the key policy lets principals of account {OTHER} use the key, but whether {OTHER} is the "
+            f"stack's account cannot be told {why}: {SET_ACCOUNT}",
+        )
+    ]
+
+
+def test_a_principal_not_known_yet_stops_the_proof_with_a_note_and_several_accounts_still_block():
+    statements = [root_statement(), allow({"AWS": U}, "kms:PutKeyPolicy")]
+    assert [level for level, _ in verdicts(GRANTS, key(*statements))] == ["advisory"]
+    assert verdicts(ACCESS, key(*statements)) == []
+    found = verdicts(GRANTS, key(*statements, allow({"AWS": ROOT_OTHER}, "kms:Decrypt")))
+    assert [level for level, _ in found] == ["advisory", "mandatory"]
+    assert found[1][1].startswith(
+        f"the key policy lets principals of accounts {ACCOUNT}, {OTHER} use the key, and which one is the "
+        "stack's account cannot be told (a principal that may administer the key is not known until "
+        "deployment)"
+    )
+    unknown_effect = {**root_statement(), "Effect": U, "Sid": "Maybe"}
+    found = verdicts(GRANTS, key(root_statement(), unknown_effect, allow({"AWS": ROOT_OTHER}, "kms:Decrypt")))
+    assert found[0] == (
+        "advisory",
+        "whether anyone outside the stack's account may use the key through statement 'Maybe' "
+        "(Statement[1]) cannot be checked until aws:kms/key:Key "
+        "'key'.policy is known (it is built from values computed during deployment); preview with preflight "
+        "--mode update or check after the first deployment",
+    )
+
+
+def test_several_accounts_in_a_policy_nobody_can_administer_still_block():
+    statements = [allow({"AWS": ROOT_OTHER}, "kms:Decrypt"), allow({"AWS": DEPLOYER}, "kms:Decrypt")]
+    ((_, fault),) = verdicts(GRANTS, key(*statements))
+    assert "cannot be told (no principal of an account may administer the key)" in fault
+
+
+def test_the_projects_own_key_policies_pass_in_preview_and_update():
+    # The data and logs keys of components/keys.py, as their fixtures build them from the caller identity.
+    for policy in (data_key_policy(), logs_key_policy()):
+        for props in ({}, {"arn": KEY_ARN}):
+            resource = R("aws:kms/key:Key", "key", {"policy": policy, "enableKeyRotation": True, **props})
+            assert run(GRANTS, [resource]) == []
+            assert run(ACCESS, [resource]) == []
