@@ -444,36 +444,72 @@ def _is_root(principal: Principal, configured: str) -> bool:
     return account is not None and (not configured or account == configured)
 
 
+# A grant's principal properties: who each is, and what it can do from another account.
+GRANT_PRINCIPALS = {
+    "granteePrincipal": (
+        "the grantee",
+        "the grant opens the key to another account where the key policy does not show it",
+    ),
+    "retiringPrincipal": (
+        "the retiring principal",
+        "another account can retire the grant, where the key policy does not show it",
+    ),
+}
+
+
 def check_grant(resource: Resource, config: Mapping[str, Any]) -> Iterator[str | Finding]:
     operations = resource.get("operations")
-    if isinstance(operations, list) and any(str(o).lower() == "creategrant" for o in operations):
+    blocked = isinstance(operations, list) and any(str(o).lower() == "creategrant" for o in operations)
+    if blocked:
         yield (
             "operations include CreateGrant, so the grantee can hand the key on to anyone with grants of "
             "its own, which no key policy shows"
         )
-    grantee = resource.get("granteePrincipal")
-    if not isinstance(grantee, str):
-        return
-    # A service grantee ("logs.<region>.amazonaws.com") is no account: it is placed nowhere, like any name
-    # that is not an account, an account's principal or "*".
-    caller = classify(Principal("AWS", grantee))
-    if caller.public:
+    if resource.get("granteePrincipal") == "*":
         yield 'granteePrincipal is "*", which KMS refuses and which would give the key to everyone'
         return
-    if caller.kind != ACCOUNT:
-        return
-    key_id = resource.get("keyId")
-    key_arn = parse_arn(key_id) if isinstance(key_id, str) else None
-    key_account = key_arn.account if key_arn is not None and ACCOUNT_PATTERN.match(key_arn.account) else None
-    account = config["accountId"] or key_account
-    if account is None and key_id is UNKNOWN:
-        yield unknown_until_deployed(
-            resource, resource, "keyId", "whether the grantee is in the key's account"
-        )
-    elif account is not None and caller.account != account:
+    key = trusted_account(resource, config["accountId"], ("keyId",))
+    # A service grantee ("logs.<region>.amazonaws.com") is no account: it is placed nowhere, like any name
+    # that is not an account or an account's principal.
+    placed = {
+        prop: (value, caller.account)
+        for prop in GRANT_PRINCIPALS
+        for value in [resource.get(prop)]
+        if isinstance(value, str)
+        for caller in [classify(Principal("AWS", value))]
+        if caller.kind == ACCOUNT and caller.account is not None
+    }
+    inside: dict[str, str] = {}
+    for prop, (value, owner) in placed.items():
+        opens = GRANT_PRINCIPALS[prop][1]
+        if key.account is not None and owner != key.account:
+            yield f"{prop} {value} is in account {owner}, not the key's account {key.account}: {opens}"
+        elif key.outside(owner):
+            yield f"{prop} {value} is in account {owner}: {key.elsewhere([owner])}; {opens}"
+        elif key.account is None:
+            inside[prop] = owner
+    if len(set(inside.values())) > 1:
         yield (
-            f"granteePrincipal {grantee} is in account {caller.account}, not the key's account {account}: "
-            "the grant opens the key to another account where the key policy does not show it"
+            f"granteePrincipal is in account {inside['granteePrincipal']} and retiringPrincipal in account "
+            f"{inside['retiringPrincipal']}, so one of them is outside the key's account, which nothing "
+            f"tells (keyId {describe(resource.get('keyId'))} names no account): {SET_ACCOUNT}"
+        )
+    elif inside and not blocked:
+        # A grant already blocked gets no note: the note comes once what blocks it is fixed.
+        prop, owner = next(iter(inside.items()))
+        if resource.get("keyId") is UNKNOWN:
+            who = GRANT_PRINCIPALS[prop][0]
+            yield unknown_until_deployed(
+                resource, resource, "keyId", f"whether {who} is in the key's account"
+            )
+            return
+        yield Finding(
+            resource,
+            f"whether account {owner} of {prop} {placed[prop][0]} is the key's account cannot be checked: "
+            f"keyId {describe(resource.get('keyId'))} is a key id or alias, not an ARN, and neither the "
+            "policy config accountId nor the provider (assumed role, allowedAccountIds) names the account; "
+            "give keyId the key's ARN or set accountId",
+            unknown_at_preview=True,
         )
 
 
@@ -562,8 +598,12 @@ RULES = [
     Rule(
         name="kms-grant-restricted",
         description=(
-            "KMS grants (aws.kms.Grant) give no principal of another account the key and never pass on "
-            "CreateGrant, so nobody outside the key policy's view can use or re-grant the key."
+            "KMS grants (aws.kms.Grant) give no principal of another account the key (granteePrincipal) or "
+            "its retirement (retiringPrincipal) and never pass on CreateGrant, so nobody outside the key "
+            "policy's view can use or re-grant the key. The key's account comes from the accountId config, "
+            "a keyId ARN or the provider (its assumed role, allowedAccountIds); a grant whose bare key id "
+            "or alias none of them places gets an advisory note, and principals of two accounts a "
+            "violation."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "7.2.1"),

@@ -198,7 +198,16 @@ def grant(**props):
             {"accountId": ACCOUNT},
             [ELSEWHERE.format("root")],
         ),
-        ({"granteePrincipal": f"arn:aws:iam::{OTHER}:role/app", "keyId": "k"}, None, []),
+        (
+            {"granteePrincipal": f"arn:aws:iam::{OTHER}:role/app", "keyId": "k"},
+            None,
+            [
+                f"whether account {OTHER} of granteePrincipal arn:aws:iam::{OTHER}:role/app is the key's "
+                "account cannot be checked: keyId 'k' is a key id or alias, not an ARN, and neither the "
+                "policy config accountId nor the provider (assumed role, allowedAccountIds) names the "
+                "account; give keyId the key's ARN or set accountId"
+            ],
+        ),
         ({"granteePrincipal": "dynamodb.amazonaws.com", "keyId": "k"}, {"accountId": ACCOUNT}, []),
         ({"granteePrincipal": U, "keyId": "k"}, None, []),
         (

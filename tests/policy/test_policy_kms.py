@@ -559,3 +559,104 @@ def test_the_projects_own_key_policies_pass_in_preview_and_update():
             resource = R("aws:kms/key:Key", "key", {"policy": policy, "enableKeyRotation": True, **props})
             assert run(GRANTS, [resource]) == []
             assert run(ACCESS, [resource]) == []
+
+
+# ---- grants ----------------------------------------------------------------------------------------
+
+GRANT = "kms-grant-restricted"
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def grant(provider=None, **props):
+    resource = R(
+        "aws:kms/grant:Grant", "g", {"keyId": KEY_ID, "operations": ["Decrypt", "GenerateDataKey"], **props}
+    )
+    resource.provider = {"region": "us-east-1", **(provider or {})}
+    return resource
+
+
+def test_a_grant_on_a_bare_key_id_to_another_account_is_a_note_not_a_silent_pass():
+    # CreateGrant takes a key id or alias name, which names no account: nothing tells whether
+    # 999999999999 is the key's. Grants to the stack's own roles look the same, so it cannot block.
+    found = verdicts(GRANT, grant(granteePrincipal=f"arn:aws:iam::{OTHER}:role/x"))
+    assert found == [
+        (
+            "advisory",
+            f"whether account {OTHER} of granteePrincipal arn:aws:iam::{OTHER}:role/x is the key's account "
+            f"cannot be checked: keyId '{KEY_ID}' is a key id or alias, not an ARN, and neither the policy "
+            "config accountId nor the provider (assumed role, allowedAccountIds) names the account; give "
+            "keyId the key's ARN or set accountId",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("provider", "config"),
+    [
+        ({"allowedAccountIds": json.dumps([ACCOUNT])}, None),
+        ({"assumeRoles": json.dumps([{"roleArn": DEPLOYER}])}, None),
+        (None, {"accountId": ACCOUNT}),
+    ],
+)
+def test_a_grant_to_another_account_blocks_once_the_config_or_the_provider_names_the_account(
+    provider, config
+):
+    other = grant(provider, granteePrincipal=f"arn:aws:iam::{OTHER}:role/x")
+    assert verdicts(GRANT, other, config) == [
+        (
+            "mandatory",
+            f"granteePrincipal arn:aws:iam::{OTHER}:role/x is in account {OTHER}, not the key's account "
+            f"{ACCOUNT}: the grant opens the key to another account where the key policy does not show it",
+        )
+    ]
+    own = grant(provider, granteePrincipal=f"arn:aws:iam::{ACCOUNT}:role/app", retiringPrincipal=DEPLOYER)
+    assert verdicts(GRANT, own, config) == []
+
+
+def test_a_grants_retiring_principal_is_judged_like_its_grantee():
+    retiring = grant(
+        granteePrincipal=f"arn:aws:iam::{ACCOUNT}:role/app",
+        retiringPrincipal=f"arn:aws:iam::{OTHER}:root",
+        keyId=KEY_ARN,
+    )
+    assert verdicts(GRANT, retiring) == [
+        (
+            "mandatory",
+            f"retiringPrincipal arn:aws:iam::{OTHER}:root is in account {OTHER}, not the key's account "
+            f"{ACCOUNT}: another account can retire the grant, where the key policy does not show it",
+        )
+    ]
+    # Two accounts with nothing to tell the key's: one of them is another account.
+    retiring.props["keyId"] = KEY_ID
+    ((level, fault),) = verdicts(GRANT, retiring)
+    assert (level, fault) == (
+        "mandatory",
+        f"granteePrincipal is in account {ACCOUNT} and retiringPrincipal in account {OTHER}, so one of them "
+        f"is outside the key's account, which nothing tells (keyId '{KEY_ID}' names no account): "
+        f"{SET_ACCOUNT}",
+    )
+    alone = grant(retiringPrincipal=f"arn:aws:iam::{OTHER}:root", keyId=U)
+    ((level, fault),) = verdicts(GRANT, alone)
+    assert level == "advisory"
+    assert fault.startswith("whether the retiring principal is in the key's account cannot be checked until")
+
+
+def test_a_grant_outside_the_providers_allowed_accounts_blocks():
+    other = grant(
+        {"allowedAccountIds": [ACCOUNT, "111111111111"]}, granteePrincipal=f"arn:aws:iam::{OTHER}:role/x"
+    )
+    assert verdicts(GRANT, other) == [
+        (
+            "mandatory",
+            f"granteePrincipal arn:aws:iam::{OTHER}:role/x is in account {OTHER}: account {OTHER} is not "
+            f"among the provider's allowedAccountIds (111111111111, {ACCOUNT}); the grant opens the key to "
+            "another account where the key policy does not show it",
+        )
+    ]
+
+
+def test_a_grant_already_blocked_gets_no_note():
+    blocked = grant(granteePrincipal=f"arn:aws:iam::{OTHER}:role/x", operations=["Decrypt", "CreateGrant"])
+    assert [level for level, _ in verdicts(GRANT, blocked)] == ["mandatory"]
+    blocked.props["keyId"] = U
+    assert [level for level, _ in verdicts(GRANT, blocked)] == ["mandatory"]
