@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from enum import Enum
 from fnmatch import fnmatchcase
+from itertools import count
 from typing import Any
 
 from pulumi_policy import Severity
@@ -28,7 +30,7 @@ from .evaluator import public_statements, why_open
 from .graph import Resource, Stack
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
-from .values import ABSENT, UNKNOWN, as_bool, describe, get
+from .values import ABSENT, UNKNOWN, Missing, as_bool, describe, get
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
@@ -54,7 +56,7 @@ PUBLIC_GRANTEES = (
 )
 BLOCK_SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
-TLS_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket")
+S3_ARN = "arn:aws:s3:::"
 _PARTITION = re.compile(r"^arn:aws(-[a-z-]+)?:")
 
 
@@ -226,58 +228,173 @@ def _unknown_policy(bucket: Resource, source: Resource) -> Finding:
     return unknown_until_deployed(bucket, source, "policy", f"bucket policy '{source.name}'")
 
 
+class _Tls(Enum):
+    """What one statement of a bucket policy does for requests over plain HTTP to one bucket."""
+
+    DENIES = "denies every plain-HTTP request"
+    FALLS_SHORT = "leaves some plain-HTTP requests allowed"
+    POLICY_UNKNOWN = "depends on a part of the policy not known yet"
+    NAME_UNKNOWN = "depends on the bucket's name, not known yet"
+
+
 def check_tls_only(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     buckets, policies = _bucket_policies(stack)
     for bucket in buckets:
-        if not policies[bucket]:
+        sources = policies[bucket]
+        if not sources:
             yield Finding(bucket, "has no bucket policy, so requests over plain HTTP are not denied")
             continue
-        documents = [
-            (source, parse_policy(value, principals_required=True)) for source, value in policies[bucket]
-        ]
-        for source, document in documents:
+        name = bucket.get("bucket")
+        for source, value in sources:
+            document = parse_policy(value, principals_required=True)
             for error in document.errors:
                 yield Finding(bucket, f"bucket policy '{source.name}' is unreadable: {error}")
-        name = bucket.get("bucket")
-        statements = [s for _, document in documents for s in document.statements]
-        if any(_denies_plain_http(s, name if isinstance(name, str) else None) for s in statements):
-            continue
-        unknown = [source for source, document in documents if document.unknown]
-        if unknown:
-            # The missing Deny may be in the part not known yet: a note, not a violation.
-            yield from (_unknown_policy(bucket, source) for source in unknown)
+            found = {_tls_verdict(s, name if isinstance(name, str) else None) for s in document.statements}
+            if _Tls.DENIES in found:
+                continue
+            if document.unknown or _Tls.POLICY_UNKNOWN in found:
+                # The missing Deny may be in the part not known yet: a note, not a violation.
+                yield _unknown_policy(bucket, source)
+            elif _Tls.NAME_UNKNOWN in found:
+                what = f"whether the TLS Deny of bucket policy '{source.name}' covers the bucket"
+                yield unknown_until_deployed(bucket, bucket, "bucket", what)
+            else:
+                yield Finding(bucket, _no_tls_deny(source, sources))
+
+
+def _no_tls_deny(source: Resource, sources: list[tuple[Resource, Any]]) -> str:
+    fault = (
+        'has no Deny statement for Principal "*" on s3:* for the bucket and its objects with Condition '
+        '{"Bool": {"aws:SecureTransport": "false"}}'
+    )
+    if len(sources) == 1:
+        return f"bucket policy {fault}"
+    # Each one replaces the bucket's whole policy, so whichever is applied last is the policy S3 keeps.
+    names = ", ".join(f"'{s.name}'" for s, _ in sources)
+    return (
+        f"bucket policy '{source.name}' {fault}; {names} each set this bucket's one policy and the last one "
+        "applied replaces the others, so each needs it"
+    )
+
+
+def _tls_verdict(statement: Statement, name: str | None) -> _Tls:
+    """Whether ``statement`` denies every request over plain HTTP to the bucket ``name`` (None: not known)."""
+    parts = (
+        _is_deny(statement),
+        _denies_everyone(statement),
+        _every_s3_action(statement),
+        _whenever_plain_http(statement),
+    )
+    where = _bucket_and_objects(statement, name)
+    if False in parts or where is False:
+        return _Tls.FALLS_SHORT
+    if UNKNOWN in parts or where is UNKNOWN:
+        return _Tls.POLICY_UNKNOWN
+    # A Deny on named buckets may or may not name this one until its name is known.
+    return _Tls.DENIES if where is True else _Tls.NAME_UNKNOWN
+
+
+def _is_deny(statement: Statement) -> bool | Missing:
+    return UNKNOWN if statement.effect is UNKNOWN else statement.effect == "Deny"
+
+
+def _denies_everyone(statement: Statement) -> bool | Missing:
+    # NotPrincipal on a Deny spares the principals it names: they may still use plain HTTP.
+    if statement.negated_principals:
+        return False
+    if any(p.is_everyone for p in statement.principals):
+        return True
+    return UNKNOWN if any(p.value is UNKNOWN for p in statement.principals) else False
+
+
+def _every_s3_action(statement: Statement) -> bool | Missing:
+    patterns = [p for p in statement.actions if isinstance(p, str)]
+    unknown = len(patterns) < len(statement.actions)
+    if statement.negated_actions:
+        # NotAction denies everything but its patterns, so none may spare an S3 action.
+        if any(_may_match(p, "s3:", case_sensitive=False) for p in patterns):
+            return False
+        return UNKNOWN if unknown else True
+    # One pattern must match every S3 action, today's and those AWS adds later: sample actions prove nothing.
+    if any(_matches_all(p, "s3:", case_sensitive=False) for p in patterns):
+        return True
+    return UNKNOWN if unknown else False
+
+
+def _whenever_plain_http(statement: Statement) -> bool | Missing:
+    """Whether the Condition holds for every plain-HTTP request. All of a Condition's entries must hold, so
+    any entry but aws:SecureTransport false (Bool, BoolIfExists: the key is in every request) can spare
+    some plain-HTTP requests, and then the Deny does not cover them."""
+    insecure, unsure = False, statement.condition_unknown
+    for condition in statement.conditions:
+        if not (condition.key_is("aws:SecureTransport") and condition.base_operator == "Bool"):
+            return False
+        values = [str(v).lower() for v in condition.values if v is not UNKNOWN]
+        if "false" in values:
+            insecure = True
+        elif len(values) < len(condition.values):
+            unsure = True
         else:
-            yield Finding(
-                bucket,
-                'bucket policy has no Deny statement for Principal "*" on s3:* for the bucket and its '
-                'objects with Condition {"Bool": {"aws:SecureTransport": "false"}}',
-            )
+            return False
+    if unsure:
+        return UNKNOWN
+    return insecure
 
 
-def _denies_plain_http(statement: Statement, bucket_name: str | None) -> bool:
-    if statement.effect != "Deny" or not statement.applies_to_everyone:
-        return False
-    if any(statement.covers_action(action) is False for action in TLS_ACTIONS):
-        return False
-    insecure = statement.condition_unknown or any(
-        c.base_operator == "Bool" and any(str(v).lower() == "false" for v in c.values)
-        for c in statement.conditions_on("aws:SecureTransport")
+def _bucket_and_objects(statement: Statement, name: str | None) -> bool | Missing | None:
+    """Whether the statement's resources include the bucket ``name`` and every one of its objects: True,
+    False, UNKNOWN (a resource not known yet) or, when ``name`` is None (not known yet), None if that
+    depends on the name."""
+    # S3 ARNs are case-sensitive; the partition is the stack's, which the pack does not know.
+    patterns = [_PARTITION.sub("arn:aws:", r) for r in statement.resources if isinstance(r, str)]
+    unknown = len(patterns) < len(statement.resources)
+    negated = statement.negated_resources
+    if name is None:
+        # Every bucket and object ARN starts with S3_ARN: a pattern taking all of them settles it.
+        if any(_matches_all(p, S3_ARN, case_sensitive=True) for p in patterns):
+            return not negated
+        if unknown:
+            return UNKNOWN
+        if any(_may_match(p, S3_ARN, case_sensitive=True) for p in patterns):
+            return None
+        return negated
+    arn = S3_ARN + name
+    if negated:
+        spared = any(
+            glob_match(p, arn, case_sensitive=True) or _may_match(p, f"{arn}/", case_sensitive=True)
+            for p in patterns
+        )
+    else:
+        spared = not any(glob_match(p, arn, case_sensitive=True) for p in patterns) or not any(
+            _matches_all(p, f"{arn}/", case_sensitive=True) for p in patterns
+        )
+    if spared:
+        # A NotResource pattern that spares the bucket does so whatever the unknown ones are.
+        return UNKNOWN if unknown and not negated else False
+    return UNKNOWN if unknown and negated else True
+
+
+def _matches_all(pattern: str, prefix: str, *, case_sensitive: bool) -> bool:
+    """Whether ``pattern`` matches ``prefix`` followed by any non-empty text.
+
+    Only the pattern's wildcards can match a character the pattern does not contain. If the pattern matches
+    the prefix followed by one such character, and by more of them than the pattern is long, then the
+    wildcards after its last literal character include a ``*`` and take any text of that length or more.
+    """
+    filler = next(c for c in map(chr, count(1)) if c != "\n" and c.lower() == c.upper() and c not in pattern)
+    return glob_match(pattern, prefix + filler, case_sensitive=case_sensitive) and glob_match(
+        pattern, prefix + filler * (len(pattern) + 1), case_sensitive=case_sensitive
     )
-    if not insecure:
-        return False
-    if bucket_name is None:
-        return True
-    arns = (f"arn:aws:s3:::{bucket_name}", f"arn:aws:s3:::{bucket_name}/any-object")
-    return all(_covers_resource(statement, arn) for arn in arns)
 
 
-def _covers_resource(statement: Statement, arn: str) -> bool:
-    if any(r is UNKNOWN for r in statement.resources):
-        return True
-    hit = any(
-        glob_match(_PARTITION.sub("arn:aws:", r), arn, case_sensitive=True) for r in statement.resources
-    )
-    return hit != statement.negated_resources
+def _may_match(pattern: str, prefix: str, *, case_sensitive: bool) -> bool:
+    """Whether ``pattern`` matches ``prefix`` followed by some non-empty text."""
+    for index, char in enumerate(pattern):
+        if char == "*" or index >= len(prefix):
+            return True
+        if not glob_match(char, prefix[index], case_sensitive=case_sensitive):
+            return False
+    return False
 
 
 def check_no_public_allow(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -442,8 +559,10 @@ RULES = [
     Rule(
         name="s3-tls-only",
         description=(
-            'Each bucket has a bucket policy that denies Principal "*" every S3 action on the bucket and '
-            "its objects when aws:SecureTransport is false."
+            "Each bucket has a bucket policy, and each policy set on it (the last one applied replaces the "
+            'others) has a statement that denies Principal "*" every S3 action (one pattern such as s3:*) on '
+            "the bucket and all its objects (one pattern such as <bucket ARN>/*) whenever "
+            "aws:SecureTransport is false, with no other Condition that could spare a request."
         ),
         severity=Severity.HIGH,
         pci=("4.2.1",),

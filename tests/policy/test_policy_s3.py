@@ -235,15 +235,40 @@ def tls(*statements, linked=True):
     return [b, attach(POLICY, b, {"policy": json.dumps({"Statement": list(statements)})}, "policy", linked)]
 
 
-def test_a_deny_of_plain_http_in_any_form_passes():
-    assert faults("s3-tls-only", tls(deny())) == []
-    assert faults("s3-tls-only", tls(deny(Resource="arn:aws-us-gov:s3:::trading-*"), linked=False)) == []
-    assert faults("s3-tls-only", tls(deny(Resource=None, NotResource="arn:aws:s3:::other"))) == []
-    assert faults("s3-tls-only", tls(deny(Resource=U))) == []
-    assert faults("s3-tls-only", tls(deny(Condition=U))) == []
-    assert (
-        faults("s3-tls-only", tls(deny(Condition={"BoolIfExists": {"aws:SecureTransport": "false"}}))) == []
-    )
+NO_TLS_DENY = (
+    'bucket policy has no Deny statement for Principal "*" on s3:* for the bucket and its objects with '
+    'Condition {"Bool": {"aws:SecureTransport": "false"}}'
+)
+ARN = f"arn:aws:s3:::{NAME}"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        deny(),
+        deny(Principal="*", Action="s3:*"),
+        deny(Principal={"AWS": ["*"]}, Action=["s3:GetObject", "S3:*"]),
+        deny(Action="s*"),
+        deny(Action="s3:?*"),
+        deny(Action=None, NotAction=["iam:*", "s4:*", "s3"]),
+        deny(Resource="*"),
+        deny(Resource="arn:aws:s3:::*"),
+        deny(Resource=[ARN, f"{ARN}/?*"]),
+        deny(Resource=f"{ARN}*"),
+        deny(Resource=None, NotResource=["arn:aws:s3:::other", "arn:aws:s3:::other/*", f"{ARN}x/*"]),
+        deny(Condition={"Bool": {"aws:SecureTransport": "false"}}),
+        deny(Condition={"Bool": {"AWS:SecureTransport": ["true", "false"]}}),
+        # aws:SecureTransport is in every request, so these forms hold exactly when it is false.
+        deny(Condition={"BoolIfExists": {"aws:SecureTransport": "false"}}),
+        deny(Condition={"ForAnyValue:Bool": {"aws:SecureTransport": "false"}}),
+    ],
+)
+def test_a_deny_of_plain_http_in_any_form_passes(statement):
+    assert run("s3-tls-only", tls(statement)) == []
+
+
+def test_a_deny_naming_buckets_by_pattern_or_partition_passes():
+    assert run("s3-tls-only", tls(deny(Resource="arn:aws-us-gov:s3:::trading-*"), linked=False)) == []
 
 
 @pytest.mark.parametrize(
@@ -251,27 +276,115 @@ def test_a_deny_of_plain_http_in_any_form_passes():
     [
         deny(Effect="Allow"),
         deny(Principal={"AWS": "arn:aws:iam::1:role/r"}),
-        deny(Action=["s3:GetObject", "s3:PutObject"]),
+        # NotPrincipal spares the principals it names.
+        deny(Principal=None, NotPrincipal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/r"}),
+        # Every S3 action, not a sample of them.
+        deny(Action=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]),
+        deny(Action=["s3:Get*", "s3:Put*", "s3:List*", "s3:Delete*"]),
+        deny(Action="s3:?"),
+        deny(Action=None, NotAction="s3:GetObject"),
+        deny(Action=None, NotAction="s?:Get*"),
+        deny(Action=None, NotAction="*"),
+        # Only aws:SecureTransport false: anything else must also hold, and spares what does not meet it.
+        deny(
+            Condition={"Bool": {"aws:SecureTransport": "false"}, "StringEquals": {"aws:username": "nobody"}}
+        ),
+        deny(Condition={"Bool": {"aws:SecureTransport": "false", "aws:MultiFactorAuthPresent": "false"}}),
+        deny(
+            Condition={
+                "Bool": {"aws:SecureTransport": "false"},
+                "BoolIfExists": {"aws:SecureTransport": True},
+            }
+        ),
+        deny(Condition={"Null": {"aws:SecureTransport": "false"}}),
         deny(Condition={"Bool": {"aws:SecureTransport": "true"}}),
         deny(Condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+        deny(Condition=None),
+        # Every object: a sample key proves nothing.
         deny(Resource=f"arn:aws:s3:::{NAME}"),
+        deny(Resource=[ARN, f"{ARN}/a*"]),
+        deny(Resource=[ARN, f"{ARN}/??*"]),
         deny(Resource=None, NotResource=f"arn:aws:s3:::{NAME}/*"),
+        deny(Resource=None, NotResource=f"{ARN}/private/*"),
+        deny(Resource=None, NotResource="arn:aws:s3:::trading-*"),
     ],
 )
 def test_incomplete_tls_statements_fail(statement):
-    (fault,) = faults("s3-tls-only", tls(statement))
-    assert fault.startswith('bucket policy has no Deny statement for Principal "*" on s3:*')
+    (diag,) = run("s3-tls-only", tls(statement))
+    assert diag.level == "mandatory"
+    assert faults("s3-tls-only", tls(statement)) == [NO_TLS_DENY]
 
 
-def test_buckets_without_names_inline_policies_unknown_and_unreadable_policies():
-    unnamed = R("aws:s3/bucket:Bucket", "unnamed", {})
-    policy = R(
-        POLICY,
-        "p",
-        {"bucket": U, "policy": json.dumps({"Statement": [deny(Resource="arn:aws:s3:::x")]})},
-        deps={"bucket": [unnamed]},
+@pytest.mark.parametrize(
+    "statement",
+    [
+        deny(Effect=U),
+        deny(Principal=U),
+        deny(Action=U),
+        deny(Action=None, NotAction=["iam:*", U]),
+        deny(Resource=U),
+        deny(Resource=[ARN, U]),
+        deny(Resource=None, NotResource=U),
+        deny(Condition=U),
+        deny(Condition={"Bool": U}),
+        deny(Condition={"Bool": {"aws:SecureTransport": "false"}, "StringEquals": U}),
+        deny(Condition={"Bool": {"aws:SecureTransport": ["true", U]}}),
+    ],
+)
+def test_a_deny_with_a_part_unknown_at_preview_is_a_note_never_a_pass(statement):
+    (note,) = run("s3-tls-only", tls(statement))
+    assert note.level == "advisory"
+    assert faults("s3-tls-only", tls(statement)) == [
+        "bucket policy 'policy' cannot be checked until aws:s3/bucketPolicy:BucketPolicy 'policy'.policy is "
+        "known (it is built from values computed during deployment); preview with preflight --mode update or "
+        "check after the first deployment"
+    ]
+    # A complete Deny beside it settles the question; a known narrowing Condition fails it whatever the rest.
+    assert run("s3-tls-only", tls(statement, deny())) == []
+    narrowed = deny(Condition={"StringEquals": {"aws:username": "nobody"}, "Bool": U})
+    assert faults("s3-tls-only", tls(narrowed)) == [NO_TLS_DENY]
+
+
+@pytest.mark.parametrize(
+    "props", [{"bucket": U}, {"bucketPrefix": "trading-data-"}], ids=["unknown-name", "autonamed"]
+)
+def test_a_deny_on_named_buckets_is_a_note_while_the_buckets_name_is_unknown(props):
+    unnamed = R("aws:s3/bucket:Bucket", "data", props)
+    other = deny(Resource=["arn:aws:s3:::other", "arn:aws:s3:::other/*"])
+
+    def policy(*statements):
+        document = json.dumps({"Statement": list(statements)})
+        return R(POLICY, "p", {"bucket": U, "policy": document}, deps={"bucket": [unnamed]})
+
+    (note,) = run("s3-tls-only", [unnamed, policy(other)])
+    assert note.level == "advisory"
+    assert faults("s3-tls-only", [unnamed, policy(other)]) == [
+        "whether the TLS Deny of bucket policy 'p' covers the bucket cannot be checked until "
+        "aws:s3/bucket:Bucket 'data'.bucket is known (it is built from values computed during deployment); "
+        "preview with preflight --mode update or check after the first deployment"
+    ]
+    # A Deny on every bucket covers this one whatever its name; a narrowed one fails whatever its name.
+    for everything in ("*", "arn:aws:s3:::*", ["arn:aws:s3:::*"]):
+        assert run("s3-tls-only", [unnamed, policy(deny(Resource=everything))]) == []
+    spares_some = deny(Resource=None, NotResource="arn:aws:s3:::x")
+    assert faults("s3-tls-only", [unnamed, policy(spares_some)]) == faults(
+        "s3-tls-only", [unnamed, policy(other)]
     )
-    assert faults("s3-tls-only", [unnamed, policy]) == []
+    for spares_all in ("*", "arn:aws:s3:::*"):
+        assert faults("s3-tls-only", [unnamed, policy(deny(Resource=None, NotResource=spares_all))]) == [
+            NO_TLS_DENY
+        ]
+    assert run("s3-tls-only", [unnamed, policy(deny(Resource=None, NotResource="arn:aws:sqs:*"))]) == []
+    assert faults("s3-tls-only", [unnamed, policy(deny(Resource="arn:aws:sqs:*"))]) == [NO_TLS_DENY]
+    (note,) = run("s3-tls-only", [unnamed, policy(deny(Resource=U))])
+    assert (
+        "bucket policy 'p' cannot be checked until aws:s3/bucketPolicy:BucketPolicy 'p'.policy"
+        in note.message
+    )
+    assert faults("s3-tls-only", [unnamed, policy({**other, "Action": "s3:GetObject"})]) == [NO_TLS_DENY]
+
+
+def test_inline_empty_unknown_and_unreadable_policies():
     assert faults("s3-tls-only", [bucket(policy=json.dumps({"Statement": [deny()]}))]) == []
     (note,) = run("s3-tls-only", [bucket(policy=U)])
     assert note.level == "advisory"
@@ -355,13 +468,21 @@ def test_bucket_policies_unknown_at_preview_are_advisory_notes_naming_what_they_
         )
 
 
-def test_a_known_tls_deny_in_another_policy_needs_no_note_for_an_unknown_one():
+def test_every_policy_set_on_a_bucket_needs_the_tls_deny_as_the_last_one_applied_replaces_the_others():
     b = bucket()
     known = attach(POLICY, b, {"policy": json.dumps({"Statement": [deny()]})}, "known")
     unknown = attach(POLICY, b, {"policy": U}, "later")
-    assert run("s3-tls-only", [b, known, unknown]) == []
+    (note,) = run("s3-tls-only", [b, known, unknown])
+    assert note.level == "advisory"
+    assert "bucket policy 'later' cannot be checked until" in note.message
     (note,) = run("s3-bucket-policy-no-public-allow", [b, known, unknown])
     assert "bucket policy 'later' cannot be checked until" in note.message
+    other = attach(POLICY, b, {"policy": json.dumps({"Statement": [deny(Effect="Allow")]})}, "other")
+    assert faults("s3-tls-only", [b, known, other]) == [
+        f"bucket policy 'other' {NO_TLS_DENY.removeprefix('bucket policy ')}; 'known', 'other' each set this "
+        "bucket's one policy and the last one applied replaces the others, so each needs it"
+    ]
+    assert run("s3-tls-only", [b, known, attach(POLICY, b, {"policy": known.props["policy"]}, "again")]) == []
 
 
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
