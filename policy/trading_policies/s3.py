@@ -211,16 +211,17 @@ def check_versioning(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findi
 
 
 def _bucket_policies(stack: Stack) -> tuple[list[Resource], dict[Resource, list[tuple[Resource, Any]]]]:
-    """Each bucket's policy documents, with the resource (a BucketPolicy or the bucket) that sets each."""
+    """Each bucket's policy documents, with the resource (the bucket or a BucketPolicy) that sets each.
+
+    The bucket's inline ``policy`` and each BucketPolicy all put the bucket's one policy, each replacing
+    the others, so any of them may be the policy S3 keeps: every one is returned, to be judged."""
     buckets = stack.of_type(*BUCKETS)
     attached = stack.attached(BUCKET_POLICY, "bucket", BUCKETS, BUCKET_KEYS)
     policies: dict[Resource, list[tuple[Resource, Any]]] = {}
     for bucket in buckets:
-        sources = [(p, p.get("policy")) for p in attached.get(bucket, [])]
         inline = bucket.get("policy")
-        if not sources and inline not in (ABSENT, ""):
-            sources = [(bucket, inline)]
-        policies[bucket] = sources
+        sources = [(bucket, inline)] if inline not in (ABSENT, "") else []
+        policies[bucket] = sources + [(p, p.get("policy")) for p in attached.get(bucket, [])]
     return buckets, policies
 
 
@@ -578,9 +579,10 @@ RULES = [
     Rule(
         name="s3-bucket-policy-no-public-allow",
         description=(
-            'No bucket policy, on a declared bucket or any other, allows Principal "*", {"AWS": "*"} or '
-            "NotPrincipal without a Condition that binds the caller to an account, organisation, source or "
-            "VPC (aws:SecureTransport, aws:Referer and wildcard values bind nothing)."
+            "No bucket policy (a BucketPolicy or a bucket's inline policy), on a declared bucket or any "
+            'other, allows Principal "*", {"AWS": "*"} or NotPrincipal without a Condition that binds the '
+            "caller to an account, organisation, source or VPC (aws:SecureTransport, aws:Referer and "
+            "wildcard values bind nothing)."
         ),
         severity=Severity.CRITICAL,
         pci=("1.4.4", "7.2.1"),

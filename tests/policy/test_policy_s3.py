@@ -418,6 +418,29 @@ def test_public_allows_are_violations_unless_conditioned():
     assert fault == "bucket policy 'data' is unreadable: policy document must be a JSON object, got a list"
 
 
+def test_an_inline_policy_is_judged_beside_a_bucket_policy_as_either_may_be_the_one_s3_keeps():
+    # The bucket's inline policy and a BucketPolicy both put the bucket's one policy; the last applied wins.
+    public = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{ARN}/*"}
+    b = bucket(policy=json.dumps({"Statement": [public, deny()]}))
+    guarded = attach(POLICY, b, {"policy": json.dumps({"Statement": [deny()]})}, "policy")
+    (diag,) = run("s3-bucket-policy-no-public-allow", [b, guarded])
+    assert diag.level == "mandatory"
+    assert faults("s3-bucket-policy-no-public-allow", [b, guarded]) == [
+        "bucket policy 'data' Statement[0] allows \"*\" Action [s3:GetObject] without a Condition, which "
+        "makes the bucket public"
+    ]
+    assert run("s3-tls-only", [b, guarded]) == []
+    plain = attach(POLICY, b, {"policy": json.dumps({"Statement": [public]})}, "policy")
+    assert faults("s3-tls-only", [b, plain]) == [
+        f"bucket policy 'policy' {NO_TLS_DENY.removeprefix('bucket policy ')}; 'data', 'policy' each set "
+        "this bucket's one policy and the last one applied replaces the others, so each needs it"
+    ]
+    safe = bucket(policy=json.dumps({"Statement": [deny()]}))
+    assert (
+        run("s3-bucket-policy-no-public-allow", [safe, attach(POLICY, safe, guarded.props, "policy")]) == []
+    )
+
+
 @FUZZ
 @settings(max_examples=100, deadline=None)
 @given(document=DOCUMENTS)
