@@ -151,15 +151,26 @@ def check_public_access(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Fi
 
 
 def _log_targets(stack: Stack, buckets: list[Resource]) -> set[Resource]:
-    targets = {
-        t
-        for logging in stack.of_type(*LOGGING)
-        for t in stack.targets(logging, "targetBucket", BUCKETS, BUCKET_KEYS)
-    }
+    """The buckets that receive the server access logs of another bucket: one that only logs itself is no
+    access-log bucket, and gets none of their exemptions."""
+    targets: set[Resource] = set()
+    for logging in stack.of_type(*LOGGING):
+        sources = stack.targets(logging, "bucket", BUCKETS, BUCKET_KEYS)
+        targets.update(t for t in _logging_targets(stack, logging) if t not in sources)
     for bucket in buckets:
-        target = get(_inline(bucket, "logging"), "targetBucket")
-        targets.update(stack.find(BUCKETS, target, ("bucket", "id")))
+        targets.update(t for t in _inline_logging_targets(stack, bucket) if t is not bucket)
     return targets
+
+
+def _logging_targets(stack: Stack, logging: Resource) -> list[Resource]:
+    """The buckets a BucketLogging's targetBucket names: by property dependency or by value, never guessed
+    from a plain dependency (a logging depends on its own bucket too)."""
+    linked = [r for r in logging.property_dependencies.get("targetBucket", []) if r.type in BUCKETS]
+    return linked or stack.find(BUCKETS, logging.get("targetBucket"), BUCKET_KEYS)
+
+
+def _inline_logging_targets(stack: Stack, bucket: Resource) -> list[Resource]:
+    return stack.find(BUCKETS, get(_inline(bucket, "logging"), "targetBucket"), ("bucket", "id"))
 
 
 def check_encryption(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -425,7 +436,14 @@ def check_access_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fi
     logged = stack.attached(LOGGING, "bucket", BUCKETS, BUCKET_KEYS)
     targets = _log_targets(stack, buckets)
     for bucket in buckets:
-        if bucket in logged or bucket in targets or _matches_any(bucket, config["logTargetBuckets"]):
+        if bucket in targets or _matches_any(bucket, config["logTargetBuckets"]):
+            continue
+        loggings = logged.get(bucket, [])
+        to_itself = [logging for logging in loggings if bucket in _logging_targets(stack, logging)]
+        if to_itself:
+            yield _logs_itself(bucket, f"aws.s3.BucketLogging '{to_itself[0].name}'")
+            continue
+        if loggings:
             continue
         inline = _inline(bucket, "logging")
         if inline is UNKNOWN and not bucket.property_dependencies.get("logging"):
@@ -435,12 +453,26 @@ def check_access_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fi
         if inline is UNKNOWN:
             yield unknown_until_deployed(bucket, bucket, "logging", "the bucket's access logging")
             continue
+        if bucket in _inline_logging_targets(stack, bucket):
+            yield _logs_itself(bucket, "its logging block")
+            continue
         if get(inline, "targetBucket") is not ABSENT:
             continue
         yield Finding(
             bucket,
             "has no aws.s3.BucketLogging, so requests to it and its objects leave no server access log",
         )
+
+
+def _logs_itself(bucket: Resource, what: str) -> Finding:
+    # AWS: delivering a bucket's logs to the bucket itself "will cause an infinite loop of logs and is not
+    # recommended"; and logs kept with the data they audit can be deleted by whoever can delete the data.
+    return Finding(
+        bucket,
+        f"delivers its server access logs to itself ({what} names it as targetBucket), which AWS warns "
+        "causes an infinite loop of logs and keeps the logs with the data they audit; deliver them to a "
+        "separate access-log bucket",
+    )
 
 
 _BUCKET_DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
@@ -514,9 +546,9 @@ RULES = [
     Rule(
         name="s3-encrypted-with-kms",
         description=(
-            "Each bucket has default encryption with aws:kms or aws:kms:dsse. Buckets that receive S3 "
-            "server access logs (targetBucket of a BucketLogging) and buckets named in sseS3AllowedBuckets "
-            "may use AES256."
+            "Each bucket has default encryption with aws:kms or aws:kms:dsse. Buckets that receive the S3 "
+            "server access logs of another bucket (targetBucket of its BucketLogging) and buckets named in "
+            "sseS3AllowedBuckets may use AES256."
         ),
         severity=Severity.HIGH,
         pci=("3.5.1",),
@@ -598,8 +630,9 @@ RULES = [
     Rule(
         name="s3-bucket-access-logging",
         description=(
-            "Each bucket has S3 server access logging (a BucketLogging), except the buckets that receive "
-            "access logs (targetBucket of a BucketLogging, or named in logTargetBuckets)."
+            "Each bucket has S3 server access logging (a BucketLogging) to another bucket, except the "
+            "buckets that receive the access logs of other buckets (targetBucket of their BucketLogging, or "
+            "named in logTargetBuckets). A bucket that logs to itself is neither logged nor a log target."
         ),
         severity=Severity.MEDIUM,
         pci=("10.2.1", "10.2.1.1"),

@@ -536,3 +536,56 @@ def test_a_logging_block_built_from_other_resources_is_a_note_until_it_is_known(
         "checked until aws:s3/bucket:Bucket 'data'.logging is known (it depends on aws:s3/bucket:Bucket "
         "'logs')"
     ) in note.message
+
+
+SELF_LOGGING = (
+    "delivers its server access logs to itself ({} names it as targetBucket), which AWS warns causes an "
+    "infinite loop of logs and keeps the logs with the data they audit; deliver them to a separate "
+    "access-log bucket"
+)
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["by-dependency", "by-name"])
+def test_a_bucket_logging_to_itself_is_neither_logged_nor_a_log_target(linked):
+    data = bucket()
+    deps = {"bucket": [data], "targetBucket": [data]} if linked else {}
+    to_itself = R(LOGGING, "data-logging", {"bucket": NAME, "targetBucket": NAME}, deps=deps)
+    aes = attach(SSE, data, sse("AES256"), "data-sse")
+    assert faults("s3-bucket-access-logging", [data, aes, to_itself]) == [
+        SELF_LOGGING.format("aws.s3.BucketLogging 'data-logging'")
+    ]
+    assert faults("s3-encrypted-with-kms", [data, aes, to_itself]) == [
+        "default encryption uses sseAlgorithm 'AES256'; only aws:kms or aws:kms:dsse (or AES256 for an "
+        "allowed access-log bucket) is accepted"
+    ]
+    # A target unknown at preview is not taken for the bucket the logging depends on.
+    unknown_target = R(LOGGING, "data-logging", {"bucket": U, "targetBucket": U}, deps={"bucket": [data]})
+    assert run("s3-bucket-access-logging", [data, aes, unknown_target]) == []
+    inline = bucket(logging={"targetBucket": NAME})
+    inline_aes = attach(SSE, inline, sse("AES256"), "data-sse")
+    assert faults("s3-bucket-access-logging", [inline, inline_aes]) == [
+        SELF_LOGGING.format("its logging block")
+    ]
+    assert len(faults("s3-encrypted-with-kms", [inline, inline_aes])) == 1
+
+
+def test_an_access_log_bucket_that_also_logs_itself_keeps_its_exemptions():
+    data, logs = bucket(), bucket(f"logs-{ACCOUNT}", "logs")
+    resources = [
+        data,
+        logs,
+        attach(SSE, data, sse("aws:kms"), "data-sse"),
+        attach(SSE, logs, sse("AES256"), "logs-sse"),
+        R(
+            LOGGING,
+            "data-logging",
+            {"bucket": NAME, "targetBucket": logs.props["bucket"]},
+            deps={"bucket": [data]},
+        ),
+        R(LOGGING, "logs-logging", {"bucket": logs.props["bucket"], "targetBucket": logs.props["bucket"]}),
+    ]
+    assert run("s3-bucket-access-logging", resources) == []
+    assert run("s3-encrypted-with-kms", resources) == []
+    # Logs of a bucket the stack does not declare make a log target too.
+    external = R(LOGGING, "external", {"bucket": f"legacy-{ACCOUNT}", "targetBucket": logs.props["bucket"]})
+    assert run("s3-encrypted-with-kms", [logs, resources[3], external]) == []
