@@ -24,13 +24,13 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .awsfacts import account_tokens, is_autoname, s3_bucket_name_problems
+from .awsfacts import ACCOUNT_PATTERN, account_tokens, is_autoname, parse_arn, s3_bucket_name_problems
 from .documents import Statement, glob_match, parse_policy
 from .evaluator import public_statements, why_open
 from .graph import Resource, Stack
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
-from .values import ABSENT, UNKNOWN, Missing, as_bool, describe, get
+from .values import ABSENT, UNKNOWN, Missing, as_bool, describe, get, plain
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
@@ -131,23 +131,118 @@ def check_public_acl(resource: Resource, _config: Mapping[str, Any]) -> Iterator
 
 
 def check_public_access(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    for block in stack.of_type(*ACCOUNT_PUBLIC_ACCESS_BLOCK):
-        if all(as_bool(block.get(s)) in (True, UNKNOWN) for s in BLOCK_SETTINGS):
-            return
+    account_blocks = [
+        block
+        for block in stack.of_type(*ACCOUNT_PUBLIC_ACCESS_BLOCK)
+        if all(as_bool(block.get(s)) in (True, UNKNOWN) for s in BLOCK_SETTINGS)
+    ]
     blocks = stack.attached(PUBLIC_ACCESS_BLOCK, "bucket", BUCKETS, BUCKET_KEYS)
     for bucket in stack.of_type(*BUCKETS):
-        if bucket not in blocks:
+        faults = list(_bucket_block_faults(bucket, blocks.get(bucket, []), account_blocks))
+        covering = [_same_account(block, bucket) for block in account_blocks]
+        if not faults or True in covering:
+            continue
+        unsure = [block for block, covers in zip(account_blocks, covering, strict=True) if covers is UNKNOWN]
+        if unsure:
+            # An account block may cover the bucket, and then it needs nothing more: a note until it is known.
+            yield from (_unknown_account(bucket, block) for block in unsure)
+        else:
+            yield from faults
+
+
+def _bucket_block_faults(
+    bucket: Resource, blocks: list[Resource], account_blocks: list[Resource]
+) -> Iterator[Finding]:
+    if not blocks:
+        others = (
+            f"; account public access block {', '.join(repr(b.name) for b in account_blocks)} may be in "
+            "another account (another accountId, assumed role or provider credentials), so it does not count"
+            if account_blocks
+            else ""
+        )
+        yield Finding(
+            bucket,
+            f"has no aws.s3.BucketPublicAccessBlock, so an ACL or bucket policy can make it public{others}",
+        )
+    for block in blocks:
+        off = [s for s in BLOCK_SETTINGS if as_bool(block.get(s)) not in (True, UNKNOWN)]
+        if off:
             yield Finding(
                 bucket,
-                "has no aws.s3.BucketPublicAccessBlock, so an ACL or bucket policy can make it public",
+                f"public access block '{block.name}' does not set {', '.join(s + '=true' for s in off)}",
             )
-        for block in blocks.get(bucket, []):
-            off = [s for s in BLOCK_SETTINGS if as_bool(block.get(s)) not in (True, UNKNOWN)]
-            if off:
-                yield Finding(
-                    bucket,
-                    f"public access block '{block.name}' does not set {', '.join(s + '=true' for s in off)}",
-                )
+
+
+def _same_account(block: Resource, bucket: Resource) -> bool | Missing:
+    """Whether an account-level block is set in the bucket's account, as far as the stack tells: an account
+    block protects only the account it is put in, which its accountId or its provider's credentials pick."""
+    ours, theirs = _account(block, block.get("accountId")), _account(bucket, ABSENT)
+    if ours is UNKNOWN or theirs is UNKNOWN:
+        return UNKNOWN
+    if ours is not None and theirs is not None:
+        return ours == theirs
+    if _credentials(block) != _credentials(bucket):
+        return False
+    # The same credentials, and an account named only by the block: a bucket named for another is not in it.
+    name = bucket.get("bucket")
+    tokens = account_tokens(name) if isinstance(name, str) else []
+    return ours is None or not tokens or ours in tokens
+
+
+def _account(resource: Resource, own: Any) -> str | Missing | None:
+    """The account ``resource`` is in: its own ``accountId``, else the account of the role its provider
+    assumes, else the one account its provider allows; None when nothing names one."""
+    if own is UNKNOWN or (isinstance(own, str) and own):
+        return own
+    role = _assumed_role(resource.provider_props)
+    if role is not None:
+        return role
+    allowed = _allowed_accounts(resource)
+    return allowed[0] if len(allowed) == 1 else None
+
+
+def _assumed_role(provider_props: Mapping[str, Any]) -> str | Missing | None:
+    """The account of the (last) role the provider assumes, the role ARN itself when it names no account,
+    UNKNOWN when it is not known yet, None when the provider assumes no role."""
+    for key in ("assumeRoles", "assumeRole", "assumeRoleWithWebIdentity"):
+        value = get(provider_props, key)
+        if isinstance(value, str):
+            # The engine passes provider inputs of object and array type as JSON strings.
+            try:
+                value = plain(json.loads(value))
+            except ValueError:
+                return value
+        roles = [get(role, "roleArn") for role in (value if isinstance(value, list) else [value])]
+        roles = [role for role in roles if role is UNKNOWN or (isinstance(role, str) and role)]
+        if value is UNKNOWN or roles[-1:] == [UNKNOWN]:
+            return UNKNOWN
+        if roles:
+            arn = parse_arn(roles[-1])
+            return arn.account if arn is not None and ACCOUNT_PATTERN.match(arn.account) else roles[-1]
+    return None
+
+
+# Provider settings that do not change the account it acts in; any other difference (profile, keys, roles,
+# allowed accounts) may.
+_ACCOUNT_NEUTRAL = frozenset(
+    {"region", "defaultTags", "ignoreTags", "version", "maxRetries", "retryMode", "s3UsePathStyle"}
+)
+
+
+def _credentials(resource: Resource) -> dict[str, Any]:
+    return {k: v for k, v in resource.provider_props.items() if k not in _ACCOUNT_NEUTRAL}
+
+
+def _unknown_account(bucket: Resource, block: Resource) -> Finding:
+    what = f"whether account public access block '{block.name}' is in the bucket's account"
+    if block.get("accountId") is UNKNOWN:
+        return unknown_until_deployed(bucket, block, "accountId", what)
+    return Finding(
+        bucket,
+        f"{what} cannot be checked until the role its provider or the bucket's assumes is known; preview "
+        "with preflight --mode update or check after the first deployment",
+        unknown_at_preview=True,
+    )
 
 
 def _log_targets(stack: Stack, buckets: list[Resource]) -> set[Resource]:
@@ -529,7 +624,8 @@ RULES = [
     Rule(
         name="s3-public-access-blocked",
         description=(
-            "Each bucket has a BucketPublicAccessBlock (or the stack an account-level block) with "
+            "Each bucket has a BucketPublicAccessBlock (or the stack an account-level block in the bucket's "
+            "own account: the same accountId or assumed role, or the same provider credentials) with "
             "blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true."
         ),
         severity=Severity.CRITICAL,

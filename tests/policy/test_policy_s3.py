@@ -122,6 +122,111 @@ def test_an_account_level_block_covers_every_bucket_only_when_complete():
     ]
 
 
+ACCOUNT_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+BLOCK_FLAGS = dict.fromkeys(
+    ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+)
+NO_BLOCK = "has no aws.s3.BucketPublicAccessBlock, so an ACL or bucket policy can make it public"
+ELSEWHERE = (
+    "; account public access block 'account' may be in another account (another accountId, assumed role or "
+    "provider credentials), so it does not count"
+)
+
+
+def roles(*arns, region="us-east-1"):
+    return {"region": region, "assumeRoles": json.dumps([{"roleArn": arn} for arn in arns])}
+
+
+def account_block(provider=None, **props):
+    block = R(ACCOUNT_BLOCK, "account", {**BLOCK_FLAGS, **props})
+    block.provider = provider if provider is not None else dict(block.provider)
+    return block
+
+
+def with_provider(resource, provider):
+    resource.provider = provider
+    return resource
+
+
+@pytest.mark.parametrize(
+    ("block", "target"),
+    [
+        # An account block is put in the account its provider assumes a role in, or its accountId names.
+        (account_block(roles("arn:aws:iam::999999999999:role/x")), bucket()),
+        (account_block(accountId="999999999999"), bucket()),
+        (
+            account_block(
+                {"region": "us-east-1", "assumeRole": {"roleArn": "arn:aws:iam::999999999999:role/x"}}
+            ),
+            bucket(),
+        ),
+        (account_block({"assumeRoleWithWebIdentity": json.dumps({"roleArn": "not-an-arn"})}), bucket()),
+        (
+            account_block(roles(f"arn:aws:iam::{ACCOUNT}:role/a", "arn:aws:iam::999999999999:role/b")),
+            bucket(),
+        ),
+        (account_block({"assumeRoles": "[oops"}), bucket()),
+        # Other credentials may be another account; a bucket pinned to another account is in it.
+        (account_block({"region": "us-east-1", "profile": "other"}), bucket()),
+        (account_block(), with_provider(bucket(), roles("arn:aws:iam::999999999999:role/x"))),
+        (
+            account_block({"allowedAccountIds": json.dumps([ACCOUNT])}),
+            with_provider(bucket(), {"allowedAccountIds": json.dumps(["999999999999"])}),
+        ),
+    ],
+)
+def test_an_account_block_in_another_account_covers_no_bucket(block, target):
+    (diag,) = run("s3-public-access-blocked", [target, block])
+    assert diag.level == "mandatory"
+    assert faults("s3-public-access-blocked", [target, block]) == [NO_BLOCK + ELSEWHERE]
+    # The bucket's own block is what protects it then.
+    own = attach("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", target, BLOCK_FLAGS, "pab")
+    assert run("s3-public-access-blocked", [target, block, own]) == []
+
+
+@pytest.mark.parametrize(
+    ("block", "target"),
+    [
+        (account_block(), bucket()),
+        (account_block({"region": "eu-west-1"}), bucket()),
+        (account_block(accountId=ACCOUNT), bucket()),
+        (account_block(accountId=ACCOUNT), bucket("trading-data-dev")),
+        (
+            account_block(roles("arn:aws:iam::999999999999:role/x")),
+            with_provider(bucket(), roles("arn:aws:iam::999999999999:role/x", region="eu-west-1")),
+        ),
+        (
+            account_block(roles(f"arn:aws:iam::{ACCOUNT}:role/blocks")),
+            with_provider(bucket(), {"allowedAccountIds": [ACCOUNT]}),
+        ),
+        (account_block(accountId=ACCOUNT), with_provider(bucket(), roles(f"arn:aws:iam::{ACCOUNT}:role/x"))),
+    ],
+)
+def test_an_account_block_covers_the_buckets_of_its_own_account(block, target):
+    assert run("s3-public-access-blocked", [target, block]) == []
+
+
+def test_an_account_block_whose_account_is_unknown_at_preview_is_a_note():
+    block = account_block(accountId=U)
+    (note,) = run("s3-public-access-blocked", [bucket(), block])
+    assert note.level == "advisory"
+    assert faults("s3-public-access-blocked", [bucket(), block]) == [
+        "whether account public access block 'account' is in the bucket's account cannot be checked until "
+        f"{ACCOUNT_BLOCK} 'account'.accountId is known (it is built from values computed during deployment); "
+        "preview with preflight --mode update or check after the first deployment"
+    ]
+    for provider in ({"assumeRoles": U}, {"assumeRoles": json.dumps([{"roleArn": U}])}):
+        (note,) = run("s3-public-access-blocked", [bucket(), account_block(provider)])
+        assert note.level == "advisory"
+        assert faults("s3-public-access-blocked", [bucket(), account_block(provider)]) == [
+            "whether account public access block 'account' is in the bucket's account cannot be checked "
+            "until the role its provider or the bucket's assumes is known; preview with preflight --mode "
+            "update or check after the first deployment"
+        ]
+    own = attach("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket(), BLOCK_FLAGS, "pab")
+    assert run("s3-public-access-blocked", [own.deps["bucket"][0], block, own]) == []
+
+
 @pytest.mark.parametrize("algorithm", ["aws:kms", "aws:kms:dsse", U])
 def test_kms_encryption_passes(algorithm):
     b = bucket()
