@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from enum import Enum
 from fnmatch import fnmatchcase
 from itertools import count
@@ -26,7 +27,7 @@ from pulumi_policy import Severity
 
 from .awsfacts import ACCOUNT_PATTERN, account_tokens, is_autoname, parse_arn, s3_bucket_name_problems
 from .documents import Statement, glob_match, parse_policy
-from .evaluator import public_statements, why_open
+from .evaluator import callers, public_statements, why_open
 from .graph import Resource, Stack
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
@@ -518,12 +519,31 @@ def check_no_public_allow(stack: Stack, _config: Mapping[str, Any]) -> Iterator[
             yield Finding(subject, f"bucket policy '{name}' is unreadable: {error}")
         if document.unknown:
             yield _unknown_policy(subject, source)
-        for statement, bound in public_statements(document):
+        public = public_statements(document)
+        for statement, bound in public:
             yield Finding(
                 subject,
                 f"bucket policy '{name}' {statement.label} allows {render_principals(statement)} "
                 f"{render_actions(statement)} {why_open(bound)}, which makes the bucket public",
             )
+        for statement in document.statements:
+            if all(statement is not s for s, _ in public) and _public_unless_unknown_binds(statement):
+                what = (
+                    f"whether bucket policy '{name}' {statement.label} ({render_principals(statement)} "
+                    f"{render_actions(statement)}) makes the bucket public"
+                )
+                yield unknown_until_deployed(subject, source, "policy", what)
+
+
+def _public_unless_unknown_binds(statement: Statement) -> bool:
+    """Whether the statement would let anyone in if its Effect or Condition blocks not known yet (a whole
+    operator block, whose keys are unknown too) turned out to be Allow and to bind no caller."""
+    if statement.effect != "Allow" and statement.effect is not UNKNOWN:
+        return False
+    if statement.effect == "Allow" and not statement.condition_unknown:
+        return False
+    worst = replace(statement, effect="Allow", condition_unknown=False)
+    return any(caller.public for caller in callers(worst))
 
 
 def check_access_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:

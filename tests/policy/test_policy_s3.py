@@ -546,6 +546,54 @@ def test_an_inline_policy_is_judged_beside_a_bucket_policy_as_either_may_be_the_
     )
 
 
+PUBLIC_READ = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{ARN}/*"}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {**PUBLIC_READ, "Condition": {"Bool": U}},
+        {**PUBLIC_READ, "Condition": {"StringEquals": U}},
+        {**PUBLIC_READ, "Condition": U},
+        {**PUBLIC_READ, "Condition": {"Bool": {"aws:SecureTransport": "true"}, "StringEquals": U}},
+        {**PUBLIC_READ, "Effect": U},
+        {
+            **PUBLIC_READ,
+            "Principal": None,
+            "NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Condition": {"Bool": U},
+        },
+    ],
+)
+@pytest.mark.parametrize("as_text", [True, False], ids=["json", "object"])
+def test_a_public_allow_whose_condition_is_unknown_at_preview_is_a_note_never_a_pass(statement, as_text):
+    statement = {key: value for key, value in statement.items() if value is not None}
+    document = {"Statement": [statement, deny()]}
+    b = bucket()
+    policy = attach(POLICY, b, {"policy": json.dumps(document) if as_text else document}, "policy")
+    (note,) = run("s3-bucket-policy-no-public-allow", [b, policy])
+    assert note.level == "advisory"
+    (fault,) = faults("s3-bucket-policy-no-public-allow", [b, policy])
+    assert fault.startswith("whether bucket policy 'policy' Statement[0] (")
+    assert fault.endswith(
+        "Action [s3:GetObject]) makes the bucket public cannot be checked until "
+        "aws:s3/bucketPolicy:BucketPolicy 'policy'.policy is known (it is built from values computed during "
+        "deployment); preview with preflight --mode update or check after the first deployment"
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {**PUBLIC_READ, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}, "Bool": U}},
+        {**PUBLIC_READ, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}, "Condition": {"Bool": U}},
+        {**PUBLIC_READ, "Effect": "Deny", "Condition": {"Bool": U}},
+    ],
+)
+def test_an_unknown_condition_needs_no_note_where_the_statement_is_not_public_anyway(statement):
+    assert run("s3-bucket-policy-no-public-allow", tls(statement, deny())) == []
+
+
 @FUZZ
 @settings(max_examples=100, deadline=None)
 @given(document=DOCUMENTS)
