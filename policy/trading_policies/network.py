@@ -1,6 +1,9 @@
 """VPC rules: flow logs for every VPC, a closed default security group, no security group open to the
 internet (in or out) and no subnet that hands out public addresses.
 
+The default security group counts as closed only when it has no inline rule and no standalone rule is
+attached to it.
+
 The security group rules judge a group as AWS does: the union of its inline rules and of every standalone
 rule attached to it (``ec2.SecurityGroupRule``, ``vpc.SecurityGroupIngressRule``/``EgressRule``, matched
 through the ``securityGroupId`` property dependency or the group's id). A group open to the world in
@@ -46,6 +49,13 @@ def check_flow_logs(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findin
 
 def check_default_security_group(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     groups = stack.attached((DEFAULT_SECURITY_GROUP,), "vpcId", (VPC,), ("id",))
+    # A standalone rule adds to the default group as an inline one does (AuthorizeSecurityGroupIngress).
+    standalone = stack.attached(
+        (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE),
+        "securityGroupId",
+        (DEFAULT_SECURITY_GROUP,),
+        ("id",),
+    )
     for vpc in stack.of_type(VPC):
         if vpc not in groups:
             yield Finding(
@@ -60,6 +70,22 @@ def check_default_security_group(stack: Stack, _config: Mapping[str, Any]) -> It
                     yield Finding(
                         vpc, f"default security group '{group.name}' has {len(rules)} {direction} rule(s)"
                     )
+            for rule in standalone.get(group, []):
+                yield Finding(
+                    vpc,
+                    f"default security group '{group.name}' gets the {_rule_direction(rule)} rule "
+                    f"'{rule.name}' ({rule.type}), which opens the group AWS puts every resource in by "
+                    "default",
+                )
+
+
+def _rule_direction(rule: Resource) -> str:
+    if rule.type == INGRESS_RULE:
+        return "ingress"
+    if rule.type == EGRESS_RULE:
+        return "egress"
+    kind = rule.get("type")
+    return kind if kind in ("ingress", "egress") else "ingress or egress"
 
 
 def check_public_ingress(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -365,11 +391,15 @@ RULES = [
     Rule(
         name="vpc-default-security-group-closed",
         description=(
-            "Every VPC's default security group is managed by the stack with no ingress and no egress rules."
+            "Every VPC's default security group is managed by the stack with no ingress and no egress rules, "
+            "inline or standalone (SecurityGroupRule, SecurityGroupIngressRule/EgressRule)."
         ),
         severity=Severity.MEDIUM,
         pci=("1.2.1", "1.3.1", "1.3.2"),
-        remediation="Add aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id) with no ingress and no egress rules",
+        remediation=(
+            "Add aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id) with no ingress and no egress rules, and attach "
+            "no standalone rule to it; give the resources that need traffic their own security group"
+        ),
         url=_VPC_DOCS + "default-security-group.html",
         topic="network",
         check=check_default_security_group,

@@ -113,6 +113,58 @@ def test_vpc_rules_match_by_id_and_report_open_default_groups():
     assert fault.startswith("does not manage its default security group")
 
 
+DSG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+
+
+@pytest.mark.parametrize(
+    ("type_", "props", "direction"),
+    [
+        (
+            INGRESS_RULE,
+            {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv4": "10.0.0.0/8"},
+            "ingress",
+        ),
+        (EGRESS_RULE, {"ipProtocol": "-1", "referencedSecurityGroupId": "sg-1"}, "egress"),
+        (SG_RULE, {"type": "ingress", "protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}, "ingress"),
+        (
+            SG_RULE,
+            {"type": U, "protocol": "-1", "fromPort": 0, "toPort": 0, "self": True},
+            "ingress or egress",
+        ),
+    ],
+)
+def test_a_standalone_rule_on_the_default_security_group_opens_it(type_, props, direction):
+    vpc = R("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
+    group = R(DSG, "dsg", {"vpcId": U}, deps={"vpcId": [vpc]})
+    rule = R(type_, "r", {"securityGroupId": U, **props}, deps={"securityGroupId": [group]})
+    (diag,) = run("vpc-default-security-group-closed", [vpc, group, rule])
+    assert diag.urn == vpc.urn
+    assert (
+        f"default security group 'dsg' gets the {direction} rule 'r' ({type_}), which opens the group AWS "
+        "puts every resource in by default"
+    ) in diag.message
+    # The same rule on the VPC's own security group leaves the default group closed.
+    own = R("aws:ec2/securityGroup:SecurityGroup", "sg", {"vpcId": U}, deps={"vpcId": [vpc]})
+    rule.deps = {"securityGroupId": [own]}
+    assert run("vpc-default-security-group-closed", [vpc, group, own, rule]) == []
+
+
+def test_a_standalone_rule_matched_by_the_default_groups_id_counts():
+    vpc = R("aws:ec2/vpc:Vpc", "vpc", {"id": "vpc-1"})
+    group = R(DSG, "dsg", {"id": "sg-default", "vpcId": "vpc-1", "ingress": [], "egress": []})
+    rule = R(
+        EGRESS_RULE, "out", {"securityGroupId": "sg-default", "ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0"}
+    )
+    assert faults("vpc-default-security-group-closed", [vpc, group, rule]) == [
+        f"default security group 'dsg' gets the egress rule 'out' ({EGRESS_RULE}), which opens the group AWS "
+        "puts every resource in by default"
+    ]
+    assert faults("vpc-default-security-group-closed", [vpc, group]) == []
+
+
 def test_parents_link_children_when_nothing_else_does():
     vpc = R("aws:ec2/vpc:Vpc", "vpc", {})
     flow = R("aws:ec2/flowLog:FlowLog", "flow", {"vpcId": U}, parent=vpc)
