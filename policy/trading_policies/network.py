@@ -9,12 +9,25 @@ rule attached to it (``ec2.SecurityGroupRule``, ``vpc.SecurityGroupIngressRule``
 through the ``securityGroupId`` property dependency or the group's id). A group open to the world in
 pieces (``0.0.0.0/1`` plus ``128.0.0.0/1``, or the two IPv6 halves, in one rule or several) is open to
 the world.
+
+A rule that names a prefix list opens that list's CIDRs. A list the stack declares
+(``ec2.ManagedPrefixList``: its inline ``entries`` plus its ``ec2.ManagedPrefixListEntry`` resources),
+found through the property dependency or by a literal id, ARN or name, counts as if its CIDRs were written
+in the rule; so do the stack's entries for a literal list id the stack does not declare. Any other list is
+AWS-managed (the S3 and DynamoDB lists of gateway endpoints) or outside the stack, and is not judged.
+
+A value unknown at preview is never passed silently: an unknown CIDR (or prefix list entry) is taken as
+the whole internet of its address family, and a range open only because of it is an advisory note. So is
+a prefix list whose rule the engine cannot tell: it links a group's prefix lists to its whole inline
+``ingress``/``egress`` list, so an unknown list id belongs to its rule for certain only when no other
+inline rule of that list has one. A whole ``ingress``/``egress`` list unknown at preview is not judged
+(the provider computes it for every group); a preview in update mode, or the next deployment, judges it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, collapse_addresses, ip_network
 from itertools import pairwise
 from typing import Any
@@ -22,7 +35,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from .graph import Resource, Stack
-from .registry import Finding, Rule
+from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -35,6 +48,8 @@ EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 WORLD = ("0.0.0.0/0", "::/0")
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
 _VPC_DOCS = "https://docs.aws.amazon.com/vpc/latest/userguide/"
 
 
@@ -118,26 +133,66 @@ def _in_public_tier(resource: Resource, tier: Mapping[str, list[str]]) -> bool:
     return any(tags.get(key) in values for key, values in tier.items())
 
 
+Network = IPv4Network | IPv6Network
+_WORLDS: dict[int, Network] = {4: ip_network(WORLD[0]), 6: ip_network(WORLD[1])}
+# The keys a rule names CIDRs under, and the address family each takes.
+_CIDR_KEYS = (("cidrBlocks", (4,)), ("ipv6CidrBlocks", (6,)), ("cidrIpv4", (4,)), ("cidrIpv6", (6,)))
+_PREFIX_LIST_KEYS = ("prefixListIds", "prefixListId")
+
+
 @dataclass(frozen=True)
 class _Entry:
-    """One rule of a security group in one direction, as the ranges it opens."""
+    """One rule of a security group in one direction, as the ranges it opens: ``networks`` for certain,
+    ``maybe`` once values unknown at preview are known (judged as the widest they could be), the first of
+    those values as (resource, property) in ``unknown``."""
 
     source: Resource
     label: str
     protocol: str
     ports: tuple[int, int]
-    networks: tuple[IPv4Network | IPv6Network, ...]
+    networks: tuple[Network, ...]
+    maybe: tuple[Network, ...] = ()
+    unknown: tuple[Resource, str] | None = None
+
+    def reach(self, maybe: bool) -> tuple[Network, ...]:
+        return self.networks + self.maybe if maybe else self.networks
+
+
+@dataclass
+class _Reach:
+    """What one rule opens, gathered from its CIDRs and the prefix lists it names."""
+
+    networks: list[Network] = field(default_factory=list)
+    maybe: list[Network] = field(default_factory=list)
+    unknown: tuple[Resource, str] | None = None
+    lists: list[str] = field(default_factory=list)
+
+    def add(self, cidr: Any, families: tuple[int, ...], origin: tuple[Resource, str], sure: bool) -> None:
+        if cidr is UNKNOWN:
+            found, sure = [_WORLDS[family] for family in families], False
+        elif isinstance(cidr, str):
+            try:
+                found = [ip_network(cidr.strip(), strict=False)]
+            except ValueError:
+                return  # AWS refuses a malformed CIDR at deployment; it opens nothing
+        else:
+            return
+        if sure:
+            self.networks += found
+            return
+        self.maybe += found
+        self.unknown = self.unknown or origin
 
 
 def _world_open(stack: Stack, direction: str, allowed: set[int]) -> Iterator[Finding]:
     """Every group (declared or only named by its rules) whose rules together open ``direction`` to the
     whole IPv4 or IPv6 internet on a port outside ``allowed``: the union of all its rules' ranges counts,
-    so 0.0.0.0/1 plus 128.0.0.0/1 is the world."""
+    so 0.0.0.0/1 plus 128.0.0.0/1 is the world. A range only values unknown at preview may open is a note."""
     for owner, entries in _groups(stack, direction).items():
-        for world, protocol, ports, sources in _open_ranges(entries):
+        for world, protocol, ports, sources, sure in _open_ranges(entries):
             if protocol in _PORT_PROTOCOLS and _allowed(ports, allowed):
                 continue
-            labels = list(dict.fromkeys(sources))
+            labels = list(dict.fromkeys(s.label for s in sources))
             subject = labels[0] if len(labels) == 1 else f"{' + '.join(labels)} together"
             if direction == "ingress":
                 what = f"admit{'s' if len(labels) == 1 else ''} {world}"
@@ -145,8 +200,13 @@ def _world_open(stack: Stack, direction: str, allowed: set[int]) -> Iterator[Fin
             else:
                 what = f"let{'s' if len(labels) == 1 else ''} traffic out to {world}"
                 reach = "so anything in the group can send data anywhere on the internet"
+            opened = f"{subject} {what} on {_ports_text(protocol, ports)}"
             for resource in owner:
-                yield Finding(resource, f"{subject} {what} on {_ports_text(protocol, ports)}, {reach}")
+                if sure:
+                    yield Finding(resource, f"{opened}, {reach}")
+                    continue
+                source, prop = next(s.unknown for s in sources if s.unknown is not None)
+                yield unknown_until_deployed(resource, source, prop, f"whether {opened}")
 
 
 def _groups(stack: Stack, direction: str) -> dict[tuple[Resource, ...], list[_Entry]]:
@@ -154,14 +214,20 @@ def _groups(stack: Stack, direction: str) -> dict[tuple[Resource, ...], list[_En
     by_group: dict[Resource, list[_Entry]] = {}
     for group in stack.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
         inline = group.get(direction)
+        rules = inline if isinstance(inline, list) else []
+        # The engine links prefix lists to the whole list of rules, not to one of them: an unknown list id
+        # is one of them for certain only when no other rule of the list has one.
+        linked = _linked_lists(stack, group, direction, rules)
+        sure = sum(1 for rule in rules if UNKNOWN in _ids(rule, "prefixListIds")) <= 1
         by_group[group] = [
             entry
-            for index, rule in enumerate(inline if isinstance(inline, list) else [])
-            if (entry := _entry(group, f"{direction}[{index}]", rule)) is not None
+            for index, rule in enumerate(rules)
+            if (entry := _entry(stack, group, f"{direction}[{index}]", rule, (direction, linked, sure)))
+            is not None
         ]
     outside: dict[str, list[_Entry]] = {}
     for rule in _standalone_rules(stack, direction):
-        entry = _entry(rule, f"{direction} rule '{rule.name}'", rule.props)
+        entry = _entry(stack, rule, f"{direction} rule '{rule.name}'", rule.props, None)
         if entry is None:
             continue
         targets = stack.targets(rule, "securityGroupId", (SECURITY_GROUP, DEFAULT_SECURITY_GROUP), ("id",))
@@ -183,18 +249,51 @@ def _standalone_rules(stack: Stack, direction: str) -> list[Resource]:
     return [*legacy, *stack.of_type(typed)]
 
 
-def _entry(source: Resource, label: str, rule: Any) -> _Entry | None:
-    networks = []
-    for key in ("cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6"):
-        value = get(rule, key)
-        for cidr in value if isinstance(value, list) else [value]:
-            if isinstance(cidr, str):
-                try:
-                    networks.append(ip_network(cidr.strip(), strict=False))
-                except ValueError:
-                    continue  # AWS refuses a malformed CIDR at deployment; it opens nothing
-    if not networks:
+def _ids(rule: Any, key: str) -> list[Any]:
+    value = get(rule, key)
+    return value if isinstance(value, list) else [value]
+
+
+def _linked_lists(stack: Stack, holder: Resource, prop: str, rules: list[Any]) -> list[Resource]:
+    """The declared prefix lists ``holder.<prop>`` depends on that no known id in ``rules`` names: the lists
+    an unknown prefix list id there can be."""
+    named = {
+        plist
+        for rule in rules
+        for key in _PREFIX_LIST_KEYS
+        for list_id in _ids(rule, key)
+        for plist in stack.find((PREFIX_LIST,), list_id)
+    }
+    linked = holder.property_dependencies.get(prop, [])
+    return [r for r in dict.fromkeys(linked) if r.type == PREFIX_LIST and r not in named]
+
+
+def _entry(
+    stack: Stack,
+    source: Resource,
+    label: str,
+    rule: Any,
+    inline: tuple[str, list[Resource], bool] | None,
+) -> _Entry | None:
+    """The entry of ``rule``: the standalone rule ``source`` itself (``inline`` None), or a rule of the
+    group ``source`` under ``inline`` = (its property, the prefix lists its unknown ids can be, whether they
+    are its own for certain)."""
+    reach = _Reach()
+    for key, families in _CIDR_KEYS:
+        for cidr in _ids(rule, key):
+            reach.add(cidr, families, (source, inline[0] if inline else key), True)
+    for key in _PREFIX_LIST_KEYS:
+        prop, linked, sure = inline or (key, _linked_lists(stack, source, key, [rule]), True)
+        for list_id in _ids(rule, key):
+            if list_id is UNKNOWN:
+                for plist in linked:
+                    _add_prefix_list(stack, reach, plist, (source, prop), sure)
+            elif isinstance(list_id, str):
+                _add_prefix_list_id(stack, reach, list_id)
+    if not reach.networks and not reach.maybe:
         return None
+    if reach.lists:
+        label = f"{label} (prefix list {', '.join(dict.fromkeys(reach.lists))})"
     protocol = _protocol(
         get(rule, "protocol") if get(rule, "protocol") is not ABSENT else get(rule, "ipProtocol")
     )
@@ -202,7 +301,37 @@ def _entry(source: Resource, label: str, rule: Any) -> _Entry | None:
     ports = (0, 65535)
     if protocol in _PORT_PROTOCOLS and isinstance(low, float) and isinstance(high, float) and low >= 0:
         ports = (int(low), int(high))
-    return _Entry(source, label, protocol, ports, tuple(networks))
+    return _Entry(source, label, protocol, ports, tuple(reach.networks), tuple(reach.maybe), reach.unknown)
+
+
+def _add_prefix_list_id(stack: Stack, reach: _Reach, list_id: str) -> None:
+    """A literal prefix list id: a list of the stack, else one it only adds entries to, else AWS-managed or
+    outside the stack (the S3 and DynamoDB lists of gateway endpoints), which opens nothing judged here."""
+    lists = stack.find((PREFIX_LIST,), list_id)
+    for plist in lists:
+        _add_prefix_list(stack, reach, plist, (plist, "entries"), True)
+    if not lists:
+        for entry in stack.find((PREFIX_LIST_ENTRY,), list_id, ("prefixListId",)):
+            reach.lists.append(f"'{list_id}'")
+            reach.add(entry.get("cidr"), (4, 6), (entry, "cidr"), True)
+
+
+def _add_prefix_list(
+    stack: Stack, reach: _Reach, plist: Resource, origin: tuple[Resource, str], sure: bool
+) -> None:
+    """The CIDRs of a declared prefix list: its inline entries and its ManagedPrefixListEntry resources;
+    when the rule may not name it (``sure`` false), CIDRs the rule may open, unknown at ``origin``."""
+    reach.lists.append(f"'{plist.name}'")
+    family = plist.get("addressFamily")
+    families = (4,) if family == "IPv4" else (6,) if family == "IPv6" else (4, 6)
+    entries = plist.get("entries")
+    cidrs = [(UNKNOWN, (plist, "entries"))] if entries is UNKNOWN else []
+    listed = entries if isinstance(entries, list) else []
+    cidrs += [(get(item, "cidr"), (plist, "entries")) for item in listed]
+    attached = stack.attached((PREFIX_LIST_ENTRY,), "prefixListId", (PREFIX_LIST,))
+    cidrs += [(entry.get("cidr"), (entry, "cidr")) for entry in attached.get(plist, [])]
+    for cidr, where in cidrs:
+        reach.add(cidr, families, where if sure else origin, sure)
 
 
 _PROTOCOL_NAMES = {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
@@ -216,8 +345,11 @@ def _protocol(value: Any) -> str:
     return _PROTOCOL_NAMES.get(text, text)
 
 
-def _open_ranges(entries: list[_Entry]) -> Iterator[tuple[str, str, tuple[int, int], list[str]]]:
-    """(world range, protocol, ports, labels of the rules that open it) for each world-open port range."""
+def _open_ranges(
+    entries: list[_Entry],
+) -> Iterator[tuple[str, str, tuple[int, int], list[_Entry], bool]]:
+    """(world range, protocol, ports, the rules that open it, whether for certain) for each world-open
+    port range; a range open only once values unknown at preview are known comes with False."""
     everything = [e for e in entries if e.protocol == "all"]
     protocols = dict.fromkeys(e.protocol for e in entries if e.protocol != "all")
     for world in WORLD:
@@ -228,52 +360,57 @@ def _open_ranges(entries: list[_Entry]) -> Iterator[tuple[str, str, tuple[int, i
             relevant = relevant if protocol == "all" else [*everything, *relevant]
             if protocol != "all" and reported_all:
                 continue
-            for ports, sources in _world_port_ranges(relevant, family):
-                reported_all = reported_all or protocol == "all"
+            for ports, sources, sure in _world_port_ranges(relevant, family):
+                if protocol != "all" and all(s.protocol == "all" for s in sources):
+                    continue  # reported for all protocols, as a finding or a note
+                reported_all = reported_all or (protocol == "all" and sure)
                 ordered = sorted(sources, key=entries.index)
-                yield _world_text(world, ordered), protocol, ports, [s.label for s in ordered]
+                yield _world_text(world, ordered, not sure), protocol, ports, ordered, sure
 
 
 def _world_port_ranges(
     entries: list[_Entry], family: IPv4Network | IPv6Network
-) -> Iterator[tuple[tuple[int, int], list[_Entry]]]:
+) -> Iterator[tuple[tuple[int, int], list[_Entry], bool]]:
     bounds = sorted({e.ports[0] for e in entries} | {e.ports[1] + 1 for e in entries})
-    current: tuple[int, int] | None = None
+    current: tuple[int, int, bool] | None = None
     current_sources: list[_Entry] = []
     for low, next_low in pairwise(bounds):
         covering = [e for e in entries if e.ports[0] <= low and next_low - 1 <= e.ports[1]]
-        if _covers(covering, family):
-            sources = _needed(covering, family)
-            if current is not None and current[1] + 1 == low:
-                current = (current[0], next_low - 1)
-                current_sources += [s for s in sources if s not in current_sources]
-            else:
-                if current is not None:
-                    yield current, current_sources
-                current, current_sources = (low, next_low - 1), sources
+        sure = _covers(covering, family, maybe=False)
+        if not sure and not _covers(covering, family, maybe=True):
+            continue
+        sources = _needed(covering, family, maybe=not sure)
+        if current is not None and current[1] + 1 == low and current[2] == sure:
+            current = (current[0], next_low - 1, sure)
+            current_sources += [s for s in sources if s not in current_sources]
+        else:
+            if current is not None:
+                yield current[:2], current_sources, current[2]
+            current, current_sources = (low, next_low - 1, sure), sources
     if current is not None:
-        yield current, current_sources
+        yield current[:2], current_sources, current[2]
 
 
-def _covers(entries: list[_Entry], family: IPv4Network | IPv6Network) -> bool:
-    nets = [n for e in entries for n in e.networks if n.version == family.version]
+def _covers(entries: list[_Entry], family: IPv4Network | IPv6Network, maybe: bool) -> bool:
+    nets = [n for e in entries for n in e.reach(maybe) if n.version == family.version]
     return bool(nets) and list(collapse_addresses(nets)) == [family]
 
 
-def _needed(entries: list[_Entry], family: IPv4Network | IPv6Network) -> list[_Entry]:
+def _needed(entries: list[_Entry], family: IPv4Network | IPv6Network, maybe: bool) -> list[_Entry]:
     """The entries to name: drop, one at a time, each one the others cover the world without."""
     kept = list(entries)
     for entry in entries:
         rest = [e for e in kept if e is not entry]
-        if _covers(rest, family):
+        if _covers(rest, family, maybe):
             kept = rest
     return kept
 
 
-def _world_text(world: str, sources: list[_Entry]) -> str:
+def _world_text(world: str, sources: list[_Entry], maybe: bool) -> str:
     family = ip_network(world)
-    pieces = [str(n) for n in sorted({n for e in sources for n in e.networks if n.version == family.version})]
-    return world if world in pieces else f"{world} (as {' + '.join(pieces)})"
+    pieces = {n for e in sources for n in e.reach(maybe) if n.version == family.version}
+    shown = [str(n) for n in sorted(pieces)]
+    return world if world in shown else f"{world} (as {' + '.join(shown)})"
 
 
 def _allowed(ports: tuple[int, int], allowed: set[int]) -> bool:
@@ -292,8 +429,9 @@ RULES = [
         name="ec2-security-group-no-public-ingress",
         description=(
             "No security group admits traffic from the whole internet (0.0.0.0/0 or ::/0, also when its "
-            "inline and standalone rules only add up to it, e.g. 0.0.0.0/1 + 128.0.0.0/1), except on ports "
-            "listed in allowedPublicPorts."
+            "inline and standalone rules only add up to it, e.g. 0.0.0.0/1 + 128.0.0.0/1, and through the "
+            "prefix lists the stack declares), except on ports listed in allowedPublicPorts. A CIDR unknown "
+            "at preview that may be the internet is an advisory note."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "1.4.2"),
@@ -320,7 +458,9 @@ RULES = [
         name="ec2-security-group-no-unrestricted-egress",
         description=(
             "No security group lets traffic out to the whole internet (0.0.0.0/0 or ::/0, also when its "
-            "rules only add up to it) except on the TCP/UDP ports listed in allowedPorts (default: 443)."
+            "rules only add up to it, and through the prefix lists the stack declares) except on the TCP/UDP "
+            "ports listed in allowedPorts (default: 443). A CIDR unknown at preview that may be the internet "
+            "is an advisory note."
         ),
         severity=Severity.HIGH,
         pci=("1.3.2", "1.4.1"),

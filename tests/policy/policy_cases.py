@@ -3,8 +3,9 @@
 ``BAD[name]()`` returns resources on which policy ``name`` must report a mandatory violation against the
 resource named ``"bad"``; ``UNKNOWN[name]()`` returns resources whose deciding values are set but not yet
 known (as on a first preview), on which it must report no mandatory violation: nothing at all, or, for
-the rules in ``ADVISORY_WHEN_UNKNOWN`` (a whole policy document, or what decides who may call, unknown), one
-advisory note saying so.
+the rules in ``ADVISORY_WHEN_UNKNOWN`` (a whole policy document unknown, a security group CIDR that may be
+the internet, or what decides who may call an API), one advisory note saying so and naming the unknown
+property.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ from policy_fixtures import BASE_TAGS, PCI_TAGS, logs_key_policy, logs_statement
 from policy_harness import ACCOUNT, R, U
 
 Case = Callable[[], list[R]]
-ADVISORY_WHEN_UNKNOWN = frozenset(
-    {
-        "kms-key-policy-no-unconditional-grants",
-        "kms-key-policy-keeps-account-access",
-        "s3-tls-only",
-        "s3-bucket-policy-no-public-allow",
-        "vpc-endpoint-policy-not-open",
-        "secretsmanager-policy-not-public",
-        "apigateway-method-authorization",
-    }
-)
+# policy -> the property its advisory note says is not known yet.
+ADVISORY_WHEN_UNKNOWN = {
+    "kms-key-policy-no-unconditional-grants": "policy",
+    "kms-key-policy-keeps-account-access": "policy",
+    "s3-tls-only": "policy",
+    "s3-bucket-policy-no-public-allow": "policy",
+    "vpc-endpoint-policy-not-open": "policy",
+    "secretsmanager-policy-not-public": "policy",
+    "ec2-security-group-no-public-ingress": "ingress",
+    "ec2-security-group-no-unrestricted-egress": "egress",
+    "apigateway-method-authorization": "authorization",
+}
 OPEN_TO_ALL = json.dumps(
     {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
 )

@@ -528,3 +528,236 @@ def test_touching_and_overlapping_open_ranges_are_reported_as_one():
     )
     found = [f.split(", so")[0] for f in faults("ec2-security-group-no-public-ingress", [group])]
     assert found == ["ingress[0] + ingress[1] together admit 0.0.0.0/0 on tcp ports 80-8080"]
+
+
+# ---- prefix lists and CIDRs unknown at preview --------------------------------------------------------
+
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS = "ec2-security-group-no-public-ingress"
+EGRESS = "ec2-security-group-no-unrestricted-egress"
+SSH = {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22}
+PREVIEW = "preview with preflight --mode update or check after the first deployment"
+
+
+def prefix_list(*cidrs, name="office", **props):
+    entries = [{"cidr": c} for c in cidrs]
+    return R(PREFIX_LIST, name, {"addressFamily": "IPv4", "maxEntries": 5, "entries": entries, **props})
+
+
+def messages(rule, resources, config=None):
+    """(level, resource name, fault) of each diagnostic."""
+    return [
+        (d.level, d.urn.rsplit("::", 1)[1], d.message.split("\n", 1)[1].split("': ", 1)[1].split(". Fix:")[0])
+        for d in run(rule, resources, config)
+    ]
+
+
+def test_a_declared_prefix_list_counts_as_its_cidrs_by_dependency():
+    plist = prefix_list("0.0.0.0/0", id=U)
+    group = R(SG, "sg", {"id": U})
+    rule = R(
+        INGRESS_RULE,
+        "ssh",
+        {"securityGroupId": U, "prefixListId": U, **SSH},
+        deps={"securityGroupId": [group], "prefixListId": [plist]},
+    )
+    assert messages(INGRESS, [plist, group, rule]) == [
+        (
+            "mandatory",
+            "sg",
+            "ingress rule 'ssh' (prefix list 'office') admits 0.0.0.0/0 on tcp port 22, so anyone on the "
+            "internet can reach it",
+        )
+    ]
+    # The same list with the office's range only, or on a port the config allows, passes.
+    assert run(INGRESS, [prefix_list("203.0.113.0/24", id=U), group, rule]) == []
+    assert run(INGRESS, [plist, group, rule], {"allowedPublicPorts": [22]}) == []
+
+
+def test_a_declared_prefix_list_is_found_by_its_literal_id_with_its_entry_resources():
+    plist = prefix_list(id="pl-0123456789abcdef0")
+    plist.props.pop("entries")
+    halves = [
+        R(PREFIX_LIST_ENTRY, f"half-{i}", {"prefixListId": U, "cidr": cidr}, deps={"prefixListId": [plist]})
+        for i, cidr in enumerate(["0.0.0.0/1", "128.0.0.0/1"])
+    ]
+    group = R(
+        SG,
+        "sg",
+        {"egress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "prefixListIds": [plist.props["id"]]}]},
+    )
+    assert messages(EGRESS, [plist, *halves, group]) == [
+        (
+            "mandatory",
+            "sg",
+            "egress[0] (prefix list 'office') lets traffic out to 0.0.0.0/0 (as 0.0.0.0/1 + 128.0.0.0/1) on "
+            "tcp port 22, so anything in the group can send data anywhere on the internet",
+        )
+    ]
+
+
+def test_a_legacy_rule_names_prefix_lists_in_a_list():
+    plist = prefix_list("::/0", addressFamily="IPv6", id=U)
+    rule = R(
+        SG_RULE,
+        "r",
+        {"type": "ingress", "securityGroupId": "sg-0abc", "prefixListIds": [U], "protocol": "-1"},
+        deps={"prefixListIds": [plist]},
+    )
+    assert messages(INGRESS, [plist, rule]) == [
+        (
+            "mandatory",
+            "r",
+            "ingress rule 'r' (prefix list 'office') admits ::/0 on all ports, so anyone on "
+            "the internet can reach it",
+        )
+    ]
+
+
+def test_the_stacks_entries_of_a_prefix_list_it_does_not_declare_count():
+    entry = R(PREFIX_LIST_ENTRY, "anyone", {"prefixListId": "pl-0feedbeef", "cidr": "0.0.0.0/0"})
+    rule = R(INGRESS_RULE, "ssh", {"securityGroupId": "sg-0abc", "prefixListId": "pl-0feedbeef", **SSH})
+    assert messages(INGRESS, [entry, rule]) == [
+        (
+            "mandatory",
+            "ssh",
+            "ingress rule 'ssh' (prefix list 'pl-0feedbeef') admits 0.0.0.0/0 on tcp port "
+            "22, so anyone on the internet can reach it",
+        )
+    ]
+
+
+def test_aws_managed_prefix_lists_pass():
+    # An S3 gateway endpoint's list, by literal id or through the endpoint's output, as the stack does it.
+    endpoint = R("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {"prefixListId": U})
+    group = R(SG, "sg", {"id": U, "egress": [{"protocol": "-1", "prefixListIds": ["pl-63a5400a"]}]})
+    rule = R(
+        EGRESS_RULE,
+        "to-s3",
+        {"securityGroupId": U, "prefixListId": U, "ipProtocol": "tcp", "fromPort": 443, "toPort": 443},
+        deps={"securityGroupId": [group], "prefixListId": [endpoint]},
+    )
+    unrelated = prefix_list("0.0.0.0/0", id="pl-0other")
+    assert run(EGRESS, [endpoint, group, rule, unrelated], {"allowedPorts": []}) == []
+
+
+def test_inline_prefix_lists_the_engine_links_to_several_rules_are_a_note():
+    plist = prefix_list("0.0.0.0/0", id=U)
+    inline = [{"protocol": "tcp", "fromPort": p, "toPort": p, "prefixListIds": [U]} for p in (22, 3389)]
+    group = R(SG, "sg", {"ingress": inline}, deps={"ingress": [plist]})
+    found = messages(INGRESS, [plist, group])
+    assert [(level, text.split(" cannot be checked")[0]) for level, _, text in found] == [
+        ("advisory", "whether ingress[0] (prefix list 'office') admits 0.0.0.0/0 on tcp port 22"),
+        ("advisory", "whether ingress[1] (prefix list 'office') admits 0.0.0.0/0 on tcp port 3389"),
+    ]
+    assert found[0][2].endswith(
+        f"until {SG} 'sg'.ingress is known (it depends on {PREFIX_LIST} 'office'); {PREVIEW}"
+    )
+    # One rule with an unknown list id: the list is its own. A list another rule names by id is not.
+    group.props["ingress"] = [
+        inline[0],
+        {"protocol": "tcp", "fromPort": 80, "toPort": 80, "prefixListIds": ["pl-1"]},
+    ]
+    plist.props["id"] = "pl-1"
+    assert [(level, text.split(",")[0]) for level, _, text in messages(INGRESS, [plist, group])] == [
+        ("mandatory", "ingress[1] (prefix list 'office') admits 0.0.0.0/0 on tcp port 80")
+    ]
+    plist.props["id"] = U
+    group.props["ingress"] = [
+        inline[0],
+        {"protocol": "tcp", "fromPort": 80, "toPort": 80, "cidrBlocks": ["10.0.0.0/8"]},
+    ]
+    assert [(level, text.split(",")[0]) for level, _, text in messages(INGRESS, [plist, group])] == [
+        ("mandatory", "ingress[0] (prefix list 'office') admits 0.0.0.0/0 on tcp port 22")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("resources", "unknown"),
+    [
+        (
+            [
+                R(
+                    SG,
+                    "sg",
+                    {"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": [U]}]},
+                )
+            ],
+            f"{SG} 'sg'.ingress is known (it is built from values computed during deployment)",
+        ),
+        (
+            [
+                g := R(SG, "sg", {"id": U}),
+                R(
+                    INGRESS_RULE,
+                    "ssh",
+                    {"securityGroupId": U, "cidrIpv4": U, **SSH},
+                    deps={"securityGroupId": [g]},
+                ),
+            ],
+            f"{INGRESS_RULE} 'ssh'.cidrIpv4 is known (it is built from values computed during deployment)",
+        ),
+        (
+            [
+                p := prefix_list(id=U, entries=U),
+                g := R(SG, "sg", {"id": U}),
+                R(
+                    INGRESS_RULE,
+                    "ssh",
+                    {"securityGroupId": U, "prefixListId": U, **SSH},
+                    deps={"securityGroupId": [g], "prefixListId": [p]},
+                ),
+            ],
+            f"{PREFIX_LIST} 'office'.entries is known (it is built from values computed during deployment)",
+        ),
+        (
+            [
+                p := prefix_list(id=U),
+                n := R("aws:ec2/natGateway:NatGateway", "nat", {"publicIp": U}),
+                R(
+                    PREFIX_LIST_ENTRY,
+                    "e",
+                    {"prefixListId": U, "cidr": U},
+                    deps={"prefixListId": [p], "cidr": [n]},
+                ),
+                g := R(SG, "sg", {"id": U}),
+                R(
+                    INGRESS_RULE,
+                    "ssh",
+                    {"securityGroupId": U, "prefixListId": U, **SSH},
+                    deps={"securityGroupId": [g], "prefixListId": [p]},
+                ),
+            ],
+            f"{PREFIX_LIST_ENTRY} 'e'.cidr is known (it depends on aws:ec2/natGateway:NatGateway 'nat')",
+        ),
+    ],
+)
+def test_a_cidr_unknown_at_preview_is_a_note_never_silence(resources, unknown):
+    (diag,) = run(INGRESS, resources)
+    assert diag.level == "advisory"
+    assert diag.urn.endswith("::sg")
+    assert "[unknown at preview] [CRITICAL]" in diag.message
+    assert "': whether " in diag.message
+    assert "admits 0.0.0.0/0 on tcp port 22 cannot be checked until " in diag.message
+    assert f"{unknown}; {PREVIEW}" in diag.message
+
+
+def test_an_unknown_cidr_on_an_allowed_port_is_no_note_and_a_known_open_port_still_blocks():
+    egress = [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": [U]}]
+    assert run(EGRESS, [R(SG, "sg", {"egress": egress})]) == []
+    ingress = [
+        {"protocol": "-1", "fromPort": 0, "toPort": 0, "ipv6CidrBlocks": [U]},
+        {"protocol": "tcp", "fromPort": 22, "toPort": 22, "ipv6CidrBlocks": ["::/0"]},
+        {"protocol": "tcp", "fromPort": 3389, "toPort": 3389, "cidrBlocks": [U, "0.0.0.0/0"]},
+    ]
+    found = [
+        (level, text.split(" cannot be checked")[0].split(", so")[0])
+        for level, _, text in messages(INGRESS, [R(SG, "sg", {"ingress": ingress})])
+    ]
+    assert found == [
+        ("mandatory", "ingress[2] admits 0.0.0.0/0 on tcp port 3389"),
+        ("advisory", "whether ingress[0] admits ::/0 on all ports"),
+        ("mandatory", "ingress[1] admits ::/0 on tcp port 22"),
+    ]
