@@ -6,21 +6,36 @@ anyone, in any account, use after their conditions?), and the services' own modu
 configuration rules. A policy that is not set is not judged here (AWS then applies the service default:
 full access through an endpoint, no resource policy on a secret); a set policy that cannot be read is a
 violation.
+
+An endpoint statement anyone can use must bind what it reaches to something specific, because an
+endpoint that reaches any account's resources carries data out of the VPC to a bucket or table of the
+caller's choosing. Bound means either every Resource entry names a literal account
+(``arn:aws:dynamodb:*:<account>:table/*``) or, in an ARN without one, a literal name: an S3 bucket ARN
+needs a literal bucket name (``arn:aws:s3:::trading-data/*``), while ``arn:aws:s3:::*`` and
+``arn:aws:s3:::trading-*`` are any account's buckets, since bucket names are global. Or a Condition
+``StringEquals``/``StringLike`` on ``aws:ResourceAccount``, ``s3:ResourceAccount`` or ``aws:ResourceOrgID``
+has literal values (no ``*`` or ``?`` under ``StringLike``: ``o-*`` and ``*0*`` match any organisation or
+account), or one on ``aws:ResourceOrgPaths`` starts with a literal organisation id; never with
+``IfExists`` or a ``ForAllValues:`` prefix, which hold when the key is missing (``ForAnyValue:`` only on
+the multivalued org paths). A value unknown at preview counts as bound (an ARN or id the stack computes),
+as it does for callers.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import Severity
 
-from .documents import Statement, parse_policy
-from .evaluator import public_statements, unscoped_resource, why_open
+from .awsfacts import parse_arn
+from .documents import WILDCARD, Condition, Statement, parse_policy
+from .evaluator import public_statements, why_open
 from .graph import Resource
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
-from .values import ABSENT
+from .values import ABSENT, UNKNOWN
 
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 VPC_ENDPOINT_POLICY = "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"
@@ -30,6 +45,9 @@ SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
 RESOURCE_KEYS = frozenset(
     {"aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths", "s3:resourceaccount"}
 )
+ORG_PATHS_KEY = "aws:resourceorgpaths"
+# An organisation path names its organisation first; what follows may be a pattern.
+_ORG_PATH = re.compile(r"^o-[a-z0-9]{10,32}/")
 
 
 def _document(resource: Resource, what: str) -> Iterator[str | Finding | tuple[Statement, Any]]:
@@ -50,23 +68,70 @@ def check_endpoint_policy(resource: Resource, _config: Mapping[str, Any]) -> Ite
             yield item
             continue
         statement, bound = item
-        everything = unscoped_resource(statement)
-        if everything is not None and not _binds_resources(statement):
-            yield (
-                f"endpoint policy {statement.label} allows {render_principals(statement)} "
-                f"{render_actions(statement)} on {everything} {why_open(bound)}, so credentials of any "
-                "account can use the endpoint to reach any account's resources and carry data out of the VPC"
-            )
+        unbound = _unbound_resource(statement)
+        if unbound is None or _binds_resources(statement):
+            continue
+        patterns = [c for c in statement.conditions if c.key.lower() in RESOURCE_KEYS]
+        because = "".join(
+            f"; its {c.operator} {c.key} {', '.join(map(str, c.values))} binds no specific account or "
+            "organisation"
+            for c in patterns
+        )
+        yield (
+            f"endpoint policy {statement.label} allows {render_principals(statement)} "
+            f"{render_actions(statement)} on {unbound} {why_open(bound)}{because}, so credentials of any "
+            "account can use the endpoint to reach any account's resources and carry data out of the VPC"
+        )
+
+
+def _unbound_resource(statement: Statement) -> str | None:
+    """The first Resource entry that any account's resources can match, or the NotResource list."""
+    if statement.negated_resources:
+        return "NotResource " + ", ".join(str(r) for r in statement.resources)
+    for value in statement.resources:
+        if isinstance(value, str) and not _names_specific(value):
+            return value
+    return None
+
+
+def _names_specific(pattern: str) -> bool:
+    arn = parse_arn(pattern)
+    if arn is None:
+        return not WILDCARD.search(pattern)  # not an ARN: AWS matches nothing to it
+    if arn.account:
+        return not WILDCARD.search(arn.account)
+    # No account in the ARN (S3 buckets): the name must be literal; an S3 object key may be a pattern.
+    name = arn.resource.split("/", 1)[0] if arn.service == "s3" else arn.resource
+    return bool(name) and not WILDCARD.search(name)
 
 
 def _binds_resources(statement: Statement) -> bool:
-    return any(
-        c.key.lower() in RESOURCE_KEYS
-        and c.base_operator in ("StringEquals", "StringLike")
-        and not c.if_exists
-        and all(isinstance(v, str) and v.strip("*?") for v in c.values)
-        for c in statement.conditions
-    )
+    return any(_binds_resource(c) for c in statement.conditions)
+
+
+def _binds_resource(condition: Condition) -> bool:
+    key = condition.key.lower()
+    prefix = condition.operator.split(":", 1)[0] if ":" in condition.operator else ""
+    if (
+        key not in RESOURCE_KEYS
+        or condition.if_exists
+        or condition.base_operator not in ("StringEquals", "StringLike")
+        or (prefix and not (prefix == "ForAnyValue" and key == ORG_PATHS_KEY))
+    ):
+        return False
+    return all(_specific_value(key, condition.base_operator, v) for v in condition.values)
+
+
+def _specific_value(key: str, operator: str, value: Any) -> bool:
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # an account id written as a JSON number, which IAM reads as its digits
+    if not isinstance(value, str) or not value:
+        return False
+    if key == ORG_PATHS_KEY:
+        return _ORG_PATH.match(value) is not None
+    return operator == "StringEquals" or not WILDCARD.search(value)
 
 
 def check_secret_policy(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
@@ -85,17 +150,18 @@ RULES = [
     Rule(
         name="vpc-endpoint-policy-not-open",
         description=(
-            "A VPC endpoint policy, when set, does not let every caller reach every resource: an Allow "
-            'statement for Principal "*" on all resources needs a Condition that binds the caller '
+            "A VPC endpoint policy, when set, does not let every caller reach any account's resources: an "
+            'Allow statement for Principal "*" needs a Condition that binds the caller '
             "(aws:PrincipalAccount, aws:PrincipalOrgID) or the resource (aws:ResourceAccount, "
-            "aws:ResourceOrgID)."
+            "aws:ResourceOrgID, with literal values), or Resource ARNs with a literal account or, for S3, a "
+            "literal bucket name (arn:aws:s3:::* and bucket-name patterns match any account's buckets)."
         ),
         severity=Severity.HIGH,
         pci=("1.4.4", "7.2.1"),
         remediation=(
             'Add "Condition": {"StringEquals": {"aws:PrincipalAccount": "<account>"}} or '
             '{"StringEquals": {"aws:ResourceAccount": "<account>"}} to the endpoint policy, or name the '
-            "resources"
+            "resources: the stack's bucket ARNs or ARNs in the account"
         ),
         url="https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html",
         topic="network",

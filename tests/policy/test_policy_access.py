@@ -283,6 +283,105 @@ def test_an_endpoint_that_binds_callers_or_resources_passes(statement):
     assert faults(ENDPOINT, endpoint(statement)) == []
 
 
+ANY_ACCOUNT = "so credentials of any account can use the endpoint to reach any account's resources"
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        (
+            everyone("s3:*", ["arn:aws:s3:::*", "arn:aws:s3:::*/*"]),
+            'endpoint policy Statement[0] allows "*" Action [s3:*] on arn:aws:s3:::* without a Condition',
+        ),
+        (
+            everyone("s3:GetObject", [f"arn:aws:s3:::trading-data-{ACCOUNT}/*", "arn:aws:s3:::trading-*/*"]),
+            'endpoint policy Statement[0] allows "*" Action [s3:GetObject] on arn:aws:s3:::trading-*/* '
+            "without a Condition",
+        ),
+        (
+            everyone("dynamodb:*", "arn:aws:dynamodb:us-east-1:*:table/orders"),
+            'endpoint policy Statement[0] allows "*" Action [dynamodb:*] on '
+            "arn:aws:dynamodb:us-east-1:*:table/orders without a Condition",
+        ),
+        (
+            everyone(condition={"StringLike": {"aws:ResourceOrgID": "o-*"}}),
+            'endpoint policy Statement[0] allows "*" Action [*] on * with a Condition on aws:ResourceOrgID '
+            "that binds no caller to an account, organisation or source; its StringLike aws:ResourceOrgID "
+            "o-* binds no specific account or organisation",
+        ),
+        (
+            everyone(condition={"StringLike": {"aws:ResourceAccount": "*0*"}}),
+            'endpoint policy Statement[0] allows "*" Action [*] on * with a Condition on aws:ResourceAccount '
+            "that binds no caller to an account, organisation or source; its StringLike aws:ResourceAccount "
+            "*0* binds no specific account or organisation",
+        ),
+        (
+            everyone(condition={"StringLike": {"aws:ResourceAccount": [ACCOUNT, "12345678901?"]}}),
+            f"its StringLike aws:ResourceAccount {ACCOUNT}, 12345678901? binds no specific account",
+        ),
+        (
+            everyone(condition={"StringEqualsIfExists": {"aws:ResourceAccount": ACCOUNT}}),
+            f"its StringEqualsIfExists aws:ResourceAccount {ACCOUNT} binds no specific account",
+        ),
+        (
+            everyone(condition={"ForAllValues:StringEquals": {"aws:ResourceAccount": ACCOUNT}}),
+            f"its ForAllValues:StringEquals aws:ResourceAccount {ACCOUNT} binds no specific account",
+        ),
+        (
+            everyone(condition={"StringEquals": {"aws:ResourceOrgPaths": "*/r-ab12/*"}}),
+            "its StringEquals aws:ResourceOrgPaths */r-ab12/* binds no specific account",
+        ),
+        (
+            everyone(condition={"StringNotEquals": {"aws:ResourceAccount": "999999999999"}}),
+            "its StringNotEquals aws:ResourceAccount 999999999999 binds no specific account",
+        ),
+        (
+            everyone(condition={"StringEquals": {"aws:ResourceAccount": ["", ACCOUNT]}}),
+            f"its StringEquals aws:ResourceAccount , {ACCOUNT} binds no specific account",
+        ),
+        (
+            everyone(condition={"StringEquals": {"aws:ResourceAccount": True}}),
+            "its StringEquals aws:ResourceAccount True binds no specific account",
+        ),
+        (
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "NotResource": "arn:aws:s3:::mine/*"},
+            'endpoint policy Statement[0] allows "*" Action [s3:*] on NotResource arn:aws:s3:::mine/* '
+            "without a Condition",
+        ),
+    ],
+)
+def test_an_endpoint_that_reaches_any_accounts_resources_is_a_violation(statement, expected):
+    (fault,) = faults(ENDPOINT, endpoint(statement))
+    assert expected in fault
+    assert fault.endswith(f"{ANY_ACCOUNT} and carry data out of the VPC")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # The stack's own buckets, by literal name (the object key may be a pattern).
+        everyone("s3:*", [f"arn:aws:s3:::trading-data-{ACCOUNT}", f"arn:aws:s3:::trading-data-{ACCOUNT}/*"]),
+        everyone("dynamodb:*", f"arn:aws:dynamodb:*:{ACCOUNT}:table/*"),
+        everyone("s3:*", ["arn:aws:s3:::*"], {"StringEquals": {"aws:ResourceAccount": [ACCOUNT]}}),
+        everyone(condition={"StringLike": {"aws:ResourceAccount": ACCOUNT}}),
+        everyone(condition={"StringEquals": {"aws:ResourceAccount": int(ACCOUNT)}}),
+        everyone(condition={"StringEquals": {"aws:ResourceOrgID": "o-a1b2c3d4e5"}}),
+        everyone(condition={"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": "o-a1b2c3d4e5/r-ab12/*"}}),
+        everyone("s3:*", "not-an-arn"),
+    ],
+)
+def test_an_endpoint_bound_to_specific_resources_passes(statement):
+    assert faults(ENDPOINT, endpoint(statement)) == []
+
+
+def test_an_endpoint_resource_or_condition_unknown_at_preview_counts_as_the_stacks():
+    policy = {"Version": "2012-10-17", "Statement": [everyone("s3:*", ["arn:aws:s3:::*"])]}
+    policy["Statement"][0]["Condition"] = {"StringEquals": {"aws:ResourceAccount": U}}
+    assert faults(ENDPOINT, R("aws:ec2/vpcEndpoint:VpcEndpoint", "e", {"policy": policy})) == []
+    policy["Statement"][0] = everyone("s3:*", [U, f"arn:aws:s3:::trading-data-{ACCOUNT}/*"])
+    assert faults(ENDPOINT, R("aws:ec2/vpcEndpoint:VpcEndpoint", "e", {"policy": policy})) == []
+
+
 def test_endpoint_policies_absent_unknown_or_unreadable():
     assert faults(ENDPOINT, R("aws:ec2/vpcEndpoint:VpcEndpoint", "e", {})) == []
     assert faults(ENDPOINT, R("aws:ec2/vpcEndpoint:VpcEndpoint", "e", {"policy": ""})) == []
