@@ -1,4 +1,10 @@
-"""DynamoDB rules: point-in-time recovery, encryption with a customer-managed key, deletion protection."""
+"""DynamoDB rules: point-in-time recovery, encryption with a customer-managed key, deletion protection.
+
+A global table keeps a copy of its data in every replica's region, each encrypted with its own key: a
+replica (an entry of the table's ``replicas`` or an ``aws.dynamodb.TableReplica``) without ``kmsKeyArn``
+uses the AWS managed key ``aws/dynamodb`` of its region whatever the table's own key is, so each names
+its customer-managed key.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,10 @@ from pulumi_policy import Severity
 from .config import ENVIRONMENTS_SCHEMA, applies_to_environment
 from .graph import Resource
 from .registry import Rule
-from .values import ABSENT, UNKNOWN, as_bool, describe
+from .values import ABSENT, UNKNOWN, as_bool, describe, get
 
 TABLE = "aws:dynamodb/table:Table"
+TABLE_REPLICA = "aws:dynamodb/tableReplica:TableReplica"
 _AWS_MANAGED_KEY = "alias/aws/dynamodb"
 _DOCS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
 
@@ -24,6 +31,14 @@ def check_pitr(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
 
 
 def check_cmk(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    if resource.type == TABLE_REPLICA:
+        key = resource.get("kmsKeyArn")
+        if _aws_managed(key):
+            yield (
+                f"kmsKeyArn is {describe(key)}, so this replica's copy of the table is encrypted with the "
+                "AWS managed key aws/dynamodb of its region"
+            )
+        return
     enabled = resource.get("serverSideEncryption", "enabled")
     key = resource.get("serverSideEncryption", "kmsKeyArn")
     if as_bool(enabled) not in (True, UNKNOWN):
@@ -31,11 +46,25 @@ def check_cmk(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
             f"serverSideEncryption.enabled is {describe(enabled)}, so the table uses an AWS owned key you "
             "cannot control or audit"
         )
-    elif key is ABSENT or key == "" or (isinstance(key, str) and key.endswith(_AWS_MANAGED_KEY)):
+    elif _aws_managed(key):
         yield (
             "serverSideEncryption.kmsKeyArn is not a customer-managed key, so the AWS managed key "
             "aws/dynamodb is used"
         )
+    replicas = resource.get("replicas")
+    for index, replica in enumerate(replicas if isinstance(replicas, list) else []):
+        key = get(replica, "kmsKeyArn")
+        if _aws_managed(key):
+            region = get(replica, "regionName")
+            where = f" ({region})" if isinstance(region, str) else ""
+            yield (
+                f"replicas[{index}]{where} has kmsKeyArn {describe(key)}, so that region's copy of the table "
+                "is encrypted with the AWS managed key aws/dynamodb"
+            )
+
+
+def _aws_managed(key: Any) -> bool:
+    return key is ABSENT or key == "" or (isinstance(key, str) and key.endswith(_AWS_MANAGED_KEY))
 
 
 def check_deletion_protection(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
@@ -60,14 +89,20 @@ RULES = [
     ),
     Rule(
         name="dynamodb-encrypted-with-cmk",
-        description="DynamoDB tables use server-side encryption with a customer-managed KMS key.",
+        description=(
+            "DynamoDB tables use server-side encryption with a customer-managed KMS key, and so does every "
+            "replica (each entry of replicas and each TableReplica names its kmsKeyArn)."
+        ),
         severity=Severity.HIGH,
         pci=("3.5.1", "3.6.1"),
-        remediation="Set server_side_encryption={'enabled': True, 'kms_key_arn': data_key.arn} on the table",
+        remediation=(
+            "Set server_side_encryption={'enabled': True, 'kms_key_arn': data_key.arn} on the table and "
+            "kms_key_arn=<customer-managed key in the replica's region> on each replica"
+        ),
         url=_DOCS + "EncryptionAtRest.html",
         topic="dynamodb",
         check=check_cmk,
-        resource_types=(TABLE,),
+        resource_types=(TABLE, TABLE_REPLICA),
     ),
     Rule(
         name="dynamodb-deletion-protection",

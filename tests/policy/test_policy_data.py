@@ -44,6 +44,65 @@ def test_dynamodb_encryption_with_a_customer_managed_key():
     assert "AWS managed key aws/dynamodb" in fault
 
 
+CMK = "dynamodb-encrypted-with-cmk"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/k"
+WEST_KEY = "arn:aws:kms:us-west-2:123456789012:key/w"
+
+
+@pytest.mark.parametrize(
+    ("replicas", "expected"),
+    [
+        ([{"regionName": "us-west-2", "kmsKeyArn": WEST_KEY}], []),
+        ([{"regionName": "us-west-2", "kmsKeyArn": U}], []),
+        (U, []),
+        (
+            [{"regionName": "us-west-2"}],
+            [
+                "replicas[0] (us-west-2) has kmsKeyArn <not set>, so that region's copy of the table is "
+                "encrypted with the AWS managed key aws/dynamodb"
+            ],
+        ),
+        (
+            [
+                {"regionName": "us-west-2", "kmsKeyArn": WEST_KEY},
+                {"regionName": U, "kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:alias/aws/dynamodb"},
+            ],
+            [
+                "replicas[1] has kmsKeyArn 'arn:aws:kms:eu-west-1:123456789012:alias/aws/dynamodb', so that "
+                "region's copy of the table is encrypted with the AWS managed key aws/dynamodb"
+            ],
+        ),
+    ],
+)
+def test_every_replica_of_a_table_names_a_customer_managed_key(replicas, expected):
+    encrypted = table(serverSideEncryption={"enabled": True, "kmsKeyArn": KEY}, replicas=replicas)
+    assert faults(CMK, [encrypted]) == expected
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"kmsKeyArn": WEST_KEY}, []),
+        ({"kmsKeyArn": U}, []),
+        (
+            {},
+            [
+                "kmsKeyArn is <not set>, so this replica's copy of the table is encrypted with the AWS "
+                "managed key aws/dynamodb of its region"
+            ],
+        ),
+    ],
+)
+def test_a_table_replica_resource_names_a_customer_managed_key(props, expected):
+    replica = R(
+        "aws:dynamodb/tableReplica:TableReplica",
+        "replica",
+        {"globalTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/trading-orders-dev", **props},
+        provider={"region": "us-west-2"},
+    )
+    assert faults(CMK, [replica]) == expected
+
+
 def test_deletion_protection_applies_to_configured_environments_only():
     dev = table(deletionProtectionEnabled=False, tags={"Environment": "dev"})
     assert faults("dynamodb-deletion-protection", [dev], {"environments": ["prod", "staging"]}) == []
