@@ -402,6 +402,107 @@ def test_secrets_rotate(resources, config, expected):
         assert part in diag.message
 
 
+ROTATION = "secretsmanager-secret-rotation"
+
+
+def rotation_faults(rules, config=None):
+    return faults(ROTATION, [secret(), rotation(rules)], config)
+
+
+@pytest.mark.parametrize(
+    ("expression", "longest"),
+    [
+        ("cron(0 8 1 1 ? *)", 366),  # once a year, 366 days across a leap day
+        ("cron(0 0 1 JAN,APR,JUL,OCT ? *)", 92),  # quarterly on the 1st: July to October
+        ("cron(0 0 1 */3 ? *)", 92),
+        ("cron(0 0 ? 1,7 MON#1 *)", 189),  # first Monday of January and July
+        ("cron(0 0 L 1/4 ? *)", 123),  # last day of January, May, September
+        ("cron(0 0 ? 2,6 6L *)", 245),  # last Friday of February and June
+        ("cron(0 0 31W 1,7 ? *)", 186),  # a Sunday 31 July moves to Friday 29, then 31 January
+        ("cron(0 0 LW 1,6 ? *)", 217),
+        ("cron(0 0 1W FEB,SEP ? *)", 215),  # Wednesday 1 February to Monday 3 September, leap year
+    ],
+)
+def test_a_cron_schedule_is_judged_by_its_longest_gap_between_rotations(expression, longest):
+    assert rotation_faults({"scheduleExpression": expression}) == [
+        f"rotationRules.scheduleExpression '{expression}' leaves up to {longest} days between two rotations; "
+        "rotate at least every 90 days"
+    ]
+    assert rotation_faults({"scheduleExpression": expression}, {"maximumRotationDays": longest}) == []
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cron(0 8 1 * ? *)",  # monthly: 31 days at most
+        "cron(0 16 L * ? *)",
+        "cron(0 0 ? * SUN#1 *)",
+        "cron(0 0 ? * 2#5 *)",  # fifth Monday: at most 119 days, accepted with maximumRotationDays 120
+        "cron(0 4/12 * * ? *)",
+        "cron(0 22-2 ? * MON-FRI *)",
+        "cron(0 0 ? * FRI-MON *)",
+        "cron(0 0 ? * L *)",
+        "cron(0 0 LW * ? *)",
+        "cron(0 0 15W,L * ? *)",
+        "cron(0 0 1 jan-dec/1 ? *)",
+    ],
+)
+def test_cron_schedules_that_rotate_often_enough_pass(expression):
+    assert rotation_faults({"scheduleExpression": expression}, {"maximumRotationDays": 120}) == []
+
+
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        (
+            "cron(0 8 1 *)",
+            "it has 4 fields, not the 6 of minutes, hours, day-of-month, month, day-of-week and year",
+        ),
+        ("cron(0 8 1 1 ? 2025)", "the year field must be *"),
+        ("cron(0 8 1 * * *)", "exactly one of day-of-month and day-of-week must be ?"),
+        ("cron(0 8 ? * ? *)", "exactly one of day-of-month and day-of-week must be ?"),
+        ("cron(0 8 1 13 ? *)", "'13' is not a value of the month field (1-12)"),
+        ("cron(0 8 L-3 * ? *)", "'L' is not a value of the day-of-month field (1-31)"),
+        ("cron(0 8 32W * ? *)", "'32' is not a value of the day-of-month field (1-31)"),
+        ("cron(0 8 ? * SUN#6 *)", "'6' is not a value of the day-of-week's # field (1-5)"),
+        ("cron(0 8 ? * XL *)", "'X' is not a value of the day-of-week field (1-7)"),
+        ("cron(0 8/0 1 * ? *)", "the hours field's step in '8/0' is not a positive number"),
+        ("cron(0,x 8 1 * ? *)", "'X' is not a value of the minutes field (0-59)"),
+    ],
+)
+def test_a_cron_schedule_the_pack_cannot_evaluate_is_a_violation(expression, problem):
+    assert rotation_faults({"scheduleExpression": expression}) == [
+        f"rotationRules.scheduleExpression '{expression}' cannot be evaluated ({problem}), so how often the "
+        "secret rotates cannot be checked; write rate(30 days) or a cron() expression of the form Secrets "
+        "Manager documents"
+    ]
+
+
+def test_other_schedules_and_rotation_rules():
+    assert rotation_faults({"scheduleExpression": "every month"}) == [
+        "rotationRules.scheduleExpression 'every month' is neither rate() nor cron(), so how often the "
+        "secret rotates cannot be checked; write rate(30 days) or a cron() expression"
+    ]
+    # 29 February: eight years across 2100, which is not a leap year.
+    assert rotation_faults({"scheduleExpression": "cron(0 0 29 2 ? *)"}, {"maximumRotationDays": 1000}) == [
+        "rotationRules.scheduleExpression 'cron(0 0 29 2 ? *)' leaves up to 2921 days between two rotations; "
+        "rotate at least every 1000 days"
+    ]
+    assert rotation_faults({"scheduleExpression": "cron(0 0 31 2 ? *)"}) == [
+        "rotationRules.scheduleExpression 'cron(0 0 31 2 ? *)' matches no date, so the secret never rotates"
+    ]
+    assert rotation_faults({"automaticallyAfterDays": "ninety"}) == [
+        "rotationRules.automaticallyAfterDays is 'ninety', which is not a number of days"
+    ]
+    # Both set (AWS takes one): each is judged.
+    assert rotation_faults({"automaticallyAfterDays": 30, "scheduleExpression": "cron(0 8 1 1 ? *)"}) == [
+        "rotationRules.scheduleExpression 'cron(0 8 1 1 ? *)' leaves up to 366 days between two rotations; "
+        "rotate at least every 90 days"
+    ]
+    assert rotation_faults({"automaticallyAfterDays": 30, "scheduleExpression": "rate(30 days)"}) == []
+    assert rotation_faults({"scheduleExpression": U}) == []
+
+
 def test_the_compliant_stack_has_every_new_kind_of_resource():
     resources = compliant_stack("update")
     for name in (
