@@ -391,9 +391,14 @@ def _world_port_ranges(
         yield current[:2], current_sources, current[2]
 
 
+# Public addresses beyond which ranges are the internet rather than a set of peers: a /8 of IPv4, a /32 of
+# IPv6 (0.0.0.0/1 is half the internet; all of it but one address is 32 ranges). As for aws:SourceIp.
+_INTERNET_SHARE = {4: 2**24, 6: 2**96}
+
+
 def _covers(entries: list[_Entry], family: IPv4Network | IPv6Network, maybe: bool) -> bool:
-    nets = [n for e in entries for n in e.reach(maybe) if n.version == family.version]
-    return bool(nets) and list(collapse_addresses(nets)) == [family]
+    nets = [n for e in entries for n in e.reach(maybe) if n.version == family.version and not n.is_private]
+    return sum(n.num_addresses for n in collapse_addresses(nets)) > _INTERNET_SHARE[family.version]
 
 
 def _needed(entries: list[_Entry], family: IPv4Network | IPv6Network, maybe: bool) -> list[_Entry]:
@@ -410,7 +415,15 @@ def _world_text(world: str, sources: list[_Entry], maybe: bool) -> str:
     family = ip_network(world)
     pieces = {n for e in sources for n in e.reach(maybe) if n.version == family.version}
     shown = [str(n) for n in sorted(pieces)]
-    return world if world in shown else f"{world} (as {' + '.join(shown)})"
+    if world in shown:
+        return world
+    whole = list(collapse_addresses(pieces)) == [family]
+    share = "/8" if family.version == 4 else "/32"
+    return (
+        f"{world} (as {' + '.join(shown)})"
+        if whole
+        else f"{' + '.join(shown)} (more public addresses than a {share} of {world})"
+    )
 
 
 def _allowed(ports: tuple[int, int], allowed: set[int]) -> bool:
@@ -428,10 +441,11 @@ RULES = [
     Rule(
         name="ec2-security-group-no-public-ingress",
         description=(
-            "No security group admits traffic from the whole internet (0.0.0.0/0 or ::/0, also when its "
-            "inline and standalone rules only add up to it, e.g. 0.0.0.0/1 + 128.0.0.0/1, and through the "
-            "prefix lists the stack declares), except on ports listed in allowedPublicPorts. A CIDR unknown "
-            "at preview that may be the internet is an advisory note."
+            "No security group admits traffic from the internet: 0.0.0.0/0 or ::/0, or ranges whose public "
+            "addresses add up to more than a /8 of IPv4 or a /32 of IPv6 (e.g. 0.0.0.0/1), also when its "
+            "inline and standalone rules only add up to them, and through the prefix lists the stack "
+            "declares; except on ports listed in allowedPublicPorts. A CIDR unknown at preview that may be "
+            "the internet is an advisory note."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "1.4.2"),
@@ -457,10 +471,11 @@ RULES = [
     Rule(
         name="ec2-security-group-no-unrestricted-egress",
         description=(
-            "No security group lets traffic out to the whole internet (0.0.0.0/0 or ::/0, also when its "
-            "rules only add up to it, and through the prefix lists the stack declares) except on the TCP/UDP "
-            "ports listed in allowedPorts (default: 443). A CIDR unknown at preview that may be the internet "
-            "is an advisory note."
+            "No security group lets traffic out to the internet (0.0.0.0/0 or ::/0, or ranges whose public "
+            "addresses add up to more than a /8 of IPv4 or a /32 of IPv6, also when its rules only add up "
+            "to them, and through the prefix lists the stack declares) except on the TCP/UDP ports listed "
+            "in allowedPorts (default: 443). A CIDR unknown at preview that may be the internet is an "
+            "advisory note."
         ),
         severity=Severity.HIGH,
         pci=("1.3.2", "1.4.1"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from ipaddress import ip_network
 
 import pytest
 from policy_fixtures import BASE_TAGS, PCI_TAGS
@@ -267,13 +268,18 @@ def test_public_ingress(resource, config, expected):
     assert found == expected
 
 
+# Two ranges, each at most a /8 of IPv4 (a /32 of IPv6) of public addresses, more than that together.
 HALVES = {
     "ipv4": (
         ("cidrBlocks", "cidrIpv4"),
-        ["0.0.0.0/1", "128.0.0.0/1"],
-        "0.0.0.0/0 (as 0.0.0.0/1 + 128.0.0.0/1)",
+        ["11.0.0.0/8", "12.0.0.0/8"],
+        "11.0.0.0/8 + 12.0.0.0/8 (more public addresses than a /8 of 0.0.0.0/0)",
     ),
-    "ipv6": (("ipv6CidrBlocks", "cidrIpv6"), ["::/1", "8000::/1"], "::/0 (as ::/1 + 8000::/1)"),
+    "ipv6": (
+        ("ipv6CidrBlocks", "cidrIpv6"),
+        ["2600::/32", "2601::/32"],
+        "2600::/32 + 2601::/32 (more public addresses than a /32 of ::/0)",
+    ),
 }
 
 
@@ -339,16 +345,17 @@ def test_overlapping_port_ranges_are_judged_port_by_port():
         "sg",
         {
             "ingress": [
-                {"protocol": "tcp", "fromPort": 0, "toPort": 1000, "cidrBlocks": ["0.0.0.0/1"]},
-                {"protocol": "tcp", "fromPort": 443, "toPort": 2000, "cidrBlocks": ["128.0.0.0/1"]},
-                {"protocol": "udp", "fromPort": 0, "toPort": 65535, "cidrBlocks": ["128.0.0.0/1"]},
+                {"protocol": "tcp", "fromPort": 0, "toPort": 1000, "cidrBlocks": ["11.0.0.0/8"]},
+                {"protocol": "tcp", "fromPort": 443, "toPort": 2000, "cidrBlocks": ["12.0.0.0/8"]},
+                {"protocol": "udp", "fromPort": 0, "toPort": 65535, "cidrBlocks": ["12.0.0.0/8"]},
                 {"protocol": "-1", "cidrBlocks": ["10.0.0.0/8"]},
             ]
         },
     )
     (fault,) = faults("ec2-security-group-no-public-ingress", [group], {"allowedPublicPorts": [80]})
     assert fault.startswith(
-        "ingress[0] + ingress[1] together admit 0.0.0.0/0 (as 0.0.0.0/1 + 128.0.0.0/1) on tcp ports 443-1000"
+        "ingress[0] + ingress[1] together admit 11.0.0.0/8 + 12.0.0.0/8 (more public addresses than a /8 of "
+        "0.0.0.0/0) on tcp ports 443-1000"
     )
 
 
@@ -358,8 +365,8 @@ def test_all_traffic_to_half_and_tcp_to_the_other_half_is_open_on_those_ports():
         "sg",
         {
             "egress": [
-                {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/1"]},
-                {"protocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrBlocks": ["128.0.0.0/1"]},
+                {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["11.0.0.0/8"]},
+                {"protocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrBlocks": ["12.0.0.0/8"]},
                 {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]},
             ]
         },
@@ -367,8 +374,8 @@ def test_all_traffic_to_half_and_tcp_to_the_other_half_is_open_on_those_ports():
     found = [f.split(", so")[0] for f in faults("ec2-security-group-no-unrestricted-egress", [group])]
     # Port 443 is open to the world too, but allowed by default.
     assert found == [
-        "egress[0] + egress[1] together let traffic out to 0.0.0.0/0 (as 0.0.0.0/1 + 128.0.0.0/1) on tcp "
-        "port 8080"
+        "egress[0] + egress[1] together let traffic out to 11.0.0.0/8 + 12.0.0.0/8 (more public addresses "
+        "than a /8 of 0.0.0.0/0) on tcp port 8080"
     ]
 
 
@@ -761,3 +768,32 @@ def test_an_unknown_cidr_on_an_allowed_port_is_no_note_and_a_known_open_port_sti
         ("advisory", "whether ingress[0] admits ::/0 on all ports"),
         ("mandatory", "ingress[1] admits ::/0 on tcp port 22"),
     ]
+
+
+ALL_BUT_ONE = [str(n) for n in ip_network("0.0.0.0/0").address_exclude(ip_network("203.0.113.7/32"))]
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "expected"),
+    [
+        # Half the internet, or all of it but one address (32 ranges), is the internet.
+        (["0.0.0.0/1"], "ingress[0] admits 0.0.0.0/1 (more public addresses than a /8 of 0.0.0.0/0)"),
+        (ALL_BUT_ONE, "ingress[0] admits 0.0.0.0/1 + 128.0.0.0/2 + 192.0.0.0/5 + "),
+        # A /8 of public addresses, or any private ranges, are peers.
+        (["11.0.0.0/8"], None),
+        (["11.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], None),
+        (["fd00::/8", "2600::/32"], None),
+    ],
+)
+def test_a_large_share_of_the_internet_is_the_internet(cidrs, expected):
+    ipv4 = [c for c in cidrs if ":" not in c]
+    ipv6 = [c for c in cidrs if ":" in c]
+    rule = {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ipv4, "ipv6CidrBlocks": ipv6}
+    group = R("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [rule]})
+    found = faults("ec2-security-group-no-public-ingress", [group])
+    if expected is None:
+        assert found == []
+    else:
+        (fault,) = found
+        assert fault.startswith(expected)
+        assert "on tcp port 22" in fault
