@@ -290,17 +290,33 @@ def check_encryption(stack: Stack, config: Mapping[str, Any]) -> Iterator[Findin
             continue
         for rule in rules:
             algorithm = get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
-            if (
-                algorithm is UNKNOWN
-                or algorithm in KMS_ALGORITHMS
-                or (algorithm == "AES256" and sse_s3_allowed)
-            ):
+            if algorithm in KMS_ALGORITHMS:
+                yield from _aws_managed_key(
+                    bucket, get(rule, "applyServerSideEncryptionByDefault", "kmsMasterKeyId")
+                )
+                continue
+            if algorithm is UNKNOWN or (algorithm == "AES256" and sse_s3_allowed):
                 continue
             yield Finding(
                 bucket,
                 f"default encryption uses sseAlgorithm {describe(algorithm)}; only aws:kms or aws:kms:dsse "
                 "(or AES256 for an allowed access-log bucket) is accepted",
             )
+
+
+def _aws_managed_key(bucket: Resource, key: Any) -> Iterator[Finding]:
+    # Without a key, or with alias/aws/s3, S3 uses the AWS managed key: its policy and rotation are AWS's,
+    # not the stack's (as the DynamoDB, RDS, SQS and Secrets Manager rules say of their services' keys).
+    if key is ABSENT or key == "":
+        yield Finding(
+            bucket,
+            "default encryption uses aws:kms without kmsMasterKeyId, so S3 uses the AWS managed key aws/s3, "
+            "whose policy and rotation the stack cannot manage",
+        )
+    elif isinstance(key, str) and (key == "alias/aws/s3" or key.endswith(":alias/aws/s3")):
+        yield Finding(
+            bucket, f"default encryption names the AWS managed key {key}, not a customer-managed key"
+        )
 
 
 def check_versioning(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -662,7 +678,8 @@ RULES = [
     Rule(
         name="s3-encrypted-with-kms",
         description=(
-            "Each bucket has default encryption with aws:kms or aws:kms:dsse. Buckets that receive the S3 "
+            "Each bucket has default encryption with aws:kms or aws:kms:dsse and a customer-managed key "
+            "(kmsMasterKeyId set, not the AWS managed alias/aws/s3). Buckets that receive the S3 "
             "server access logs of another bucket (targetBucket of its BucketLogging) and buckets named in "
             "sseS3AllowedBuckets may use AES256."
         ),

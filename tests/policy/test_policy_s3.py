@@ -30,8 +30,14 @@ def faults(rule, resources, config=None):
     ]
 
 
-def sse(algorithm):
-    return {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm}}]}
+DATA_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def sse(algorithm, key=DATA_KEY):
+    default = {"sseAlgorithm": algorithm}
+    if algorithm != "AES256" and key is not None:
+        default["kmsMasterKeyId"] = key  # None: no key set
+    return {"rules": [{"applyServerSideEncryptionByDefault": default}]}
 
 
 @pytest.mark.parametrize(
@@ -233,6 +239,38 @@ def test_kms_encryption_passes(algorithm):
     assert faults("s3-encrypted-with-kms", [b, attach(SSE_V2, b, sse(algorithm))]) == []
 
 
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (
+            None,
+            "default encryption uses aws:kms without kmsMasterKeyId, so S3 uses the AWS managed key aws/s3, "
+            "whose policy and rotation the stack cannot manage",
+        ),
+        (
+            "",
+            "default encryption uses aws:kms without kmsMasterKeyId, so S3 uses the AWS managed key aws/s3, "
+            "whose policy and rotation the stack cannot manage",
+        ),
+        (
+            "alias/aws/s3",
+            "default encryption names the AWS managed key alias/aws/s3, not a customer-managed key",
+        ),
+        (
+            f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/aws/s3",
+            f"default encryption names the AWS managed key arn:aws:kms:us-east-1:{ACCOUNT}:alias/aws/s3, "
+            "not a customer-managed key",
+        ),
+        ("alias/trading-data", None),
+        (U, None),
+    ],
+)
+def test_kms_encryption_needs_a_customer_managed_key(key, expected):
+    b = bucket()
+    found = faults("s3-encrypted-with-kms", [b, attach(SSE_V2, b, sse("aws:kms", key))])
+    assert found == ([expected] if expected else [])
+
+
 def test_sse_s3_and_other_algorithms_fail_unless_allowed():
     b = bucket()
     (fault,) = faults("s3-encrypted-with-kms", [b, attach(SSE, b, sse("AES256"))])
@@ -276,7 +314,16 @@ def test_access_log_targets_may_use_sse_s3_or_default_encryption():
     inline = bucket(
         logging={"targetBucket": "logs-123456789012"},
         serverSideEncryptionConfiguration=[
-            {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]}
+            {
+                "rules": [
+                    {
+                        "applyServerSideEncryptionByDefault": {
+                            "sseAlgorithm": "aws:kms",
+                            "kmsMasterKeyId": "key-arn",
+                        }
+                    }
+                ]
+            }
         ],
     )
     assert faults("s3-encrypted-with-kms", [inline, logs]) == []

@@ -93,7 +93,14 @@ def test_a_buckets_inline_grant_blocks_are_judged_like_an_acl():
                 "sse",
                 {
                     "bucket": NAME,
-                    "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}],
+                    "rules": [
+                        {
+                            "applyServerSideEncryptionByDefault": {
+                                "sseAlgorithm": "aws:kms",
+                                "kmsMasterKeyId": "key-arn",
+                            }
+                        }
+                    ],
                 },
             ),
         ),
@@ -139,7 +146,7 @@ def test_every_bucket_is_judged_after_one_that_may_use_sse_s3():
 
 def test_every_rule_of_an_encryption_configuration_is_judged():
     rules = [
-        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}},
+        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "key-arn"}},
         {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}},
     ]
     sse = R(
