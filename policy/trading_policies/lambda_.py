@@ -23,6 +23,7 @@ from .values import ABSENT, UNKNOWN, as_number, describe
 FUNCTION = "aws:lambda/function:Function"
 PERMISSION = "aws:lambda/permission:Permission"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 # Alexa calls a skill's function with the skill id as the event source token (Permission.eventSourceToken);
 # it sends no source account or ARN, so the token is what ties the permission to one skill.
 ALEXA_PRINCIPALS = ("alexa-appkit.amazon.com", "alexa-connectedhome.amazon.com")
@@ -54,8 +55,20 @@ def check_env_encrypted(resource: Resource, _config: Mapping[str, Any]) -> Itera
 
 def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
     if resource.type == FUNCTION_URL:
-        if resource.get("authorizationType") == "NONE":
+        authorization = resource.get("authorizationType")
+        if authorization is UNKNOWN:
+            yield unknown_until_deployed(resource, resource, "authorizationType", "who may call the URL")
+        elif authorization == "NONE":
             yield "function URL authorizationType is NONE, so anyone on the internet can invoke the function"
+        return
+    if resource.type == LAYER_PERMISSION:
+        # A layer's code (and whatever it bundles) is shared with principal "*": every AWS account, unless
+        # organizationId limits it to one organisation.
+        layer_principal, organization = resource.get("principal"), resource.get("organizationId")
+        if layer_principal is UNKNOWN:
+            yield unknown_until_deployed(resource, resource, "principal", "who may use the layer")
+        elif layer_principal == "*" and (organization is ABSENT or organization == ""):
+            yield 'layer version permission shares the layer with principal "*", every AWS account'
         return
     principal = resource.get("principal")
     if principal is UNKNOWN:
@@ -183,7 +196,8 @@ RULES = [
             "sourceAccount or sourceArn binds the caller (judged like the resource-policy statement Lambda "
             "writes); every service principal (*.amazonaws.com, alexa-appkit.amazon.com, ...) is bound to an "
             "account by sourceArn or sourceAccount, or an Alexa one to its skill by eventSourceToken; a "
-            "principal unknown at preview is a note; function URLs require IAM auth."
+            "principal unknown at preview is a note; function URLs require IAM auth; a layer is shared with "
+            'principal "*" only within an organization (organizationId).'
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "7.2.1"),
@@ -195,7 +209,7 @@ RULES = [
         url=_DOCS + "permissions-function-services.html",
         topic="lambda",
         check=check_not_public,
-        resource_types=(PERMISSION, FUNCTION_URL),
+        resource_types=(PERMISSION, FUNCTION_URL, LAYER_PERMISSION),
     ),
     Rule(
         name="lambda-tracing-active",

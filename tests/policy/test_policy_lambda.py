@@ -98,3 +98,46 @@ def test_a_principal_unknown_at_preview_is_a_note(props):
 )
 def test_a_principal_unknown_at_preview_but_bound_by_its_conditions_passes(props):
     assert run(RULE, [permission(**props)]) == []
+
+
+LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+
+
+def layer(**props):
+    return R(
+        LAYER_PERMISSION,
+        "layer",
+        {"layerName": "shared", "versionNumber": 1, "action": "lambda:GetLayerVersion", **props},
+    )
+
+
+def test_a_layer_shared_with_every_account_is_public_unless_an_organization_limits_it():
+    assert faults(layer(principal="*")) == [
+        'layer version permission shares the layer with principal "*", every AWS account'
+    ]
+    assert faults(layer(principal="*", organizationId="")) == faults(layer(principal="*"))
+    assert run(RULE, [layer(principal="*", organizationId="o-a1b2c3d4e5")]) == []
+    assert run(RULE, [layer(principal=ACCOUNT)]) == []
+    (note,) = run(RULE, [layer(principal=U)])
+    assert note.level == "advisory"
+    assert "who may use the layer cannot be checked until" in note.message
+
+
+def test_a_function_url_whose_authorization_is_unknown_is_a_note():
+    url = R("aws:lambda/functionUrl:FunctionUrl", "url", {"functionName": "f", "authorizationType": U})
+    (note,) = run(RULE, [url])
+    assert note.level == "advisory"
+    assert "who may call the URL cannot be checked until" in note.message
+    assert (
+        run(
+            RULE,
+            [
+                R(
+                    "aws:lambda/functionUrl:FunctionUrl",
+                    "url",
+                    {"functionName": "f", "authorizationType": "AWS_IAM"},
+                )
+            ],
+        )
+        == []
+    )
