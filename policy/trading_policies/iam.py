@@ -16,6 +16,7 @@ resource rather than ``*``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
@@ -24,7 +25,7 @@ from pulumi_policy import Severity
 
 from . import iam_catalog
 from .awsfacts import REGION_PATTERN, parse_arn
-from .documents import Condition, Statement, parse_policy
+from .documents import WILDCARD, Condition, Statement, parse_policy
 from .evaluator import public_statements, scoped_actions_on_everything, whole_services, why_open
 from .graph import Resource
 from .kms import render_actions, render_principals
@@ -67,6 +68,7 @@ REGIONLESS_ARN_SERVICES = frozenset(
     {"s3", "iam", "sts", "route53", "cloudfront", "organizations", "waf", "globalaccelerator", "shield"}
 )
 REGION_OPERATORS = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
+_GEOGRAPHY = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-")
 _IAM_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 
 
@@ -210,6 +212,11 @@ def _restricts(condition: Condition, allowed: list[str]) -> bool:
             continue
         if not isinstance(value, str) or not value.strip("*?-"):
             return False
+        # A pattern restricts to a geography only when it names one before its first wildcard ("us-*",
+        # "eu-west-*"); "*-1" or "?s-*" match regions on every continent, and new ones as AWS opens them.
+        wildcard = WILDCARD.search(value) if condition.base_operator == "StringLike" else None
+        if wildcard is not None and not _GEOGRAPHY.match(value[: wildcard.start()]):
+            return False
         if allowed and not any(fnmatchcase(value, region) for region in allowed):
             return False
     return True
@@ -300,7 +307,8 @@ RULES = [
         name="iam-region-restricted",
         description=(
             "Every Allow statement of the stack's identity policies has an aws:RequestedRegion condition "
-            "(StringEquals/StringLike) or only region-scoped resource ARNs; statements limited to global "
+            '(StringEquals, or StringLike whose patterns name a geography before any wildcard, e.g. "eu-*"; '
+            '"*-1" names every continent) or only region-scoped resource ARNs; statements limited to global '
             "services are exempt."
         ),
         severity=Severity.MEDIUM,

@@ -107,6 +107,10 @@ def test_unreadable_identity_policies():
         allow(
             "xray:PutTraceSegments", condition={"ForAnyValue:StringLike": {"aws:RequestedRegion": ["us-*"]}}
         ),
+        allow(
+            "ec2:DescribeVpcs",
+            condition={"StringLike": {"aws:RequestedRegion": ["eu-west-*", "eu-central-1"]}},
+        ),
         allow("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/orders"),
         allow("s3:GetObject", ["arn:aws:s3:::trading-data/*", "arn:aws:s3:::trading-data"]),
         allow(["iam:PassRole", "sts:GetCallerIdentity"]),
@@ -132,6 +136,10 @@ def test_region_restricted_statements(statement):
         (allow("s3:GetObject", "not-an-arn"), "'not-an-arn'"),
         (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*"}}), "'*'"),
         (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*-*"}}), "'*'"),
+        # Patterns that match regions on every continent.
+        (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*-1"}}), "'*'"),
+        (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "?s-*"}}), "'*'"),
+        (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": ["us-*", "*"]}}), "'*'"),
         (
             allow("ec2:DescribeVpcs", condition={"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}),
             "'*'",
