@@ -37,6 +37,13 @@ def parse_arn(text: str) -> Arn | None:
     return Arn(parts[1], parts[2], parts[3], parts[4], parts[5])
 
 
+def is_aws_managed_key(key: object, service: str) -> bool:
+    """Whether a KMS key reference names ``service``'s AWS managed key: ``alias/aws/<service>`` or its alias
+    ARN. (A key left unset is the AWS managed key too for most services; each rule says so itself.)"""
+    alias = f"alias/aws/{service}"
+    return isinstance(key, str) and (key == alias or key.endswith(":" + alias))
+
+
 def root_account(principal_value: str) -> str | None:
     """The account of an ``arn:aws:iam::<account>:root`` principal or of a bare account id."""
     if ACCOUNT_PATTERN.match(principal_value):

@@ -13,6 +13,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from .awsfacts import is_aws_managed_key
 from .config import ENVIRONMENTS_SCHEMA, applies_to_environment
 from .graph import Resource
 from .registry import Rule
@@ -20,7 +21,6 @@ from .values import ABSENT, UNKNOWN, as_bool, describe, get
 
 TABLE = "aws:dynamodb/table:Table"
 TABLE_REPLICA = "aws:dynamodb/tableReplica:TableReplica"
-_AWS_MANAGED_KEY = "alias/aws/dynamodb"
 _DOCS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
 
 
@@ -64,7 +64,7 @@ def check_cmk(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _aws_managed(key: Any) -> bool:
-    return key is ABSENT or key == "" or (isinstance(key, str) and key.endswith(_AWS_MANAGED_KEY))
+    return key is ABSENT or key == "" or is_aws_managed_key(key, "dynamodb")
 
 
 def check_deletion_protection(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:

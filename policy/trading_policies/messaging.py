@@ -15,6 +15,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from .awsfacts import is_aws_managed_key
 from .graph import Resource
 from .registry import Rule
 from .values import ABSENT, UNKNOWN, as_number, describe
@@ -23,15 +24,11 @@ QUEUE = "aws:sqs/queue:Queue"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
-def _aws_managed_queue_key(key: Any) -> bool:
-    return isinstance(key, str) and (key == "alias/aws/sqs" or key.endswith(":alias/aws/sqs"))
-
-
 def check_queue_cmk(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
     key = resource.get("kmsMasterKeyId")
     if key is ABSENT or key == "":
         yield "kmsMasterKeyId is not set, so the queue is unencrypted or uses SQS-owned keys nobody can audit"
-    elif _aws_managed_queue_key(key):
+    elif is_aws_managed_key(key, "sqs"):
         yield "kmsMasterKeyId is the AWS managed key aws/sqs, whose policy you cannot control"
 
 

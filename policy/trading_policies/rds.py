@@ -15,6 +15,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from .awsfacts import is_aws_managed_key
 from .config import ENVIRONMENTS_SCHEMA, applies_to_environment
 from .graph import Resource, Stack
 from .registry import Finding, Rule
@@ -46,7 +47,7 @@ def check_storage_encryption(resource: Resource, _config: Mapping[str, Any]) -> 
     key = resource.get("kmsKeyId")
     if as_bool(encrypted) not in (True, UNKNOWN):
         yield f"storageEncrypted is {describe(encrypted)}; it must be true"
-    if key is ABSENT or key == "" or (isinstance(key, str) and key.endswith("alias/aws/rds")):
+    if key is ABSENT or key == "" or is_aws_managed_key(key, "rds"):
         yield (
             "kmsKeyId is not a customer-managed key, so storage is encrypted (if at all) with the "
             "AWS managed key aws/rds"

@@ -25,7 +25,14 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .awsfacts import ACCOUNT_PATTERN, account_tokens, is_autoname, parse_arn, s3_bucket_name_problems
+from .awsfacts import (
+    ACCOUNT_PATTERN,
+    account_tokens,
+    is_autoname,
+    is_aws_managed_key,
+    parse_arn,
+    s3_bucket_name_problems,
+)
 from .documents import Statement, glob_match, parse_policy
 from .evaluator import callers, public_statements, why_open
 from .graph import Resource, Stack
@@ -313,7 +320,7 @@ def _aws_managed_key(bucket: Resource, key: Any) -> Iterator[Finding]:
             "default encryption uses aws:kms without kmsMasterKeyId, so S3 uses the AWS managed key aws/s3, "
             "whose policy and rotation the stack cannot manage",
         )
-    elif isinstance(key, str) and (key == "alias/aws/s3" or key.endswith(":alias/aws/s3")):
+    elif is_aws_managed_key(key, "s3"):
         yield Finding(
             bucket, f"default encryption names the AWS managed key {key}, not a customer-managed key"
         )

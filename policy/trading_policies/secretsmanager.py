@@ -31,6 +31,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from .awsfacts import is_aws_managed_key
 from .graph import Resource, Stack
 from .registry import Finding, Rule
 from .values import ABSENT, as_bool, as_number, describe
@@ -58,7 +59,7 @@ _DOCS = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/"
 
 
 def _aws_managed_key(key: Any) -> bool:
-    return key is ABSENT or key == "" or (isinstance(key, str) and key.endswith("alias/aws/secretsmanager"))
+    return key is ABSENT or key == "" or is_aws_managed_key(key, "secretsmanager")
 
 
 def check_secret_key(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
