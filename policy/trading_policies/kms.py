@@ -64,27 +64,6 @@ ADMIN_ACTION = "kms:PutKeyPolicy"
 _KMS_DOCS = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
 
 
-def policy_account(document: Document, configured: str) -> str | None:
-    """The account a key policy is written for: configured, else the root that may administer the key,
-    else any root named. The policy decides it, so it only fills in templates (the logs rule's log group
-    ARNs); the rules below never use it to tell who is outside the account (see :func:`key_account`)."""
-    if configured:
-        return configured
-    roots = [
-        (statement, account)
-        for statement in document.statements
-        if statement.effect == "Allow"
-        for principal in statement.principals
-        if isinstance(principal.value, str) and principal.kind == "AWS"
-        for account in [root_account(principal.value)]
-        if account
-    ]
-    for statement, account in roots:
-        if statement.covers_action(ADMIN_ACTION) is True:
-            return account
-    return roots[0][1] if roots else None
-
-
 # The properties of a key resource that may hold the ARN of the key (or of a replica's primary, which is in
 # the same account): a KeyPolicy's keyId and a replica's primaryKeyArn are inputs AWS acts on only in that
 # account; arn is an output, which a resource policy sees only where the engine passes outputs.

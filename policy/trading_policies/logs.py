@@ -22,7 +22,7 @@ from .awsfacts import ACCOUNT_PATTERN, CLOUDWATCH_RETENTION_DAYS, REGION_PATTERN
 from .config import ACCOUNT_ID_SCHEMA, REGION_SCHEMA
 from .documents import Condition, Document, Statement, glob_match, parse_policy
 from .graph import Resource, Stack
-from .kms import ALIAS, KEY, KEY_POLICY, policy_account
+from .kms import ALIAS, KEY, KEY_ARNS, KEY_POLICY, administrators, key_account, trusted_account
 from .registry import Finding, Rule
 from .values import ABSENT, UNKNOWN, as_number, describe
 
@@ -104,7 +104,8 @@ def _key_faults(stack: Stack, log_group: Resource, key: Resource, config: Mappin
     if key.get("customerMasterKeySpec") not in (ABSENT, UNKNOWN, "SYMMETRIC_DEFAULT"):
         yield f"{where} is not a symmetric key; CloudWatch Logs supports only symmetric encryption keys"
     policies = stack.attached((KEY_POLICY,), "keyId", (KEY,), KEY_REFERENCES).get(key, [])
-    value = policies[-1].get("policy") if policies else key.get("policy")
+    holder = policies[-1] if policies else key
+    value = holder.get("policy")
     if not policies and value is UNKNOWN and not key.property_dependencies.get("policy"):
         # Unknown without depending on any resource: the program set no policy, and AWS computes its
         # default one (what update shows), so the verdict must not wait for it.
@@ -122,9 +123,12 @@ def _key_faults(stack: Stack, log_group: Resource, key: Resource, config: Mappin
         return
     if document.unknown:
         return
-    yield from _policy_faults(
-        document, log_group, where, region, policy_account(document, config["accountId"])
-    )
+    # The account the log group ARNs must name is the key's, from a source the program cannot forge (the
+    # config, the key's ARN, the provider) or AWS's lock-out check, never a root the key policy happens to
+    # name: a policy naming another account's root first would otherwise make that account "this" one.
+    trusted = trusted_account(key, config["accountId"], KEY_ARNS)
+    account = key_account(holder, trusted, administrators(document)).account
+    yield from _policy_faults(document, log_group, where, region, account)
 
 
 def _policy_faults(

@@ -391,3 +391,24 @@ def test_a_root_named_only_in_a_deny_statement_is_not_the_account_the_condition_
     k = key(deny_other, logs_statement(account="999999999999"), root_statement())
     found = faults([k, group(k)])
     assert any(f"does not name this stack's account ({ACCOUNT})" in fault for fault in found)
+
+
+def test_the_account_the_condition_must_name_is_never_taken_from_a_root_the_key_policy_names():
+    other = "999999999999"
+    other_admin = {**root_statement(), "Sid": "Other", "Principal": {"AWS": f"arn:aws:iam::{other}:root"}}
+    # The provider runs only in ACCOUNT: a policy that names another account's root first does not make
+    # that account the one whose log groups may use the key.
+    k = key(other_admin, root_statement(), logs_statement(account=other))
+    k.provider = {"region": "us-east-1", "allowedAccountIds": json.dumps([ACCOUNT])}
+    found = faults([k, group(k)])
+    assert any(f"does not name this stack's account ({ACCOUNT})" in fault for fault in found)
+    # Nothing trusted tells the account and the lock-out check proves none (two accounts administer the
+    # key), so no account is assumed: the condition only has to name one account (the KMS rules report
+    # the second administrator).
+    k.provider = {"region": "us-east-1"}
+    assert faults([k, group(k)]) == []
+    # One administrator: AWS's lock-out check proves the key is in its account.
+    k = key(root_statement(), logs_statement(account=other))
+    wrong_account, no_match = faults([k, group(k)])
+    assert f"does not name this stack's account ({ACCOUNT})" in wrong_account
+    assert f"do not match this log group (arn:aws:logs:us-east-1:{ACCOUNT}:log-group:" in no_match
