@@ -81,7 +81,14 @@ def check_default_security_group(stack: Stack, _config: Mapping[str, Any]) -> It
         for group in groups.get(vpc, []):
             for direction in ("ingress", "egress"):
                 rules = group.get(direction)
-                if rules is not UNKNOWN and isinstance(rules, list) and rules:
+                if _set_unknown(group, direction):
+                    yield unknown_until_deployed(
+                        vpc,
+                        group,
+                        direction,
+                        f"whether default security group '{group.name}' has {direction} rules",
+                    )
+                elif isinstance(rules, list) and rules:
                     yield Finding(
                         vpc, f"default security group '{group.name}' has {len(rules)} {direction} rule(s)"
                     )
@@ -92,6 +99,13 @@ def check_default_security_group(stack: Stack, _config: Mapping[str, Any]) -> It
                     f"'{rule.name}' ({rule.type}), which opens the group AWS puts every resource in by "
                     "default",
                 )
+
+
+def _set_unknown(group: Resource, direction: str) -> bool:
+    """True when the program set a group's whole list of rules from values computed during deployment. A
+    list unknown without depending on any resource is the one the provider computes for a group whose
+    program set none (it reads the rules back), so it holds only rules of other resources, judged there."""
+    return group.get(direction) is UNKNOWN and bool(group.property_dependencies.get(direction))
 
 
 def _rule_direction(rule: Resource) -> str:
@@ -189,9 +203,16 @@ def _world_open(stack: Stack, direction: str, allowed: set[int]) -> Iterator[Fin
     whole IPv4 or IPv6 internet on a port outside ``allowed``: the union of all its rules' ranges counts,
     so 0.0.0.0/1 plus 128.0.0.0/1 is the world. A range only values unknown at preview may open is a note."""
     for owner, entries in _groups(stack, direction).items():
+        noted: set[tuple[Any, ...]] = set()
         for world, protocol, ports, sources, sure in _open_ranges(entries):
             if protocol in _PORT_PROTOCOLS and _allowed(ports, allowed):
                 continue
+            if not sure:
+                # The same rules on the same ports, unknown until deployed, are one note, not one per family.
+                seen = (tuple(map(id, sources)), protocol, ports)
+                if seen in noted:
+                    continue
+                noted.add(seen)
             labels = list(dict.fromkeys(s.label for s in sources))
             subject = labels[0] if len(labels) == 1 else f"{' + '.join(labels)} together"
             if direction == "ingress":
@@ -225,6 +246,12 @@ def _groups(stack: Stack, direction: str) -> dict[tuple[Resource, ...], list[_En
             if (entry := _entry(stack, group, f"{direction}[{index}]", rule, (direction, linked, sure)))
             is not None
         ]
+        if _set_unknown(group, direction):
+            # Any rule may be in it: judged as one that may open every port to the whole internet.
+            worlds = tuple(_WORLDS.values())
+            by_group[group].append(
+                _Entry(group, direction, "all", (0, 65535), (), worlds, (group, direction))
+            )
     outside: dict[str, list[_Entry]] = {}
     for rule in _standalone_rules(stack, direction):
         entry = _entry(stack, rule, f"{direction} rule '{rule.name}'", rule.props, None)

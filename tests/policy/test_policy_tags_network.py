@@ -797,3 +797,71 @@ def test_a_large_share_of_the_internet_is_the_internet(cidrs, expected):
         (fault,) = found
         assert fault.startswith(expected)
         assert "on tcp port 22" in fault
+
+
+# ---- a whole list of rules unknown at preview ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("rule", "direction"), [(INGRESS, "ingress"), (EGRESS, "egress")])
+def test_a_list_of_rules_the_program_computes_is_one_note_and_the_providers_own_list_is_none(rule, direction):
+    # The program builds the whole list from another resource's outputs: any rule may be in it.
+    source = R("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
+    group = R(SG, "sg", {direction: U}, deps={direction: [source]})
+    config = {"allowedPublicPorts" if direction == "ingress" else "allowedPorts": [443]}
+    assert messages(rule, [source, group], config) == [
+        (
+            "advisory",
+            "sg",
+            f"whether {direction} admits 0.0.0.0/0 on all ports cannot be checked until "
+            f"aws:ec2/securityGroup:SecurityGroup 'sg'.{direction} is known (it depends on aws:ec2/vpc:Vpc "
+            f"'vpc'); {PREVIEW}",
+        )
+        if direction == "ingress"
+        else (
+            "advisory",
+            "sg",
+            f"whether {direction} lets traffic out to 0.0.0.0/0 on all ports cannot be checked until "
+            f"aws:ec2/securityGroup:SecurityGroup 'sg'.{direction} is known (it depends on aws:ec2/vpc:Vpc "
+            f"'vpc'); {PREVIEW}",
+        )
+    ]
+    # Unknown without depending on anything: the list the provider reads back for a group whose program
+    # set none, which holds only the standalone rules, judged on their own.
+    group.deps = {}
+    assert run(rule, [source, group], config) == []
+    opened = {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv4": "0.0.0.0/0"}
+    standalone = R(
+        INGRESS_RULE if direction == "ingress" else EGRESS_RULE,
+        "ssh",
+        {"securityGroupId": U, **opened},
+        deps={"securityGroupId": [group]},
+    )
+    ((level, name, text),) = messages(rule, [source, group, standalone], config)
+    assert (level, name) == ("mandatory", "sg")
+    assert text.startswith(f"{direction} rule 'ssh' ")
+
+
+def test_a_prefix_list_of_either_family_unknown_at_preview_is_one_note():
+    plist = R(PREFIX_LIST, "office", {"maxEntries": 5, "entries": U}, deps={"entries": [R(SG, "x", {})]})
+    group = R(
+        SG, "sg", {"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "prefixListIds": [U]}]}
+    )
+    group.deps = {"ingress": [plist]}
+    ((level, name, text),) = messages(INGRESS, [plist, group])
+    assert (level, name) == ("advisory", "sg")
+    assert text.startswith("whether ingress[0] (prefix list 'office') admits 0.0.0.0/0 on tcp port 22 cannot")
+
+
+def test_a_default_security_group_whose_rules_the_program_computes_is_a_note():
+    vpc = R("aws:ec2/vpc:Vpc", "vpc", {"id": "vpc-1"})
+    source = R("aws:ec2/subnet:Subnet", "peer", {"cidrBlock": "10.1.0.0/24"})
+    group = R(DSG, "dsg", {"vpcId": "vpc-1", "ingress": U, "egress": []}, deps={"ingress": [source]})
+    (diag,) = run("vpc-default-security-group-closed", [vpc, source, group])
+    assert diag.level == "advisory"
+    assert diag.urn == vpc.urn
+    assert (
+        f"whether default security group 'dsg' has ingress rules cannot be checked until {DSG} 'dsg'.ingress "
+        f"is known (it depends on aws:ec2/subnet:Subnet 'peer'); {PREVIEW}"
+    ) in diag.message
+    group.deps = {}
+    assert run("vpc-default-security-group-closed", [vpc, source, group]) == []
