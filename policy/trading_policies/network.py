@@ -79,26 +79,30 @@ def check_default_security_group(stack: Stack, _config: Mapping[str, Any]) -> It
                 "between its members and all outbound traffic",
             )
         for group in groups.get(vpc, []):
-            for direction in ("ingress", "egress"):
-                rules = group.get(direction)
-                if _set_unknown(group, direction):
-                    yield unknown_until_deployed(
-                        vpc,
-                        group,
-                        direction,
-                        f"whether default security group '{group.name}' has {direction} rules",
-                    )
-                elif isinstance(rules, list) and rules:
-                    yield Finding(
-                        vpc, f"default security group '{group.name}' has {len(rules)} {direction} rule(s)"
-                    )
-            for rule in standalone.get(group, []):
-                yield Finding(
-                    vpc,
-                    f"default security group '{group.name}' gets the {_rule_direction(rule)} rule "
-                    f"'{rule.name}' ({rule.type}), which opens the group AWS puts every resource in by "
-                    "default",
-                )
+            yield from _default_group_faults(vpc, group, standalone.get(group, []))
+    # The default group of a VPC the stack does not declare (named by its id) is as open: judged on itself.
+    judged = {group for attached in groups.values() for group in attached}
+    for group in stack.of_type(DEFAULT_SECURITY_GROUP):
+        if group not in judged:
+            yield from _default_group_faults(group, group, standalone.get(group, []))
+
+
+def _default_group_faults(subject: Resource, group: Resource, rules: list[Resource]) -> Iterator[Finding]:
+    for direction in ("ingress", "egress"):
+        inline = group.get(direction)
+        if _set_unknown(group, direction):
+            what = f"whether default security group '{group.name}' has {direction} rules"
+            yield unknown_until_deployed(subject, group, direction, what)
+        elif isinstance(inline, list) and inline:
+            yield Finding(
+                subject, f"default security group '{group.name}' has {len(inline)} {direction} rule(s)"
+            )
+    for rule in rules:
+        yield Finding(
+            subject,
+            f"default security group '{group.name}' gets the {_rule_direction(rule)} rule '{rule.name}' "
+            f"({rule.type}), which opens the group AWS puts every resource in by default",
+        )
 
 
 def _set_unknown(group: Resource, direction: str) -> bool:
@@ -574,7 +578,8 @@ RULES = [
         name="vpc-default-security-group-closed",
         description=(
             "Every VPC's default security group is managed by the stack with no ingress and no egress rules, "
-            "inline or standalone (SecurityGroupRule, SecurityGroupIngressRule/EgressRule)."
+            "inline or standalone (SecurityGroupRule, SecurityGroupIngressRule/EgressRule); so is a default "
+            "group the stack manages for a VPC it does not declare."
         ),
         severity=Severity.MEDIUM,
         pci=("1.2.1", "1.3.1", "1.3.2"),

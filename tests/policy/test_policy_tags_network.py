@@ -865,3 +865,20 @@ def test_a_default_security_group_whose_rules_the_program_computes_is_a_note():
     ) in diag.message
     group.deps = {}
     assert run("vpc-default-security-group-closed", [vpc, source, group]) == []
+
+
+def test_the_default_security_group_of_a_vpc_outside_the_stack_is_judged_on_itself():
+    ingress = [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}]
+    group = R(DSG, "dsg", {"id": "sg-default", "vpcId": "vpc-existing", "ingress": ingress, "egress": []})
+    rule = R(
+        EGRESS_RULE, "out", {"securityGroupId": "sg-default", "ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0"}
+    )
+    diags = run("vpc-default-security-group-closed", [group, rule])
+    assert [d.urn for d in diags] == [group.urn, group.urn]
+    assert [d.message.split("'dsg': ", 1)[1].split(". Fix:")[0] for d in diags] == [
+        "default security group 'dsg' has 1 ingress rule(s)",
+        f"default security group 'dsg' gets the egress rule 'out' ({EGRESS_RULE}), which opens the group AWS "
+        "puts every resource in by default",
+    ]
+    closed = R(DSG, "dsg", {"vpcId": "vpc-existing", "ingress": [], "egress": []})
+    assert run("vpc-default-security-group-closed", [closed]) == []
