@@ -48,6 +48,9 @@ MANAGED_POLICY_PROPERTIES = {
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
     "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment": "managedPolicyArn",
     "aws:ssoadmin/managedPolicyAttachmentsExclusive:ManagedPolicyAttachmentsExclusive": "managedPolicyArns",
+    # Gives QuickSight users and groups the policy's permissions (to reach data sources) as a grant. A Roles
+    # Anywhere profile's managedPolicyArns are not here: they are session policies, which only restrict.
+    "aws:quicksight/iamPolicyAssignment:IamPolicyAssignment": "policyArn",
 }
 ATTACHMENTS = tuple(t for t in MANAGED_POLICY_PROPERTIES if t != ROLE)
 POLICY_TYPES = (
@@ -251,8 +254,9 @@ RULES = [
             "The stack's identity policies (role inline policies, RolePolicy, Policy, UserPolicy, "
             "GroupPolicy, Identity Center permission-set inline policies) allow no action pattern that "
             'covers every action of a service ("*", "s3:*", "iam:?*", or every action listed one by one) and '
-            "no NotAction, and no role, policy attachment (single or exclusive) or permission set attaches "
-            "an AWS managed policy that allows whole services (AdministratorAccess, PowerUserAccess, "
+            "no NotAction, and no role, policy attachment (single or exclusive), permission set or "
+            "QuickSight IAM policy assignment attaches an AWS managed policy that allows whole services "
+            "(AdministratorAccess, PowerUserAccess, "
             "*Administrator, any name with FullAccess such as AWSLambda_FullAccess, SecretsManagerReadWrite, "
             "...)."
         ),

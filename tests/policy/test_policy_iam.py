@@ -277,6 +277,11 @@ def test_scoped_managed_policies_pass(arn):
             "managedPolicyArns",
             {"instanceArn": "i", "permissionSetArn": "p"},
         ),
+        (
+            "aws:quicksight/iamPolicyAssignment:IamPolicyAssignment",
+            "policyArn",
+            {"assignmentName": "a", "assignmentStatus": "ENABLED", "identities": {"users": ["analyst"]}},
+        ),
     ],
 )
 def test_every_resource_that_attaches_managed_policies_is_read(type_, prop, others):
