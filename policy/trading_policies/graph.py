@@ -69,6 +69,16 @@ class Resource:
     def get(self, *path: str | int) -> Any:
         return get(self.props, *path)
 
+    def program_value(self, prop: str, *path: str | int) -> Any:
+        """``get(prop, *path)``, except that a value unknown while ``prop`` depends on no resource reads as
+        ABSENT: a program can only set a value unknown at preview from another resource's output, so such
+        a value is one the program left unset and the provider fills in (its planned outputs, which a
+        stack rule reads, show it unknown at preview)."""
+        value = self.get(prop, *path)
+        if value is UNKNOWN and not self.property_dependencies.get(prop):
+            return ABSENT
+        return value
+
     def region(self, configured: str | None = None) -> str | None:
         """The resource's region: its own ``region``, else its provider's, else the configured one."""
         for value in (self.get("region"), get(self.provider_props, "region"), configured):

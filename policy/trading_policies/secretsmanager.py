@@ -15,8 +15,14 @@ the two day fields, month and weekday names, ``L``, ``LW`` and ``nW`` in day-of-
 ``n#k`` in day-of-week, and ``*`` as the only year. The interval is measured from one rotation window's
 start to the next, as for ``rate()``; a window may close up to a day later. An expression the rule cannot
 evaluate is a violation: a rotation interval nobody can verify is not a control an assessor can accept,
-and Secrets Manager itself rejects almost everything outside that syntax. A value unknown at preview is
-judged once known.
+and Secrets Manager itself rejects almost everything outside that syntax.
+
+A deciding value unknown at preview (``rotationEnabled``, the whole ``rotationRules``, its
+``automaticallyAfterDays`` or ``scheduleExpression``) is an advisory note naming it, one per property; a
+known rule that already breaks the limit is still a violation beside a note on an unknown
+``rotationEnabled``. An unknown the program did not set (its property depends on no resource) is the
+provider's own value, planned but not known at preview, and reads as not set: ``rotationEnabled`` then
+defaults to on.
 """
 
 from __future__ import annotations
@@ -33,8 +39,8 @@ from pulumi_policy import Severity
 
 from .awsfacts import is_aws_managed_key
 from .graph import Resource, Stack
-from .registry import Finding, Rule
-from .values import ABSENT, as_bool, as_number, describe
+from .registry import Finding, Rule, unknown_until_deployed
+from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
 
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
@@ -86,7 +92,7 @@ def check_rotation(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]
     rotations = stack.attached((SECRET_ROTATION,), "secretId", (SECRET,), ("arn", "id", "name"))
     for rotation in stack.of_type(SECRET_ROTATION):
         for fault in _rotation_faults(rotation, maximum):
-            yield Finding(rotation, fault)
+            yield fault if isinstance(fault, Finding) else Finding(rotation, fault)
     for secret in stack.of_type(SECRET):
         name = secret.get("name")
         if isinstance(name, str) and _SERVICE_MANAGED.match(name):
@@ -99,22 +105,37 @@ def check_rotation(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]
             )
 
 
-def _rotation_faults(rotation: Resource, maximum: int) -> Iterator[str]:
-    if as_bool(rotation.get("rotationEnabled")) is False:
+def _rotation_faults(rotation: Resource, maximum: int) -> Iterator[str | Finding]:
+    enabled = rotation.program_value("rotationEnabled")
+    if as_bool(enabled) is False:
         yield (
             "rotationEnabled is false, which turns rotation off (on an RDS-managed master secret it stops "
             "the rotation RDS would otherwise do every 7 days)"
         )
         return
-    after = rotation.get("rotationRules", "automaticallyAfterDays")
+    if enabled is UNKNOWN:
+        yield unknown_until_deployed(rotation, rotation, "rotationEnabled", "whether rotation is on")
+    if rotation.program_value("rotationRules") is UNKNOWN:
+        yield unknown_until_deployed(rotation, rotation, "rotationRules", "how often the secret rotates")
+        return
+    unknown: list[str] = []
+    after = rotation.program_value("rotationRules", "automaticallyAfterDays")
     days = as_number(after)
-    if days is None:
+    if days is UNKNOWN:
+        unknown.append("rotationRules.automaticallyAfterDays")
+    elif days is None:
         yield f"rotationRules.automaticallyAfterDays is {describe(after)}, which is not a number of days"
     elif isinstance(days, float) and days > maximum:
         yield f"rotates every {days:g} days; rotate at least every {maximum} days"
-    expression = rotation.get("rotationRules", "scheduleExpression")
-    if isinstance(expression, str):
+    expression = rotation.program_value("rotationRules", "scheduleExpression")
+    if expression is UNKNOWN:
+        unknown.append("rotationRules.scheduleExpression")
+    elif isinstance(expression, str):
         yield from _schedule_faults(expression, maximum)
+    if unknown:
+        yield unknown_until_deployed(
+            rotation, rotation, "rotationRules", f"how often the secret rotates ({' and '.join(unknown)})"
+        )
 
 
 def _schedule_faults(expression: str, maximum: int) -> Iterator[str]:
@@ -329,7 +350,8 @@ RULES = [
             "Every Secrets Manager secret the stack declares has a SecretRotation rotating it at least every "
             "maximumRotationDays days (automaticallyAfterDays, rate(), or the longest gap a cron() schedule "
             "allows; a schedule the pack cannot evaluate is a violation), and no SecretRotation turns "
-            "rotation off; RDS-managed master secrets rotate by themselves and need none."
+            "rotation off; RDS-managed master secrets rotate by themselves and need none, and a rotation "
+            "setting not known at preview is a note."
         ),
         severity=Severity.MEDIUM,
         pci=("8.3.9", "8.6.3"),

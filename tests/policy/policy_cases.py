@@ -4,8 +4,8 @@
 resource named ``"bad"``; ``UNKNOWN[name]()`` returns resources whose deciding values are set but not yet
 known (as on a first preview), on which it must report no mandatory violation: nothing at all, or, for
 the rules in ``ADVISORY_WHEN_UNKNOWN`` (a whole policy document unknown, a security group CIDR that may be
-the internet, or what decides who may call an API), one advisory note saying so and naming the unknown
-property.
+the internet, what decides who may call an API, or how often a secret rotates), one advisory note saying so
+and naming the unknown property.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ ADVISORY_WHEN_UNKNOWN = {
     "ec2-security-group-no-public-ingress": "ingress",
     "ec2-security-group-no-unrestricted-egress": "egress",
     "apigateway-method-authorization": "authorization",
+    "secretsmanager-secret-rotation": "rotationRules",
 }
 OPEN_TO_ALL = json.dumps(
     {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
@@ -477,11 +478,12 @@ UNKNOWN: dict[str, Case] = {
     "secretsmanager-secret-encrypted-with-cmk": lambda: [secret(kmsKeyId=U)],
     "secretsmanager-secret-rotation": lambda: [
         s := secret(),
-        linked(
+        days := R("aws:ssm/parameter:Parameter", "rotation-days", {"value": U}),
+        R(
             "aws:secretsmanager/secretRotation:SecretRotation",
-            s,
-            "secretId",
-            {"rotationRules": {"automaticallyAfterDays": U}},
+            "child",
+            {"secretId": U, "rotationRules": {"automaticallyAfterDays": U}},
+            deps={"secretId": [s], "rotationRules": [days]},
         ),
     ],
     "ec2-security-group-no-unrestricted-egress": lambda: [

@@ -500,7 +500,108 @@ def test_other_schedules_and_rotation_rules():
         "rotate at least every 90 days"
     ]
     assert rotation_faults({"automaticallyAfterDays": 30, "scheduleExpression": "rate(30 days)"}) == []
-    assert rotation_faults({"scheduleExpression": U}) == []
+
+
+ROTATION_TYPE = "aws:secretsmanager/secretRotation:SecretRotation"
+LATER = "preview with preflight --mode update or check after the first deployment"
+
+
+def verdicts(resources, config=None):
+    """(level, what the violation says about its resource) for each violation of the rotation rule."""
+    return [
+        (d.level, d.message.split("\n", 1)[1].split("': ", 1)[1].split(". Fix: ", 1)[0])
+        for d in run(ROTATION, resources, config)
+    ]
+
+
+def rotation_from_parameter(rules=None, **props):
+    """A rotation whose rotationRules and rotationEnabled, where set, are built from a parameter's value
+    (rotation_rules=days.value.apply(...)), so they are unknown at preview."""
+    days = R("aws:ssm/parameter:Parameter", "days", {"name": "rotation-days", "value": U})
+    resource = rotation(rules, **props)
+    resource.deps = {prop: [days] for prop in ("rotationRules", "rotationEnabled") if prop in resource.props}
+    return [secret(), days, resource]
+
+
+def unknown_until(prop, what):
+    return (
+        "advisory",
+        f"{what} cannot be checked until {ROTATION_TYPE} 'rotation'.{prop} is known (it depends on "
+        f"aws:ssm/parameter:Parameter 'days'); {LATER}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("rules", "props", "expected"),
+    [
+        (
+            {"automaticallyAfterDays": 30},
+            {"rotationEnabled": U},
+            unknown_until("rotationEnabled", "whether rotation is on"),
+        ),
+        (U, {}, unknown_until("rotationRules", "how often the secret rotates")),
+        (
+            {"automaticallyAfterDays": U},
+            {},
+            unknown_until(
+                "rotationRules", "how often the secret rotates (rotationRules.automaticallyAfterDays)"
+            ),
+        ),
+        (
+            {"scheduleExpression": U},
+            {},
+            unknown_until("rotationRules", "how often the secret rotates (rotationRules.scheduleExpression)"),
+        ),
+        (
+            {"automaticallyAfterDays": U, "scheduleExpression": U},
+            {},
+            unknown_until(
+                "rotationRules",
+                "how often the secret rotates (rotationRules.automaticallyAfterDays and "
+                "rotationRules.scheduleExpression)",
+            ),
+        ),
+    ],
+)
+def test_a_rotation_setting_unknown_at_preview_is_one_note_naming_it(rules, props, expected):
+    assert verdicts(rotation_from_parameter(rules, **props)) == [expected]
+
+
+def test_a_known_rotation_setting_that_breaks_the_limit_still_blocks_beside_a_note():
+    # rotationEnabled unknown: the rules matter all the same if it turns out on.
+    assert verdicts(rotation_from_parameter({"automaticallyAfterDays": 365}, rotationEnabled=U)) == [
+        unknown_until("rotationEnabled", "whether rotation is on"),
+        ("mandatory", "rotates every 365 days; rotate at least every 90 days"),
+    ]
+    # One rule unknown, the other known and too slow: AWS may take either.
+    assert verdicts(
+        rotation_from_parameter({"automaticallyAfterDays": U, "scheduleExpression": "rate(120 days)"})
+    ) == [
+        ("mandatory", "rotates every 120 days; rotate at least every 90 days"),
+        unknown_until("rotationRules", "how often the secret rotates (rotationRules.automaticallyAfterDays)"),
+    ]
+    # Rotation turned off: that alone is the finding, whatever the rules will be.
+    assert verdicts(rotation_from_parameter(U, rotationEnabled=False)) == [
+        (
+            "mandatory",
+            "rotationEnabled is false, which turns rotation off (on an RDS-managed master secret it stops "
+            "the rotation RDS would otherwise do every 7 days)",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rules", "props"),
+    [
+        ({"automaticallyAfterDays": 30}, {"rotationEnabled": U}),
+        ({"automaticallyAfterDays": 30, "scheduleExpression": U, "duration": U}, {}),
+        ({"scheduleExpression": U}, {}),
+    ],
+)
+def test_an_unknown_the_program_did_not_set_is_the_providers_value_not_a_note(rules, props):
+    # A real preview shows what the provider fills in (rotationEnabled, the rule the program left out)
+    # unknown, with no dependency: the program set nothing there, and rotationEnabled defaults to on.
+    assert verdicts([secret(), rotation(rules, **props)]) == []
 
 
 def test_the_compliant_stack_has_every_new_kind_of_resource():
