@@ -447,6 +447,10 @@ def check_grant(resource: Resource, config: Mapping[str, Any]) -> Iterator[str |
     if resource.get("granteePrincipal") == "*":
         yield 'granteePrincipal is "*", which KMS refuses and which would give the key to everyone'
         return
+    for prop, (who, _) in GRANT_PRINCIPALS.items():
+        # An unknown principal may be in any account. A grant already blocked gets no note, as below.
+        if resource.get(prop) is UNKNOWN and not blocked:
+            yield unknown_until_deployed(resource, resource, prop, f"whether {who} is in the key's account")
     key = trusted_account(resource, config["accountId"], ("keyId",))
     # A service grantee ("logs.<region>.amazonaws.com") is no account: it is placed nowhere, like any name
     # that is not an account or an account's principal.
@@ -582,7 +586,7 @@ RULES = [
             "policy's view can use or re-grant the key. The key's account comes from the accountId config, "
             "a keyId ARN or the provider (its assumed role, allowedAccountIds); a grant whose bare key id "
             "or alias none of them places gets an advisory note, and principals of two accounts a "
-            "violation."
+            "violation. A principal not known at preview is a note."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "7.2.1"),

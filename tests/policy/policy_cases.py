@@ -4,8 +4,8 @@
 resource named ``"bad"``; ``UNKNOWN[name]()`` returns resources whose deciding values are set but not yet
 known (as on a first preview), on which it must report no mandatory violation: nothing at all, or, for
 the rules in ``ADVISORY_WHEN_UNKNOWN`` (a whole policy document unknown, a security group CIDR that may be
-the internet, what decides who may call an API, or how often a secret rotates), one advisory note saying so
-and naming the unknown property.
+the internet, what decides who may call an API, how often a secret rotates, or a grantee that may be in
+another account), one advisory note saying so and naming the unknown property.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ ADVISORY_WHEN_UNKNOWN = {
     "ec2-security-group-no-unrestricted-egress": "egress",
     "apigateway-method-authorization": "authorization",
     "secretsmanager-secret-rotation": "rotationRules",
+    "kms-grant-restricted": "granteePrincipal",
 }
 OPEN_TO_ALL = json.dumps(
     {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}

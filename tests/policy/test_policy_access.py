@@ -209,7 +209,15 @@ def grant(**props):
             ],
         ),
         ({"granteePrincipal": "dynamodb.amazonaws.com", "keyId": "k"}, {"accountId": ACCOUNT}, []),
-        ({"granteePrincipal": U, "keyId": "k"}, None, []),
+        (
+            {"granteePrincipal": U, "keyId": "k"},
+            {"accountId": ACCOUNT},
+            [
+                "whether the grantee is in the key's account cannot be checked until aws:kms/grant:Grant "
+                "'grant'.granteePrincipal is known (it is built from values computed during deployment); "
+                "preview with preflight --mode update or check after the first deployment"
+            ],
+        ),
         (
             {"granteePrincipal": "*", "keyId": "k"},
             None,

@@ -655,6 +655,31 @@ def test_a_grant_outside_the_providers_allowed_accounts_blocks():
     ]
 
 
+LATER = "preview with preflight --mode update or check after the first deployment"
+
+
+@pytest.mark.parametrize(
+    ("prop", "who"), [("granteePrincipal", "grantee"), ("retiringPrincipal", "retiring principal")]
+)
+def test_a_grant_principal_unknown_at_preview_is_a_note_naming_it(prop, who):
+    # grantee_principal=role.arn: the role may be in any account, the key's or another.
+    props = {"granteePrincipal": f"arn:aws:iam::{ACCOUNT}:role/app", prop: U}
+    assert verdicts(GRANT, grant(**props), {"accountId": ACCOUNT}) == [
+        (
+            "advisory",
+            f"whether the {who} is in the key's account cannot be checked until aws:kms/grant:Grant "
+            f"'g'.{prop} is known (it is built from values computed during deployment); {LATER}",
+        )
+    ]
+
+
+def test_a_known_principal_of_another_account_blocks_beside_an_unknown_one():
+    other = grant(granteePrincipal=U, retiringPrincipal=f"arn:aws:iam::{OTHER}:root")
+    assert [level for level, _ in verdicts(GRANT, other, {"accountId": ACCOUNT})] == ["advisory", "mandatory"]
+    blocked = grant(granteePrincipal=U, operations=["CreateGrant"])
+    assert [level for level, _ in verdicts(GRANT, blocked, {"accountId": ACCOUNT})] == ["mandatory"]
+
+
 def test_a_grant_already_blocked_gets_no_note():
     blocked = grant(granteePrincipal=f"arn:aws:iam::{OTHER}:role/x", operations=["Decrypt", "CreateGrant"])
     assert [level for level, _ in verdicts(GRANT, blocked)] == ["mandatory"]
