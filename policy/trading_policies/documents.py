@@ -22,6 +22,25 @@ _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 _KIND_NOUNS = {"Service": "service", "Federated": "identity provider", "CanonicalUser": "canonical user id"}
 _VERSIONS = ("2012-10-17", "2008-10-17")
 WILDCARD = re.compile(r"[*?]")  # IAM's wildcards, in patterns where it reads them
+# A policy variable: IAM puts a value of the request in place of ${key} ("${aws:PrincipalAccount}"), except
+# ${*}, ${?} and ${$}, which stand for those characters. Only the resource's own keys name something the
+# caller does not choose. (AWS substitutes them in Version 2012-10-17 documents only; read as variables
+# everywhere, a document that meant them literally is judged as the wider of the two.)
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_ESCAPES = frozenset({"*", "?", "$"})
+RESOURCE_VARIABLES = frozenset({"aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths"})
+
+
+def policy_variables(value: str) -> frozenset[str]:
+    """The keys of the policy variables in ``value``, in lower case (escapes are not variables)."""
+    return frozenset(k.strip().lower() for k in _VARIABLE.findall(value) if k.strip() not in _ESCAPES)
+
+
+def variables_as_wildcards(value: str) -> str:
+    """``value`` with each policy variable read as ``*``: what the request puts there is any text."""
+    return _VARIABLE.sub(lambda m: m.group(0) if m.group(1).strip() in _ESCAPES else "*", value)
+
+
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
 _DOCUMENT_KEYS = ("Version", "Id", "Statement")
 _STATEMENT_KEYS = (

@@ -33,7 +33,17 @@ from dataclasses import dataclass
 
 from . import iam_catalog
 from .awsfacts import ACCOUNT_PATTERN, parse_arn, root_account
-from .documents import WILDCARD, Condition, Document, Principal, Statement, glob_match
+from .documents import (
+    RESOURCE_VARIABLES,
+    WILDCARD,
+    Condition,
+    Document,
+    Principal,
+    Statement,
+    glob_match,
+    policy_variables,
+    variables_as_wildcards,
+)
 from .values import UNKNOWN
 
 EVERYONE = "everyone"
@@ -78,6 +88,8 @@ _SHARED_OIDC_SUBJECTS = {
     ),
     "gitlab.com": re.compile(r"^project_path:[^*?/:]+/"),
     "app.terraform.io": re.compile(r"^organization:[^*?:]+:"),
+    # organization:<org slug>:pipeline:<pipeline slug>:ref:...; a job requests the audience it likes.
+    "agent.buildkite.com": re.compile(r"^organization:[^*?:]+:"),
 }
 
 
@@ -228,9 +240,18 @@ def _restriction(condition: Condition) -> tuple[str, object]:
     texts = [v for v in values if isinstance(v, str)]
     if len(texts) != len(values):
         return _flag(key, base, values)
+    shown = f"{condition.key} {', '.join(texts)}"
+    variables = frozenset().union(*map(policy_variables, texts))
+    binds = key in ACCOUNT_KEYS | ARN_KEYS | ORG_ID_KEYS
+    if variables and variables <= RESOURCE_VARIABLES and binds and base in ARN_OPERATORS:
+        return "scope", shown  # the caller's account or organisation must be the resource's own
+    if variables:
+        # The request supplies the value: "aws:PrincipalAccount": "${aws:PrincipalAccount}" holds for every
+        # caller. Each variable matches what the caller makes it, as a "*" would.
+        texts = [variables_as_wildcards(v) for v in texts]
+        base = {"StringEquals": "StringLike", "ArnEquals": "ArnLike"}.get(base, base)
     # Only the *Like and Arn* operators read "*" and "?" as wildcards; StringEquals "*" names no one.
     literal = base == "StringEquals" or not any(WILDCARD.search(v) for v in texts)
-    shown = f"{condition.key} {', '.join(texts)}"
     if key in ACCOUNT_KEYS and base in STRING_OPERATORS and literal:
         return "accounts", frozenset(texts)
     if key in ARN_KEYS and base in ARN_OPERATORS:
@@ -367,7 +388,10 @@ def _federated(caller: Caller, statement: Statement) -> Caller:
 
 def _names_one(value: object, shared: re.Pattern[str] | None) -> bool:
     """Whether a claim's value names one application or owner (for a shared issuer, its subject's owner)."""
-    if not isinstance(value, str) or _ONLY_WILDCARDS.fullmatch(value):
+    if not isinstance(value, str):
+        return False
+    value = variables_as_wildcards(value)  # a claim compared with a variable is compared with itself
+    if _ONLY_WILDCARDS.fullmatch(value):
         return False
     return shared is None or shared.match(value) is not None
 

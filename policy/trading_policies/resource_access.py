@@ -30,7 +30,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from .awsfacts import parse_arn
-from .documents import WILDCARD, Condition, Statement, parse_policy
+from .documents import WILDCARD, Condition, Statement, parse_policy, policy_variables
 from .evaluator import public_statements, why_open
 from .graph import Resource
 from .kms import render_actions, render_principals
@@ -95,6 +95,8 @@ def _unbound_resource(statement: Statement) -> str | None:
 
 
 def _names_specific(pattern: str) -> bool:
+    if policy_variables(pattern):
+        return False  # a name the request fills in (a bucket named after the caller's account) is any name
     arn = parse_arn(pattern)
     if arn is None:
         return not WILDCARD.search(pattern)  # not an ARN: AWS matches nothing to it
@@ -127,7 +129,9 @@ def _specific_value(key: str, operator: str, value: Any) -> bool:
         return True
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)  # an account id written as a JSON number, which IAM reads as its digits
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or policy_variables(value):
+        # A variable is the request's value ("${aws:PrincipalAccount}": the caller's own account) or the
+        # resource's own (which any resource has): either way no specific account.
         return False
     if key == ORG_PATHS_KEY:
         return _ORG_PATH.match(value) is not None

@@ -351,6 +351,19 @@ ANY_ACCOUNT = "so credentials of any account can use the endpoint to reach any a
             everyone(condition={"StringEquals": {"aws:ResourceAccount": True}}),
             "its StringEquals aws:ResourceAccount True binds no specific account",
         ),
+        # A variable is the caller's value, or the resource's own, which every resource matches.
+        (
+            everyone(condition={"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}),
+            "its StringEquals aws:ResourceAccount ${aws:PrincipalAccount} binds no specific account",
+        ),
+        (
+            everyone(condition={"StringEquals": {"aws:ResourceAccount": "${aws:ResourceAccount}"}}),
+            "its StringEquals aws:ResourceAccount ${aws:ResourceAccount} binds no specific account",
+        ),
+        (
+            everyone("s3:*", "arn:aws:s3:::${aws:PrincipalAccount}-exports/*"),
+            "on arn:aws:s3:::${aws:PrincipalAccount}-exports/* without a Condition",
+        ),
         (
             {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "NotResource": "arn:aws:s3:::mine/*"},
             'endpoint policy Statement[0] allows "*" Action [s3:*] on NotResource arn:aws:s3:::mine/* '

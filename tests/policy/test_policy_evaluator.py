@@ -441,6 +441,36 @@ GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.
             {"StringLike": {"app.terraform.io:sub": "organization:acme:project:*"}},
             False,
         ),
+        # Buildkite: one issuer for every organisation, and a job asks for the audience it likes.
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/agent.buildkite.com"},
+            {"StringEquals": {"agent.buildkite.com:aud": "sts.amazonaws.com"}},
+            True,
+        ),
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/agent.buildkite.com"},
+            {"StringLike": {"agent.buildkite.com:sub": "organization:*:pipeline:deploy:*"}},
+            True,
+        ),
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/agent.buildkite.com"},
+            {
+                "StringLike": {
+                    "agent.buildkite.com:sub": "organization:acme:pipeline:deploy:ref:refs/heads/main:*"
+                }
+            },
+            False,
+        ),
+        (
+            {"Federated": "accounts.google.com"},
+            {"StringEquals": {"accounts.google.com:aud": "${accounts.google.com:aud}"}},
+            True,
+        ),
+        (
+            {"Federated": GITHUB},
+            {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:${aws:PrincipalTag/o}/app:*"}},
+            True,
+        ),
         # An issuer of the firm's own (an EKS cluster here) serves only it: its audience binds the trust.
         (
             {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"},
@@ -598,3 +628,42 @@ def test_actions_that_take_resource_arns_on_every_resource():
         evaluator.scoped_actions_on_everything(identity("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/k"))
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        # The request supplies a variable's value, so a key compared with itself holds for every caller.
+        ({"StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}}, None),
+        ({"StringLike": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}}, None),
+        ({"StringEquals": {"aws:PrincipalOrgID": "${aws:PrincipalOrgID}"}}, None),
+        ({"StringEquals": {"aws:PrincipalArn": "${ aws:principalarn }"}}, None),
+        ({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:root"}}, None),
+        ({"StringEquals": {"aws:SourceVpce": "${aws:SourceVpce}"}}, None),
+        ({"StringEquals": {"aws:SourceVpce": "${aws:ResourceAccount}"}}, None),
+        ({"StringEquals": {"aws:PrincipalAccount": [ACCOUNT, "${aws:username}"]}}, None),
+        # The resource's own account or organisation is not the caller's to choose: it binds.
+        (
+            {"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}},
+            (SCOPED, '"*" limited by aws:PrincipalAccount ${aws:ResourceAccount}'),
+        ),
+        (
+            {"StringEquals": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"}},
+            (SCOPED, '"*" limited by aws:PrincipalOrgID ${aws:ResourceOrgID}'),
+        ),
+        # A variable after a literal account still leaves that account.
+        (
+            {"StringEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"}},
+            (ACCOUNT_KIND, f"any principal of account {ACCOUNT}"),
+        ),
+        # ${*} is a literal "*", which names no account.
+        ({"StringEquals": {"aws:PrincipalAccount": "${*}"}}, (ACCOUNT_KIND, "any principal of account ${*}")),
+    ],
+)
+def test_a_policy_variable_binds_the_caller_only_to_what_the_caller_cannot_choose(condition, expected):
+    (caller,) = callers("*", condition)
+    if expected is None:
+        assert caller.public
+        return
+    assert not caller.public
+    assert (caller.kind, caller.label) == expected
