@@ -90,3 +90,26 @@ def _is_ip_address(name: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# Addresses no one on the internet can send from (IANA's special-purpose registries, the ranges they mark
+# not globally reachable), written out here: what Python's ipaddress calls private changed in patch releases
+# (3.11.10, 3.12.4); before them a network was private when its first and last addresses were, so 0.0.0.0/0
+# was. IPv6's 2001::/23 is left out as a whole, since Teredo (2001::/32) and others inside it are routable.
+_NOT_ON_THE_INTERNET = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/29", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+        "203.0.113.0/24", "240.0.0.0/4", "::/128", "::1/128", "100::/64", "2001:db8::/32", "fc00::/7",
+        "fe80::/10",
+    )
+)  # fmt: skip
+
+
+def is_private_network(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """Whether every address of ``network`` lies in one range that is not reachable from the internet."""
+    return any(
+        network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
+        for private in _NOT_ON_THE_INTERNET
+    )

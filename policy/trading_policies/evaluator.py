@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import iam_catalog
-from .awsfacts import ACCOUNT_PATTERN, parse_arn, root_account
+from .awsfacts import ACCOUNT_PATTERN, is_private_network, parse_arn, root_account
 from .documents import (
     RESOURCE_VARIABLES,
     WILDCARD,
@@ -324,7 +324,7 @@ def _ip_ranges_restrict(values: list[str]) -> bool:
     except ValueError:
         return False
     for version, limit in ((4, 2**24), (6, 2**96)):
-        public = (n for n in networks if n.version == version and not n.is_private)
+        public = (n for n in networks if n.version == version and not is_private_network(n))
         if sum(n.num_addresses for n in ipaddress.collapse_addresses(public)) > limit:  # type: ignore[misc]
             return False
     return True

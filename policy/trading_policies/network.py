@@ -34,6 +34,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from .awsfacts import is_private_network
 from .graph import Resource, Stack
 from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
@@ -428,7 +429,12 @@ _INTERNET_SHARE = {4: 2**24, 6: 2**96}
 
 
 def _covers(entries: list[_Entry], family: IPv4Network | IPv6Network, maybe: bool) -> bool:
-    nets = [n for e in entries for n in e.reach(maybe) if n.version == family.version and not n.is_private]
+    nets = [
+        n
+        for e in entries
+        for n in e.reach(maybe)
+        if n.version == family.version and not is_private_network(n)
+    ]
     return sum(n.num_addresses for n in collapse_addresses(nets)) > _INTERNET_SHARE[family.version]
 
 

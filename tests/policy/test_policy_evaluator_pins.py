@@ -6,11 +6,12 @@ argument of the evaluator is changed, where the broader tests in test_policy_eva
 
 from __future__ import annotations
 
+import ipaddress
 import json
 
 import pytest
 from policy_harness import ACCOUNT, U
-from trading_policies import evaluator
+from trading_policies import awsfacts, evaluator
 from trading_policies.documents import Principal, parse_policy
 from trading_policies.evaluator import ACCOUNT as ACCOUNT_KIND
 from trading_policies.evaluator import EVERYONE, FEDERATED, SCOPED, SERVICE, UNKNOWN_CALLER, Caller
@@ -204,3 +205,38 @@ def test_only_kms_via_service_marks_a_path_through_a_service():
     assert not evaluator.binding(
         statement(condition={"StringEquals": {"aws:PrincipalTag/team": "x"}})
     ).via_service
+
+
+@pytest.mark.parametrize(
+    ("network", "private"),
+    [
+        ("10.1.0.0/16", True),
+        ("100.64.0.0/10", True),
+        ("fd00::/8", True),
+        ("0.0.0.0/0", False),
+        ("0.0.0.0/1", False),
+        ("::/0", False),
+        ("10.0.0.0/7", False),  # 11.0.0.0/8 is public
+        ("2001::/32", False),  # Teredo, routable though inside 2001::/23
+        ("::ffff:0:0/96", False),
+    ],
+)
+def test_what_counts_as_private_is_the_packs_own_list(network, private):
+    assert awsfacts.is_private_network(ipaddress.ip_network(network)) is private
+
+
+def test_the_internet_stays_public_whatever_pythons_ipaddress_calls_private(monkeypatch):
+    # Before 3.11.10 and 3.12.4, ipaddress called 0.0.0.0/0 private (its first and last addresses are).
+    monkeypatch.setattr(ipaddress.IPv4Network, "is_private", property(lambda _self: True))
+    monkeypatch.setattr(ipaddress.IPv6Network, "is_private", property(lambda _self: True))
+    for world in ("0.0.0.0/0", "::/0"):
+        condition = {"IpAddress": {"aws:SourceIp": world}}
+        statement = {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": condition,
+        }
+        document = parse_policy(json.dumps({"Statement": [statement]}), principals_required=True)
+        assert [s.index for s, _ in evaluator.public_statements(document)] == [0]

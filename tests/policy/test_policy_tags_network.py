@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from ipaddress import ip_network
 
@@ -882,3 +883,20 @@ def test_the_default_security_group_of_a_vpc_outside_the_stack_is_judged_on_itse
     ]
     closed = R(DSG, "dsg", {"vpcId": "vpc-existing", "ingress": [], "egress": []})
     assert run("vpc-default-security-group-closed", [closed]) == []
+
+
+def test_an_open_group_stays_open_whatever_pythons_ipaddress_calls_private(monkeypatch):
+    # Before 3.11.10 and 3.12.4, ipaddress called 0.0.0.0/0 private (its first and last addresses are).
+    monkeypatch.setattr(ipaddress.IPv4Network, "is_private", property(lambda _self: True))
+    group = R(
+        SG,
+        "sg",
+        {"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]},
+    )
+    assert messages(INGRESS, [group]) == [
+        (
+            "mandatory",
+            "sg",
+            "ingress[0] admits 0.0.0.0/0 on tcp port 22, so anyone on the internet can reach it",
+        )
+    ]
