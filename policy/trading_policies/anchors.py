@@ -312,6 +312,14 @@ ANCHORS: dict[str, Anchors] = {
         checkov=("CKV_AWS_283 (policy documents in general)",),
         only_here="the secret's resource policy judged after its conditions; no anchor reads secret policies",
     ),
+    "resource-policy-not-public": Anchors(
+        checkov=("CKV_AWS_168 (SQS)", "CKV_AWS_169 (SNS)", "CKV_AWS_32 (ECR)"),
+        aws_config=("sqs-queue-no-public-access",),
+        only_here=(
+            "one evaluator for every service's resource policy, after its conditions (bound callers, policy "
+            "variables); the others cover SQS, SNS and ECR, each its own way"
+        ),
+    ),
     "required-tags": Anchors(aws_config=("required-tags",)),
     "pci-scope-tags": Anchors(
         aws_config=("required-tags (with Compliance and DataClassification values)",),

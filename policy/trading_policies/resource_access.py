@@ -150,6 +150,62 @@ def check_secret_policy(resource: Resource, _config: Mapping[str, Any]) -> Itera
         )
 
 
+# Other resource policies that decide who reaches a resource: type -> (path to the document, what it
+# guards). Left out on purpose: API Gateway (a public API's policy lets everyone invoke it; its authorizers
+# decide), OpenSearch and EFS (a domain or file system in a VPC is commonly run with an open policy, behind
+# its network).
+RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
+    "aws:sqs/queue:Queue": (("policy",), "queue"),
+    "aws:sqs/queuePolicy:QueuePolicy": (("policy",), "queue"),
+    "aws:sns/topic:Topic": (("policy",), "topic"),
+    "aws:sns/topicPolicy:TopicPolicy": (("policy",), "topic"),
+    "aws:s3/accessPoint:AccessPoint": (("policy",), "access point and the bucket data behind it"),
+    "aws:s3control/accessPointPolicy:AccessPointPolicy": (
+        ("policy",),
+        "access point and the bucket data behind it",
+    ),
+    "aws:s3control/multiRegionAccessPointPolicy:MultiRegionAccessPointPolicy": (
+        ("details", "policy"),
+        "multi-region access point and the bucket data behind it",
+    ),
+    "aws:s3control/objectLambdaAccessPointPolicy:ObjectLambdaAccessPointPolicy": (
+        ("policy",),
+        "Object Lambda access point and the bucket data behind it",
+    ),
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": (("policy",), "repository's images"),
+    "aws:ecr/registryPolicy:RegistryPolicy": (("policy",), "registry"),
+    "aws:cloudwatch/eventBusPolicy:EventBusPolicy": (("policy",), "event bus"),
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": (("policyDocument",), "account's log groups"),
+    "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy": (("accessPolicy",), "log destination"),
+    "aws:backup/vaultPolicy:VaultPolicy": (("policy",), "backup vault's recovery points"),
+    "aws:glacier/vault:Vault": (("accessPolicy",), "vault's archives"),
+    "aws:glue/resourcePolicy:ResourcePolicy": (("policy",), "Data Catalog"),
+    "aws:codeartifact/domainPermissions:DomainPermissions": (("policyDocument",), "domain"),
+    "aws:codeartifact/repositoryPermissionsPolicy:RepositoryPermissionsPolicy": (
+        ("policyDocument",),
+        "repository's packages",
+    ),
+}
+
+
+def check_resource_policy(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
+    path, guarded = RESOURCE_POLICIES[resource.type]
+    value = resource.get(*path)
+    if value is ABSENT or value == "":
+        return
+    prop = ".".join(path)
+    what = f"the resource policy ({prop})"
+    document = parse_policy(value, principals_required=True)
+    yield from (f"{what} is unreadable: {error}" for error in document.errors)
+    if document.unknown:
+        yield unknown_until_deployed(resource, resource, path[0], what)
+    for statement, bound in public_statements(document):
+        yield (
+            f"{prop} {statement.label} allows {render_principals(statement)} {render_actions(statement)} "
+            f"{why_open(bound)}, so any AWS account can reach the {guarded}"
+        )
+
+
 RULES = [
     Rule(
         name="vpc-endpoint-policy-not-open",
@@ -188,5 +244,27 @@ RULES = [
         topic="secretsmanager",
         check=check_secret_policy,
         resource_types=(SECRET, SECRET_POLICY),
+    ),
+    Rule(
+        name="resource-policy-not-public",
+        description=(
+            "The resource policies of SQS queues, SNS topics, S3 access points (also multi-region and Object "
+            "Lambda), ECR repositories and registries, EventBridge event buses, CloudWatch Logs resource and "
+            "destination policies, Backup and Glacier vaults, the Glue Data Catalog and CodeArtifact domains "
+            'and repositories do not allow Principal "*", {"AWS": "*"} or NotPrincipal unless a Condition '
+            "binds the caller to an account, organisation, source or VPC. API Gateway, OpenSearch and EFS "
+            "policies are not judged: open policies there are how those services are commonly run, behind "
+            "authorizers or a VPC."
+        ),
+        severity=Severity.CRITICAL,
+        pci=("1.3.1", "7.2.1"),
+        remediation=(
+            "Name the principals that need access, or bind the caller with aws:PrincipalAccount / "
+            "aws:PrincipalOrgID (a service principal with aws:SourceArn or aws:SourceAccount)"
+        ),
+        url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-resources.html",
+        topic="iam",
+        check=check_resource_policy,
+        resource_types=tuple(RESOURCE_POLICIES),
     ),
 ]

@@ -25,6 +25,7 @@ ADVISORY_WHEN_UNKNOWN = {
     "s3-bucket-policy-no-public-allow": "policy",
     "vpc-endpoint-policy-not-open": "policy",
     "secretsmanager-policy-not-public": "policy",
+    "resource-policy-not-public": "policy",
     "ec2-security-group-no-public-ingress": "ingress",
     "ec2-security-group-no-unrestricted-egress": "egress",
     "apigateway-method-authorization": "authorization",
@@ -272,6 +273,9 @@ BAD: dict[str, Case] = {
     "secretsmanager-policy-not-public": lambda: [
         R("aws:secretsmanager/secret:Secret", "bad", {"policy": OPEN_TO_ALL})
     ],
+    "resource-policy-not-public": lambda: [
+        R("aws:sqs/queuePolicy:QueuePolicy", "bad", {"policy": OPEN_TO_ALL})
+    ],
     "lambda-not-public": lambda: [
         R("aws:lambda/permission:Permission", "bad", {"principal": "*", "function": "f"})
     ],
@@ -444,6 +448,7 @@ UNKNOWN: dict[str, Case] = {
     ],
     "vpc-endpoint-policy-not-open": lambda: [R("aws:ec2/vpcEndpoint:VpcEndpoint", "bad", {"policy": U})],
     "secretsmanager-policy-not-public": lambda: [R("aws:secretsmanager/secret:Secret", "bad", {"policy": U})],
+    "resource-policy-not-public": lambda: [R("aws:sns/topicPolicy:TopicPolicy", "bad", {"policy": U})],
     "lambda-not-public": lambda: [
         R(
             "aws:lambda/permission:Permission",

@@ -436,3 +436,84 @@ def test_a_secret_policy_for_named_callers_passes_and_garbage_does_not():
     assert levels(SECRET, R("aws:secretsmanager/secret:Secret", "s", {"policy": U})) == ["advisory"]
     (fault,) = faults(SECRET, R("aws:secretsmanager/secretPolicy:SecretPolicy", "s", {"policy": "null"}))
     assert fault.startswith("the secret's resource policy is unreadable")
+
+
+# ---- other services' resource policies ----------------------------------------------------------
+
+
+RESOURCE = "resource-policy-not-public"
+OPEN_SEND = {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}
+
+
+@pytest.mark.parametrize(
+    ("type_", "prop", "guarded"),
+    [
+        ("aws:sqs/queue:Queue", "policy", "queue"),
+        ("aws:sqs/queuePolicy:QueuePolicy", "policy", "queue"),
+        ("aws:sns/topic:Topic", "policy", "topic"),
+        ("aws:sns/topicPolicy:TopicPolicy", "policy", "topic"),
+        ("aws:s3/accessPoint:AccessPoint", "policy", "access point and the bucket data behind it"),
+        ("aws:ecr/repositoryPolicy:RepositoryPolicy", "policy", "repository's images"),
+        ("aws:cloudwatch/eventBusPolicy:EventBusPolicy", "policy", "event bus"),
+        ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "policyDocument", "account's log groups"),
+        ("aws:glacier/vault:Vault", "accessPolicy", "vault's archives"),
+        ("aws:codeartifact/domainPermissions:DomainPermissions", "policyDocument", "domain"),
+    ],
+)
+def test_a_resource_policy_open_to_everyone_is_a_violation(type_, prop, guarded):
+    (fault,) = faults(RESOURCE, R(type_, "res", {prop: doc(OPEN_SEND)}))
+    assert fault == (
+        f'{prop} Statement[0] allows "*" Action [sqs:SendMessage] without a Condition, so any AWS account '
+        f"can reach the {guarded}"
+    )
+
+
+def test_a_multi_region_access_point_policy_is_read_from_its_details():
+    resource = R(
+        "aws:s3control/multiRegionAccessPointPolicy:MultiRegionAccessPointPolicy",
+        "mrap",
+        {"details": {"name": "mrap", "policy": doc(OPEN_SEND)}},
+    )
+    (fault,) = faults(RESOURCE, resource)
+    assert fault.startswith('details.policy Statement[0] allows "*"')
+    assert fault.endswith("can reach the multi-region access point and the bucket data behind it")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # A service that sends for one resource of the account (SNS to SQS, EventBridge to SNS).
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+            "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:orders"}},
+        },
+        {**OPEN_SEND, "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}},
+        {**OPEN_SEND, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}},
+        {**OPEN_SEND, "Effect": "Deny"},
+    ],
+)
+def test_a_resource_policy_that_names_or_binds_its_callers_passes(statement):
+    assert faults(RESOURCE, R("aws:sqs/queue:Queue", "q", {"policy": doc(statement)})) == []
+
+
+def test_a_resource_policy_bound_by_a_policy_variable_is_still_public():
+    condition = {"StringEquals": {"aws:SourceAccount": "${aws:SourceAccount}"}}
+    (fault,) = faults(
+        RESOURCE, R("aws:sns/topic:Topic", "t", {"policy": doc({**OPEN_SEND, "Condition": condition})})
+    )
+    assert "with a Condition on aws:SourceAccount that binds no caller" in fault
+
+
+def test_resource_policies_absent_unknown_or_unreadable():
+    assert faults(RESOURCE, R("aws:sqs/queue:Queue", "q", {})) == []
+    assert faults(RESOURCE, R("aws:sqs/queue:Queue", "q", {"policy": ""})) == []
+    (diag,) = run(RESOURCE, [R("aws:sqs/queue:Queue", "q", {"policy": U})])
+    assert diag.level == "advisory"
+    assert "the resource policy (policy) cannot be checked until aws:sqs/queue:Queue 'q'.policy is known" in (
+        diag.message
+    )
+    (fault,) = faults(RESOURCE, R("aws:sqs/queue:Queue", "q", {"policy": "{not json"}))
+    assert fault.startswith("the resource policy (policy) is unreadable: ")
