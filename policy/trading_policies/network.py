@@ -1,8 +1,10 @@
 """VPC rules: flow logs for every VPC, a closed default security group, no security group open to the
 internet (in or out) and no subnet that hands out public addresses.
 
-The default security group counts as closed only when it has no inline rule and no standalone rule is
-attached to it.
+A VPC is an ``ec2.Vpc`` or an adopted default VPC (``ec2.DefaultVpc``), as a subnet is an ``ec2.Subnet`` or
+an ``ec2.DefaultSubnet``: AWS runs both alike, and flow logs and the default security group attach to
+either by its id. The default security group counts as closed only when it has no inline rule and no
+standalone rule is attached to it.
 
 The security group rules judge a group as AWS does: the union of its inline rules and of every standalone
 rule attached to it (``ec2.SecurityGroupRule``, ``vpc.SecurityGroupIngressRule``/``EgressRule``, matched
@@ -40,6 +42,8 @@ from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
 
 VPC = "aws:ec2/vpc:Vpc"
+DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc"
+VPCS = (VPC, DEFAULT_VPC)
 SUBNET = "aws:ec2/subnet:Subnet"
 DEFAULT_SUBNET = "aws:ec2/defaultSubnet:DefaultSubnet"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -55,8 +59,8 @@ _VPC_DOCS = "https://docs.aws.amazon.com/vpc/latest/userguide/"
 
 
 def check_flow_logs(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    logged = stack.attached((FLOW_LOG,), "vpcId", (VPC,), ("id",))
-    for vpc in stack.of_type(VPC):
+    logged = stack.attached((FLOW_LOG,), "vpcId", VPCS, ("id",))
+    for vpc in stack.of_type(*VPCS):
         if vpc not in logged:
             yield Finding(
                 vpc, "has no aws.ec2.FlowLog, so network traffic to and from the VPC is not recorded"
@@ -64,7 +68,7 @@ def check_flow_logs(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findin
 
 
 def check_default_security_group(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    groups = stack.attached((DEFAULT_SECURITY_GROUP,), "vpcId", (VPC,), ("id",))
+    groups = stack.attached((DEFAULT_SECURITY_GROUP,), "vpcId", VPCS, ("id",))
     # A standalone rule adds to the default group as an inline one does (AuthorizeSecurityGroupIngress).
     standalone = stack.attached(
         (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE),
@@ -72,7 +76,7 @@ def check_default_security_group(stack: Stack, _config: Mapping[str, Any]) -> It
         (DEFAULT_SECURITY_GROUP,),
         ("id",),
     )
-    for vpc in stack.of_type(VPC):
+    for vpc in stack.of_type(*VPCS):
         if vpc not in groups:
             yield Finding(
                 vpc,
@@ -568,7 +572,7 @@ RULES = [
     ),
     Rule(
         name="vpc-flow-logs-enabled",
-        description="Every VPC in the stack has a flow log.",
+        description="Every VPC in the stack (ec2.Vpc or an adopted ec2.DefaultVpc) has a flow log.",
         severity=Severity.MEDIUM,
         pci=("10.2.1",),
         remediation=(
@@ -583,9 +587,10 @@ RULES = [
     Rule(
         name="vpc-default-security-group-closed",
         description=(
-            "Every VPC's default security group is managed by the stack with no ingress and no egress rules, "
-            "inline or standalone (SecurityGroupRule, SecurityGroupIngressRule/EgressRule); so is a default "
-            "group the stack manages for a VPC it does not declare."
+            "The default security group of every VPC (ec2.Vpc or an adopted ec2.DefaultVpc) is managed by "
+            "the stack with no ingress and no egress rules, inline or standalone (SecurityGroupRule, "
+            "SecurityGroupIngressRule/EgressRule); so is a default group the stack manages for a VPC it "
+            "does not declare."
         ),
         severity=Severity.MEDIUM,
         pci=("1.2.1", "1.3.1", "1.3.2"),

@@ -99,6 +99,9 @@ def test_the_suffix_comes_from_config_and_must_match_the_environment_tag():
     assert faults("physical-name-has-environment-suffix", [untagged], {"environmentSuffix": "dev"})
 
 
+DSG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+
+
 def test_vpc_rules_match_by_id_and_report_open_default_groups():
     vpc = R("aws:ec2/vpc:Vpc", "vpc", {"id": "vpc-1"})
     flow = R("aws:ec2/flowLog:FlowLog", "flow", {"vpcId": "vpc-1"})
@@ -115,7 +118,32 @@ def test_vpc_rules_match_by_id_and_report_open_default_groups():
     assert fault.startswith("does not manage its default security group")
 
 
-DSG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+def test_an_adopted_default_vpc_needs_a_flow_log_and_a_closed_default_group():
+    # AWS runs a default VPC as any other: it logs nothing without a flow log and its default group is open.
+    vpc = R("aws:ec2/defaultVpc:DefaultVpc", "default", {"id": "vpc-0a1b2c3d", "cidrBlock": "172.31.0.0/16"})
+    (flow_log,) = run("vpc-flow-logs-enabled", [vpc])
+    assert (flow_log.level, flow_log.urn) == ("mandatory", vpc.urn)
+    assert (
+        "[MEDIUM] aws:ec2/defaultVpc:DefaultVpc 'default': has no aws.ec2.FlowLog, so network traffic to and "
+        "from the VPC is not recorded. Fix: Add aws.ec2.FlowLog("
+    ) in flow_log.message
+    (group,) = run("vpc-default-security-group-closed", [vpc])
+    assert (group.level, group.urn) == ("mandatory", vpc.urn)
+    assert (
+        "[MEDIUM] aws:ec2/defaultVpc:DefaultVpc 'default': does not manage its default security group, which "
+        "keeps AWS's rules allowing all traffic between its members and all outbound traffic. Fix:"
+    ) in group.message
+    # Attached by its id, as for an ec2.Vpc.
+    flow = R("aws:ec2/flowLog:FlowLog", "flow", {"vpcId": "vpc-0a1b2c3d"})
+    closed = R(DSG, "dsg", {"vpcId": U, "ingress": [], "egress": []}, deps={"vpcId": [vpc]})
+    assert run("vpc-flow-logs-enabled", [vpc, flow]) == []
+    assert run("vpc-default-security-group-closed", [vpc, closed]) == []
+    closed.props["egress"] = [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]
+    assert faults("vpc-default-security-group-closed", [vpc, closed]) == [
+        "default security group 'dsg' has 1 egress rule(s)"
+    ]
+
+
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
