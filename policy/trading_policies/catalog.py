@@ -38,9 +38,10 @@ def render(rules: Sequence[Rule] = RULES) -> str:
         "",
         f"Every policy is mandatory by default and maps to PCI DSS v{PCI_DSS_VERSION} requirements. Each "
         "accepts, in the policy pack config, the settings listed under Config plus `exemptions`: "
-        '`[{"resource": "<logical name or URN, wildcards allowed>", "reason": "<at least 10 characters>", '
-        '"expires": "YYYY-MM-DD"}]`. An exempted violation is reported as advisory with its reason; after '
-        "`expires` it blocks again.",
+        '`[{"resource": "<URN, or logical name with type; wildcards allowed>", "type": "<e.g. '
+        'aws:kms/key:Key>", "reason": "<at least 10 characters>", "expires": "YYYY-MM-DD"}]`. A logical name '
+        "needs its type, since names repeat across types. An exempted violation is reported as advisory with "
+        "its reason; after `expires` it blocks again.",
         "",
         "| Policy | Kind | Severity | PCI DSS | What it checks | How to fix | Config |",
         "|---|---|---|---|---|---|---|",

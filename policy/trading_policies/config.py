@@ -5,6 +5,12 @@ Every policy declares its configuration as JSON Schema; the Pulumi CLI (and pref
 same schema, because a test or another engine may hand a policy raw or partial config, and because a
 malformed exemption must never be ignored: it raises :class:`PolicyConfigError` with one line naming
 the policy, the key and the fix.
+
+An exemption names its resource by URN (``urn:pulumi:<stack>::<project>::<type chain>::<name>``, which
+holds the type), or by logical name and ``type`` together. A logical name alone is refused: names repeat
+across types (a Key and its KeyPolicy are both "legacy"), so it would also exempt resources it was not
+written for, and a resource policy, which sees one resource, cannot tell. Resources of one type and name
+differ only in their parents' types; a URN tells them apart.
 """
 
 from __future__ import annotations
@@ -33,7 +39,18 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
             "resource": {
                 "type": "string",
                 "minLength": 1,
-                "description": "Logical name or URN of the resource; shell-style wildcards allowed.",
+                "description": (
+                    "URN of the resource (urn:pulumi:<stack>::<project>::<type chain>::<name>), or its "
+                    "logical name together with type; shell-style wildcards allowed."
+                ),
+            },
+            "type": {
+                "type": "string",
+                "minLength": 1,
+                "description": (
+                    "Type of the resource (e.g. aws:kms/key:Key), shell-style wildcards allowed; required "
+                    "when resource is a logical name, which resources of other types can share."
+                ),
             },
             "reason": {
                 "type": "string",
@@ -68,12 +85,29 @@ class Exemption:
     resource: str
     reason: str
     expires: date | None = None
+    type: str | None = None
 
-    def matches(self, name: str, urn: str) -> bool:
-        return fnmatchcase(name, self.resource) or fnmatchcase(urn, self.resource)
+    @property
+    def by_urn(self) -> bool:
+        return is_urn_pattern(self.resource)
+
+    @property
+    def label(self) -> str:
+        """The exemption's resource as its config wrote it, e.g. ``'legacy' of type aws:kms/key:Key``."""
+        return f"'{self.resource}'" + (f" of type {self.type}" if self.type else "")
+
+    def matches(self, name: str, urn: str, type_: str) -> bool:
+        if self.type is not None and not fnmatchcase(type_, self.type):
+            return False
+        return fnmatchcase(urn, self.resource) if self.by_urn else fnmatchcase(name, self.resource)
 
     def active_on(self, day: date) -> bool:
         return self.expires is None or day <= self.expires
+
+
+def is_urn_pattern(resource: str) -> bool:
+    """Whether an exemption's ``resource`` is a URN (or URN pattern) rather than a logical name."""
+    return resource.startswith("urn:") or "::" in resource
 
 
 def today() -> date:
@@ -117,17 +151,33 @@ def _exemptions(policy_name: str, entries: list[dict[str, Any]]) -> list[Exempti
                     f"policy config for '{policy_name}': exemptions[{index}].expires is '{expires}', "
                     f"which is not a calendar date; use YYYY-MM-DD{_FIX}"
                 ) from None
-        for key, minimum in (("resource", 1), ("reason", 10)):
+        for key, minimum in (("resource", 1), ("reason", 10), ("type", 1)):
             # A reason padded with spaces explains nothing more: only the text counts.
-            if len(entry[key].strip()) < minimum:
+            if key in entry and len(entry[key].strip()) < minimum:
                 raise PolicyConfigError(
                     f"policy config for '{policy_name}': exemptions[{index}].{key} is {entry[key]!r}, which "
                     f"has fewer than {minimum} characters once outer whitespace is removed; write "
-                    + ("why the resource is exempt" if key == "reason" else "the resource's name or URN")
+                    + _WRITE[key]
                     + _FIX
                 )
-        exemptions.append(Exemption(entry["resource"].strip(), entry["reason"].strip(), day))
+        resource, kind = entry["resource"].strip(), entry.get("type")
+        if kind is None and not is_urn_pattern(resource):
+            raise PolicyConfigError(
+                f"policy config for '{policy_name}': exemptions[{index}].resource is {resource!r}, a logical "
+                'name alone, which resources of other types may share; add "type" with the resource\'s type '
+                '(e.g. "type": "aws:kms/key:Key") or give its URN' + _FIX
+            )
+        exemptions.append(
+            Exemption(resource, entry["reason"].strip(), day, kind.strip() if kind is not None else None)
+        )
     return exemptions
+
+
+_WRITE = {
+    "resource": "the resource's name or URN",
+    "reason": "why the resource is exempt",
+    "type": "the resource's type, e.g. aws:kms/key:Key",
+}
 
 
 def _check(schema: Mapping[str, Any], value: Any, path: str) -> tuple[Any, str | None]:

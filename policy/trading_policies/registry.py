@@ -155,19 +155,20 @@ class Rule:
             message = self.message(finding.resource, finding.fault)
             if finding.unknown_at_preview:
                 message = UNKNOWN_AT_PREVIEW_PREFIX + message
-            matching = [e for e in exemptions if e.matches(finding.resource.name, finding.resource.urn)]
+            resource = finding.resource
+            matching = [e for e in exemptions if e.matches(resource.name, resource.urn, resource.type)]
             active = [e for e in matching if e.active_on(day)]
             if active:
                 exemption = active[0]
                 until = f" until {exemption.expires.isoformat()}" if exemption.expires else ""
                 message = (
-                    f"{EXEMPTED_PREFIX}{message} Exempted by policy config (resource '{exemption.resource}'"
+                    f"{EXEMPTED_PREFIX}{message} Exempted by policy config (resource {exemption.label}"
                     f"{until}): {exemption.reason}"
                 )
             elif matching:
                 expired = matching[0]
                 message = (
-                    f"{message} (The exemption for '{expired.resource}' expired on "
+                    f"{message} (The exemption for {expired.label} expired on "
                     f"{expired.expires}; fix the resource or renew the "
                     "exemption with a new reason and date.)"
                 )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from google.protobuf import json_format, struct_pb2
+from policy_fixtures import root_statement
 from policy_harness import R, U, analyze, run, servicer
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
@@ -108,7 +110,17 @@ def test_defaults_fill_missing_keys_and_whole_floats_become_integers():
         ),
         (
             {"exemptions": [{"resource": "x", "reason": "long enough reason", "until": "2027-01-01"}]},
-            "exemptions[0] has the unknown key 'until'; allowed keys are expires, reason, resource",
+            "exemptions[0] has the unknown key 'until'; allowed keys are expires, reason, resource, type",
+        ),
+        (
+            {"exemptions": [{"resource": "legacy", "reason": "long enough reason"}]},
+            "exemptions[0].resource is 'legacy', a logical name alone, which resources of other types may "
+            'share; add "type" with the resource\'s type (e.g. "type": "aws:kms/key:Key") or give its URN',
+        ),
+        (
+            {"exemptions": [{"resource": "legacy-*", "reason": "long enough reason", "type": " "}]},
+            "exemptions[0].type is ' ', which has fewer than 1 characters once outer whitespace is removed; "
+            "write the resource's type, e.g. aws:kms/key:Key",
         ),
     ],
 )
@@ -142,7 +154,12 @@ def test_a_malformed_exemption_stops_the_analysis_even_without_matching_resource
 
 
 def test_exemptions_expire_after_their_day(monkeypatch):
-    exemption = {"resource": "g", "reason": "migrating the group next sprint", "expires": "2030-06-30"}
+    exemption = {
+        "resource": "g",
+        "type": "aws:cloudwatch/logGroup:LogGroup",
+        "reason": "migrating the group next sprint",
+        "expires": "2030-06-30",
+    }
     group = R("aws:cloudwatch/logGroup:LogGroup", "g", {"retentionInDays": 30})
     monkeypatch.setattr(config, "today", lambda: datetime.date(2030, 6, 30))
     assert [d.level for d in run("log-group-retention", [group], {"exemptions": [exemption]})] == ["advisory"]
@@ -238,7 +255,73 @@ def test_duplicate_property_dependencies_link_once():
 
 
 def test_an_exemption_is_kept_without_its_outer_whitespace():
-    (exemption,) = resolve(
-        "some-policy", SCHEMA, {"exemptions": [{"resource": " g ", "reason": "  a real reason  "}]}
-    )["exemptions"]
-    assert (exemption.resource, exemption.reason) == ("g", "a real reason")
+    raw = {"resource": " g ", "type": " aws:kms/key:Key ", "reason": "  a real reason  "}
+    (exemption,) = resolve("some-policy", SCHEMA, {"exemptions": [raw]})["exemptions"]
+    assert (exemption.resource, exemption.type, exemption.reason) == ("g", "aws:kms/key:Key", "a real reason")
+
+
+KEY = "aws:kms/key:Key"
+KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+
+
+def _legacy_key_and_key_policy():
+    key = R(KEY, "legacy", {"enableKeyRotation": False, "customerMasterKeySpec": "SYMMETRIC_DEFAULT"})
+    policy = R(KEY_POLICY, "legacy", {"keyId": "k", "policy": "{}"})
+    return key, policy
+
+
+def test_an_exemption_by_logical_name_covers_only_the_type_it_names():
+    # Logical names repeat across types: the KeyPolicy 'legacy' is not the Key 'legacy' its exemption is for.
+    key, key_policy = _legacy_key_and_key_policy()
+    exemption = {"resource": "legacy", "type": KEY, "reason": "legacy key, migrated in Q3 under CHG-1234"}
+    (diag,) = analyze("kms-key-rotation-enabled", key, {"exemptions": [exemption]})
+    assert diag.level == "advisory"
+    assert diag.message.endswith(
+        "Exempted by policy config (resource 'legacy' of type aws:kms/key:Key): legacy key, migrated in Q3 "
+        "under CHG-1234"
+    )
+    (exempted,) = resolve("p", SCHEMA, {"exemptions": [exemption]})["exemptions"]
+    assert exempted.matches(key.name, key.urn, key.type)
+    assert not exempted.matches(key_policy.name, key_policy.urn, key_policy.type)
+    wildcard = {**exemption, "type": "aws:kms/*"}
+    (both,) = resolve("p", SCHEMA, {"exemptions": [wildcard]})["exemptions"]
+    assert both.matches(key_policy.name, key_policy.urn, key_policy.type)
+
+
+def test_an_exemption_for_the_key_legacy_leaves_a_public_key_policy_legacy_blocked():
+    public = {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [root_statement(), public]})
+    key_policy = R(
+        KEY_POLICY, "legacy", {"keyId": "arn:aws:kms:us-east-1:123456789012:key/k", "policy": document}
+    )
+    exemption = {"resource": "legacy", "reason": "legacy key, migrated in Q3 under CHG-1234"}
+    name = "kms-key-policy-no-unconditional-grants"
+    with pytest.raises(
+        PolicyConfigError, match=r"exemptions\[0\]\.resource is \'legacy\', a logical name alone"
+    ):
+        run(name, [key_policy], {"exemptions": [exemption]})
+    diags = run(name, [key_policy], {"exemptions": [{**exemption, "type": KEY}]})
+    assert diags
+    assert {d.level for d in diags} == {"mandatory"}
+    assert not any("[exempted]" in d.message for d in diags)
+
+
+def test_an_exemption_by_urn_needs_no_type_and_a_type_narrows_it():
+    key, key_policy = _legacy_key_and_key_policy()
+    by_urn = {"resource": key.urn, "reason": "legacy key, migrated in Q3 under CHG-1234"}
+    (exempted,) = resolve("p", SCHEMA, {"exemptions": [by_urn]})["exemptions"]
+    assert exempted.matches(key.name, key.urn, key.type)
+    assert not exempted.matches(key_policy.name, key_policy.urn, key_policy.type)
+    # A URN pattern names the type too; the logical name alone never matches it.
+    stack_wide = {
+        "resource": "urn:pulumi:dev::trading::*",
+        "type": KEY,
+        "reason": "sandbox keys, no card data",
+    }
+    (narrowed,) = resolve("p", SCHEMA, {"exemptions": [stack_wide]})["exemptions"]
+    assert narrowed.matches(key.name, key.urn, key.type)
+    assert not narrowed.matches(key_policy.name, key_policy.urn, key_policy.type)
+    # A pattern with "::" is a URN pattern: its wildcards cover what they say, the logical name is not read.
+    (tail,) = resolve("p", SCHEMA, {"exemptions": [{**by_urn, "resource": "*::legacy"}]})["exemptions"]
+    assert tail.matches(key_policy.name, key_policy.urn, key_policy.type)
+    assert not tail.matches("legacy", "urn:pulumi:dev::trading::aws:kms/key:Key::other", KEY)

@@ -142,9 +142,15 @@ def test_values_set_but_unknown_at_preview_are_not_violations(name):
     assert "preview with preflight --mode update or check after the first deployment" in diag.message
 
 
+def exemption_for_bad(resources):
+    (kind,) = {r.type for r in resources if r.name == "bad"}
+    return {**EXEMPTION, "type": kind}
+
+
 @pytest.mark.parametrize("name", sorted(POLICIES))
 def test_an_exemption_turns_the_violation_advisory_and_says_why(name):
-    diags = run(name, BAD[name](), {"exemptions": [EXEMPTION]})
+    resources = BAD[name]()
+    diags = run(name, resources, {"exemptions": [exemption_for_bad(resources)]})
     assert diags
     assert mandatory(diags) == []
     for diag in diags:
@@ -153,10 +159,14 @@ def test_an_exemption_turns_the_violation_advisory_and_says_why(name):
 
 
 def test_an_expired_exemption_blocks_again_and_says_it_expired():
-    config = {"exemptions": [{**EXEMPTION, "expires": "2020-01-31"}]}
-    (diag,) = run("log-group-retention", BAD["log-group-retention"](), config)
+    resources = BAD["log-group-retention"]()
+    config = {"exemptions": [{**exemption_for_bad(resources), "expires": "2020-01-31"}]}
+    (diag,) = run("log-group-retention", resources, config)
     assert diag.level == "mandatory"
-    assert "The exemption for 'bad' expired on 2020-01-31" in diag.message
+    assert (
+        "(The exemption for 'bad' of type aws:cloudwatch/logGroup:LogGroup expired on 2020-01-31; fix the "
+        "resource or renew the exemption with a new reason and date.)"
+    ) in diag.message
 
 
 def test_exemptions_match_urns_with_wildcards_and_without_expiry():
@@ -171,7 +181,12 @@ def test_exemptions_match_urns_with_wildcards_and_without_expiry():
 
 
 def test_an_exemption_for_another_resource_changes_nothing():
-    config = {"exemptions": [{"resource": "other", "reason": "something else entirely"}]}
+    other = {
+        "resource": "other",
+        "type": "aws:cloudwatch/logGroup:LogGroup",
+        "reason": "something else entirely",
+    }
+    config = {"exemptions": [other]}
     assert [d.level for d in run("log-group-retention", BAD["log-group-retention"](), config)] == [
         "mandatory"
     ]
