@@ -12,6 +12,7 @@ from . import (
     apigateway,
     dynamodb,
     enforcement,
+    generic,
     iam,
     kms,
     lambda_,
@@ -49,6 +50,7 @@ RULES: list[Rule] = [
     *resource_access.RULES,
     *secretsmanager.RULES,
     *tags.RULES,
+    *generic.RULES,
 ]
 
 enforcement.install()

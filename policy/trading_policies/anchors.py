@@ -327,4 +327,10 @@ ANCHORS: dict[str, Anchors] = {
     "physical-name-has-environment-suffix": Anchors(
         only_here="physical names that carry the environment suffix; no anchor checks names"
     ),
+    "resources-judged-by-the-pack": Anchors(
+        only_here=(
+            "AWS resources declared where no rule reads them (AWS Native, Cloud Control, CloudFormation "
+            "stacks and stack sets, Service Catalog); each tool judges only the resource types it knows"
+        )
+    ),
 }

@@ -308,6 +308,9 @@ BAD: dict[str, Case] = {
             {"eventSourceArn": "arn:aws:dynamodb:us-east-1:1:table/t/stream/x", "startingPosition": "LATEST"},
         )
     ],
+    "resources-judged-by-the-pack": lambda: [
+        R("aws-native:lambda:Url", "bad", {"authType": "NONE", "targetFunctionArn": "arn:aws:lambda:f"})
+    ],
 }
 
 
@@ -510,5 +513,9 @@ UNKNOWN: dict[str, Case] = {
                 "maximumRetryAttempts": U,
             },
         )
+    ],
+    # The type decides, not its values: a pulumi-aws function URL is for the other rules to judge.
+    "resources-judged-by-the-pack": lambda: [
+        R("aws:lambda/functionUrl:FunctionUrl", "bad", {"authorizationType": U, "functionName": U})
     ],
 }

@@ -1,0 +1,99 @@
+"""Resources the pack cannot judge: AWS resources declared through a generic provider or a template.
+
+Every other rule reads pulumi-aws resources by type (``aws:s3/bucket:Bucket``, ``aws:lambda/functionUrl:
+FunctionUrl``, ...). The same AWS resources can be declared in ways none of them reads: Pulumi AWS Native
+(every ``aws-native:*`` type, e.g. ``aws-native:lambda:Url`` with AuthType NONE), pulumi-aws's Cloud Control
+resource (``typeName`` plus ``desiredState`` JSON), a CloudFormation stack (``templateBody`` or
+``templateUrl``), a CloudFormation stack set and the instances that deploy it, and a Service Catalog
+provisioned product (a product's template, launched). Each walks around every guard rail, so each is
+reported: declare what it creates with the pulumi-aws resource of the same kind, or exempt it, with a
+reason, after reviewing what it creates.
+
+Resources of other providers (random, tls, command, ...) are not AWS declarations and are not reported.
+Neither is a dynamic provider's resource (``pulumi-python:dynamic:Resource``): its type says nothing about
+what its code does (most call no AWS API), and code that calls AWS itself, in a dynamic provider, a
+``command`` or the program, is out of every policy's reach, which sees declarations only; that is for code
+review.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .graph import Resource
+from .registry import Rule
+
+AWS_NATIVE_PREFIX = "aws-native:"
+CLOUD_CONTROL = "aws:cloudcontrol/resource:Resource"
+CFN_STACK = "aws:cloudformation/stack:Stack"
+CFN_STACK_SET = "aws:cloudformation/stackSet:StackSet"
+CFN_STACK_SET_INSTANCE = "aws:cloudformation/stackSetInstance:StackSetInstance"
+CFN_STACK_INSTANCES = "aws:cloudformation/stackInstances:StackInstances"
+PROVISIONED_PRODUCT = "aws:servicecatalog/provisionedProduct:ProvisionedProduct"
+_UNREAD = "which no rule of the pack reads, so nothing checks the AWS resources it creates"
+
+
+def check_judged_by_the_pack(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    what = _what_it_creates(resource)
+    if what is not None:
+        yield f"{what}, {_UNREAD}"
+
+
+def _what_it_creates(resource: Resource) -> str | None:
+    kind = resource.type
+    if kind.startswith(AWS_NATIVE_PREFIX):
+        return "is declared through Pulumi AWS Native"
+    if kind == CLOUD_CONTROL:
+        name = resource.get("typeName")
+        shown = name if isinstance(name, str) else "a resource"
+        return f"creates {shown} through the Cloud Control API from desiredState"
+    if kind in (CFN_STACK, CFN_STACK_SET):
+        template = f"a CloudFormation template{_template_types(resource.get('templateBody'))}"
+        if kind == CFN_STACK:
+            return f"deploys {template}"
+        return f"holds {template} that its instances deploy to accounts and regions"
+    if kind in (CFN_STACK_SET_INSTANCE, CFN_STACK_INSTANCES):
+        name = resource.get("stackSetName")
+        shown = f"'{name}'" if isinstance(name, str) else "it names"
+        return f"deploys the CloudFormation template of the stack set {shown}"
+    if kind == PROVISIONED_PRODUCT:
+        return "launches a Service Catalog product, whose template creates its resources"
+    return None
+
+
+def _template_types(body: Any) -> str:
+    """`` (<its resource types>)`` for a JSON template with resources; empty for YAML or an unknown body."""
+    try:
+        resources = json.loads(body)["Resources"]
+        types = sorted({str(spec["Type"]) for spec in resources.values()})
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return ""
+    return f" ({', '.join(types)})" if types else ""
+
+
+RULES = [
+    Rule(
+        name="resources-judged-by-the-pack",
+        description=(
+            "No AWS resource is declared where the pack cannot judge it: through Pulumi AWS Native "
+            "(aws-native:*), pulumi-aws's Cloud Control resource, a CloudFormation stack, stack set or stack "
+            "set instance, or a Service Catalog provisioned product. Resources of other providers and "
+            "dynamic providers, which are code rather than declarations, are not reported."
+        ),
+        severity=Severity.HIGH,
+        pci=("2.2.1", "12.5.1"),
+        remediation=(
+            "Declare each AWS resource with the pulumi-aws resource of the same kind (e.g. "
+            "aws.lambda_.FunctionUrl for AWS::Lambda::Url, aws.s3.Bucket for AWS::S3::Bucket), which the "
+            "pack's rules read; where that is not possible, review what it creates and exempt it from this "
+            "policy with a reason and an expiry date"
+        ),
+        url="https://docs.aws.amazon.com/cloudcontrolapi/latest/userguide/how-it-works.html",
+        topic="inventory",
+        check=check_judged_by_the_pack,
+    ),
+]
