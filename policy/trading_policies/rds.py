@@ -106,8 +106,14 @@ def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator
         yield "publiclyAccessible is true, so the database gets a public IP address"
 
 
-def check_iam_auth(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+def _engine(resource: Resource) -> Any:
+    """The engine in lower case: a rule must not skip "Postgres" because of how it is spelt."""
     engine = resource.get("engine")
+    return engine.strip().lower() if isinstance(engine, str) else engine
+
+
+def check_iam_auth(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    engine = _engine(resource)
     if engine not in IAM_AUTH_ENGINES or resource.get("engineMode") == "serverless":
         return
     value = resource.get("iamDatabaseAuthenticationEnabled")
@@ -121,7 +127,7 @@ def check_log_exports(resource: Resource, config: Mapping[str, Any]) -> Iterator
         return
     if isinstance(exports, list) and UNKNOWN in exports:
         return
-    engine = resource.get("engine")
+    engine = _engine(resource)
     exported = [e for e in exports if isinstance(e, str)] if isinstance(exports, list) else []
     required = config["requiredLogTypes"].get(engine, []) if isinstance(engine, str) else []
     if not exported:
@@ -137,7 +143,7 @@ def check_log_exports(resource: Resource, config: Mapping[str, Any]) -> Iterator
 
 def check_query_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
     for cluster in stack.of_type(CLUSTER):
-        if cluster.get("engine") != "aurora-postgresql":
+        if _engine(cluster) != "aurora-postgresql":
             continue
         name = cluster.get("dbClusterParameterGroupName")
         if name is UNKNOWN and not cluster.property_dependencies.get("dbClusterParameterGroupName"):
@@ -248,7 +254,7 @@ def _scaling_faults(cluster: Resource, scaling: Any) -> Iterator[str]:
             f"{describe(raw_max)}"
         )
     if low == 0:
-        problem = _pause_version_problem(cluster.get("engine"), cluster.get("engineVersion"))
+        problem = _pause_version_problem(_engine(cluster), cluster.get("engineVersion"))
         if problem:
             yield problem
     pause_raw = cluster.get("serverlessv2ScalingConfiguration", "secondsUntilAutoPause")

@@ -275,3 +275,17 @@ def test_public_access_and_iam_authentication():
         [R(INSTANCE, "i", {"engine": "mysql", "iamDatabaseAuthenticationEnabled": False})],
     )
     assert fault == "iamDatabaseAuthenticationEnabled is False; it must be true"
+
+
+@pytest.mark.parametrize("engine", ["Postgres", " POSTGRES "])
+def test_an_engine_written_in_another_case_is_the_same_engine(engine):
+    # The provider lowercases an instance's engine, as RDS keeps it; the rules must not skip "Postgres".
+    instance = R(INSTANCE, "i", {"engine": engine, "iamDatabaseAuthenticationEnabled": False})
+    assert faults("rds-iam-authentication", [instance]) == [
+        "iamDatabaseAuthenticationEnabled is False; it must be true"
+    ]
+    (fault,) = faults(
+        "rds-log-exports-enabled",
+        [R(INSTANCE, "i", {"engine": engine, "enabledCloudwatchLogsExports": ["upgrade"]})],
+    )
+    assert "does not export postgresql" in fault
