@@ -286,14 +286,15 @@ ENVIRONMENTS_SCHEMA: dict[str, Any] = {
     "items": {"type": "string", "minLength": 1},
     "default": ["*"],
     "description": (
-        "Environments (values of the Environment tag, shell-style wildcards) where the setting is required; "
-        "a resource without an Environment tag is always checked. [] turns the check off."
+        "Environments (values of the Environment tag, shell-style wildcards, any case) where the setting is "
+        "required; a resource without an Environment tag is always checked. [] turns the check off."
     ),
 }
 
 
 def applies_to_environment(environment: str | None, patterns: list[str]) -> bool:
-    """Whether a per-environment requirement applies to a resource tagged with ``environment``."""
+    """Whether a per-environment requirement applies to a resource tagged with ``environment``. Case and
+    outer spaces do not count: a resource tagged "Prod " is still in the "prod" environment."""
     if environment is None:
         return bool(patterns)
-    return any(fnmatchcase(environment, pattern) for pattern in patterns)
+    return any(fnmatchcase(environment.strip().lower(), pattern.strip().lower()) for pattern in patterns)

@@ -178,6 +178,10 @@ def test_environment_patterns():
     assert not applies_to_environment("dev", ["prod"])
     assert applies_to_environment(None, ["prod"])
     assert not applies_to_environment(None, [])
+    # A tag spelt "Prod " is still the prod environment: the requirement is not walked around by its case.
+    assert applies_to_environment("Prod ", ["prod"])
+    assert applies_to_environment("prod", ["PROD-*", "prod"])
+    assert applies_to_environment("PROD-EU", ["prod-*"])
 
 
 def test_an_advisory_policy_level_stays_advisory_and_unrelated_messages_keep_their_level():
