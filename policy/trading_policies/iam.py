@@ -19,14 +19,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from pulumi_policy import Severity
 
 from . import iam_catalog
 from .awsfacts import REGION_PATTERN, parse_arn
-from .documents import WILDCARD, Condition, Statement, parse_policy
-from .evaluator import public_statements, scoped_actions_on_everything, whole_services, why_open
+from .documents import WILDCARD, Condition, Statement, glob_match, parse_policy
+from .evaluator import (
+    allowed_actions,
+    public_statements,
+    scoped_actions_on_everything,
+    whole_services,
+    why_open,
+)
 from .graph import Resource
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
@@ -72,6 +79,8 @@ REGIONLESS_ARN_SERVICES = frozenset(
 )
 REGION_OPERATORS = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
 _GEOGRAPHY = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-")
+# ${Partition}, ${Account}, ${KeyId}, ... in the Service Authorization Reference's ARN formats.
+_ARN_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _IAM_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 
 
@@ -151,11 +160,72 @@ def check_scoped_resources(resource: Resource, _config: Mapping[str, Any]) -> It
         found = scoped_actions_on_everything(item)
         if found is not None:
             everything, actions = found
-            shown = ", ".join(actions[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
             yield (
-                f"{item.label} of {label} allows {shown} on {everything}; these actions take resource ARNs, "
-                "so name the resources they need"
+                f"{item.label} of {label} allows {_summary(actions)} on {everything}; these actions take "
+                "resource ARNs, so name the resources they need"
             )
+            continue
+        wide = _type_wide_resource(item)
+        if wide is not None:
+            pattern, kinds, actions = wide
+            yield (
+                f"{item.label} of {label} allows {_summary(actions)} on {pattern}, which matches any "
+                f"{' or '.join(kinds)} of any account; these actions take resource ARNs, so name the "
+                "resources they need"
+            )
+
+
+def _summary(actions: list[str]) -> str:
+    return ", ".join(actions[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
+
+
+def _type_wide_resource(statement: Statement) -> tuple[str, list[str], list[str]] | None:
+    """``(pattern, resource types, actions)`` for the first Resource pattern that matches every resource, in
+    every account, of a type the statement's actions take (``arn:aws:kms:*:*:key/*`` for kms:Decrypt)."""
+    actions = [a for a in allowed_actions(statement) if a.resource_scoped]
+    for pattern in statement.resources:
+        if not isinstance(pattern, str):
+            continue
+        kinds: dict[str, None] = {}
+        names: dict[str, None] = {}
+        for action in actions:
+            for kind, arn_format in iam_catalog.resource_arn_formats(action):
+                if _matches_every(pattern, arn_format):
+                    kinds[f"{action.service} {kind}"] = None
+                    names[action.full_name] = None
+        if names:
+            return pattern, list(kinds), list(names)
+    return None
+
+
+@lru_cache(maxsize=8192)
+def _matches_every(pattern: str, arn_format: str) -> bool:
+    # The pattern names every resource of the type when it matches the type's ARN filled in twice, with
+    # made-up accounts and names that share no character: a literal account, name or part of one fails one
+    # of them, while only wildcards ("key/*", "?*", "????????????") match both. The region is
+    # iam-region-restricted's concern, not this rule's: the samples take one the pattern's region accepts.
+    # A type whose ARN has no account and no name is a single resource (arn:aws:apigateway:<region>::/apis).
+    if not set(_ARN_VARIABLE.findall(arn_format)) - {"Partition", "Region"}:
+        return False
+    parts = pattern.split(":")
+    fixed = {
+        "Partition": parts[1] if len(parts) > 1 and not WILDCARD.search(parts[1]) else "aws",
+        "Region": parts[3].replace("*", "").replace("?", "z") if len(parts) > 3 else "zz-zzzz-9",
+    }
+    return all(
+        glob_match(pattern, _fill(arn_format, fixed, account, name))
+        for account, name in (("000000000000", "z" * 36), ("999999999999", "y" * 36))
+    )
+
+
+def _fill(arn_format: str, fixed: dict[str, str], account: str, name: str) -> str:
+    def value(match: re.Match[str]) -> str:
+        variable = match.group(1)
+        if variable in fixed:
+            return fixed[variable]
+        return account if variable == "Account" or variable.endswith("AccountId") else name
+
+    return _ARN_VARIABLE.sub(value, arn_format)
 
 
 def check_trust_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
@@ -275,8 +345,12 @@ RULES = [
         name="iam-no-wildcard-resource",
         description=(
             'The stack\'s identity policies allow no action that takes resource ARNs on Resource "*" (or any '
-            'ARN pattern that names every resource, or NotResource); actions that only work on "*" '
-            "(ec2:Describe*, xray:PutTraceSegments, ...) are fine. Read against the IAM catalogue."
+            "ARN pattern that names every resource, or NotResource), nor on a pattern that matches every "
+            "resource of a type the action takes in any account, with only wildcards for account and name: "
+            '"arn:aws:kms:*:*:key/*" or "arn:*:kms:*:*:*" for kms:Decrypt, "arn:aws:s3:::*/*" or '
+            '"arn:aws:s3:::?*" for s3:GetObject. ARNs pinned to an account '
+            '("arn:aws:kms:us-east-1:<account>:key/*") or naming resources pass, and so do actions that only '
+            'work on "*" (ec2:Describe*, xray:PutTraceSegments, ...). Read against the IAM catalogue.'
         ),
         severity=Severity.MEDIUM,
         pci=("7.2.1", "7.2.2"),

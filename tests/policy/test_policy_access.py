@@ -140,12 +140,84 @@ def test_many_scoped_actions_are_summarised():
     assert "more on *" in fault
 
 
+# A pattern with only wildcards for the account and the name names every resource of the type in every
+# account: for an action on that type it is the same as "*".
+@pytest.mark.parametrize(
+    ("statement", "shown", "matched"),
+    [
+        (allow("kms:Decrypt", "arn:aws:kms:*:*:key/*"), "kms:Decrypt on arn:aws:kms:*:*:key/*", "kms key"),
+        (allow("kms:Decrypt", "arn:*:kms:*:*:*"), "kms:Decrypt on arn:*:kms:*:*:*", "kms key"),
+        (allow("kms:Decrypt", "arn:aws:kms:*"), "kms:Decrypt on arn:aws:kms:*", "kms key"),
+        (allow("kms:Decrypt", "arn:aws:*:*:*:key/*"), "kms:Decrypt on arn:aws:*:*:*:key/*", "kms key"),
+        (
+            allow("kms:Decrypt", "arn:aws:kms:*:????????????:key/*"),
+            "kms:Decrypt on arn:aws:kms:*:????????????:key/*",
+            "kms key",
+        ),
+        # The region is iam-region-restricted's concern: every account's keys in one region are no better.
+        (
+            allow("kms:Decrypt", "arn:aws:kms:us-east-1:*:key/*"),
+            "kms:Decrypt on arn:aws:kms:us-east-1:*:key/*",
+            "kms key",
+        ),
+        (allow("s3:GetObject", "arn:aws:s3:::*"), "s3:GetObject on arn:aws:s3:::*", "s3 object"),
+        (allow("s3:GetObject", "arn:aws:s3:::*/*"), "s3:GetObject on arn:aws:s3:::*/*", "s3 object"),
+        (allow("s3:GetObject", "arn:aws:s3:::?*"), "s3:GetObject on arn:aws:s3:::?*", "s3 object"),
+        (
+            allow("s3:ListBucket", ["arn:aws:s3:::trading-data", "arn:aws:s3:::??*"]),
+            "s3:ListBucket on arn:aws:s3:::??*",
+            "s3 bucket",
+        ),
+        (
+            allow("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/*"),
+            "dynamodb:GetItem on arn:aws:dynamodb:*:*:table/*",
+            "dynamodb table",
+        ),
+        (
+            allow("dynamodb:Query", "arn:aws:dynamodb:*:*:table/*/index/*"),
+            "dynamodb:Query on arn:aws:dynamodb:*:*:table/*/index/*",
+            "dynamodb index",
+        ),
+        (
+            allow("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:*"),
+            "secretsmanager:GetSecretValue on arn:aws:secretsmanager:*:*:secret:*",
+            "secretsmanager Secret",
+        ),
+        (allow("iam:PassRole", "arn:aws:iam::*:role/*"), "iam:PassRole on arn:aws:iam::*:role/*", "iam role"),
+    ],
+)
+def test_a_pattern_that_matches_every_resource_of_the_type_is_a_violation(statement, shown, matched):
+    assert levels(SCOPED, identity(statement)) == ["mandatory"]
+    assert faults(SCOPED, identity(statement)) == [
+        f"Statement[0] of policy allows {shown}, which matches any {matched} of any account; these actions "
+        "take resource ARNs, so name the resources they need"
+    ]
+
+
+def test_a_type_wide_pattern_lists_the_types_it_matches():
+    (fault,) = faults(SCOPED, identity(allow(["s3:GetObject", "s3:GetBucketPolicy"], "arn:aws:s3:::*")))
+    assert fault.startswith(
+        "Statement[0] of policy allows s3:GetBucketPolicy, s3:GetObject on arn:aws:s3:::*, which matches any "
+        "s3 bucket or s3 object of any account"
+    )
+
+
 @pytest.mark.parametrize(
     "statement",
     [
         allow(["ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces", "xray:PutTraceSegments"]),
         allow("dynamodb:GetItem", f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"),
         allow("ec2:CreateNetworkInterface", f"arn:aws:ec2:us-east-1:{ACCOUNT}:*/*"),
+        # Pinned to an account, or naming the resources.
+        allow("kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*"),
+        allow("kms:Decrypt", "arn:aws:kms:*:${aws:PrincipalAccount}:key/*"),
+        allow("kms:Decrypt", "arn:aws:kms:*:*:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        allow("s3:GetObject", ["arn:aws:s3:::trading-data/*", "arn:aws:s3:::trading-*/reports/*"]),
+        allow("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:*:{ACCOUNT}:secret:*"),
+        # "*/*" names objects, not buckets: s3:ListBucket on it is allowed on nothing.
+        allow("s3:ListBucket", "arn:aws:s3:::*/*"),
+        # A type whose ARN has no account and no name is one resource.
+        allow("apigateway:GET", "arn:aws:apigateway:us-east-1::/restapis"),
         {"Effect": "Deny", "Action": "*", "Resource": "*"},
         allow(U),
     ],
