@@ -11,14 +11,13 @@ is open to every account.
 Decision on global services: a statement whose actions all belong to global services (IAM, STS,
 Organizations, Route 53, CloudFront, ...) is not asked for a region, and ARNs of services whose ARNs carry
 no region by design (S3 buckets, IAM, Route 53, CloudFront, ...) count as scoped when they name a specific
-resource rather than ``*``.
+resource: a name that begins with a wildcard (``*``, ``?*``) does not.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
@@ -78,7 +77,6 @@ REGIONLESS_ARN_SERVICES = frozenset(
     {"s3", "iam", "sts", "route53", "cloudfront", "organizations", "waf", "globalaccelerator", "shield"}
 )
 REGION_OPERATORS = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
-_GEOGRAPHY = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-")
 # ${Partition}, ${Account}, ${KeyId}, ... in the Service Authorization Reference's ARN formats.
 _ARN_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _IAM_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
@@ -253,13 +251,33 @@ def check_region_restricted(resource: Resource, config: Mapping[str, Any]) -> It
     for label, item in _parsed(resource):
         if isinstance(item, str):
             yield item
-        elif not _global_only(item) and not _region_condition(item, allowed):
-            unscoped = _unscoped_resource(item, allowed)
-            if unscoped is not None:
-                yield (
-                    f"{item.label} of {label} allows {render_actions(item)} on {unscoped} without an "
-                    "aws:RequestedRegion condition, and that resource is not pinned to a region"
-                )
+            continue
+        if _global_only(item) or item.condition_unknown:
+            continue
+        conditions = [
+            c for c in item.conditions_on("aws:RequestedRegion") if c.base_operator in REGION_OPERATORS
+        ]
+        if any(_restricts(condition, allowed) for condition in conditions):
+            continue
+        unscoped = _unscoped_resource(item, allowed)
+        if unscoped is not None:
+            yield (
+                f"{item.label} of {label} allows {render_actions(item)} on {unscoped} "
+                f"{_region_condition_fault(conditions, allowed)}, and that resource is not pinned to a region"
+            )
+
+
+def _region_condition_fault(conditions: list[Condition], allowed: list[str]) -> str:
+    if not conditions:
+        return "without an aws:RequestedRegion condition"
+    condition = conditions[0]
+    values = ", ".join("<unknown>" if v is UNKNOWN else str(v) for v in condition.values)
+    fault = (
+        f"whose values are not all regions of allowedRegions ({', '.join(allowed)})"
+        if allowed
+        else "that does not name a single region"
+    )
+    return f"with an aws:RequestedRegion condition ({condition.operator} [{values}]) {fault}"
 
 
 def _global_only(statement: Statement) -> bool:
@@ -270,29 +288,21 @@ def _global_only(statement: Statement) -> bool:
     )
 
 
-def _region_condition(statement: Statement, allowed: list[str]) -> bool:
-    if statement.condition_unknown:
-        return True
-    conditions = [
-        c for c in statement.conditions_on("aws:RequestedRegion") if c.base_operator in REGION_OPERATORS
-    ]
-    return any(_restricts(condition, allowed) for condition in conditions)
-
-
 def _restricts(condition: Condition, allowed: list[str]) -> bool:
+    # Every value must be a region's name. StringLike reads * and ? in it, and a wildcard in a region name
+    # covers several regions ("us-*", "eu-west-?") and the ones AWS opens later. With no allowedRegions the
+    # values name one region; with them, regions of that list. Values unknown at preview are judged at update.
+    named = set()
     for value in condition.values:
         if value is UNKNOWN:
             continue
-        if not isinstance(value, str) or not value.strip("*?-"):
+        if not isinstance(value, str):
             return False
-        # A pattern restricts to a geography only when it names one before its first wildcard ("us-*",
-        # "eu-west-*"); "*-1" or "?s-*" match regions on every continent, and new ones as AWS opens them.
-        wildcard = WILDCARD.search(value) if condition.base_operator == "StringLike" else None
-        if wildcard is not None and not _GEOGRAPHY.match(value[: wildcard.start()]):
+        region = value.lower() if condition.base_operator == "StringEqualsIgnoreCase" else value
+        if not REGION_PATTERN.fullmatch(region) or (allowed and region not in allowed):
             return False
-        if allowed and not any(fnmatchcase(value, region) for region in allowed):
-            return False
-    return True
+        named.add(region)
+    return bool(allowed) or len(named) <= 1
 
 
 def _unscoped_resource(statement: Statement, allowed: list[str]) -> str | None:
@@ -311,7 +321,8 @@ def _region_scoped(value: str, allowed: list[str]) -> bool:
     if arn is None:
         return False
     if arn.service in REGIONLESS_ARN_SERVICES and not arn.region:
-        return not arn.resource.startswith("*")
+        # A name that begins with a wildcard ("*", "?*", "*?", "??*" for S3) names no resource in particular.
+        return WILDCARD.match(arn.resource) is None
     if not REGION_PATTERN.match(arn.region):
         return False
     return not allowed or arn.region in allowed
@@ -385,15 +396,18 @@ RULES = [
         name="iam-region-restricted",
         description=(
             "Every Allow statement of the stack's identity policies has an aws:RequestedRegion condition "
-            '(StringEquals, or StringLike whose patterns name a geography before any wildcard, e.g. "eu-*"; '
-            '"*-1" names every continent) or only region-scoped resource ARNs; statements limited to global '
-            "services are exempt."
+            "(StringEquals, StringEqualsIgnoreCase or StringLike) whose values are region names without "
+            'wildcards ("us-*" covers every US region, and those AWS opens later): one region, or any of '
+            "allowedRegions when it is set; or only region-scoped resource ARNs (a regionless ARN counts "
+            "when its name begins with no wildcard: arn:aws:s3:::trading-data/* does, arn:aws:s3:::* and "
+            "arn:aws:s3:::?* do not). Statements limited to global services are exempt."
         ),
         severity=Severity.MEDIUM,
         pci=("7.2.1", "7.2.5"),
         remediation=(
-            'Add "Condition": {"StringEquals": {"aws:RequestedRegion": "<region>"}} to the statement, '
-            "or name resources by ARNs that include the region"
+            'Add "Condition": {"StringEquals": {"aws:RequestedRegion": "<region>"}} to the statement '
+            "(for several regions, list them in the policy's allowedRegions config), or name resources by "
+            "ARNs that include the region"
         ),
         url=_IAM_DOCS + "reference_policies_examples_aws_deny-requested-region.html",
         topic="iam",
@@ -404,7 +418,10 @@ RULES = [
                 "type": "array",
                 "items": {"type": "string", "pattern": r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$"},
                 "default": [],
-                "description": "Regions a statement may be limited to; []: any single named region.",
+                "description": (
+                    "Regions a statement's aws:RequestedRegion condition may name, several at once; "
+                    "[]: any single named region."
+                ),
             }
         },
     ),

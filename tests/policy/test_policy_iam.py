@@ -104,12 +104,15 @@ def test_unreadable_identity_policies():
     "statement",
     [
         allow("ec2:CreateNetworkInterface", condition=REGION),
+        # One region, however the operator spells it.
         allow(
-            "xray:PutTraceSegments", condition={"ForAnyValue:StringLike": {"aws:RequestedRegion": ["us-*"]}}
+            "xray:PutTraceSegments",
+            condition={"ForAnyValue:StringLike": {"aws:RequestedRegion": ["us-east-1"]}},
         ),
+        allow("ec2:DescribeVpcs", condition={"StringEqualsIgnoreCase": {"aws:RequestedRegion": "US-EAST-1"}}),
         allow(
             "ec2:DescribeVpcs",
-            condition={"StringLike": {"aws:RequestedRegion": ["eu-west-*", "eu-central-1"]}},
+            condition={"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "eu-west-1"]}},
         ),
         allow("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/orders"),
         allow("s3:GetObject", ["arn:aws:s3:::trading-data/*", "arn:aws:s3:::trading-data"]),
@@ -124,36 +127,117 @@ def test_region_restricted_statements(statement):
     assert faults("iam-region-restricted", [policy(statement)]) == []
 
 
+WITHOUT = "without an aws:RequestedRegion condition"
+
+
+def several(operator, values):
+    return f"with an aws:RequestedRegion condition ({operator} [{values}]) that does not name a single region"
+
+
 @pytest.mark.parametrize(
-    ("statement", "unscoped"),
+    ("statement", "unscoped", "why"),
     [
-        (allow("ec2:DescribeVpcs"), "'*'"),
+        (allow("ec2:DescribeVpcs"), "'*'", WITHOUT),
         (
             allow("logs:PutLogEvents", "arn:aws:logs:*:123456789012:log-group:x"),
             "'arn:aws:logs:*:123456789012:log-group:x'",
+            WITHOUT,
         ),
-        (allow("s3:ListAllMyBuckets", "arn:aws:s3:::*"), "'arn:aws:s3:::*'"),
-        (allow("s3:GetObject", "not-an-arn"), "'not-an-arn'"),
-        (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*"}}), "'*'"),
-        (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*-*"}}), "'*'"),
-        # Patterns that match regions on every continent.
-        (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*-1"}}), "'*'"),
-        (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "?s-*"}}), "'*'"),
-        (allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": ["us-*", "*"]}}), "'*'"),
+        (allow("s3:ListAllMyBuckets", "arn:aws:s3:::*"), "'arn:aws:s3:::*'", WITHOUT),
+        # Every bucket name has a character: "?*", "*?" and "??*" name every bucket as "*" does.
+        (allow("s3:GetObject", "arn:aws:s3:::?*"), "'arn:aws:s3:::?*'", WITHOUT),
+        (allow("s3:GetObject", "arn:aws:s3:::*?/*"), "'arn:aws:s3:::*?/*'", WITHOUT),
+        (allow("s3:GetObject", "arn:aws:s3:::??*/*"), "'arn:aws:s3:::??*/*'", WITHOUT),
+        (allow("s3:GetObject", "not-an-arn"), "'not-an-arn'", WITHOUT),
+        (
+            allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*"}}),
+            "'*'",
+            several("StringLike", "*"),
+        ),
+        (
+            allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*-*"}}),
+            "'*'",
+            several("StringLike", "*-*"),
+        ),
+        # Patterns that match regions on every continent, in one geography, or several regions of one area.
+        (
+            allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*-1"}}),
+            "'*'",
+            several("StringLike", "*-1"),
+        ),
+        (
+            allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "?s-*"}}),
+            "'*'",
+            several("StringLike", "?s-*"),
+        ),
+        (
+            allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": ["us-*", "*"]}}),
+            "'*'",
+            several("StringLike", "us-*, *"),
+        ),
+        (
+            allow(
+                "xray:PutTraceSegments", condition={"ForAnyValue:StringLike": {"aws:RequestedRegion": "us-*"}}
+            ),
+            "'*'",
+            several("ForAnyValue:StringLike", "us-*"),
+        ),
+        (
+            allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "eu-west-?"}}),
+            "'*'",
+            several("StringLike", "eu-west-?"),
+        ),
+        # Every geography, or a list of regions: with no allowedRegions, a condition names one region.
+        (
+            allow(
+                "dynamodb:GetItem",
+                "arn:aws:dynamodb:*:*:table/*",
+                condition={"StringLike": {"aws:RequestedRegion": ["us-*", "eu-*", "ap-*", "sa-*", "ca-*"]}},
+            ),
+            "'arn:aws:dynamodb:*:*:table/*'",
+            several("StringLike", "us-*, eu-*, ap-*, sa-*, ca-*"),
+        ),
+        (
+            allow(
+                "ec2:DescribeVpcs",
+                condition={"StringEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2", "eu-west-1"]}},
+            ),
+            "'*'",
+            several("StringEquals", "us-east-1, us-west-2, eu-west-1"),
+        ),
+        # Not a region's name: a policy variable that is the requested region itself, or a wildcard that
+        # StringEquals reads literally.
+        (
+            allow(
+                "ec2:DescribeVpcs",
+                condition={"StringEquals": {"aws:RequestedRegion": "${aws:RequestedRegion}"}},
+            ),
+            "'*'",
+            several("StringEquals", "${aws:RequestedRegion}"),
+        ),
+        (
+            allow("ec2:DescribeVpcs", condition={"StringEquals": {"aws:RequestedRegion": "us-*"}}),
+            "'*'",
+            several("StringEquals", "us-*"),
+        ),
         (
             allow("ec2:DescribeVpcs", condition={"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}),
             "'*'",
+            WITHOUT,
         ),
         (
             {"Effect": "Allow", "Action": "ec2:DescribeVpcs", "NotResource": "arn:aws:ec2:us-east-1:1:vpc/x"},
             "NotResource arn:aws:ec2:us-east-1:1:vpc/x",
+            WITHOUT,
         ),
-        ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, "'*'"),
+        ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, "'*'", WITHOUT),
     ],
 )
-def test_unrestricted_statements(statement, unscoped):
+def test_unrestricted_statements(statement, unscoped, why):
+    (diag,) = run("iam-region-restricted", [policy(statement)])
+    assert diag.level == "mandatory"
     (fault,) = faults("iam-region-restricted", [policy(statement)])
-    assert f"on {unscoped} without an aws:RequestedRegion condition" in fault
+    assert fault.endswith(f" on {unscoped} {why}, and that resource is not pinned to a region")
 
 
 def test_allowed_regions_narrow_conditions_and_arns():
@@ -174,6 +258,27 @@ def test_allowed_regions_narrow_conditions_and_arns():
         "iam-region-restricted",
         [policy(allow("ec2:X", condition={"StringEquals": {"aws:RequestedRegion": 5}}))],
     )
+
+
+def test_allowed_regions_let_a_condition_name_several_of_them():
+    config = {"allowedRegions": ["us-east-1", "us-west-2"]}
+    pair = allow(
+        "ec2:DescribeVpcs", condition={"StringEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2"]}}
+    )
+    assert faults("iam-region-restricted", [policy(pair)], config) == []
+    outside = allow(
+        "ec2:DescribeVpcs", condition={"StringEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}
+    )
+    (diag,) = run("iam-region-restricted", [policy(outside)], config)
+    assert diag.level == "mandatory"
+    assert faults("iam-region-restricted", [policy(outside)], config) == [
+        "Statement[0] of policy allows Action [ec2:DescribeVpcs] on '*' with an aws:RequestedRegion "
+        "condition (StringEquals [us-east-1, eu-west-1]) whose values are not all regions of "
+        "allowedRegions (us-east-1, us-west-2), and that resource is not pinned to a region"
+    ]
+    # A pattern covers regions outside the list, and those AWS opens later.
+    geography = allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "us-*"}})
+    assert faults("iam-region-restricted", [policy(geography)], config)
 
 
 @FUZZ
