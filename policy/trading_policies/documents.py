@@ -36,9 +36,15 @@ def policy_variables(value: str) -> frozenset[str]:
     return frozenset(k.strip().lower() for k in _VARIABLE.findall(value) if k.strip() not in _ESCAPES)
 
 
-def variables_as_wildcards(value: str) -> str:
-    """``value`` with each policy variable read as ``*``: what the request puts there is any text."""
-    return _VARIABLE.sub(lambda m: m.group(0) if m.group(1).strip() in _ESCAPES else "*", value)
+def variables_as_wildcards(value: str, keep: frozenset[str] = frozenset()) -> str:
+    """``value`` with each policy variable read as ``*``: what the request puts there is any text. The
+    variables ``keep`` names (lower case) stay as they are."""
+
+    def read(match: re.Match[str]) -> str:
+        key = match.group(1).strip()
+        return match.group(0) if key in _ESCAPES or key.lower() in keep else "*"
+
+    return _VARIABLE.sub(read, value)
 
 
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")

@@ -25,7 +25,7 @@ from pulumi_policy import Severity
 
 from . import iam_catalog
 from .awsfacts import REGION_PATTERN, parse_arn
-from .documents import WILDCARD, Condition, Statement, glob_match, parse_policy
+from .documents import WILDCARD, Condition, Statement, glob_match, parse_policy, variables_as_wildcards
 from .evaluator import (
     allowed_actions,
     public_statements,
@@ -77,6 +77,8 @@ REGIONLESS_ARN_SERVICES = frozenset(
     {"s3", "iam", "sts", "route53", "cloudfront", "organizations", "waf", "globalaccelerator", "shield"}
 )
 REGION_OPERATORS = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
+# Policy variables that an identity policy's caller cannot choose: its own account, name and id.
+_CALLERS_OWN = frozenset({"aws:principalaccount", "aws:username", "aws:userid", "aws:principalarn"})
 # ${Partition}, ${Account}, ${KeyId}, ... in the Service Authorization Reference's ARN formats.
 _ARN_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _IAM_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
@@ -181,9 +183,12 @@ def _type_wide_resource(statement: Statement) -> tuple[str, list[str], list[str]
     """``(pattern, resource types, actions)`` for the first Resource pattern that matches every resource, in
     every account, of a type the statement's actions take (``arn:aws:kms:*:*:key/*`` for kms:Decrypt)."""
     actions = [a for a in allowed_actions(statement) if a.resource_scoped]
-    for pattern in statement.resources:
-        if not isinstance(pattern, str):
+    for written in statement.resources:
+        if not isinstance(written, str):
             continue
+        # The caller's own account or name is one value for a given caller; any other variable (the
+        # resource's own account, a request tag) is whatever the request makes it.
+        pattern = variables_as_wildcards(written, _CALLERS_OWN)
         kinds: dict[str, None] = {}
         names: dict[str, None] = {}
         for action in actions:
@@ -192,7 +197,7 @@ def _type_wide_resource(statement: Statement) -> tuple[str, list[str], list[str]
                     kinds[f"{action.service} {kind}"] = None
                     names[action.full_name] = None
         if names:
-            return pattern, list(kinds), list(names)
+            return written, list(kinds), list(names)
     return None
 
 

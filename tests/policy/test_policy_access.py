@@ -184,6 +184,17 @@ def test_many_scoped_actions_are_summarised():
             "secretsmanager Secret",
         ),
         (allow("iam:PassRole", "arn:aws:iam::*:role/*"), "iam:PassRole on arn:aws:iam::*:role/*", "iam role"),
+        # The resource's own account, or a tag the request sets, is whatever the request makes it.
+        (
+            allow("kms:Decrypt", "arn:aws:kms:*:${aws:ResourceAccount}:key/*"),
+            "kms:Decrypt on arn:aws:kms:*:${aws:ResourceAccount}:key/*",
+            "kms key",
+        ),
+        (
+            allow("s3:GetObject", "arn:aws:s3:::${aws:RequestTag/bucket}/*"),
+            "s3:GetObject on arn:aws:s3:::${aws:RequestTag/bucket}/*",
+            "s3 object",
+        ),
     ],
 )
 def test_a_pattern_that_matches_every_resource_of_the_type_is_a_violation(statement, shown, matched):
@@ -211,6 +222,7 @@ def test_a_type_wide_pattern_lists_the_types_it_matches():
         # Pinned to an account, or naming the resources.
         allow("kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*"),
         allow("kms:Decrypt", "arn:aws:kms:*:${aws:PrincipalAccount}:key/*"),
+        allow("s3:GetObject", "arn:aws:s3:::trading-home/${aws:username}/*"),
         allow("kms:Decrypt", "arn:aws:kms:*:*:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
         allow("s3:GetObject", ["arn:aws:s3:::trading-data/*", "arn:aws:s3:::trading-*/reports/*"]),
         allow("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:*:{ACCOUNT}:secret:*"),
