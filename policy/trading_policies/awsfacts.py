@@ -1,4 +1,5 @@
-"""AWS facts the rules rely on: ARNs, regions, CloudWatch retention values, S3 bucket naming rules."""
+"""AWS facts the rules rely on: ARNs, regions, CloudWatch retention values, S3 bucket naming rules (general
+purpose and directory buckets)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,27 @@ def s3_bucket_name_problems(name: str) -> list[str]:
     for suffix in ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"):
         if name.endswith(suffix):
             problems.append(f"ends with the reserved suffix '{suffix}'")
+    return problems
+
+
+# A directory bucket's name ends with the id of its zone (an Availability Zone or Local Zone) and --x-s3.
+_DIRECTORY_SUFFIX = re.compile(r"--[a-z0-9]+(-[a-z0-9]+)+--x-s3$")
+
+
+def s3_directory_bucket_name_problems(name: str) -> list[str]:
+    """The S3 directory bucket (S3 Express One Zone) naming rules ``name`` breaks (empty when it is valid)."""
+    problems: list[str] = []
+    if not 3 <= len(name) <= 63:
+        problems.append(f"is {len(name)} characters long (S3 allows 3-63, suffix included)")
+    if not re.fullmatch(r"[a-z0-9-]*", name):
+        problems.append("contains characters other than lowercase letters, digits and hyphens")
+    if (name[:1] and not name[:1].isalnum()) or (name[-1:] and not name[-1:].isalnum()):
+        problems.append("must begin and end with a lowercase letter or digit")
+    if not _DIRECTORY_SUFFIX.search(name):
+        problems.append("does not end with --<zone id>--x-s3 (e.g. --use1-az4--x-s3)")
+    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
+        if name.startswith(prefix):
+            problems.append(f"starts with the reserved prefix '{prefix}'")
     return problems
 
 

@@ -6,10 +6,20 @@ In pulumi-aws v7 a bucket's protection lives in separate resources (``BucketPubl
 a known name or id) and fall back to the bucket's legacy inline properties only when no such resource
 exists.
 
-Decision on encryption exceptions: a bucket that is the ``targetBucket`` of a ``BucketLogging`` in the
-stack may use SSE-S3 (AES256) by default, because S3 server access logging cannot deliver to a bucket
-whose default encryption is SSE-KMS unless a customer-managed key lets the logging service use it; other
-buckets can be allowed by name in ``sseS3AllowedBuckets``.
+Directory buckets (S3 Express One Zone, ``DirectoryBucket``) are judged only where AWS lets a stack choose:
+their encryption (SSE-S3 by default, SSE-KMS with a customer-managed key on request) and their name. AWS
+fixes the rest for them: Block Public Access is always on, requests must use HTTPS, and they support
+neither versioning, server access logging nor ACLs, so those rules do not ask for them.
+
+Decision on access-log buckets: a bucket that receives the server access logs of another bucket (the
+``targetBucket`` of its ``BucketLogging``) may use SSE-S3 (AES256) and needs no access log of its own,
+because S3 server access logging cannot deliver to a bucket whose default encryption is SSE-KMS unless a
+customer-managed key lets the logging service use it. Receiving logs proves nothing about what else a
+bucket holds (any bucket can be named as a target), so the exemptions also need the stack to show a bucket
+that holds only logs: a bucket policy that lets the S3 log-delivery service put objects (what S3 asks of
+a target with ACLs disabled) and allows no other principal anything, and no identity policy or object in
+the stack that writes into it. Other buckets can be allowed by name in ``sseS3AllowedBuckets`` and
+``logTargetBuckets``.
 """
 
 from __future__ import annotations
@@ -32,15 +42,18 @@ from .awsfacts import (
     is_aws_managed_key,
     parse_arn,
     s3_bucket_name_problems,
+    s3_directory_bucket_name_problems,
 )
 from .documents import Statement, glob_match, parse_policy
 from .evaluator import callers, public_statements, why_open
 from .graph import Resource, Stack
+from .iam import POLICY_TYPES, documents
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, Missing, as_bool, describe, get, plain
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+DIRECTORY_BUCKETS = ("aws:s3/directoryBucket:DirectoryBucket",)
 PUBLIC_ACCESS_BLOCK = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
 ACCOUNT_PUBLIC_ACCESS_BLOCK = ("aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",)
 ENCRYPTION = (
@@ -65,6 +78,7 @@ PUBLIC_GRANTEES = (
 BLOCK_SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 S3_ARN = "arn:aws:s3:::"
+LOG_DELIVERY = "logging.s3.amazonaws.com"
 _PARTITION = re.compile(r"^arn:aws(-[a-z-]+)?:")
 
 
@@ -91,19 +105,27 @@ def check_bucket_name(resource: Resource, config: Mapping[str, Any]) -> Iterator
     name = resource.get("bucket")
     if not isinstance(name, str) or is_autoname(name, resource.name):
         return
-    for problem in s3_bucket_name_problems(name):
+    directory = resource.type in DIRECTORY_BUCKETS
+    problems = s3_directory_bucket_name_problems(name) if directory else s3_bucket_name_problems(name)
+    for problem in problems:
         yield f"bucket name '{name}' {problem}"
+    # Directory bucket names are unique within their zone, shared by every account that uses it.
+    shared = (
+        "directory bucket names are shared by every account in the zone"
+        if directory
+        else "bucket names are global"
+    )
     pinned = config["accountIds"] or _allowed_accounts(resource)
     tokens = account_tokens(name)
     if pinned and not set(tokens) & set(pinned):
         yield (
             f"bucket name '{name}' does not contain the account id ({', '.join(pinned)}), so it may already "
-            "be taken in another account (bucket names are global)"
+            f"be taken in another account ({shared})"
         )
     elif not tokens:
         yield (
             f"bucket name '{name}' contains no 12-digit account id, so it may already be taken in another "
-            "account (bucket names are global)"
+            f"account ({shared})"
         )
 
 
@@ -276,38 +298,136 @@ def _inline_logging_targets(stack: Stack, bucket: Resource) -> list[Resource]:
     return stack.find(BUCKETS, get(_inline(bucket, "logging"), "targetBucket"), ("bucket", "id"))
 
 
+def _only_logs(
+    stack: Stack, bucket: Resource, policies: list[tuple[Resource, Any]]
+) -> tuple[list[str], Resource | None]:
+    """Why a bucket that receives server access logs may hold more than logs, as the stack shows it, and the
+    resource whose policy is not known yet when that leaves the answer open.
+
+    Any bucket can be named as a logging target, so receiving logs proves nothing: a bucket holds only logs
+    when its bucket policy lets the S3 log-delivery service put objects and allows no other principal
+    anything, and nothing in the stack (an identity policy, an object) writes into it."""
+    reasons: list[str] = []
+    unknown: Resource | None = None
+    delivers = False
+    for source, value in policies:
+        document = parse_policy(value, principals_required=True)
+        if document.unknown:
+            unknown = source
+        for statement in document.statements:
+            if statement.effect == "Deny":
+                continue
+            if statement.effect is UNKNOWN or any(p.value is UNKNOWN for p in statement.principals):
+                unknown = source
+            elif statement.negated_principals or any(
+                (p.kind, p.value) != ("Service", LOG_DELIVERY) for p in statement.principals
+            ):
+                reasons.append(
+                    f"bucket policy '{source.name}' {statement.label} allows {render_principals(statement)} "
+                    f"{render_actions(statement)}"
+                )
+            else:
+                delivers = delivers or statement.covers_action("s3:PutObject") is True
+    if not delivers and unknown is None:
+        reasons.append(f"no bucket policy lets {LOG_DELIVERY} s3:PutObject")
+    reasons += [
+        f"object '{o.name}' is put into it"
+        for o in stack.attached(OBJECTS, "bucket", BUCKETS, BUCKET_KEYS).get(bucket, [])
+    ]
+    name = bucket.get("bucket")
+    if isinstance(name, str):
+        reasons += [
+            f"{writer} allows s3:PutObject on its objects" for writer in _writers(stack, f"{S3_ARN}{name}/")
+        ]
+    return reasons, unknown
+
+
+def _writers(stack: Stack, objects: str) -> Iterator[str]:
+    """The identity-policy statements in the stack that allow s3:PutObject on objects under ``objects``."""
+    for resource in stack.of_type(*POLICY_TYPES):
+        for label, value in documents(resource):
+            for statement in parse_policy(value, principals_required=False).statements:
+                if statement.effect != "Allow" or statement.covers_action("s3:PutObject") is not True:
+                    continue
+                patterns = [_PARTITION.sub("arn:aws:", r) for r in statement.resources if isinstance(r, str)]
+                if statement.negated_resources:
+                    reaches = not any(_matches_all(p, objects, case_sensitive=True) for p in patterns)
+                else:
+                    reaches = any(_may_match(p, objects, case_sensitive=True) for p in patterns)
+                if reaches:
+                    yield f"{resource.label} ({label}, {statement.label})"
+
+
+def _not_only_logs(reasons: list[str]) -> str:
+    return (
+        f"; it receives server access logs, but {'; '.join(reasons)}, so it may hold more than logs and "
+        f"is no access-log bucket: let its bucket policy allow only {LOG_DELIVERY} (s3:PutObject) and "
+        "write nothing else into it"
+    )
+
+
+def _log_bucket_status(
+    stack: Stack,
+    bucket: Resource,
+    targets: set[Resource],
+    policies: dict[Resource, list[tuple[Resource, Any]]],
+) -> tuple[bool | Missing, str, Resource | None]:
+    """Whether ``bucket`` is an access-log bucket (UNKNOWN: its policy is not known yet), why not when it
+    receives logs but is not, and the resource whose policy leaves it open."""
+    if bucket not in targets:
+        return False, "", None
+    reasons, unknown = _only_logs(stack, bucket, policies[bucket])
+    if reasons:
+        return False, _not_only_logs(reasons), None
+    return (True, "", None) if unknown is None else (UNKNOWN, "", unknown)
+
+
 def check_encryption(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
-    buckets = stack.of_type(*BUCKETS)
-    configurations = stack.attached(ENCRYPTION, "bucket", BUCKETS, BUCKET_KEYS)
-    log_targets = _log_targets(stack, buckets) if config["allowSseS3ForLogTargets"] else set()
-    for bucket in buckets:
-        sse_s3_allowed = bucket in log_targets or _matches_any(bucket, config["sseS3AllowedBuckets"])
+    general = stack.of_type(*BUCKETS)
+    targets = _log_targets(stack, general) if config["allowSseS3ForLogTargets"] else set()
+    policies = _bucket_policies(stack)[1]
+    configurations = stack.attached(ENCRYPTION, "bucket", BUCKETS + DIRECTORY_BUCKETS, BUCKET_KEYS)
+    for bucket in general + stack.of_type(*DIRECTORY_BUCKETS):
+        allowed: bool | Missing = _matches_any(bucket, config["sseS3AllowedBuckets"])
+        why_not, pending = "", None
+        if not allowed:
+            allowed, why_not, pending = _log_bucket_status(stack, bucket, targets, policies)
         sources = configurations.get(bucket, [])
         rules = [rule for source in sources for rule in _items(source.get("rules"))]
         inline = _inline(bucket, "serverSideEncryptionConfiguration")
         if not sources:
             rules = _items(get(inline, "rule")) or _items(get(inline, "rules"))
-        if not rules and inline is not UNKNOWN:
-            if not sse_s3_allowed:
-                yield Finding(
-                    bucket,
-                    "has no default encryption configuration with aws:kms, so S3 falls back to SSE-S3 keys "
-                    "you cannot control or audit",
-                )
-            continue
+        sse_s3 = not rules and inline is not UNKNOWN
         for rule in rules:
             algorithm = get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
             if algorithm in KMS_ALGORITHMS:
                 yield from _aws_managed_key(
                     bucket, get(rule, "applyServerSideEncryptionByDefault", "kmsMasterKeyId")
                 )
-                continue
-            if algorithm is UNKNOWN or (algorithm == "AES256" and sse_s3_allowed):
-                continue
+            elif algorithm == "AES256":
+                sse_s3 = True
+            elif algorithm is not UNKNOWN:
+                yield Finding(
+                    bucket,
+                    f"default encryption uses sseAlgorithm {describe(algorithm)}; only aws:kms or "
+                    "aws:kms:dsse (or AES256 for an allowed access-log bucket) is accepted",
+                )
+        if not sse_s3 or allowed is True:
+            continue
+        if pending is not None:
+            what = f"whether bucket '{bucket.name}' holds only access logs, and so may use SSE-S3"
+            yield unknown_until_deployed(bucket, pending, "policy", what)
+        elif rules:
             yield Finding(
                 bucket,
-                f"default encryption uses sseAlgorithm {describe(algorithm)}; only aws:kms or aws:kms:dsse "
-                "(or AES256 for an allowed access-log bucket) is accepted",
+                "default encryption uses sseAlgorithm 'AES256'; only aws:kms or aws:kms:dsse (or AES256 for "
+                f"an allowed access-log bucket) is accepted{why_not}",
+            )
+        else:
+            yield Finding(
+                bucket,
+                "has no default encryption configuration with aws:kms, so S3 falls back to SSE-S3 keys you "
+                f"cannot control or audit{why_not}",
             )
 
 
@@ -573,8 +693,12 @@ def check_access_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fi
     buckets = stack.of_type(*BUCKETS)
     logged = stack.attached(LOGGING, "bucket", BUCKETS, BUCKET_KEYS)
     targets = _log_targets(stack, buckets)
+    policies = _bucket_policies(stack)[1]
     for bucket in buckets:
-        if bucket in targets or _matches_any(bucket, config["logTargetBuckets"]):
+        if _matches_any(bucket, config["logTargetBuckets"]):
+            continue
+        log_bucket, why_not, pending = _log_bucket_status(stack, bucket, targets, policies)
+        if log_bucket is True:
             continue
         loggings = logged.get(bucket, [])
         to_itself = [logging for logging in loggings if bucket in _logging_targets(stack, logging)]
@@ -596,9 +720,14 @@ def check_access_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fi
             continue
         if get(inline, "targetBucket") is not ABSENT:
             continue
+        if pending is not None:
+            what = f"whether bucket '{bucket.name}' holds only access logs, and so needs no access log"
+            yield unknown_until_deployed(bucket, pending, "policy", what)
+            continue
         yield Finding(
             bucket,
-            "has no aws.s3.BucketLogging, so requests to it and its objects leave no server access log",
+            "has no aws.s3.BucketLogging, so requests to it and its objects leave no server access "
+            f"log{why_not}",
         )
 
 
@@ -637,9 +766,10 @@ RULES = [
     Rule(
         name="s3-bucket-name-includes-account-id",
         description=(
-            "An explicit S3 bucket name contains the 12-digit account id (bucket names are global, so a name "
-            "without it may be taken by another account) and obeys the S3 naming rules. Autonamed buckets "
-            "are not checked."
+            "An explicit S3 bucket name contains the 12-digit account id (bucket names are global, and a "
+            "directory bucket's is shared by every account in its zone, so a name without it may be taken by "
+            "another account) and obeys the S3 naming rules of its kind (a directory bucket's ends with "
+            "--<zone id>--x-s3). Autonamed buckets are not checked."
         ),
         severity=Severity.HIGH,
         pci=("2.2.1",),
@@ -651,7 +781,7 @@ RULES = [
         url=_BUCKET_DOCS + "bucketnamingrules.html",
         topic="s3",
         check=check_bucket_name,
-        resource_types=BUCKETS,
+        resource_types=BUCKETS + DIRECTORY_BUCKETS,
         config={
             "accountIds": {
                 "type": "array",
@@ -667,9 +797,10 @@ RULES = [
     Rule(
         name="s3-public-access-blocked",
         description=(
-            "Each bucket has a BucketPublicAccessBlock (or the stack an account-level block in the bucket's "
-            "own account: the same accountId or assumed role, or the same provider credentials) with "
-            "blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true."
+            "Each general purpose bucket has a BucketPublicAccessBlock (or the stack an account-level block "
+            "in the bucket's own account: the same accountId or assumed role, or the same provider "
+            "credentials) with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and "
+            "restrictPublicBuckets all true. Directory buckets are not asked: AWS keeps all four on for them."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "1.4.4"),
@@ -685,10 +816,13 @@ RULES = [
     Rule(
         name="s3-encrypted-with-kms",
         description=(
-            "Each bucket has default encryption with aws:kms or aws:kms:dsse and a customer-managed key "
-            "(kmsMasterKeyId set, not the AWS managed alias/aws/s3). Buckets that receive the S3 "
-            "server access logs of another bucket (targetBucket of its BucketLogging) and buckets named in "
-            "sseS3AllowedBuckets may use AES256."
+            "Each bucket, general purpose or directory (S3 Express One Zone, which defaults to SSE-S3), has "
+            "default encryption with aws:kms or aws:kms:dsse and a customer-managed key (kmsMasterKeyId set, "
+            "not the AWS managed alias/aws/s3). Buckets named in sseS3AllowedBuckets may use AES256, and so "
+            "may access-log buckets: buckets that receive the S3 server access logs of another bucket "
+            "(targetBucket of its BucketLogging) and hold only logs, as the stack shows it (a bucket policy "
+            "that lets logging.s3.amazonaws.com s3:PutObject and allows no other principal anything, and no "
+            "identity policy or object in the stack that puts objects into them)."
         ),
         severity=Severity.HIGH,
         pci=("3.5.1",),
@@ -706,7 +840,7 @@ RULES = [
             "allowSseS3ForLogTargets": {
                 "type": "boolean",
                 "default": True,
-                "description": "Let buckets that receive S3 server access logs use AES256.",
+                "description": "Let access-log buckets (receiving S3 server access logs only) use AES256.",
             },
             "sseS3AllowedBuckets": {
                 "type": "array",
@@ -718,7 +852,10 @@ RULES = [
     ),
     Rule(
         name="s3-versioning-enabled",
-        description="Each bucket has a BucketVersioning with status Enabled.",
+        description=(
+            "Each general purpose bucket has a BucketVersioning with status Enabled (directory buckets do "
+            "not support versioning, so they are not asked)."
+        ),
         severity=Severity.MEDIUM,
         pci=("10.3.2", "10.3.3"),
         remediation=(
@@ -732,10 +869,11 @@ RULES = [
     Rule(
         name="s3-tls-only",
         description=(
-            "Each bucket has a bucket policy, and each policy set on it (the last one applied replaces the "
-            'others) has a statement that denies Principal "*" every S3 action (one pattern such as s3:*) on '
-            "the bucket and all its objects (one pattern such as <bucket ARN>/*) whenever "
-            "aws:SecureTransport is false, with no other Condition that could spare a request."
+            "Each general purpose bucket has a bucket policy, and each policy set on it (the last one "
+            'applied replaces the others) has a statement that denies Principal "*" every S3 action (one '
+            "pattern such as s3:*) on the bucket and all its objects (one pattern such as <bucket ARN>/*) "
+            "whenever aws:SecureTransport is false, with no other Condition that could spare a request. "
+            "Directory buckets are not asked: they accept HTTPS only."
         ),
         severity=Severity.HIGH,
         pci=("4.2.1",),
@@ -770,9 +908,11 @@ RULES = [
     Rule(
         name="s3-bucket-access-logging",
         description=(
-            "Each bucket has S3 server access logging (a BucketLogging) to another bucket, except the "
-            "buckets that receive the access logs of other buckets (targetBucket of their BucketLogging, or "
-            "named in logTargetBuckets). A bucket that logs to itself is neither logged nor a log target."
+            "Each general purpose bucket has S3 server access logging (a BucketLogging) to another bucket, "
+            "except the buckets named in logTargetBuckets and the access-log buckets: buckets that receive "
+            "the access logs of other buckets (targetBucket of their BucketLogging) and hold only logs, as "
+            "s3-encrypted-with-kms reads it. A bucket that logs to itself is neither logged nor a log "
+            "target. Directory buckets do not support server access logging, so they are not asked."
         ),
         severity=Severity.MEDIUM,
         pci=("10.2.1", "10.2.1.1"),

@@ -99,22 +99,34 @@ def logs_key_policy(*statements: dict[str, Any]) -> str:
     )
 
 
-def tls_policy(bucket: str) -> str:
-    return json.dumps(
+def tls_policy(bucket: str, *, log_sources: tuple[str, ...] = ()) -> str:
+    """A bucket policy that denies plain HTTP and, for an access-log bucket, lets S3 log delivery write the
+    logs of ``log_sources``."""
+    statements: list[dict[str, Any]] = [
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
-    )
+    ]
+    if log_sources:
+        statements.append(
+            {
+                "Sid": "S3ServerAccessLogDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{source}" for source in log_sources]},
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                },
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def role_policy(cluster_arn: Any, table_arn: Any) -> str:
@@ -261,7 +273,7 @@ def compliant_stack(mode: str = "preview") -> list[R]:
         {"bucket": logs_bucket_name, "tags": PCI_TAGS, "id": logs_bucket_name},
     )
     children: list[R] = []
-    for bucket in (data_bucket, logs_bucket):
+    for bucket, log_sources in ((data_bucket, ()), (logs_bucket, (data_bucket_name,))):
         name = bucket.props["bucket"]
         link = {"bucket": [bucket]}
         children += [
@@ -286,7 +298,7 @@ def compliant_stack(mode: str = "preview") -> list[R]:
             R(
                 "aws:s3/bucketPolicy:BucketPolicy",
                 f"{bucket.name}-policy",
-                {"bucket": name, "policy": tls_policy(name)},
+                {"bucket": name, "policy": tls_policy(name, log_sources=log_sources)},
                 deps=link,
             ),
         ]

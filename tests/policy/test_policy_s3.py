@@ -6,6 +6,7 @@ import json
 
 import pytest
 from hypothesis import given, settings
+from policy_fixtures import tls_policy
 from policy_harness import ACCOUNT, FUZZ, R, U, run
 from test_policy_documents import DOCUMENTS
 
@@ -31,6 +32,11 @@ def faults(rule, resources, config=None):
 
 
 DATA_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def log_delivery(name, sources=(NAME,)):
+    """The bucket policy of an access-log bucket: TLS only, and S3 log delivery writes the sources' logs."""
+    return tls_policy(name, log_sources=sources)
 
 
 def sse(algorithm, key=DATA_KEY):
@@ -296,7 +302,7 @@ def test_sse_s3_and_other_algorithms_fail_unless_allowed():
 
 
 def test_access_log_targets_may_use_sse_s3_or_default_encryption():
-    data, logs = bucket(), bucket("logs-123456789012", "logs")
+    data, logs = bucket(), bucket("logs-123456789012", "logs", policy=log_delivery("logs-123456789012"))
     logging = R(
         "aws:s3/bucketLogging:BucketLogging", "logging", {"bucket": NAME, "targetBucket": "logs-123456789012"}
     )
@@ -717,7 +723,7 @@ def test_a_logging_block_unknown_at_preview_is_not_access_logging_unless_a_bucke
     assert faults("s3-bucket-access-logging", [unlogged]) == [
         "has no aws.s3.BucketLogging, so requests to it and its objects leave no server access log"
     ]
-    logs = bucket(f"logs-{ACCOUNT}", "logs")
+    logs = bucket(f"logs-{ACCOUNT}", "logs", policy=log_delivery(f"logs-{ACCOUNT}"))
     logging = attach(LOGGING, unlogged, {"targetBucket": logs.props["bucket"]}, "data-logging")
     assert run("s3-bucket-access-logging", [unlogged, logs, logging]) == []
     # A block the program set, known only in part, names a target: logged.
@@ -770,7 +776,7 @@ def test_a_bucket_logging_to_itself_is_neither_logged_nor_a_log_target(linked):
 
 
 def test_an_access_log_bucket_that_also_logs_itself_keeps_its_exemptions():
-    data, logs = bucket(), bucket(f"logs-{ACCOUNT}", "logs")
+    data, logs = bucket(), bucket(f"logs-{ACCOUNT}", "logs", policy=log_delivery(f"logs-{ACCOUNT}"))
     resources = [
         data,
         logs,
@@ -789,3 +795,246 @@ def test_an_access_log_bucket_that_also_logs_itself_keeps_its_exemptions():
     # Logs of a bucket the stack does not declare make a log target too.
     external = R(LOGGING, "external", {"bucket": f"legacy-{ACCOUNT}", "targetBucket": logs.props["bucket"]})
     assert run("s3-encrypted-with-kms", [logs, resources[3], external]) == []
+
+
+DIRECTORY = "aws:s3/directoryBucket:DirectoryBucket"
+EXPRESS = f"trading-data-{ACCOUNT}--use1-az4--x-s3"
+
+
+def directory_bucket(name=EXPRESS):
+    return R(
+        DIRECTORY, "express", {"bucket": name, "location": {"name": "use1-az4", "type": "AvailabilityZone"}}
+    )
+
+
+def test_directory_buckets_need_sse_kms_with_a_customer_managed_key():
+    # S3 Express One Zone encrypts with SSE-S3 unless the bucket's default encryption names a KMS key.
+    express = directory_bucket()
+    assert faults("s3-encrypted-with-kms", [express]) == [
+        "has no default encryption configuration with aws:kms, so S3 falls back to SSE-S3 keys you cannot "
+        "control or audit"
+    ]
+    assert faults("s3-encrypted-with-kms", [express, attach(SSE, express, sse("AES256"))]) == [
+        "default encryption uses sseAlgorithm 'AES256'; only aws:kms or aws:kms:dsse (or AES256 for an "
+        "allowed access-log bucket) is accepted"
+    ]
+    (diag,) = run("s3-encrypted-with-kms", [express, attach(SSE, express, sse("AES256"), linked=False)])
+    assert diag.level == "mandatory"
+    assert run("s3-encrypted-with-kms", [express, attach(SSE, express, sse("aws:kms"))]) == []
+
+
+def test_directory_buckets_are_not_asked_for_what_aws_fixes_or_does_not_support():
+    # Block Public Access always on, HTTPS only, no versioning, no server access logging.
+    for rule in (
+        "s3-public-access-blocked",
+        "s3-tls-only",
+        "s3-versioning-enabled",
+        "s3-bucket-access-logging",
+    ):
+        assert run(rule, [directory_bucket()]) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (EXPRESS, []),
+        (f"trading-data-{ACCOUNT}", ["does not end with --<zone id>--x-s3 (e.g. --use1-az4--x-s3)"]),
+        (
+            f"{'a' * 40}-{ACCOUNT}--use1-az4--x-s3",
+            ["is 69 characters long (S3 allows 3-63, suffix included)"],
+        ),
+        (f"-trading-{ACCOUNT}--use1-az4--x-s3", ["must begin and end with a lowercase letter or digit"]),
+        (f"xn--trading-{ACCOUNT}--use1-az4--x-s3", ["starts with the reserved prefix 'xn--'"]),
+        (
+            f"trading.data-{ACCOUNT}--use1-az4--x-s3",
+            ["contains characters other than lowercase letters, digits and hyphens"],
+        ),
+        (
+            "trading-data--use1-az4--x-s3",
+            [
+                "contains no 12-digit account id, so it may already be taken in another account (directory "
+                "bucket names are shared by every account in the zone)"
+            ],
+        ),
+    ],
+)
+def test_directory_bucket_names_follow_the_directory_bucket_rules(name, expected):
+    found = faults("s3-bucket-name-includes-account-id", [directory_bucket(name)])
+    assert found == [f"bucket name '{name}' {problem}" for problem in expected]
+
+
+# ---- access-log buckets hold only logs ---------------------------------------------------------------
+NOT_ONLY_LOGS = (
+    "; it receives server access logs, but {}, so it may hold more than logs and is no access-log bucket: "
+    "let its bucket policy allow only logging.s3.amazonaws.com (s3:PutObject) and write nothing else into it"
+)
+AES256_FAULT = (
+    "default encryption uses sseAlgorithm 'AES256'; only aws:kms or aws:kms:dsse (or AES256 for an allowed "
+    "access-log bucket) is accepted"
+)
+UNLOGGED = "has no aws.s3.BucketLogging, so requests to it and its objects leave no server access log"
+LOGS = f"logs-{ACCOUNT}"
+
+
+def logged_into(target, *extra):
+    """A source bucket whose access logs go to ``target`` (AES256), and ``extra`` resources."""
+    source = bucket(logical="source")
+    return [
+        source,
+        target,
+        attach(SSE, source, sse("aws:kms"), "source-sse"),
+        attach(SSE, target, sse("AES256"), "target-sse"),
+        attach(LOGGING, source, {"targetBucket": target.props["bucket"]}, "source-logging"),
+        *extra,
+    ]
+
+
+def test_a_bucket_that_only_receives_logs_is_no_access_log_bucket_without_a_log_delivery_policy():
+    # A throwaway bucket logging into a data bucket must not spare it SSE-KMS and its own access log.
+    resources = logged_into(bucket(LOGS, "target"))
+    why = NOT_ONLY_LOGS.format("no bucket policy lets logging.s3.amazonaws.com s3:PutObject")
+    assert faults("s3-encrypted-with-kms", resources) == [AES256_FAULT + why]
+    assert faults("s3-bucket-access-logging", resources) == [UNLOGGED + why]
+    assert all(d.level == "mandatory" for d in run("s3-encrypted-with-kms", resources))
+    # Without any encryption configuration the same reason is given.
+    assert faults("s3-encrypted-with-kms", [r for r in resources if r.name != "target-sse"]) == [
+        "has no default encryption configuration with aws:kms, so S3 falls back to SSE-S3 keys you cannot "
+        "control or audit" + why
+    ]
+    # The pack's config can still name it, for buckets whose log delivery the stack does not show.
+    assert run("s3-encrypted-with-kms", resources, {"sseS3AllowedBuckets": ["target"]}) == []
+    assert run("s3-bucket-access-logging", resources, {"logTargetBuckets": ["target"]}) == []
+    # With the policy S3 log delivery needs, it is an access-log bucket.
+    logs = bucket(LOGS, "target", policy=log_delivery(LOGS))
+    assert run("s3-encrypted-with-kms", logged_into(logs)) == []
+    assert run("s3-bucket-access-logging", logged_into(logs)) == []
+
+
+def allow_statement(principal, action="s3:GetObject", resource=f"arn:aws:s3:::{LOGS}/*", **changes):
+    return {"Effect": "Allow", "Principal": principal, "Action": action, "Resource": resource, **changes}
+
+
+def with_statements(*statements):
+    document = json.loads(log_delivery(LOGS))
+    document["Statement"] += list(statements)
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    ("statement", "shown"),
+    [
+        (
+            allow_statement({"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}),
+            f'{{"AWS": "arn:aws:iam::{ACCOUNT}:role/app"}}',
+        ),
+        (allow_statement({"Service": "lambda.amazonaws.com"}), '{"Service": "lambda.amazonaws.com"}'),
+        (
+            {**allow_statement({"Service": "logging.s3.amazonaws.com"}), "NotPrincipal": {"AWS": "x"}},
+            None,
+        ),
+    ],
+)
+def test_a_log_bucket_whose_policy_lets_another_principal_in_may_hold_more_than_logs(statement, shown):
+    if shown is None:
+        statement = allow_statement(None)
+        del statement["Principal"]
+        statement["NotPrincipal"] = {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+        shown = f'NotPrincipal {{"AWS": "arn:aws:iam::{ACCOUNT}:root"}}'
+    logs = bucket(LOGS, "target", policy=with_statements(statement))
+    why = NOT_ONLY_LOGS.format(f"bucket policy 'target' Statement[2] allows {shown} Action [s3:GetObject]")
+    assert faults("s3-encrypted-with-kms", logged_into(logs)) == [AES256_FAULT + why]
+
+
+def test_a_log_delivery_grant_must_allow_put_object():
+    logs = bucket(
+        LOGS, "target", policy=json.dumps({"Statement": [allow_statement({"Service": LOG_SERVICE})]})
+    )
+    why = NOT_ONLY_LOGS.format("no bucket policy lets logging.s3.amazonaws.com s3:PutObject")
+    assert faults("s3-bucket-access-logging", logged_into(logs)) == [UNLOGGED + why]
+
+
+LOG_SERVICE = "logging.s3.amazonaws.com"
+
+
+def role_policy(statement, type_="aws:iam/rolePolicy:RolePolicy"):
+    return R(
+        type_,
+        "app-policy",
+        {"role": "app", "policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})},
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{LOGS}/*"},
+        {"Effect": "Allow", "Action": ["s3:Put*"], "Resource": f"arn:aws-us-gov:s3:::{LOGS}/data/*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "NotResource": f"arn:aws:s3:::other-{ACCOUNT}/*"},
+    ],
+)
+def test_a_log_bucket_the_stacks_identity_policies_write_into_may_hold_more_than_logs(statement):
+    logs = bucket(LOGS, "target", policy=log_delivery(LOGS))
+    why = NOT_ONLY_LOGS.format(
+        "aws:iam/rolePolicy:RolePolicy 'app-policy' (policy, Statement[0]) allows s3:PutObject on its objects"
+    )
+    assert faults("s3-encrypted-with-kms", logged_into(logs, role_policy(statement))) == [AES256_FAULT + why]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{LOGS}/*"},
+        {"Effect": "Deny", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{LOGS}/*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{LOGS}-archive/*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{LOGS}"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "NotResource": "arn:aws:s3:::*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": U},
+    ],
+)
+def test_identity_policies_that_cannot_write_into_a_log_bucket_leave_it_one(statement):
+    logs = bucket(LOGS, "target", policy=log_delivery(LOGS))
+    assert run("s3-encrypted-with-kms", logged_into(logs, role_policy(statement))) == []
+
+
+def test_an_object_put_into_a_log_bucket_makes_it_hold_more_than_logs():
+    logs = bucket(LOGS, "target", policy=log_delivery(LOGS))
+    put = attach("aws:s3/bucketObjectv2:BucketObjectv2", logs, {"key": "cards.csv"}, "cards")
+    why = NOT_ONLY_LOGS.format("object 'cards' is put into it")
+    assert faults("s3-bucket-access-logging", logged_into(logs, put)) == [UNLOGGED + why]
+    # A target whose name is not known yet is judged on its policy and objects alone.
+    unnamed = R("aws:s3/bucket:Bucket", "target", {"id": LOGS, "policy": log_delivery(LOGS)})
+    source = bucket(logical="source", logging={"targetBucket": LOGS})
+    writer = role_policy({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"})
+    assert run("s3-bucket-access-logging", [source, unnamed, writer]) == []
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        U,
+        with_statements(allow_statement({"AWS": U})),
+        with_statements({**allow_statement({"AWS": "x"}), "Effect": U}),
+    ],
+    ids=["policy", "principal", "effect"],
+)
+def test_whether_a_log_bucket_holds_only_logs_is_a_note_while_its_policy_is_unknown(policy):
+    logs = bucket(LOGS, "target")
+    attached = attach(POLICY, logs, {"policy": policy}, "target-policy")
+    for rule, what in (
+        ("s3-encrypted-with-kms", "may use SSE-S3"),
+        ("s3-bucket-access-logging", "needs no access log"),
+    ):
+        (note,) = run(rule, logged_into(logs, attached))
+        assert note.level == "advisory"
+        assert (
+            f"whether bucket 'target' holds only access logs, and so {what} cannot be checked until "
+            "aws:s3/bucketPolicy:BucketPolicy 'target-policy'.policy is known"
+        ) in note.message
+    # A known reason outweighs the unknown part, and a bucket encrypted with KMS needs no answer.
+    put = attach("aws:s3/bucketObjectv2:BucketObjectv2", logs, {"key": "cards.csv"}, "cards")
+    (fault,) = faults("s3-encrypted-with-kms", logged_into(logs, attached, put))
+    assert fault == AES256_FAULT + NOT_ONLY_LOGS.format("object 'cards' is put into it")
+    kms = [r for r in logged_into(logs, attached) if r.name != "target-sse"]
+    kms.append(attach(SSE, logs, sse("aws:kms"), "target-kms"))
+    assert run("s3-encrypted-with-kms", kms) == []

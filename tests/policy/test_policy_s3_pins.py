@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from policy_fixtures import tls_policy
 from policy_harness import ACCOUNT, R, run
 
 NAME = f"trading-data-{ACCOUNT}-us-east-1-dev"
@@ -136,7 +137,7 @@ def test_a_resource_naming_its_bucket_by_name_at_preview_is_attached_to_it(rule,
 
 
 def test_every_bucket_is_judged_after_one_that_may_use_sse_s3():
-    logs = preview_bucket(f"{NAME}-logs", "logs")
+    logs = preview_bucket(f"{NAME}-logs", "logs", policy=tls_policy(f"{NAME}-logs", log_sources=(NAME,)))
     source = preview_bucket(logging={"targetBucket": f"{NAME}-logs"})
     assert findings("s3-encrypted-with-kms", [logs, source]) == [
         "has no default encryption configuration with aws:kms, so S3 falls back to SSE-S3 keys you cannot "
@@ -192,7 +193,9 @@ def test_an_inline_logging_block_without_a_target_logs_nothing():
 
 def test_a_log_target_named_by_its_id_is_exempt_from_logging_itself():
     # An autonamed target bucket: its `bucket` name is computed, its id is what the source names.
-    target = R(BUCKET, "logs", {"id": "logs-bucket-1"})
+    target = R(
+        BUCKET, "logs", {"id": "logs-bucket-1", "policy": tls_policy("logs-bucket-1", log_sources=(NAME,))}
+    )
     source = preview_bucket(logging={"targetBucket": "logs-bucket-1"})
     assert findings("s3-bucket-access-logging", [target, source]) == []
 

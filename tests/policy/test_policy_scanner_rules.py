@@ -5,7 +5,7 @@ logging and public object ACLs, Secrets Manager keys and rotation."""
 from __future__ import annotations
 
 import pytest
-from policy_fixtures import compliant_stack, find
+from policy_fixtures import compliant_stack, find, tls_policy
 from policy_harness import ACCOUNT, R, U, run
 
 STAGE_ARN = "arn:aws:apigateway:us-east-1::/restapis/api1/stages/dev"
@@ -239,7 +239,8 @@ def bucket(name, **props):
 
 
 def test_buckets_log_access_except_the_log_targets():
-    data, logs, other = bucket("data"), bucket("logs"), bucket("other")
+    data, other = bucket("data"), bucket("other")
+    logs = bucket("logs", policy=tls_policy(f"trading-logs-{ACCOUNT}-us-east-1-dev", log_sources=("*",)))
     logging = R(
         "aws:s3/bucketLogging:BucketLogging",
         "data-logging",

@@ -128,6 +128,25 @@ for label, public in (("good", False), ("bad", True)):
 
 # S3: server access logging (the log target itself excepted), no public object ACLs.
 logs_bucket = aws.s3.Bucket("good-log-target", bucket=f"trading-access-logs-{account}-us-east-1-dev")
+# What makes it an access-log bucket: only S3 log delivery may put objects into it.
+aws.s3.BucketPolicy(
+    "good-log-target-policy",
+    bucket=logs_bucket.id,
+    policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::trading-access-logs-{account}-us-east-1-dev/*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                }
+            ],
+        }
+    ),
+)
 good_bucket = aws.s3.Bucket("good-bucket", bucket=f"trading-data-{account}-us-east-1-dev")
 aws.s3.BucketLogging(
     "good-bucket-logging", bucket=good_bucket.id, target_bucket=logs_bucket.id, target_prefix="data/"
