@@ -928,3 +928,10 @@ def test_an_open_group_stays_open_whatever_pythons_ipaddress_calls_private(monke
             "ingress[0] admits 0.0.0.0/0 on tcp port 22, so anyone on the internet can reach it",
         )
     ]
+
+
+def test_a_directory_bucket_is_tagged_and_in_pci_scope_like_any_bucket():
+    express = R("aws:s3/directoryBucket:DirectoryBucket", "express", {"bucket": "trading--use1-az4--x-s3"})
+    assert faults("required-tags", [express]) == ["is missing the tag(s) Environment, Project, ManagedBy"]
+    (fault,) = faults("pci-scope-tags", [express])
+    assert fault.startswith("is missing the tag(s) Compliance")
