@@ -592,7 +592,10 @@ def test_a_runtime_configuration_that_reads_more_of_the_environment_runs_every_t
             config_env = pulumi.runtime.get_config_env()  # noqa: F841 - a shape, never called
             return "PULUMI_STACK" in os.environ and os.environ["PULUMI_PROJECT"]
 
-    for servicer in (ReadsMore, ReadsItAnotherWay, TakesArguments, NoConfig, Fine, _Converting):
+    class Plain(_Converting):
+        """_Converting itself stays unwrapped: other tests install onto subclasses of it, in any order."""
+
+    for servicer in (ReadsMore, ReadsItAnotherWay, TakesArguments, NoConfig, Fine, Plain):
         original = servicer.__dict__.get("_configure_runtime_settings")
         request_scope.install(servicer, _sdk_module())
         installed = servicer.__dict__.get("_configure_runtime_settings")
