@@ -249,7 +249,7 @@ def _restriction(condition: Condition) -> tuple[str, object]:
         # The request supplies the value: "aws:PrincipalAccount": "${aws:PrincipalAccount}" holds for every
         # caller. Each variable matches what the caller makes it, as a "*" would.
         texts = [variables_as_wildcards(v) for v in texts]
-        base = {"StringEquals": "StringLike", "ArnEquals": "ArnLike"}.get(base, base)
+        base = "StringLike" if base == "StringEquals" else base  # the Arn operators already match globs
     # Only the *Like and Arn* operators read "*" and "?" as wildcards; StringEquals "*" names no one.
     literal = base == "StringEquals" or not any(WILDCARD.search(v) for v in texts)
     if key in ACCOUNT_KEYS and base in STRING_OPERATORS and literal:
@@ -371,7 +371,7 @@ def _federated(caller: Caller, statement: Statement) -> Caller:
     if not oidc and host not in _OPEN_IDENTITY_PROVIDERS:
         return caller  # A SAML provider: assertions come only from the account's own identity provider.
     # A GitHub Enterprise Cloud issuer adds the enterprise: token.actions.githubusercontent.com/<slug>.
-    shared = _SHARED_OIDC_SUBJECTS.get(host.split("/", 1)[0]) if oidc else None
+    shared = _SHARED_OIDC_SUBJECTS.get(host.partition("/")[0])  # never one of the open providers above
     names = ("sub",) if shared else _OPEN_IDENTITY_PROVIDERS.get(host, ("aud", "sub"))
     claims = {f"{host}:{claim}" for claim in names}
     for condition in statement.conditions:

@@ -222,6 +222,8 @@ def test_conditions_that_bind_no_caller_leave_everyone_everyone(condition):
         ({"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32"]}}, [(SCOPED, None)]),
         # A /8 of public addresses at most; private ranges are not the internet's.
         ({"IpAddress": {"aws:SourceIp": ["11.0.0.0/8"]}}, [(SCOPED, None)]),
+        # A /64 of public IPv6 is one network, not the internet (a /32 is the limit).
+        ({"IpAddress": {"aws:SourceIp": ["2600:1f18:1234:5678::/64"]}}, [(SCOPED, None)]),
         (
             {"IpAddress": {"aws:SourceIp": ["11.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "fd00::/8"]}},
             [(SCOPED, None)],
@@ -471,7 +473,32 @@ GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.
             {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:${aws:PrincipalTag/o}/app:*"}},
             True,
         ),
-        # An issuer of the firm's own (an EKS cluster here) serves only it: its audience binds the trust.
+        # On a shared issuer only sub binds: an audience written like a subject is still the job's choice.
+        (
+            {"Federated": GITHUB},
+            {
+                "StringEquals": {
+                    "token.actions.githubusercontent.com:aud": "repo:acme/app:ref:refs/heads/main"
+                }
+            },
+            True,
+        ),
+        # An open provider's application claim with a set operator binds nothing.
+        (
+            {"Federated": "accounts.google.com"},
+            {"ForAnyValue:StringEquals": {"accounts.google.com:aud": "app.apps.googleusercontent.com"}},
+            True,
+        ),
+        # An issuer of the firm's own (an EKS cluster here) serves only it: its audience or subject binds.
+        (
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"},
+            {
+                "StringEquals": {
+                    "oidc.eks.us-east-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:app:api"
+                }
+            },
+            False,
+        ),
         (
             {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"},
             {"StringEquals": {"oidc.eks.us-east-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com"}},
@@ -655,6 +682,23 @@ def test_actions_that_take_resource_arns_on_every_resource():
         (
             {"StringEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"}},
             (ACCOUNT_KIND, f"any principal of account {ACCOUNT}"),
+        ),
+        (
+            {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/${{aws:PrincipalTag/team}}-*"}},
+            (ACCOUNT_KIND, f"any principal of account {ACCOUNT}"),
+        ),
+        # Every one of the resource's own keys at once still binds to the resource's own.
+        (
+            {
+                "StringEquals": {
+                    "aws:PrincipalOrgID": "${aws:ResourceOrgID}${aws:ResourceAccount}${aws:ResourceOrgPaths}"
+                }
+            },
+            (
+                SCOPED,
+                '"*" limited by aws:PrincipalOrgID ${aws:ResourceOrgID}${aws:ResourceAccount}'
+                "${aws:ResourceOrgPaths}",
+            ),
         ),
         # ${*} is a literal "*", which names no account.
         ({"StringEquals": {"aws:PrincipalAccount": "${*}"}}, (ACCOUNT_KIND, "any principal of account ${*}")),

@@ -131,3 +131,27 @@ def test_the_rotation_period_is_accepted_from_90_to_2560_days_inclusive(days, ac
     assert found == (
         [] if accepted else [f"rotationPeriodInDays is {days}; AWS accepts whole days from 90 to 2560"]
     )
+
+
+def test_every_account_that_may_lack_its_root_is_named_with_its_root():
+    third = "111122223333"
+    other_root = {"AWS": f"arn:aws:iam::{OTHER}:root"}
+    deployers = {"AWS": [f"arn:aws:iam::{ACCOUNT}:role/deploy", f"arn:aws:iam::{third}:role/ops"]}
+    admins = [
+        {"Effect": "Allow", "Principal": other_root, "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": deployers, "Action": "kms:PutKeyPolicy", "Resource": "*"},
+    ]
+    (fault,) = findings(ACCESS, [key(*admins)])
+    assert f"if it is {third} or {ACCOUNT}, no Allow statement gives its root " in fault
+    assert f"(arn:aws:iam::{third}:root, arn:aws:iam::{ACCOUNT}:root) kms:* or kms:PutKeyPolicy" in fault
+
+
+def test_every_statement_whose_effect_is_unknown_is_named_in_one_note():
+    unknown = [
+        {"Effect": U, "Principal": role(n), "Action": "kms:Decrypt", "Resource": "*", "Sid": n} for n in "ab"
+    ]
+    notes = [d.message for d in run(GRANTS, [key(root_statement(), *unknown)]) if d.level == "advisory"]
+    (note,) = notes
+    assert (
+        "may use the key through statement 'a' (Statement[1]), statement 'b' (Statement[2]) cannot be" in note
+    )
