@@ -687,6 +687,11 @@ def test_actions_that_take_resource_arns_on_every_resource():
             {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/${{aws:PrincipalTag/team}}-*"}},
             (ACCOUNT_KIND, f"any principal of account {ACCOUNT}"),
         ),
+        # ArnLike matches part by part, so a wildcard partition cannot run into the account.
+        (
+            {"ArnLike": {"aws:PrincipalArn": f"arn:*:iam::{ACCOUNT}:role/${{aws:PrincipalTag/team}}"}},
+            (ACCOUNT_KIND, f"any principal of account {ACCOUNT}"),
+        ),
         # Every one of the resource's own keys at once still binds to the resource's own.
         (
             {
