@@ -212,6 +212,17 @@ def test_an_account_block_in_another_account_covers_no_bucket(block, target):
             with_provider(bucket(), {"allowedAccountIds": [ACCOUNT]}),
         ),
         (account_block(accountId=ACCOUNT), with_provider(bucket(), roles(f"arn:aws:iam::{ACCOUNT}:role/x"))),
+        # Every form of assumed role names the account: a single assumeRole, a web identity.
+        (
+            account_block({"assumeRole": {"roleArn": f"arn:aws:iam::{ACCOUNT}:role/x"}}),
+            with_provider(bucket(), {"allowedAccountIds": [ACCOUNT]}),
+        ),
+        (
+            account_block(
+                {"assumeRoleWithWebIdentity": json.dumps({"roleArn": f"arn:aws:iam::{ACCOUNT}:role/x"})}
+            ),
+            with_provider(bucket(), {"allowedAccountIds": [ACCOUNT]}),
+        ),
     ],
 )
 def test_an_account_block_covers_the_buckets_of_its_own_account(block, target):
@@ -227,7 +238,13 @@ def test_an_account_block_whose_account_is_unknown_at_preview_is_a_note():
         f"{ACCOUNT_BLOCK} 'account'.accountId is known (it is built from values computed during deployment); "
         "preview with preflight --mode update or check after the first deployment"
     ]
-    for provider in ({"assumeRoles": U}, {"assumeRoles": json.dumps([{"roleArn": U}])}):
+    # The last role of a chain is the one the provider acts as: unknown when it is, whatever comes before.
+    last_unknown = json.dumps([{"roleArn": f"arn:aws:iam::{ACCOUNT}:role/a"}, {"roleArn": U}])
+    for provider in (
+        {"assumeRoles": U},
+        {"assumeRoles": json.dumps([{"roleArn": U}])},
+        {"assumeRoles": last_unknown},
+    ):
         (note,) = run("s3-public-access-blocked", [bucket(), account_block(provider)])
         assert note.level == "advisory"
         assert faults("s3-public-access-blocked", [bucket(), account_block(provider)]) == [
@@ -293,8 +310,10 @@ def test_sse_s3_and_other_algorithms_fail_unless_allowed():
         faults("s3-encrypted-with-kms", [b, attach(SSE, b, sse("AES256"))], {"sseS3AllowedBuckets": ["data"]})
         == []
     )
-    (fault,) = faults("s3-encrypted-with-kms", [b, attach(SSE, b, {"rules": [{}]})])
-    assert "sseAlgorithm <not set>" in fault
+    assert faults("s3-encrypted-with-kms", [b, attach(SSE, b, {"rules": [{}]})]) == [
+        "default encryption uses sseAlgorithm <not set>; only aws:kms or aws:kms:dsse (or AES256 for an "
+        "allowed access-log bucket) is accepted"
+    ]
     assert faults("s3-encrypted-with-kms", [b, attach(SSE, b, {"rules": []})]) == [
         "has no default encryption configuration with aws:kms, so S3 falls back to SSE-S3 keys "
         "you cannot control or audit"
@@ -414,6 +433,9 @@ ARN = f"arn:aws:s3:::{NAME}"
         deny(Resource=[ARN, f"{ARN}/?*"]),
         deny(Resource=f"{ARN}*"),
         deny(Resource=None, NotResource=["arn:aws:s3:::other", "arn:aws:s3:::other/*", f"{ARN}x/*"]),
+        # NotResource in another case spares another bucket, not this one (S3 ARNs are case-sensitive).
+        deny(Resource=None, NotResource=f"arn:aws:s3:::{NAME.upper()}"),
+        deny(Resource=None, NotResource=f"arn:aws:s3:::{NAME.upper()}/*"),
         deny(Condition={"Bool": {"aws:SecureTransport": "false"}}),
         deny(Condition={"Bool": {"AWS:SecureTransport": ["true", "false"]}}),
         # aws:SecureTransport is in every request, so these forms hold exactly when it is false.
@@ -465,6 +487,14 @@ def test_a_deny_naming_buckets_by_pattern_or_partition_passes():
         deny(Resource=None, NotResource=f"arn:aws:s3:::{NAME}/*"),
         deny(Resource=None, NotResource=f"{ARN}/private/*"),
         deny(Resource=None, NotResource="arn:aws:s3:::trading-*"),
+        # S3 ARNs are case-sensitive: another spelling of the bucket is another bucket.
+        deny(Resource=[f"arn:aws:s3:::{NAME.upper()}", f"{ARN}/*"]),
+        deny(Resource=[ARN, f"arn:aws:s3:::{NAME.upper()}/*"]),
+        # Actions are not: NotAction "S3:*" spares every S3 action.
+        deny(Action=None, NotAction="S3:*"),
+        # Patterns that take only the actions or keys starting with one character.
+        deny(Action="s3:a*"),
+        deny(Resource=[ARN, f"{ARN}/!*"]),
     ],
 )
 def test_incomplete_tls_statements_fail(statement):
@@ -534,6 +564,8 @@ def test_a_deny_on_named_buckets_is_a_note_while_the_buckets_name_is_unknown(pro
         ]
     assert run("s3-tls-only", [unnamed, policy(deny(Resource=None, NotResource="arn:aws:sqs:*"))]) == []
     assert faults("s3-tls-only", [unnamed, policy(deny(Resource="arn:aws:sqs:*"))]) == [NO_TLS_DENY]
+    # S3 ARNs are case-sensitive: a pattern that takes them only in another case takes none of them.
+    assert faults("s3-tls-only", [unnamed, policy(deny(Resource="arn:aws:S3:::*"))]) == [NO_TLS_DENY]
     (note,) = run("s3-tls-only", [unnamed, policy(deny(Resource=U))])
     assert (
         "bucket policy 'p' cannot be checked until aws:s3/bucketPolicy:BucketPolicy 'p'.policy"
@@ -971,6 +1003,8 @@ def role_policy(statement, type_="aws:iam/rolePolicy:RolePolicy"):
         {"Effect": "Allow", "Action": ["s3:Put*"], "Resource": f"arn:aws-us-gov:s3:::{LOGS}/data/*"},
         {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
         {"Effect": "Allow", "Action": "s3:PutObject", "NotResource": f"arn:aws:s3:::other-{ACCOUNT}/*"},
+        # S3 ARNs are case-sensitive: NotResource on another spelling spares another bucket.
+        {"Effect": "Allow", "Action": "s3:PutObject", "NotResource": f"arn:aws:s3:::{LOGS.upper()}/*"},
     ],
 )
 def test_a_log_bucket_the_stacks_identity_policies_write_into_may_hold_more_than_logs(statement):
@@ -990,6 +1024,7 @@ def test_a_log_bucket_the_stacks_identity_policies_write_into_may_hold_more_than
         {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{LOGS}"},
         {"Effect": "Allow", "Action": "s3:PutObject", "NotResource": "arn:aws:s3:::*"},
         {"Effect": "Allow", "Action": "s3:PutObject", "Resource": U},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{LOGS.upper()}/*"},
     ],
 )
 def test_identity_policies_that_cannot_write_into_a_log_bucket_leave_it_one(statement):
