@@ -7,7 +7,7 @@ import json
 
 import pytest
 from policy_fixtures import tls_policy
-from policy_harness import ACCOUNT, R, run
+from policy_harness import ACCOUNT, R, U, run
 
 NAME = f"trading-data-{ACCOUNT}-us-east-1-dev"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -213,3 +213,130 @@ def test_every_bucket_is_judged_after_one_that_logs_through_its_inline_block():
     assert findings("s3-bucket-access-logging", [first, second]) == [
         "has no aws.s3.BucketLogging, so requests to it and its objects leave no server access log"
     ]
+
+
+ACCOUNT_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+BLOCK_FLAGS = dict.fromkeys(
+    ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+)
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+LOGS = f"{NAME}-logs"
+UNLOGGED = "has no aws.s3.BucketLogging, so requests to it and its objects leave no server access log"
+
+
+def test_every_account_block_that_may_be_elsewhere_is_named():
+    blocks = [
+        R(ACCOUNT_BLOCK, logical, {**BLOCK_FLAGS, "accountId": "999999999999"}) for logical in ("a", "b")
+    ]
+    assert findings("s3-public-access-blocked", [preview_bucket(), *blocks]) == [
+        "has no aws.s3.BucketPublicAccessBlock, so an ACL or bucket policy can make it public; account "
+        "public access block 'a', 'b' may be in another account (another accountId, assumed role or "
+        "provider credentials), so it does not count"
+    ]
+
+
+def test_an_account_block_covers_a_bucket_whose_name_is_not_known_yet():
+    # Same credentials and no account in the bucket's name to contradict the block's accountId.
+    block = R(ACCOUNT_BLOCK, "account", {**BLOCK_FLAGS, "accountId": ACCOUNT})
+    assert run("s3-public-access-blocked", [preview_bucket(U), block]) == []
+
+
+def test_a_bucket_logging_to_itself_by_name_at_preview_is_no_log_target():
+    # With no id yet, the logging names its bucket by name: it is its own source, not a log target.
+    bucket = preview_bucket(policy=tls_policy(NAME, log_sources=(NAME,)))
+    logging = R(LOGGING, "logging", {"bucket": NAME, "targetBucket": NAME})
+    assert findings("s3-bucket-access-logging", [bucket, logging]) == [
+        "delivers its server access logs to itself (aws.s3.BucketLogging 'logging' names it as "
+        "targetBucket), which AWS warns causes an infinite loop of logs and keeps the logs with the data "
+        "they audit; deliver them to a separate access-log bucket"
+    ]
+
+
+def test_a_log_target_named_by_a_property_dependency_is_one_before_its_name_is_known():
+    source = preview_bucket()
+    logs = preview_bucket(LOGS, "logs", policy=tls_policy(LOGS, log_sources=(NAME,)))
+    logging = R(LOGGING, "logging", {"bucket": NAME, "targetBucket": U}, deps={"targetBucket": [logs]})
+    assert run("s3-bucket-access-logging", [source, logs, logging]) == []
+
+
+def test_every_reason_a_log_target_may_hold_more_than_logs_is_given():
+    # The object names the target by name only (its id is not known yet): it still writes into it.
+    logs = preview_bucket(LOGS, "logs")
+    source = preview_bucket(logging={"targetBucket": LOGS})
+    put = R("aws:s3/bucketObjectv2:BucketObjectv2", "cards", {"bucket": LOGS, "key": "cards.csv"})
+    assert findings("s3-bucket-access-logging", [logs, source, put]) == [
+        UNLOGGED + "; it receives server access logs, but no bucket policy lets logging.s3.amazonaws.com "
+        "s3:PutObject; object 'cards' is put into it, so it may hold more than logs and is no access-log "
+        "bucket: let its bucket policy allow only logging.s3.amazonaws.com (s3:PutObject) and write nothing "
+        "else into it"
+    ]
+
+
+def test_a_writer_is_found_in_any_statement_of_an_identity_policy():
+    logs = preview_bucket(LOGS, "logs", policy=tls_policy(LOGS, log_sources=(NAME,)))
+    source = preview_bucket(logging={"targetBucket": LOGS})
+    statements = [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{LOGS}/*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{LOGS}/*"},
+    ]
+    writer = R(
+        "aws:iam/rolePolicy:RolePolicy",
+        "app-policy",
+        {"role": "app", "policy": json.dumps({"Statement": statements})},
+    )
+    assert findings("s3-bucket-access-logging", [logs, source, writer]) == [
+        UNLOGGED
+        + "; it receives server access logs, but aws:iam/rolePolicy:RolePolicy 'app-policy' (policy, "
+        "Statement[1]) allows s3:PutObject on its objects, so it may hold more than logs and is no "
+        "access-log bucket: let its bucket policy allow only logging.s3.amazonaws.com (s3:PutObject) and "
+        "write nothing else into it"
+    ]
+
+
+def test_a_statement_beside_a_public_one_still_gets_its_note():
+    public = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{NAME}/*",
+    }
+    unsure = {**public, "Condition": {"Bool": U}}
+    diags = run(
+        "s3-bucket-policy-no-public-allow",
+        [preview_bucket(policy=json.dumps({"Statement": [public, unsure]}))],
+    )
+    assert [d.level for d in diags] == ["mandatory", "advisory"]
+    assert "bucket policy 'data' Statement[0] allows" in diags[0].message
+    assert "whether bucket policy 'data' Statement[1] (" in diags[1].message
+
+
+FIRST = "first-" + NAME
+UNKNOWN_PRINCIPAL = {"Effect": "Allow", "Principal": {"AWS": U}, "Action": "s3:*", "Resource": "*"}
+
+
+@pytest.mark.parametrize(
+    "case", ["configured-target", "logging-unknown", "logs-itself", "target-policy-unknown"]
+)
+def test_every_bucket_is_judged_after_one_the_logging_rule_settles(case):
+    second = preview_bucket("second-" + NAME, "second")
+    first, extra, config = preview_bucket(FIRST, "first"), [], None
+    if case == "configured-target":
+        config = {"logTargetBuckets": ["first"]}
+    elif case == "logging-unknown":
+        first = R(BUCKET, "first", {"bucket": FIRST, "logging": U}, deps={"logging": [second]})
+    elif case == "logs-itself":
+        first = preview_bucket(FIRST, "first", logging={"targetBucket": FIRST})
+    else:
+        first = preview_bucket(FIRST, "first", policy=json.dumps({"Statement": [UNKNOWN_PRINCIPAL]}))
+        extra = [preview_bucket("third-" + NAME, "third", logging={"targetBucket": FIRST})]
+    diags = run("s3-bucket-access-logging", [first, second, *extra], config)
+    assert [d.urn.rsplit("::", 1)[1] for d in diags if d.level == "mandatory" and UNLOGGED in d.message] == [
+        "second"
+    ]
+
+
+def test_every_bucket_is_judged_after_one_with_a_bucket_logging():
+    first = preview_bucket("first-" + NAME, "first")
+    logging = R(LOGGING, "logging", {"bucket": "first-" + NAME, "targetBucket": "elsewhere"})
+    second = preview_bucket("second-" + NAME, "second")
+    assert findings("s3-bucket-access-logging", [first, logging, second]) == [UNLOGGED]
