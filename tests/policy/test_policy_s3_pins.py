@@ -315,7 +315,14 @@ UNKNOWN_PRINCIPAL = {"Effect": "Allow", "Principal": {"AWS": U}, "Action": "s3:*
 
 
 @pytest.mark.parametrize(
-    "case", ["configured-target", "logging-unknown", "logs-itself", "target-policy-unknown"]
+    "case",
+    [
+        "configured-target",
+        "logging-unknown",
+        "logs-itself",
+        "bucket-logging-to-itself",
+        "target-policy-unknown",
+    ],
 )
 def test_every_bucket_is_judged_after_one_the_logging_rule_settles(case):
     second = preview_bucket("second-" + NAME, "second")
@@ -326,6 +333,8 @@ def test_every_bucket_is_judged_after_one_the_logging_rule_settles(case):
         first = R(BUCKET, "first", {"bucket": FIRST, "logging": U}, deps={"logging": [second]})
     elif case == "logs-itself":
         first = preview_bucket(FIRST, "first", logging={"targetBucket": FIRST})
+    elif case == "bucket-logging-to-itself":
+        extra = [R(LOGGING, "first-logging", {"bucket": FIRST, "targetBucket": FIRST})]
     else:
         first = preview_bucket(FIRST, "first", policy=json.dumps({"Statement": [UNKNOWN_PRINCIPAL]}))
         extra = [preview_bucket("third-" + NAME, "third", logging={"targetBucket": FIRST})]
