@@ -169,10 +169,10 @@ def check_public_access(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Fi
     blocks = stack.attached(PUBLIC_ACCESS_BLOCK, "bucket", BUCKETS, BUCKET_KEYS)
     for bucket in stack.of_type(*BUCKETS):
         faults = list(_bucket_block_faults(bucket, blocks.get(bucket, []), account_blocks))
-        covering = [_same_account(block, bucket) for block in account_blocks]
-        if not faults or True in covering:
+        covering = {block: _same_account(block, bucket) for block in account_blocks}
+        if not faults or True in covering.values():
             continue
-        unsure = [block for block, covers in zip(account_blocks, covering, strict=True) if covers is UNKNOWN]
+        unsure = [block for block, covers in covering.items() if covers is UNKNOWN]
         if unsure:
             # An account block may cover the bucket, and then it needs nothing more: a note until it is known.
             yield from (_unknown_account(bucket, block) for block in unsure)
