@@ -206,7 +206,9 @@ def _bucket_block_faults(
 def _same_account(block: Resource, bucket: Resource) -> bool | Missing:
     """Whether an account-level block is set in the bucket's account, as far as the stack tells: an account
     block protects only the account it is put in, which its accountId or its provider's credentials pick."""
-    ours, theirs = _account(block, block.get("accountId")), _account(bucket, ABSENT)
+    own = block.get("accountId")
+    ours = own if own is UNKNOWN or (isinstance(own, str) and own) else _account(block)
+    theirs = _account(bucket)
     if ours is UNKNOWN or theirs is UNKNOWN:
         return UNKNOWN
     if ours is not None and theirs is not None:
@@ -219,11 +221,9 @@ def _same_account(block: Resource, bucket: Resource) -> bool | Missing:
     return ours is None or not tokens or ours in tokens
 
 
-def _account(resource: Resource, own: Any) -> str | Missing | None:
-    """The account ``resource`` is in: its own ``accountId``, else the account of the role its provider
-    assumes, else the one account its provider allows; None when nothing names one."""
-    if own is UNKNOWN or (isinstance(own, str) and own):
-        return own
+def _account(resource: Resource) -> str | Missing | None:
+    """The account ``resource``'s provider acts in: the account of the role it assumes, else the one account
+    it allows; None when nothing names one."""
     role = _assumed_role(resource.provider_props)
     if role is not None:
         return role
