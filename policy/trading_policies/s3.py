@@ -576,20 +576,20 @@ def _whenever_plain_http(statement: Statement) -> bool | Missing:
     """Whether the Condition holds for every plain-HTTP request. All of a Condition's entries must hold, so
     any entry but aws:SecureTransport false (Bool, BoolIfExists: the key is in every request) can spare
     some plain-HTTP requests, and then the Deny does not cover them."""
-    insecure, unsure = False, statement.condition_unknown
+    unsure = statement.condition_unknown
     for condition in statement.conditions:
         if not (condition.key_is("aws:SecureTransport") and condition.base_operator == "Bool"):
             return False
         values = [str(v).lower() for v in condition.values if v is not UNKNOWN]
         if "false" in values:
-            insecure = True
-        elif len(values) < len(condition.values):
-            unsure = True
-        else:
+            continue
+        if len(values) == len(condition.values):
             return False
+        unsure = True
     if unsure:
         return UNKNOWN
-    return insecure
+    # Every entry holds for plain HTTP; with none at all the Deny is no TLS rule (it denies HTTPS too).
+    return bool(statement.conditions)
 
 
 def _bucket_and_objects(statement: Statement, name: str | None) -> bool | Missing | None:
