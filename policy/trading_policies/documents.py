@@ -73,7 +73,8 @@ _OPERATORS = frozenset(
 @lru_cache(maxsize=4096)
 def _glob(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
     body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile(body, 0 if case_sensitive else re.IGNORECASE | re.DOTALL)
+    # "*" and "?" match any character, a newline too (S3 object keys may hold one), in either case mode.
+    return re.compile(body, re.DOTALL if case_sensitive else re.IGNORECASE | re.DOTALL)
 
 
 def glob_match(pattern: str, text: str, *, case_sensitive: bool = False) -> bool:

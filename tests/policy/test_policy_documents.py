@@ -97,6 +97,10 @@ def test_action_matching_is_case_insensitive_with_wildcards_and_not_action_is_th
     assert negated.action_field == "NotAction"
     assert glob_match("s3:Get?bject", "s3:GetObject")
     assert not glob_match("a.b", "axb")
+    # A wildcard matches a newline (an S3 object key may hold one) in case-sensitive ARN matching too.
+    for case_sensitive in (True, False):
+        assert glob_match("arn:aws:s3:::b/*", "arn:aws:s3:::b/x\ny", case_sensitive=case_sensitive)
+        assert glob_match("arn:aws:s3:::b/?", "arn:aws:s3:::b/\n", case_sensitive=case_sensitive)
 
 
 def test_unknown_actions_are_unsure():
