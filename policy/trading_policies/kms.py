@@ -205,7 +205,7 @@ def key_account(resource: Resource, trusted: KeyAccount, admins: Administrators)
         return trusted
     candidates = _candidates(trusted, admins)
     if len(candidates) == 1 and not _lock_out_unproven(resource, admins):
-        return KeyAccount(next(iter(candidates)), LOCK_OUT_PROOF, trusted.allowed)
+        return KeyAccount(next(iter(candidates)), LOCK_OUT_PROOF)  # an account told: allowed is not read
     return trusted
 
 

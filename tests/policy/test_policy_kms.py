@@ -413,6 +413,12 @@ def test_a_service_bound_to_another_accounts_resources_is_outside_the_account():
             {"assumeRoleWithWebIdentity": json.dumps({"roleArn": DEPLOYER})},
             f"the provider's assumed role {DEPLOYER}",
         ),
+        # An empty roleArn is no role: the chain goes on to the next block that names one.
+        (
+            {},
+            {"assumeRole": {"roleArn": ""}, "assumeRoleWithWebIdentity": {"roleArn": DEPLOYER}},
+            f"the provider's assumed role {DEPLOYER}",
+        ),
     ],
 )
 def test_the_account_comes_from_config_the_keys_own_arns_or_the_provider(props, provider, source):

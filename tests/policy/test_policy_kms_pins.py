@@ -155,3 +155,18 @@ def test_every_statement_whose_effect_is_unknown_is_named_in_one_note():
     assert (
         "may use the key through statement 'a' (Statement[1]), statement 'b' (Statement[2]) cannot be" in note
     )
+
+
+def test_denying_a_service_spelled_like_the_root_locks_nobody_out():
+    # {"Service": "arn:aws:iam::<account>:root"} names no service AWS has: the Deny stops no administrator.
+    deny = {
+        "Effect": "Deny",
+        "Principal": {"Service": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    assert findings(ACCESS, [key(root_statement(), deny)]) == []
+    deny["Principal"] = {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    (fault,) = findings(ACCESS, [key(root_statement(), deny)])
+    assert "denies" in fault
+    assert "kms:PutKeyPolicy without a Condition, so nobody can change the key policy again" in fault
