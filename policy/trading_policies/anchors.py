@@ -260,6 +260,13 @@ ANCHORS: dict[str, Anchors] = {
         cdk_nag=("PCI.DSS.321-VPCSubnetAutoAssignPublicIpDisabled",),
         aws_config=("subnet-auto-assign-public-ip-disabled",),
     ),
+    "ec2-instance-no-public-ip": Anchors(
+        checkov=("CKV_AWS_88 (instances)", "CKV_AWS_389 (launch configurations)"),
+        aws_config=("ec2-instance-no-public-ip",),
+        only_here=(
+            'launch templates\' network interfaces too, with the value as written ("true" in a template)'
+        ),
+    ),
     "vpc-flow-logs-enabled": Anchors(
         checkov=("CKV2_AWS_11",),
         cdk_nag=("AwsSolutions-VPC7", "PCI.DSS.321-VPCFlowLogsEnabled"),

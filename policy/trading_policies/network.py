@@ -149,6 +149,30 @@ def check_subnet_public_ip(resource: Resource, config: Mapping[str, Any]) -> Ite
     )
 
 
+INSTANCE = "aws:ec2/instance:Instance"
+LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+def check_instance_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    if resource.type != LAUNCH_TEMPLATE:
+        value = resource.get("associatePublicIpAddress")
+        if as_bool(value) is True:
+            yield (
+                f"associatePublicIpAddress is {describe(value)}, so the instance gets a public IP address "
+                "that the internet can reach wherever a security group lets it"
+            )
+        return
+    interfaces = resource.get("networkInterfaces")
+    for index, interface in enumerate(interfaces if isinstance(interfaces, list) else []):
+        value = get(interface, "associatePublicIpAddress")
+        if as_bool(value) is True:
+            yield (
+                f"networkInterfaces[{index}].associatePublicIpAddress is {describe(value)}, so every "
+                "instance launched from the template gets a public IP address"
+            )
+
+
 def _in_public_tier(resource: Resource, tier: Mapping[str, list[str]]) -> bool:
     tags = resource.tags()
     if not isinstance(tags, dict):
@@ -569,6 +593,25 @@ RULES = [
                 ),
             }
         },
+    ),
+    Rule(
+        name="ec2-instance-no-public-ip",
+        description=(
+            "EC2 instances, launch configurations and launch templates (each network interface) do not ask "
+            "for a public IP address (associatePublicIpAddress); a subnet that assigns one on launch is "
+            "vpc-subnet-no-public-ip-on-launch's concern."
+        ),
+        severity=Severity.HIGH,
+        pci=("1.3.1", "1.4.4"),
+        remediation=(
+            "Set associate_public_ip_address=False (on each network interface of a launch template) and "
+            "reach the instance through a load balancer, a NAT gateway or Session Manager; exempt a "
+            "deliberate bastion with a reason"
+        ),
+        url="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-instance-addressing.html",
+        topic="network",
+        check=check_instance_public_ip,
+        resource_types=(INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE),
     ),
     Rule(
         name="vpc-flow-logs-enabled",

@@ -276,6 +276,9 @@ BAD: dict[str, Case] = {
     "resource-policy-not-public": lambda: [
         R("aws:sqs/queuePolicy:QueuePolicy", "bad", {"policy": OPEN_TO_ALL})
     ],
+    "ec2-instance-no-public-ip": lambda: [
+        R("aws:ec2/instance:Instance", "bad", {"associatePublicIpAddress": True})
+    ],
     "lambda-not-public": lambda: [
         R("aws:lambda/permission:Permission", "bad", {"principal": "*", "function": "f"})
     ],
@@ -452,6 +455,9 @@ UNKNOWN: dict[str, Case] = {
     "vpc-endpoint-policy-not-open": lambda: [R("aws:ec2/vpcEndpoint:VpcEndpoint", "bad", {"policy": U})],
     "secretsmanager-policy-not-public": lambda: [R("aws:secretsmanager/secret:Secret", "bad", {"policy": U})],
     "resource-policy-not-public": lambda: [R("aws:sns/topicPolicy:TopicPolicy", "bad", {"policy": U})],
+    "ec2-instance-no-public-ip": lambda: [
+        R("aws:ec2/instance:Instance", "bad", {"associatePublicIpAddress": U})
+    ],
     "lambda-not-public": lambda: [
         R(
             "aws:lambda/permission:Permission",

@@ -935,3 +935,53 @@ def test_a_directory_bucket_is_tagged_and_in_pci_scope_like_any_bucket():
     assert faults("required-tags", [express]) == ["is missing the tag(s) Environment, Project, ManagedBy"]
     (fault,) = faults("pci-scope-tags", [express])
     assert fault.startswith("is missing the tag(s) Compliance")
+
+
+# ---- public IP addresses asked for by instances and launch templates -----------------------------------
+
+PUBLIC_IP = "ec2-instance-no-public-ip"
+
+
+@pytest.mark.parametrize(
+    ("resource", "expected"),
+    [
+        (
+            R("aws:ec2/instance:Instance", "i", {"associatePublicIpAddress": True}),
+            [
+                "associatePublicIpAddress is True, so the instance gets a public IP address that the "
+                "internet can reach wherever a security group lets it"
+            ],
+        ),
+        (
+            R("aws:ec2/launchConfiguration:LaunchConfiguration", "lc", {"associatePublicIpAddress": "TRUE"}),
+            [
+                "associatePublicIpAddress is 'TRUE', so the instance gets a public IP address that the "
+                "internet can reach wherever a security group lets it"
+            ],
+        ),
+        (
+            R(
+                "aws:ec2/launchTemplate:LaunchTemplate",
+                "lt",
+                {
+                    "networkInterfaces": [
+                        {"associatePublicIpAddress": "false"},
+                        {"associatePublicIpAddress": "true"},
+                    ]
+                },
+            ),
+            [
+                "networkInterfaces[1].associatePublicIpAddress is 'true', so every instance launched from "
+                "the template gets a public IP address"
+            ],
+        ),
+        (R("aws:ec2/instance:Instance", "i", {"associatePublicIpAddress": False}), []),
+        (R("aws:ec2/instance:Instance", "i", {}), []),
+        (R("aws:ec2/instance:Instance", "i", {"associatePublicIpAddress": U}), []),
+        (R("aws:ec2/launchTemplate:LaunchTemplate", "lt", {"networkInterfaces": U}), []),
+        (R("aws:ec2/launchTemplate:LaunchTemplate", "lt", {}), []),
+    ],
+)
+def test_an_instance_or_template_that_asks_for_a_public_ip_is_a_violation(resource, expected):
+    assert faults(PUBLIC_IP, [resource]) == expected
+    assert all(d.level == "mandatory" for d in run(PUBLIC_IP, [resource]))
