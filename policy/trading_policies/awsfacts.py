@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Every value CloudWatch Logs accepts for retentionInDays (PutRetentionPolicy).
@@ -135,3 +136,16 @@ def is_private_network(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -
         network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
         for private in _NOT_ON_THE_INTERNET
     )
+
+
+# Public addresses beyond which ranges are the internet rather than a set of peers: a /8 of IPv4, a /32 of
+# IPv6 (0.0.0.0/1 is half the internet; all of it but one address is 32 ranges).
+_INTERNET_SHARE = {4: 2**24, 6: 2**96}
+
+
+def is_the_internet(networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network], version: int) -> bool:
+    """Whether the public addresses of ``networks`` of IP ``version`` add up to more than a share of the
+    internet (overlapping ranges counted once)."""
+    public = [n for n in networks if n.version == version and not is_private_network(n)]
+    collapsed = ipaddress.collapse_addresses(public)  # type: ignore[misc]
+    return sum(n.num_addresses for n in collapsed) > _INTERNET_SHARE[version]

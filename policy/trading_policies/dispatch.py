@@ -7,8 +7,8 @@ anything else. Inside a request scope (see :mod:`trading_policies.request_scope`
 things, and nothing a policy or the engine can see:
 
 * **Analyze** iterates only the policies that can concern the request's type. A policy is left out only
-  when it is one of this pack's rules whose ``resource_types`` exclude the type: the rule would resolve
-  its config and return without reporting anything. So that a config a rule would refuse still fails
+  when it is one of this pack's rules that does not concern the type (``Rule.concerns``): the rule would
+  resolve its config and return without reporting anything. So that a config a rule would refuse still fails
   the request exactly as before, every skipped rule's config is resolved first (once per ``Configure``);
   if one is refused, nothing is left out and the request fails as the SDK would fail it.
 * **AnalyzeStack** builds the stack's resources once, as the SDK builds them, and hands the same list to
@@ -114,7 +114,7 @@ class PolicyView(list):
 
 def _concerns(policy: Any, resource_type: str) -> bool:
     rule = rule_of(policy)
-    return rule is None or rule.resource_types is None or resource_type in rule.resource_types
+    return rule is None or rule.concerns(resource_type)
 
 
 def serve_analyze(method: Any, servicer: Any, request: Any, context: Any) -> Any:

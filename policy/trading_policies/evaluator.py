@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import iam_catalog
-from .awsfacts import ACCOUNT_PATTERN, is_private_network, parse_arn, root_account
+from .awsfacts import ACCOUNT_PATTERN, is_the_internet, parse_arn, root_account
 from .documents import (
     RESOURCE_VARIABLES,
     WILDCARD,
@@ -323,11 +323,7 @@ def _ip_ranges_restrict(values: list[str]) -> bool:
         networks = [ipaddress.ip_network(v, strict=False) for v in values]
     except ValueError:
         return False
-    for version, limit in ((4, 2**24), (6, 2**96)):
-        public = (n for n in networks if n.version == version and not is_private_network(n))
-        if sum(n.num_addresses for n in ipaddress.collapse_addresses(public)) > limit:  # type: ignore[misc]
-            return False
-    return True
+    return not any(is_the_internet(networks, version) for version in (4, 6))
 
 
 def callers(statement: Statement) -> tuple[Caller, ...]:

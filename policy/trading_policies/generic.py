@@ -38,12 +38,11 @@ _UNREAD = "which no rule of the pack reads, so nothing checks the AWS resources 
 
 
 def check_judged_by_the_pack(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
-    what = _what_it_creates(resource)
-    if what is not None:
-        yield f"{what}, {_UNREAD}"
+    yield f"{_what_it_creates(resource)}, {_UNREAD}"
 
 
-def _what_it_creates(resource: Resource) -> str | None:
+def _what_it_creates(resource: Resource) -> str:
+    """What a resource of one of the rule's types creates (the rule runs for no other type)."""
     kind = resource.type
     if kind.startswith(AWS_NATIVE_PREFIX):
         return "is declared through Pulumi AWS Native"
@@ -60,9 +59,7 @@ def _what_it_creates(resource: Resource) -> str | None:
         name = resource.get("stackSetName")
         shown = f"'{name}'" if isinstance(name, str) else "it names"
         return f"deploys the CloudFormation template of the stack set {shown}"
-    if kind == PROVISIONED_PRODUCT:
-        return "launches a Service Catalog product, whose template creates its resources"
-    return None
+    return "launches a Service Catalog product, whose template creates its resources"  # PROVISIONED_PRODUCT
 
 
 def _template_types(body: Any) -> str:
@@ -95,5 +92,15 @@ RULES = [
         url="https://docs.aws.amazon.com/cloudcontrolapi/latest/userguide/how-it-works.html",
         topic="inventory",
         check=check_judged_by_the_pack,
+        # Only these types: the rule is not run (an Analyze call's cost) on every other resource.
+        resource_types=(
+            CLOUD_CONTROL,
+            CFN_STACK,
+            CFN_STACK_SET,
+            CFN_STACK_SET_INSTANCE,
+            CFN_STACK_INSTANCES,
+            PROVISIONED_PRODUCT,
+        ),
+        resource_type_prefixes=(AWS_NATIVE_PREFIX,),
     ),
 ]

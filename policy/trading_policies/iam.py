@@ -342,9 +342,8 @@ RULES = [
             'covers every action of a service ("*", "s3:*", "iam:?*", or every action listed one by one) and '
             "no NotAction, and no role, policy attachment (single or exclusive), permission set or "
             "QuickSight IAM policy assignment attaches an AWS managed policy that allows whole services "
-            "(AdministratorAccess, PowerUserAccess, "
-            "*Administrator, any name with FullAccess such as AWSLambda_FullAccess, SecretsManagerReadWrite, "
-            "...)."
+            "(AdministratorAccess, PowerUserAccess, *Administrator, any name with FullAccess such as "
+            "AWSLambda_FullAccess, SecretsManagerReadWrite, ...)."
         ),
         severity=Severity.HIGH,
         pci=("7.2.1", "7.2.2", "7.2.5"),

@@ -105,11 +105,9 @@ def _key_faults(stack: Stack, log_group: Resource, key: Resource, config: Mappin
         yield f"{where} is not a symmetric key; CloudWatch Logs supports only symmetric encryption keys"
     policies = stack.attached((KEY_POLICY,), "keyId", (KEY,), KEY_REFERENCES).get(key, [])
     holder = policies[-1] if policies else key
-    value = holder.get("policy")
-    if not policies and value is UNKNOWN and not key.property_dependencies.get("policy"):
-        # Unknown without depending on any resource: the program set no policy, and AWS computes its
-        # default one (what update shows), so the verdict must not wait for it.
-        value = ABSENT
+    # A key policy the program did not set is AWS's default one (what update shows): the verdict need not
+    # wait for it.
+    value = holder.get("policy") if policies else key.program_value("policy")
     principal = f"logs.{region or '<region>'}.amazonaws.com"
     if value is ABSENT or value == "":
         yield (

@@ -36,7 +36,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .awsfacts import is_private_network
+from .awsfacts import is_the_internet
 from .graph import Resource, Stack
 from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
@@ -46,6 +46,9 @@ DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc"
 VPCS = (VPC, DEFAULT_VPC)
 SUBNET = "aws:ec2/subnet:Subnet"
 DEFAULT_SUBNET = "aws:ec2/defaultSubnet:DefaultSubnet"
+INSTANCE = "aws:ec2/instance:Instance"
+LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -114,7 +117,7 @@ def _set_unknown(group: Resource, direction: str) -> bool:
     """True when the program set a group's whole list of rules from values computed during deployment. A
     list unknown without depending on any resource is the one the provider computes for a group whose
     program set none (it reads the rules back), so it holds only rules of other resources, judged there."""
-    return group.get(direction) is UNKNOWN and bool(group.property_dependencies.get(direction))
+    return group.program_value(direction) is UNKNOWN
 
 
 def _rule_direction(rule: Resource) -> str:
@@ -147,11 +150,6 @@ def check_subnet_public_ip(resource: Resource, config: Mapping[str, Any]) -> Ite
         f"mapPublicIpOnLaunch is {shown}, so every instance and network interface launched in it gets a "
         "public IP address"
     )
-
-
-INSTANCE = "aws:ec2/instance:Instance"
-LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
 
 def check_instance_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
@@ -451,19 +449,9 @@ def _world_port_ranges(
         yield current[:2], current_sources, current[2]
 
 
-# Public addresses beyond which ranges are the internet rather than a set of peers: a /8 of IPv4, a /32 of
-# IPv6 (0.0.0.0/1 is half the internet; all of it but one address is 32 ranges). As for aws:SourceIp.
-_INTERNET_SHARE = {4: 2**24, 6: 2**96}
-
-
 def _covers(entries: list[_Entry], family: IPv4Network | IPv6Network, maybe: bool) -> bool:
-    nets = [
-        n
-        for e in entries
-        for n in e.reach(maybe)
-        if n.version == family.version and not is_private_network(n)
-    ]
-    return sum(n.num_addresses for n in collapse_addresses(nets)) > _INTERNET_SHARE[family.version]
+    # The same share of the internet as for aws:SourceIp (awsfacts.is_the_internet).
+    return is_the_internet((n for e in entries for n in e.reach(maybe)), family.version)
 
 
 def _needed(entries: list[_Entry], family: IPv4Network | IPv6Network, maybe: bool) -> list[_Entry]:

@@ -77,7 +77,8 @@ StackCheck = Callable[[Stack, Mapping[str, Any]], Iterable[Finding]]
 
 @dataclass(frozen=True, eq=False)
 class Rule:
-    """A policy's check and metadata. Resource rules run for ``resource_types`` (None: every type)."""
+    """A policy's check and metadata. Resource rules run for ``resource_types`` and for the types that start
+    with one of ``resource_type_prefixes`` (neither given: every type)."""
 
     name: str
     description: str
@@ -88,8 +89,17 @@ class Rule:
     topic: str
     check: Callable[..., Iterable[Any]]
     resource_types: tuple[str, ...] | None = None
+    resource_type_prefixes: tuple[str, ...] = ()
     stack: bool = False
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def concerns(self, resource_type: str) -> bool:
+        """Whether the rule runs for resources of ``resource_type``."""
+        if self.resource_types is None and not self.resource_type_prefixes:
+            return True
+        return resource_type in (self.resource_types or ()) or resource_type.startswith(
+            self.resource_type_prefixes
+        )
 
     @property
     def schema(self) -> dict[str, Mapping[str, Any]]:
@@ -131,7 +141,7 @@ class Rule:
 
     def _validate_resource(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         settings = self.resolve_config(args.get_config())
-        if self.resource_types is not None and args.resource_type not in self.resource_types:
+        if not self.concerns(args.resource_type):
             return
         resource = shared_resource(args)
         findings = [

@@ -50,15 +50,18 @@ ORG_PATHS_KEY = "aws:resourceorgpaths"
 _ORG_PATH = re.compile(r"^o-[a-z0-9]{10,32}/")
 
 
-def _document(resource: Resource, what: str) -> Iterator[str | Finding | tuple[Statement, Any]]:
-    """Faults of an unreadable or unknown policy, then each public Allow statement with its binding."""
-    value = resource.get("policy")
+def _document(
+    resource: Resource, what: str, path: tuple[str, ...] = ("policy",)
+) -> Iterator[str | Finding | tuple[Statement, Any]]:
+    """Faults of an unreadable or unknown policy (at ``path``), then each public Allow statement with its
+    binding."""
+    value = resource.get(*path)
     if value is ABSENT or value == "":
         return
     document = parse_policy(value, principals_required=True)
     yield from (f"{what} is unreadable: {error}" for error in document.errors)
     if document.unknown:
-        yield unknown_until_deployed(resource, resource, "policy", what)
+        yield unknown_until_deployed(resource, resource, path[0], what)
     yield from public_statements(document)
 
 
@@ -190,16 +193,12 @@ RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
 
 def check_resource_policy(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
     path, guarded = RESOURCE_POLICIES[resource.type]
-    value = resource.get(*path)
-    if value is ABSENT or value == "":
-        return
     prop = ".".join(path)
-    what = f"the resource policy ({prop})"
-    document = parse_policy(value, principals_required=True)
-    yield from (f"{what} is unreadable: {error}" for error in document.errors)
-    if document.unknown:
-        yield unknown_until_deployed(resource, resource, path[0], what)
-    for statement, bound in public_statements(document):
+    for item in _document(resource, f"the resource policy ({prop})", path):
+        if not isinstance(item, tuple):
+            yield item
+            continue
+        statement, bound = item
         yield (
             f"{prop} {statement.label} allows {render_principals(statement)} {render_actions(statement)} "
             f"{why_open(bound)}, so any AWS account can reach the {guarded}"

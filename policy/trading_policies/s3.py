@@ -708,11 +708,9 @@ def check_access_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fi
             continue
         if loggings:
             continue
-        inline = _inline(bucket, "logging")
-        if inline is UNKNOWN and not bucket.property_dependencies.get("logging"):
-            # Unknown without depending on any resource: the program set no logging block, and the one the
-            # provider computes (unknown at preview) is empty once created, so the bucket is not logged.
-            inline = ABSENT
+        # A block the program did not set is the one the provider computes (unknown at preview), which is
+        # empty once created, so the bucket is not logged.
+        inline = ABSENT if bucket.program_value("logging") is ABSENT else _inline(bucket, "logging")
         if inline is UNKNOWN:
             yield unknown_until_deployed(bucket, bucket, "logging", "the bucket's access logging")
             continue

@@ -56,9 +56,7 @@ def test_analyze_runs_the_rules_for_the_requests_type_and_every_rule_for_any_typ
     server.Analyze(_analyze_request(BUCKET), None)  # the first request checks every rule's config
     ran = _resolving(monkeypatch)
     server.Analyze(_analyze_request(BUCKET), None)
-    concerned = [
-        r.name for r in RULES if not r.stack and (r.resource_types is None or BUCKET.type in r.resource_types)
-    ]
+    concerned = [r.name for r in RULES if not r.stack and r.concerns(BUCKET.type)]
     assert ran == concerned
     assert 0 < len(concerned) < len([r for r in RULES if not r.stack])
     assert "s3-no-public-acl" in ran
