@@ -709,9 +709,26 @@ class Remediator:
 
 def _yield_to_the_program(pid: int) -> None:
     """Lowers a helper process's priority: on a small machine the program's thread keeps its core, and the
-    packs use what is left while it runs (their total work is the same either way)."""
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS))
+    packs use what is left while it runs (their total work is the same either way).
+
+    On Linux a priority belongs to a thread, and a pack answers on the threads of its gRPC server, started
+    before it printed its port: each of them is lowered (threads started later inherit it from theirs).
+    """
+    niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+    done: set[int] = set()
+    while todo := set(_threads_of(pid)) - done:  # again, for threads started while this ran
+        for thread in todo:
+            with contextlib.suppress(OSError):  # a thread that has ended since, or a process gone
+                os.setpriority(os.PRIO_PROCESS, thread, niceness)
+        done |= todo
+
+
+def _threads_of(pid: int) -> list[int]:
+    """The ids of a process's threads (Linux's /proc); elsewhere the process id, which stands for them all."""
+    try:
+        return [int(entry) for entry in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return [pid]
 
 
 def _stub(channel: grpc.Channel) -> analyzer_pb2_grpc.AnalyzerStub:

@@ -1,6 +1,7 @@
 """The analyzer client against real packs started as the CLI starts them (tests/preflight/packs/)."""
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -62,6 +63,17 @@ def test_start_reads_the_pack_and_its_policies(basic):
 
 
 # -- Analyze -----------------------------------------------------------------------------------------------
+
+
+def test_the_pack_analyses_below_the_programs_priority_on_every_thread(basic):
+    # Linux gives each thread its own priority: the server's threads, which do the work, are lowered too.
+    analyze(basic, bucket("data"))  # the server has started threads for its calls
+    threads = analyzer._threads_of(basic._process.pid)
+    assert len(threads) > 1
+    expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + analyzer.NICENESS)
+    assert {thread: os.getpriority(os.PRIO_PROCESS, thread) for thread in threads} == dict.fromkeys(
+        threads, expected
+    )
 
 
 def test_a_compliant_resource_has_no_violation(basic):

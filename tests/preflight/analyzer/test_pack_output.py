@@ -69,3 +69,10 @@ def test_peak_memory_of_a_live_process_and_of_one_that_has_exited():
     assert analyzer._peak_mb(child.pid) == 0.0
     child.wait()
     assert analyzer._peak_mb(child.pid) == 0.0  # gone
+
+
+def test_lowering_a_process_that_has_ended_is_a_no_op():
+    child = subprocess.Popen(["true"])
+    child.wait()
+    assert analyzer._threads_of(child.pid) == [child.pid]  # no /proc entry: the process stands for itself
+    analyzer._yield_to_the_program(child.pid)  # nothing to lower, and no error
