@@ -173,6 +173,16 @@ def check_scoped_resources(resource: Resource, _config: Mapping[str, Any]) -> It
                 f"{' or '.join(kinds)} of any account; these actions take resource ARNs, so name the "
                 "resources they need"
             )
+            continue
+        split = _type_wide_together(item)
+        if split is not None:
+            patterns, kinds, actions = split
+            shown = ", ".join(patterns[:2]) + (f" and {len(patterns) - 2} more" if len(patterns) > 2 else "")
+            yield (
+                f"{item.label} of {label} allows {_summary(actions)} on {len(patterns)} patterns ({shown}), "
+                f"which together match more than half of all {' or '.join(kinds)} ARNs of any account; these "
+                "actions take resource ARNs, so name the resources they need"
+            )
 
 
 def _summary(actions: list[str]) -> str:
@@ -201,6 +211,71 @@ def _type_wide_resource(statement: Statement) -> tuple[str, list[str], list[str]
     return None
 
 
+def _type_wide_together(statement: Statement) -> tuple[list[str], list[str], list[str]] | None:
+    """``(patterns, resource types, actions)`` when the statement's Resource patterns, none of them type-wide
+    alone, together match most resources of a type its actions take: ``...:0*:key/*`` to ``...:9*:key/*``
+    split every account into ten patterns, ``arn:aws:s3:::a*`` to ``z*`` every bucket name."""
+    # A pattern that names its account (a literal one, or the caller's own) is not open to any account.
+    written = [
+        r for r in statement.resources if isinstance(r, str) and not _ACCOUNT_NAMED.fullmatch(_account_of(r))
+    ]
+    # Each sample's account, and its name, repeat one character. A pattern that is not type-wide holds a
+    # literal character where accounts or names vary, so it matches the samples of one account or one name
+    # character at most: more than half of them takes six patterns or more.
+    if len(written) < _FEWEST_SPLIT_PATTERNS:
+        return None
+    patterns = tuple(variables_as_wildcards(pattern, _CALLERS_OWN) for pattern in written)
+    kinds: dict[str, None] = {}
+    names: dict[str, None] = {}
+    for action in allowed_actions(statement):
+        if not action.resource_scoped:
+            continue
+        for kind, arn_format in iam_catalog.resource_arn_formats(action):
+            if _covers_most(patterns, arn_format):
+                kinds[f"{action.service} {kind}"] = None
+                names[action.full_name] = None
+    return (written, list(kinds), list(names)) if names else None
+
+
+_FEWEST_SPLIT_PATTERNS = 6
+_ACCOUNT_NAMED = re.compile(r"\d{12}|\$\{aws:PrincipalAccount\}", re.IGNORECASE)
+
+
+def _account_of(pattern: str) -> str:
+    parts = pattern.split(":")
+    return parts[4] if len(parts) > 4 else ""
+
+
+_SAMPLE_ACCOUNTS = tuple(digit * 12 for digit in "0123456789")
+_SAMPLE_NAMES = tuple(character * 36 for character in "abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+@lru_cache(maxsize=1024)
+def _covers_most(patterns: tuple[str, ...], arn_format: str) -> bool:
+    variables = set(_ARN_VARIABLE.findall(arn_format)) - {"Partition", "Region"}
+    if not variables:  # one resource per region (see _matches_every)
+        return False
+    fixed = _fixed_parts(patterns[0])
+    has_account = any(v == "Account" or v.endswith("AccountId") for v in variables)
+    samples = [
+        _fill(arn_format, fixed, account, name)
+        for account in (_SAMPLE_ACCOUNTS if has_account else _SAMPLE_ACCOUNTS[:1])
+        for name in _SAMPLE_NAMES
+    ]
+    matched = sum(any(glob_match(pattern, sample) for pattern in patterns) for sample in samples)
+    return 2 * matched > len(samples)
+
+
+def _fixed_parts(pattern: str) -> dict[str, str]:
+    # The partition and region of the samples: ones the pattern accepts (the region is iam-region-restricted's
+    # concern, not this rule's).
+    parts = pattern.split(":")
+    return {
+        "Partition": parts[1] if len(parts) > 1 and not WILDCARD.search(parts[1]) else "aws",
+        "Region": parts[3].replace("*", "").replace("?", "z") if len(parts) > 3 else "zz-zzzz-9",
+    }
+
+
 @lru_cache(maxsize=8192)
 def _matches_every(pattern: str, arn_format: str) -> bool:
     # The pattern names every resource of the type when it matches the type's ARN filled in twice, with
@@ -210,11 +285,7 @@ def _matches_every(pattern: str, arn_format: str) -> bool:
     # A type whose ARN has no account and no name is a single resource (arn:aws:apigateway:<region>::/apis).
     if not set(_ARN_VARIABLE.findall(arn_format)) - {"Partition", "Region"}:
         return False
-    parts = pattern.split(":")
-    fixed = {
-        "Partition": parts[1] if len(parts) > 1 and not WILDCARD.search(parts[1]) else "aws",
-        "Region": parts[3].replace("*", "").replace("?", "z") if len(parts) > 3 else "zz-zzzz-9",
-    }
+    fixed = _fixed_parts(pattern)
     return all(
         glob_match(pattern, _fill(arn_format, fixed, account, name))
         for account, name in (("000000000000", "z" * 36), ("999999999999", "y" * 36))
@@ -363,7 +434,9 @@ RULES = [
             "ARN pattern that names every resource, or NotResource), nor on a pattern that matches every "
             "resource of a type the action takes in any account, with only wildcards for account and name: "
             '"arn:aws:kms:*:*:key/*" or "arn:*:kms:*:*:*" for kms:Decrypt, "arn:aws:s3:::*/*" or '
-            '"arn:aws:s3:::?*" for s3:GetObject. ARNs pinned to an account '
+            '"arn:aws:s3:::?*" for s3:GetObject; nor on patterns that only together do so for more than '
+            'half of all ARNs of the type (accounts split by digit, "arn:aws:kms:*:0*:key/*" to '
+            '"...:9*:...", or bucket names by initial). ARNs pinned to an account '
             '("arn:aws:kms:us-east-1:<account>:key/*") or naming resources pass, and so do actions that only '
             'work on "*" (ec2:Describe*, xray:PutTraceSegments, ...). Read against the IAM catalogue.'
         ),

@@ -213,6 +213,67 @@ def test_a_type_wide_pattern_lists_the_types_it_matches():
     )
 
 
+ACCOUNT_DIGITS = [f"arn:aws:kms:*:{digit}*:key/*" for digit in "0123456789"]
+BUCKET_INITIALS = [f"arn:aws:s3:::{initial}*" for initial in "abcdefghijklmnopqrstuvwxyz0123456789"]
+
+
+@pytest.mark.parametrize(
+    ("patterns", "shown", "matched"),
+    [
+        (
+            ACCOUNT_DIGITS,
+            "kms:Decrypt on 10 patterns (arn:aws:kms:*:0*:key/*, arn:aws:kms:*:1*:key/* and 8 more)",
+            "kms key",
+        ),
+        # Nine of the ten first digits: 90% of all accounts is not naming resources either.
+        (
+            ACCOUNT_DIGITS[1:],
+            "kms:Decrypt on 9 patterns (arn:aws:kms:*:1*:key/*, arn:aws:kms:*:2*:key/* and 7 more)",
+            "kms key",
+        ),
+        # Accounts split on their last digit, and a pattern naming its account does not count.
+        (
+            [f"arn:aws:kms:*:*{digit}:key/*" for digit in "012345"] + [f"arn:aws:kms:*:{ACCOUNT}:key/*"],
+            "kms:Decrypt on 6 patterns (arn:aws:kms:*:*0:key/*, arn:aws:kms:*:*1:key/* and 4 more)",
+            "kms key",
+        ),
+    ],
+)
+def test_patterns_that_together_match_most_accounts_are_a_violation(patterns, shown, matched):
+    assert faults(SCOPED, identity(allow("kms:Decrypt", patterns))) == [
+        f"Statement[0] of policy allows {shown}, which together match more than half of all {matched} ARNs "
+        "of any account; these actions take resource ARNs, so name the resources they need"
+    ]
+
+
+def test_bucket_names_split_by_their_first_character_are_a_violation():
+    (fault,) = faults(SCOPED, identity(allow("s3:ListBucket", BUCKET_INITIALS)))
+    assert fault.startswith("Statement[0] of policy allows s3:ListBucket on 36 patterns (arn:aws:s3:::a*, ")
+    assert "together match more than half of all s3 bucket ARNs" in fault
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        ACCOUNT_DIGITS[:5],  # half of all accounts, not more
+        BUCKET_INITIALS[:18],
+        # Literal accounts, even ones that repeat a digit, name their accounts.
+        [f"arn:aws:kms:*:{digit * 12}:key/*" for digit in "0123456789"],
+        ["arn:aws:kms:*:${aws:PrincipalAccount}:key/*"] * 6,
+        [f"arn:aws:s3:::trading-{name}/*" for name in "abcdefgh"],
+    ],
+)
+def test_patterns_that_leave_most_resources_out_pass(patterns):
+    assert faults(SCOPED, identity(allow(["kms:Decrypt", "s3:GetObject", "s3:ListBucket"], patterns))) == []
+
+
+def test_single_resource_types_and_actions_without_resource_types_are_not_split():
+    # ec2:Describe* takes no resource ARN; /restapis in a region is one resource, whatever lists it.
+    paths = [f"arn:aws:apigateway:{region}::/restapis" for region in ("us-east-1", "us-east-2", "us-west-1")]
+    statement = allow(["ec2:DescribeSubnets", "apigateway:GET"], paths * 2)
+    assert faults(SCOPED, identity(statement)) == []
+
+
 @pytest.mark.parametrize(
     "statement",
     [
