@@ -81,8 +81,8 @@ def _requests(resources: list) -> tuple[list, object]:
     captured = []
 
     class Capture:
-        def AnalyzeStack(self, request: object, timeout: float) -> object:
-            captured.append(request)
+        def AnalyzeStack(self, request: bytes, timeout: float) -> object:
+            captured.append(analyzer.analyzer_pb2.AnalyzeStackRequest.FromString(request))
             return analyzer.analyzer_pb2.AnalyzeResponse()
 
     client = analyzer.PolicyPackClient.__new__(analyzer.PolicyPackClient)

@@ -415,25 +415,7 @@ class PolicyPackClient:
         ``remaining``: seconds left of the run's time limit, when it is shorter than the call's own.
         """
         timeout = self._stack_timeout if remaining is None else max(0.0, min(self._stack_timeout, remaining))
-        request = analyzer_pb2.AnalyzeStackRequest()
-        for resource in resources:
-            entry = request.resources.add(
-                type=resource.type,
-                urn=resource.urn,
-                name=resource.name,
-                parent=resource.parent or "",
-                dependencies=resource.dependencies,
-            )
-            entry.properties.CopyFrom(
-                wire_properties(resource.outputs if resource.outputs is not None else resource.inputs)
-            )
-            entry.options.CopyFrom(_options(resource))
-            for key, urns in resource.property_dependencies.items():
-                if urns:  # the engine leaves out properties without dependencies
-                    entry.propertyDependencies[key].urns.extend(urns)
-            provider = lookup(resource.provider)
-            if provider is not None:
-                entry.provider.CopyFrom(provider_message(provider))
+        request = stack_request(resources, lookup)
         try:
             response = self._stub.AnalyzeStack(request, timeout=timeout)
         except grpc.RpcError as exc:
@@ -738,16 +720,17 @@ def _stub(channel: grpc.Channel) -> analyzer_pb2_grpc.AnalyzerStub:
     order whichever way the record reached preflight, so its messages are the same from run to run.
     """
     stub = analyzer_pb2_grpc.AnalyzerStub(channel)
-    for method, request, response in (
-        ("Analyze", analyzer_pb2.AnalyzeRequest, analyzer_pb2.AnalyzeResponse),
-        ("AnalyzeStack", analyzer_pb2.AnalyzeStackRequest, analyzer_pb2.AnalyzeResponse),
-    ):
-        call = channel.unary_unary(
-            f"/pulumirpc.Analyzer/{method}",
-            request_serializer=functools.partial(request.SerializeToString, deterministic=True),
-            response_deserializer=response.FromString,
-        )
-        setattr(stub, method, call)
+    stub.Analyze = channel.unary_unary(
+        "/pulumirpc.Analyzer/Analyze",
+        request_serializer=functools.partial(
+            analyzer_pb2.AnalyzeRequest.SerializeToString, deterministic=True
+        ),
+        response_deserializer=analyzer_pb2.AnalyzeResponse.FromString,
+    )
+    # AnalyzeStack's request comes serialized (stack_request).
+    stub.AnalyzeStack = channel.unary_unary(
+        "/pulumirpc.Analyzer/AnalyzeStack", response_deserializer=analyzer_pb2.AnalyzeResponse.FromString
+    )
     return stub
 
 
@@ -784,6 +767,47 @@ def analyze_request(resource: Resource, provider: Resource | None) -> analyzer_p
     if provider is not None:
         request.provider.CopyFrom(provider_message(provider))
     return request
+
+
+def stack_request(resources: Sequence[Resource], lookup: Callable[[str | None], Resource | None]) -> bytes:
+    """The ``AnalyzeStackRequest`` the engine sends: every resource's final state (outputs, else inputs),
+    parent, dependencies, property dependencies, options and provider.
+
+    Serialized one resource at a time: the bytes are those of the whole message, deterministic as the stub
+    sends it, without the message itself in memory (at 5,000 resources about 20 MB of preflight's peak).
+    """
+    chunks = []
+    for resource in resources:
+        entry = analyzer_pb2.AnalyzerResource(
+            type=resource.type,
+            urn=resource.urn,
+            name=resource.name,
+            parent=resource.parent or "",
+            dependencies=resource.dependencies,
+            properties=wire_properties(resource.outputs if resource.outputs is not None else resource.inputs),
+            options=_options(resource),
+        )
+        for key, urns in resource.property_dependencies.items():
+            if urns:  # the engine leaves out properties without dependencies
+                entry.propertyDependencies[key].urns.extend(urns)
+        provider = lookup(resource.provider)
+        if provider is not None:
+            entry.provider.CopyFrom(provider_message(provider))
+        data = entry.SerializeToString(deterministic=True)
+        chunks += (_RESOURCES_FIELD, _varint(len(data)), data)  # field 1, length-delimited, per resource
+    return b"".join(chunks)
+
+
+_RESOURCES_FIELD = bytes([1 << 3 | 2])
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
 def provider_message(provider: Resource) -> analyzer_pb2.AnalyzerProviderResource:

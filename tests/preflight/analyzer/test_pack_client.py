@@ -14,6 +14,7 @@ from preflight import analyzer
 from preflight.errors import PreflightError
 from preflight.model import UNKNOWN, Violation
 from preflight.policy_config import PolicyConfig
+from preflight.wire import wire_properties
 
 BUCKET = "aws:s3/bucket:Bucket"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -207,6 +208,44 @@ def test_analyze_stack_follows_property_dependencies_with_final_outputs(basic):
     assert violations[1].message.endswith("log group bare-logs is not encrypted with a key of this stack")
 
 
+def test_the_stack_request_is_serialized_as_the_whole_message_would_be():
+    resources = stack_resources("arn:aws:kms:eu-west-1:123456789012:key/abc")
+    resources.append(
+        resource(LOG_GROUP, "big", {"tags": {f"k{i}": "v" * 200 for i in range(200)}})
+    )  # > 2^14 B
+    lookup = lookup_in(*resources)
+    sent = analyzer.stack_request(resources, lookup)
+    whole = analyzer.analyzer_pb2.AnalyzeStackRequest()
+    for entry in resources:
+        message = whole.resources.add(
+            type=entry.type,
+            urn=entry.urn,
+            name=entry.name,
+            parent=entry.parent or "",
+            dependencies=entry.dependencies,
+        )
+        message.properties.CopyFrom(
+            wire_properties(entry.outputs if entry.outputs is not None else entry.inputs)
+        )
+        message.options.CopyFrom(analyzer._options(entry))
+        for key, urns in entry.property_dependencies.items():
+            if urns:
+                message.propertyDependencies[key].urns.extend(urns)
+        if lookup(entry.provider) is not None:
+            message.provider.CopyFrom(analyzer.provider_message(lookup(entry.provider)))
+    assert sent == whole.SerializeToString(deterministic=True)
+    parsed = analyzer.analyzer_pb2.AnalyzeStackRequest.FromString(sent)
+    assert [r.name for r in parsed.resources] == [
+        "default_7_51_1",
+        "logs-key",
+        "app-logs",
+        "bare-logs",
+        "big",
+    ]
+    assert set(parsed.resources[2].propertyDependencies) == {"kmsKeyId"}  # an empty list is left out
+    assert analyzer.stack_request([], lookup) == b""
+
+
 def test_analyze_stack_reports_stack_level_violations_without_urn(basic):
     resources = [provider(), bucket("data")]
     (violation,) = basic.analyze_stack(resources, lookup_in(*resources))
@@ -350,19 +389,15 @@ class _Stalled:
         self._stub = stub
 
     def AnalyzeStack(self, request, timeout):
-        request.resources.add(type=BUCKET, urn="urn:x::slow", name="slow").properties.update({"hang": True})
         # An Analyze call with the same deadline stands in for a stack policy that never returns.
         import grpc
 
         from preflight.analyzer import analyzer_pb2
 
         try:
-            return self._stub.Analyze(
-                analyzer_pb2.AnalyzeRequest(
-                    type=BUCKET, urn="urn:x::slow", name="slow", properties=request.resources[-1].properties
-                ),
-                timeout=timeout,
-            )
+            hanging = analyzer_pb2.AnalyzeRequest(type=BUCKET, urn="urn:x::slow", name="slow")
+            hanging.properties.update({"hang": True})
+            return self._stub.Analyze(hanging, timeout=timeout)
         except grpc.RpcError:
             raise
 
