@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import math
 import os
 import re
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from preflight.errors import Interrupted, PreflightError
 from preflight.policy_config import config_count_message
@@ -187,6 +188,7 @@ def _run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         progress=sys.stderr if args.progress or sys.stderr.isatty() else None,
     )
+    write: Callable[[TextIO], object]
     if args.format == "terraform-plan":
         from preflight import tfplan
 
@@ -194,25 +196,34 @@ def _run(args: argparse.Namespace) -> int:
         # The plan has no place for them, so what was left out and the run's warnings go to standard error.
         for line in [*notes, *(f"warning: {warning}" for warning in result.warnings)]:
             print(f"preflight: {line}", file=sys.stderr)
+        write = functools.partial(_write_text, text)
+    elif args.format == "text":
+        write = functools.partial(_write_text, report.render_text(result))
     else:
-        renderers = {"text": report.render_text, "json": report.render_json, "sarif": report.render_sarif}
-        text = renderers[args.format](result)
+        # Written as it is encoded: the text of a large stack's report is never in memory whole.
+        document = report.to_json(result) if args.format == "json" else report.to_sarif(result)
+        write = functools.partial(report.dump, document)
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            with open(args.output, "w", encoding="utf-8") as stream:
+                write(stream)
         except OSError as exc:
             raise PreflightError(f"cannot write the report to {args.output}: {exc.strerror or exc}") from None
     else:
-        _write_stdout(text)
+        _write_stdout(write)
     return 1 if report.summary(result)["mandatory"] else 0
 
 
-def _write_stdout(text: str) -> None:
+def _write_text(text: str, stream: TextIO) -> None:
+    stream.write(text)
+
+
+def _write_stdout(write: Callable[[TextIO], object]) -> None:
     stream = sys.stdout
     if stream is None:  # started with standard output closed
         raise PreflightError("standard output is closed, so the report has nowhere to go; pass --output FILE")
     try:
-        stream.write(text)
+        write(stream)
         stream.flush()
     except BrokenPipeError:
         # Python would meet the same broken pipe again flushing at exit and print a traceback: point

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from preflight import __version__
 from preflight.model import UNKNOWN, PackInfo, Remediation, Resource, RunResult, Violation
@@ -212,6 +212,13 @@ def _diagnostics(result: RunResult) -> dict[str, Any]:
 
 def render_json(result: RunResult) -> str:
     return json.dumps(to_json(result), indent=2) + "\n"
+
+
+def dump(document: dict[str, Any], stream: TextIO) -> None:
+    """Writes a JSON or SARIF report to ``stream`` as ``render_json`` and ``render_sarif`` render it, piece by
+    piece as it is encoded (the text of 5,000 resources would hold 25 MB more at once)."""
+    json.dump(document, stream, indent=2)
+    stream.write("\n")
 
 
 # -- SARIF -------------------------------------------------------------------------------------------------

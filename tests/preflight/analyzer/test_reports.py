@@ -1,5 +1,6 @@
 """The three reports: plain values, the JSON contract, SARIF 2.1.0 and the preview-like text."""
 
+import io
 import json
 
 import pytest
@@ -342,3 +343,12 @@ def test_a_resource_whose_parent_is_unknown_is_shown_at_the_top():
     lines = report.render_text(run_result(resources=[stack(), orphan], violations=[])).splitlines()
     assert lines[3].split()[1] == "pulumi:pulumi:Stack"
     assert lines[4].split()[1] == "aws:sns:Topic"
+
+
+@pytest.mark.parametrize(
+    ("document", "render"), [(report.to_json, report.render_json), (report.to_sarif, report.render_sarif)]
+)
+def test_a_report_written_as_it_is_encoded_is_the_rendered_text(document, render):
+    stream = io.StringIO()
+    report.dump(document(run_result()), stream)
+    assert stream.getvalue() == render(run_result())
