@@ -260,6 +260,12 @@ ANCHORS: dict[str, Anchors] = {
         cdk_nag=("PCI.DSS.321-VPCSubnetAutoAssignPublicIpDisabled",),
         aws_config=("subnet-auto-assign-public-ip-disabled",),
     ),
+    "vpc-subnet-no-public-ipv6": Anchors(
+        only_here=(
+            "the anchors' subnet checks read mapPublicIpOnLaunch only; an IPv6 address is public, so this "
+            "follows the subnet's route table (association or the VPC's main table) to an internet gateway"
+        ),
+    ),
     "ec2-instance-no-public-ip": Anchors(
         checkov=("CKV_AWS_88 (instances)", "CKV_AWS_389 (launch configurations)"),
         aws_config=("ec2-instance-no-public-ip",),

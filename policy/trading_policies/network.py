@@ -58,7 +58,23 @@ FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
 PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable"
+ROUTE_TABLES = (ROUTE_TABLE, DEFAULT_ROUTE_TABLE)
+ROUTE = "aws:ec2/route:Route"
+ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+MAIN_ROUTE_TABLE_ASSOCIATION = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
+INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
 _VPC_DOCS = "https://docs.aws.amazon.com/vpc/latest/userguide/"
+_PUBLIC_TIER = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    "default": {},
+    "description": (
+        "Tag key -> values that mark a subnet of the public tier, which may give its instances public "
+        'addresses (e.g. {"Tier": ["public"]}); {}: none may.'
+    ),
+}
 
 
 def check_flow_logs(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -150,6 +166,122 @@ def check_subnet_public_ip(resource: Resource, config: Mapping[str, Any]) -> Ite
         f"mapPublicIpOnLaunch is {shown}, so every instance and network interface launched in it gets a "
         "public IP address"
     )
+
+
+def check_subnet_public_ipv6(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    associations = stack.attached((ROUTE_TABLE_ASSOCIATION,), "subnetId", (SUBNET, DEFAULT_SUBNET), ("id",))
+    for subnet in stack.of_type(SUBNET, DEFAULT_SUBNET):
+        settings = {p: as_bool(subnet.get(p)) for p in ("assignIpv6AddressOnCreation", "ipv6Native")}
+        assigns = [p for p, value in settings.items() if value is True]
+        maybe = [p for p, value in settings.items() if value is UNKNOWN]
+        if not (assigns or maybe) or _in_public_tier(subnet, config["publicTier"]):
+            continue
+        named = assigns or maybe
+        verb = ("gives" if len(named) == 1 else "give") if assigns else "may give"
+        says = f"{' and '.join(named)} {verb} its instances IPv6 addresses"
+        tables, unseen = _route_tables_of(stack, subnet, associations.get(subnet, []))
+        for table in tables:
+            known, unknown = _internet_routes_v6(stack, table)
+            if not is_the_internet(known + [_WORLDS[6]] * bool(unknown), 6):
+                continue
+            what = (
+                f"route table '{table.name}'"
+                if table.type in ROUTE_TABLES
+                else f"VPC '{table.name}''s main route table"
+            )
+            if not assigns:  # the setting is what is not known yet
+                question = f"whether the IPv6 addresses {what} routes to an internet gateway are given at all"
+                yield unknown_until_deployed(subnet, subnet, maybe[0], question)
+            elif not is_the_internet(known, 6):  # so is a destination, taken as the whole internet
+                source, prop = unknown[0]
+                question = f"whether {what} routes the internet to an internet gateway ({says})"
+                yield unknown_until_deployed(subnet, source, prop, question)
+            else:
+                shown = ", ".join(str(n) for n in collapse_addresses(known))  # type: ignore[arg-type]
+                yield Finding(
+                    subnet,
+                    f"{says}, and {what} routes {shown} to an internet gateway, so each instance can be "
+                    "reached from the internet",
+                )
+        for where in unseen:
+            yield Finding(
+                subnet,
+                f"{says} and its routes are those of {where}, which is not in the stack: whether they reach "
+                "an internet gateway cannot be checked",
+                unknown_at_preview=True,
+            )
+
+
+def _route_tables_of(
+    stack: Stack, subnet: Resource, associations: list[Resource]
+) -> tuple[list[Resource], list[str]]:
+    """The route tables a subnet uses, and a description of each one the stack does not declare."""
+    tables: list[Resource] = []
+    unseen: list[str] = []
+    for association in associations:
+        found = stack.targets(association, "routeTableId", ROUTE_TABLES, ("id",))
+        tables += found
+        if not found:
+            unseen.append(f"route table {describe(association.get('routeTableId'))}")
+    if associations:
+        return tables, unseen
+    # No association: the VPC's main route table.
+    vpcs = stack.targets(subnet, "vpcId", VPCS, ("id",))
+    if not vpcs:
+        return [], [f"the main route table of VPC {describe(subnet.get('vpcId'))}"]
+    for vpc in vpcs:
+        main = stack.attached((MAIN_ROUTE_TABLE_ASSOCIATION,), "vpcId", VPCS, ("id",)).get(vpc, [])
+        for association in main:
+            found = stack.targets(association, "routeTableId", ROUTE_TABLES, ("id",))
+            tables += found
+            if not found:
+                unseen.append(f"route table {describe(association.get('routeTableId'))}")
+        if not main:
+            default = stack.attached(
+                (DEFAULT_ROUTE_TABLE,), "defaultRouteTableId", VPCS, ("defaultRouteTableId",)
+            )
+            tables += default.get(vpc, []) or [vpc]  # the VPC stands for its own table, which routes may name
+    return tables, unseen
+
+
+def _internet_routes_v6(stack: Stack, table: Resource) -> tuple[list[Network], list[tuple[Resource, str]]]:
+    """The IPv6 destinations ``table`` sends to an internet gateway, and where each one not known at preview
+    comes from: its inline routes and ec2.Route resources (by its id, or a VPC's defaultRouteTableId)."""
+    keys = ("defaultRouteTableId",) if table.type in VPCS else ("id",)
+    known: list[Network] = []
+    unknown: list[tuple[Resource, str]] = []
+    inline = table.get("routes") if table.type in ROUTE_TABLES else ABSENT
+    # The engine links a table's gateways to its whole routes list: an unknown gatewayId is the internet
+    # gateway's when the list depends on one.
+    list_igw = any(d.type == INTERNET_GATEWAY for d in table.property_dependencies.get("routes", []))
+    for route in inline if isinstance(inline, list) else []:
+        if isinstance(route, dict) and _is_internet_gateway(stack, route.get("gatewayId"), list_igw):
+            if route.get("ipv6CidrBlock") is UNKNOWN:
+                unknown.append((table, "routes"))
+            known += _ipv6(route.get("ipv6CidrBlock"))
+    for route in stack.attached((ROUTE,), "routeTableId", (table.type,), keys).get(table, []):
+        linked = bool(stack.targets(route, "gatewayId", (INTERNET_GATEWAY,), ("id",)))
+        if linked or _is_internet_gateway(stack, route.get("gatewayId"), False):
+            if route.get("destinationIpv6CidrBlock") is UNKNOWN:
+                unknown.append((route, "destinationIpv6CidrBlock"))
+            known += _ipv6(route.get("destinationIpv6CidrBlock"))
+    return known, unknown
+
+
+def _is_internet_gateway(stack: Stack, gateway: Any, unknown_is_one: bool) -> bool:
+    if gateway is UNKNOWN:
+        return unknown_is_one
+    return isinstance(gateway, str) and (
+        gateway.startswith("igw-") or bool(stack.find((INTERNET_GATEWAY,), gateway, ("id",)))
+    )
+
+
+def _ipv6(value: Any) -> list[Network]:
+    try:
+        network = ip_network(value, strict=False) if isinstance(value, str) else None
+    except ValueError:
+        return []
+    return [network] if network is not None and network.version == 6 else []
 
 
 def check_instance_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
@@ -570,17 +702,30 @@ RULES = [
         topic="network",
         check=check_subnet_public_ip,
         resource_types=(SUBNET, DEFAULT_SUBNET),
-        config={
-            "publicTier": {
-                "type": "object",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                "default": {},
-                "description": (
-                    "Tag key -> values that mark a subnet of the public tier, which may map public IPs "
-                    '(e.g. {"Tier": ["public"]}); {}: none may.'
-                ),
-            }
-        },
+        config={"publicTier": _PUBLIC_TIER},
+    ),
+    Rule(
+        name="vpc-subnet-no-public-ipv6",
+        description=(
+            "Subnets outside the public tier that give instances IPv6 addresses (assignIpv6AddressOnCreation "
+            "or ipv6Native) do not route IPv6 internet ranges to an internet gateway: every IPv6 address is "
+            "public, so that route puts each instance on the internet both ways. The subnet's route table is "
+            "its RouteTableAssociation's, else its VPC's main table (MainRouteTableAssociation or "
+            "DefaultRouteTable); routes are inline or ec2.Route resources. A table the stack does not "
+            "declare is a note."
+        ),
+        severity=Severity.HIGH,
+        pci=("1.3.1", "1.4.4"),
+        remediation=(
+            "Route ::/0 of private subnets through an aws.ec2.EgressOnlyInternetGateway "
+            "(egress_only_gateway_id), or give them no IPv6 addresses; tag deliberately public subnets and "
+            "list the tag in publicTier"
+        ),
+        url=_VPC_DOCS + "egress-only-internet-gateway.html",
+        topic="network",
+        check=check_subnet_public_ipv6,
+        stack=True,
+        config={"publicTier": _PUBLIC_TIER},
     ),
     Rule(
         name="ec2-instance-no-public-ip",

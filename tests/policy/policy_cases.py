@@ -31,7 +31,31 @@ ADVISORY_WHEN_UNKNOWN = {
     "apigateway-method-authorization": "authorization",
     "secretsmanager-secret-rotation": "rotationRules",
     "kms-grant-restricted": "granteePrincipal",
+    "vpc-subnet-no-public-ipv6": "assignIpv6AddressOnCreation",
 }
+
+
+def ipv6_subnet(assign: object) -> list[R]:
+    """Subnet 'bad' giving IPv6 addresses (or not known to) from a table that routes ::/0 to the internet."""
+    vpc = R("aws:ec2/vpc:Vpc", "vpc", {"id": "vpc-1"})
+    table = R(
+        "aws:ec2/routeTable:RouteTable",
+        "rt",
+        {"id": "rtb-1", "vpcId": "vpc-1", "routes": [{"ipv6CidrBlock": "::/0", "gatewayId": "igw-0a1b"}]},
+    )
+    subnet = R(
+        "aws:ec2/subnet:Subnet",
+        "bad",
+        {"id": "subnet-1", "vpcId": "vpc-1", "assignIpv6AddressOnCreation": assign},
+    )
+    association = R(
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "a",
+        {"subnetId": "subnet-1", "routeTableId": "rtb-1"},
+    )
+    return [vpc, table, subnet, association]
+
+
 OPEN_TO_ALL = json.dumps(
     {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
 )
@@ -301,6 +325,7 @@ BAD: dict[str, Case] = {
     "vpc-subnet-no-public-ip-on-launch": lambda: [
         R("aws:ec2/subnet:Subnet", "bad", {"cidrBlock": "10.0.0.0/20", "mapPublicIpOnLaunch": True})
     ],
+    "vpc-subnet-no-public-ipv6": lambda: ipv6_subnet(True),
     "sqs-queue-encrypted-with-cmk": lambda: [
         R("aws:sqs/queue:Queue", "bad", {"name": "dlq-dev", "sqsManagedSseEnabled": True})
     ],
@@ -507,6 +532,7 @@ UNKNOWN: dict[str, Case] = {
     "vpc-subnet-no-public-ip-on-launch": lambda: [
         R("aws:ec2/subnet:Subnet", "bad", {"cidrBlock": "10.0.0.0/20", "mapPublicIpOnLaunch": U})
     ],
+    "vpc-subnet-no-public-ipv6": lambda: ipv6_subnet(U),
     "sqs-queue-encrypted-with-cmk": lambda: [R("aws:sqs/queue:Queue", "bad", {"kmsMasterKeyId": U})],
     "lambda-stream-consumer-failure-destination": lambda: [
         R(

@@ -985,3 +985,215 @@ PUBLIC_IP = "ec2-instance-no-public-ip"
 def test_an_instance_or_template_that_asks_for_a_public_ip_is_a_violation(resource, expected):
     assert faults(PUBLIC_IP, [resource]) == expected
     assert all(d.level == "mandatory" for d in run(PUBLIC_IP, [resource]))
+
+
+# -- IPv6 addresses of subnets and the routes they take ---------------------------------------------------
+
+IPV6 = "vpc-subnet-no-public-ipv6"
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE = "aws:ec2/route:Route"
+ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+IGW = "aws:ec2/internetGateway:InternetGateway"
+REACHED = "so each instance can be reached from the internet"
+GIVES = "assignIpv6AddressOnCreation gives its instances IPv6 addresses"
+
+
+def ipv6_network(subnet_props=None, *, routes=None, route=None, associate=True, gateway=None):
+    """A VPC, an internet gateway and a subnet giving IPv6 addresses, associated with table 'rt'."""
+    vpc = R(VPC, "vpc", {"id": "vpc-1", "defaultRouteTableId": "rtb-main"})
+    igw = gateway or R(IGW, "igw", {"id": "igw-1", "vpcId": "vpc-1"})
+    subnet = R(
+        SUBNET,
+        "private",
+        {"id": "subnet-1", "vpcId": "vpc-1", "assignIpv6AddressOnCreation": True, **(subnet_props or {})},
+    )
+    table = R(TABLE, "rt", {"id": "rtb-1", "vpcId": "vpc-1", "routes": routes or []})
+    resources = [vpc, igw, subnet, table]
+    if associate:
+        resources.append(R(ASSOCIATION, "assoc", {"subnetId": "subnet-1", "routeTableId": "rtb-1"}))
+    if route is not None:
+        resources.append(R(ROUTE, "r", {"routeTableId": "rtb-1", **route}))
+    return resources
+
+
+@pytest.mark.parametrize(
+    ("network", "expected"),
+    [
+        # An inline route of the subnet's own table; by the gateway's id or a literal igw- id.
+        (
+            ipv6_network(routes=[{"ipv6CidrBlock": "::/0", "gatewayId": "igw-1"}]),
+            f"{GIVES}, and route table 'rt' routes ::/0 to an internet gateway, {REACHED}",
+        ),
+        (
+            ipv6_network(
+                {"ipv6Native": True}, route={"destinationIpv6CidrBlock": "2000::/3", "gatewayId": "igw-9"}
+            ),
+            "assignIpv6AddressOnCreation and ipv6Native give its instances IPv6 addresses, and route table "
+            f"'rt' routes 2000::/3 to an internet gateway, {REACHED}",
+        ),
+        # The internet in pieces is the internet.
+        (
+            ipv6_network(
+                routes=[
+                    {"ipv6CidrBlock": "::/1", "gatewayId": "igw-1"},
+                    {"ipv6CidrBlock": "8000::/1", "gatewayId": "igw-1"},
+                ]
+            ),
+            f"{GIVES}, and route table 'rt' routes ::/0 to an internet gateway, {REACHED}",
+        ),
+    ],
+)
+def test_a_private_subnet_whose_ipv6_routes_reach_an_internet_gateway_is_a_violation(network, expected):
+    (found,) = run(IPV6, network)
+    assert (found.level, found.urn) == ("mandatory", network[2].urn)
+    assert faults(IPV6, network) == [expected]
+
+
+def test_a_route_linked_to_the_gateway_by_its_output_counts():
+    resources = ipv6_network(associate=False)
+    igw, table = resources[1], resources[3]
+    resources += [
+        R(ASSOCIATION, "assoc", {"subnetId": "subnet-1", "routeTableId": U}, deps={"routeTableId": [table]}),
+        R(
+            ROUTE,
+            "r",
+            {"routeTableId": U, "destinationIpv6CidrBlock": "::/0", "gatewayId": U},
+            deps={"routeTableId": [table], "gatewayId": [igw]},
+        ),
+    ]
+    assert [d.level for d in run(IPV6, resources)] == ["mandatory"]
+
+
+def test_an_inline_gateway_unknown_at_preview_is_the_internet_gateway_the_routes_depend_on():
+    resources = ipv6_network(routes=[{"ipv6CidrBlock": "::/0", "gatewayId": U}])
+    resources[3].deps = {"routes": [resources[1]]}
+    assert [d.level for d in run(IPV6, resources)] == ["mandatory"]
+
+
+@pytest.mark.parametrize(
+    "network",
+    [
+        # Egress only, a peer's range, an IPv4 default route, no IPv6 at all, or the public tier.
+        ipv6_network(routes=[{"ipv6CidrBlock": "::/0", "egressOnlyGatewayId": "eigw-1"}]),
+        ipv6_network(routes=[{"ipv6CidrBlock": "2600:1f18::/32", "gatewayId": "igw-1"}]),
+        ipv6_network(
+            routes=[
+                {"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"},
+                {"ipv6CidrBlock": "not a cidr", "gatewayId": "igw-1"},
+            ]
+        ),
+        ipv6_network(
+            {"assignIpv6AddressOnCreation": False}, routes=[{"ipv6CidrBlock": "::/0", "gatewayId": "igw-1"}]
+        ),
+        ipv6_network({"tags": {"Tier": "public"}}, routes=[{"ipv6CidrBlock": "::/0", "gatewayId": "igw-1"}]),
+        ipv6_network(route={"destinationIpv6CidrBlock": "::/0", "transitGatewayId": "tgw-1"}),
+        ipv6_network(routes=[{"ipv6CidrBlock": "::/0", "gatewayId": U}]),  # no gateway dependency: a VPN's
+        ipv6_network(routes=["not a route"]),
+    ],
+)
+def test_ipv6_routes_that_do_not_reach_the_internet_through_a_gateway_pass(network):
+    assert run(IPV6, network, {"publicTier": {"Tier": ["public"]}}) == []
+
+
+def test_without_an_association_the_subnet_takes_its_vpcs_main_route_table():
+    igw_route = {"destinationIpv6CidrBlock": "::/0", "gatewayId": "igw-1"}
+    # Routes named by the VPC's defaultRouteTableId.
+    resources = [
+        *ipv6_network(associate=False),
+        R(ROUTE, "main-r", {"routeTableId": "rtb-main", **igw_route}),
+    ]
+    assert faults(IPV6, resources) == [
+        "assignIpv6AddressOnCreation gives its instances IPv6 addresses, and VPC 'vpc''s main route table "
+        f"routes ::/0 to an internet gateway, {REACHED}"
+    ]
+    # A DefaultRouteTable adopted for the VPC.
+    default = R(
+        "aws:ec2/defaultRouteTable:DefaultRouteTable",
+        "main",
+        {
+            "id": "rtb-main",
+            "defaultRouteTableId": "rtb-main",
+            "routes": [{"ipv6CidrBlock": "::/0", "gatewayId": "igw-1"}],
+        },
+    )
+    (fault,) = faults(IPV6, [*ipv6_network(associate=False), default])
+    assert "route table 'main' routes ::/0" in fault
+    # A table made main by a MainRouteTableAssociation; the table 'rt' has the route.
+    main = R(
+        "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation",
+        "m",
+        {"vpcId": "vpc-1", "routeTableId": "rtb-1"},
+    )
+    resources = [
+        *ipv6_network(associate=False, routes=[{"ipv6CidrBlock": "::/0", "gatewayId": "igw-1"}]),
+        main,
+    ]
+    (fault,) = faults(IPV6, resources)
+    assert "route table 'rt' routes ::/0" in fault
+
+
+@pytest.mark.parametrize(
+    ("resources", "where"),
+    [
+        (
+            [R(SUBNET, "private", {"vpcId": "vpc-elsewhere", "assignIpv6AddressOnCreation": True})],
+            "the main route table of VPC 'vpc-elsewhere'",
+        ),
+        (
+            [
+                R(SUBNET, "private", {"id": "subnet-1", "assignIpv6AddressOnCreation": True}),
+                R(ASSOCIATION, "a", {"subnetId": "subnet-1", "routeTableId": "rtb-shared"}),
+            ],
+            "route table 'rtb-shared'",
+        ),
+        (
+            [
+                R(VPC, "vpc", {"id": "vpc-1"}),
+                R(SUBNET, "private", {"vpcId": "vpc-1", "assignIpv6AddressOnCreation": True}),
+                R(
+                    "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation",
+                    "m",
+                    {"vpcId": "vpc-1", "routeTableId": "rtb-shared"},
+                ),
+            ],
+            "route table 'rtb-shared'",
+        ),
+    ],
+)
+def test_a_route_table_outside_the_stack_is_a_note(resources, where):
+    (found,) = run(IPV6, resources)
+    assert found.level == "advisory"
+    assert faults(IPV6, resources) == [
+        f"{GIVES} and its routes are those of {where}, which is not in the stack: whether they reach an "
+        "internet gateway cannot be checked"
+    ]
+
+
+def test_values_unknown_at_preview_make_a_note_not_a_pass():
+    # A destination the program computes is taken as the internet; a setting it computes, as on.
+    unknown_destination = ipv6_network(route={"destinationIpv6CidrBlock": U, "gatewayId": "igw-1"})
+    unknown_destination[-1].deps = {"destinationIpv6CidrBlock": [unknown_destination[0]]}
+    unknown_inline = ipv6_network(routes=[{"ipv6CidrBlock": U, "gatewayId": "igw-1"}])
+    unknown_setting = ipv6_network(
+        {"assignIpv6AddressOnCreation": U}, routes=[{"ipv6CidrBlock": "::/0", "gatewayId": "igw-1"}]
+    )
+    later = "preview with preflight --mode update or check after the first deployment"
+    for network in (unknown_destination, unknown_inline, unknown_setting):
+        assert [d.level for d in run(IPV6, network)] == ["advisory"]
+    assert faults(IPV6, unknown_destination) == [
+        f"whether route table 'rt' routes the internet to an internet gateway ({GIVES}) cannot be checked "
+        f"until aws:ec2/route:Route 'r'.destinationIpv6CidrBlock is known (it depends on aws:ec2/vpc:Vpc "
+        f"'vpc'); {later}"
+    ]
+    assert faults(IPV6, unknown_inline)[0].startswith(
+        f"whether route table 'rt' routes the internet to an internet gateway ({GIVES}) cannot be checked "
+        "until aws:ec2/routeTable:RouteTable 'rt'.routes is known"
+    )
+    assert faults(IPV6, unknown_setting)[0].startswith(
+        "whether the IPv6 addresses route table 'rt' routes to an internet gateway are given at all cannot "
+        "be checked until aws:ec2/subnet:Subnet 'private'.assignIpv6AddressOnCreation is known"
+    )
+    # Not known, and no internet route either way: nothing to say.
+    assert run(IPV6, ipv6_network({"assignIpv6AddressOnCreation": U})) == []
