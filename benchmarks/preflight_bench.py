@@ -14,6 +14,8 @@ last column, "stolen %", is the share of the machine's CPU time its hypervisor g
 the row's runs (the larger of the two): a row with a high share measured the host, not preflight.
 
     python benchmarks/preflight_bench.py [--mode preview|update] [--sizes 500,5000,10000] [--repeat 3]
+
+Each row is the median of ``--repeat`` runs of each variant, the variants taking turns.
 """
 
 from __future__ import annotations
@@ -190,28 +192,38 @@ def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float:
     return (after[1] - before[1]) / total if total > 0 else 0.0
 
 
-def measure(project: Path, mode: str, packs: list[Path], *, isolated: bool = True, repeat: int = 1) -> dict:
-    """Parent side: runs the child ``repeat`` times; the median run by wall time (interpreter start too)."""
-    runs = []
+def measure(project: Path, mode: str, variants: list[tuple[list[Path], bool]], repeat: int = 1) -> list[dict]:
+    """Parent side: for each variant (packs, isolated), the median of ``repeat`` runs by wall time
+    (interpreter start too). The variants' runs take turns, so a machine getting busier or quieter favours
+    none of them."""
+    runs: list[list[dict]] = [[] for _ in variants]
     for _ in range(repeat):
-        command = [sys.executable, str(Path(__file__).resolve()), "--measure", str(project), "dev", mode]
-        command += ["1" if isolated else "0", *[str(p) for p in packs]]
-        ticks = cpu_ticks()
-        started = time.perf_counter()
-        done, together = run_sampled(command)
-        wall = time.perf_counter() - started
-        steal = steal_share(ticks, cpu_ticks())
-        if done.returncode != 0:
-            raise SystemExit(f"{project}: preflight failed:\n{done.stderr.strip()[-2000:]}")
-        numbers = json.loads(done.stdout.strip().splitlines()[-1])
-        numbers["wall"] = wall
-        numbers["steal"] = steal
-        numbers["together_mb"] = together
-        runs.append(numbers)
-    runs.sort(key=lambda numbers: numbers["wall"])
-    chosen = runs[len(runs) // 2]
-    chosen["walls"] = [numbers["wall"] for numbers in runs]
+        for index, (packs, isolated) in enumerate(variants):
+            runs[index].append(run_once(project, mode, packs, isolated))
+    chosen = []
+    for numbers in runs:
+        numbers.sort(key=lambda run: run["wall"])
+        median = numbers[len(numbers) // 2]
+        median["walls"] = [run["wall"] for run in numbers]
+        chosen.append(median)
     return chosen
+
+
+def run_once(project: Path, mode: str, packs: list[Path], isolated: bool) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--measure", str(project), "dev", mode]
+    command += ["1" if isolated else "0", *[str(p) for p in packs]]
+    ticks = cpu_ticks()
+    started = time.perf_counter()
+    done, together = run_sampled(command)
+    wall = time.perf_counter() - started
+    steal = steal_share(ticks, cpu_ticks())
+    if done.returncode != 0:
+        raise SystemExit(f"{project}: preflight failed:\n{done.stderr.strip()[-2000:]}")
+    numbers = json.loads(done.stdout.strip().splitlines()[-1])
+    numbers["wall"] = wall
+    numbers["steal"] = steal
+    numbers["together_mb"] = together
+    return numbers
 
 
 def run_sampled(command: list[str]) -> tuple[subprocess.CompletedProcess, float]:
@@ -284,7 +296,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=("preview", "update"), default="update")
     parser.add_argument("--sizes", default="500,5000,10000", help="resource counts of the generated programs")
     parser.add_argument("--shapes", default="references,literal", help="generated program shapes")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the dev stack per variant (median)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each program per variant (median)")
     parser.add_argument("--pack", type=Path, help="pack for the generated programs (default: policy/)")
     parser.add_argument("--measure", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -308,10 +320,10 @@ def main() -> None:
     results: dict = {"mode": args.mode, "load_average": load, "rows": {}}
     rows = results["rows"]
     if (ROOT / "Pulumi.dev.yaml").is_file():
-        alone = measure(ROOT, args.mode, [], repeat=args.repeat)
-        packed = measure(ROOT, args.mode, [pack], repeat=args.repeat)
+        alone, packed, in_process = measure(
+            ROOT, args.mode, [([], True), ([pack], True), ([], False)], repeat=args.repeat
+        )
         rows["dev"] = row("dev stack", alone, packed)
-        in_process = measure(ROOT, args.mode, [], isolated=False, repeat=args.repeat)
         rows["dev"]["in_process_without_pack"] = in_process
         rows["dev"]["isolation_cost"] = alone["wall"] - in_process["wall"]
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -320,8 +332,9 @@ def main() -> None:
             for size in sizes:
                 project = Path(tmp) / f"{shape}{size}"
                 generate(project, size, shape)
-                alone = measure(project, args.mode, [])
-                packed = measure(project, args.mode, [generated_pack])
+                alone, packed = measure(
+                    project, args.mode, [([], True), ([generated_pack], True)], args.repeat
+                )
                 rows[f"{shape}-{size}"] = row(f"generated, {shape}, ~{size:,}", alone, packed)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}\n")
