@@ -46,7 +46,9 @@ DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc"
 VPCS = (VPC, DEFAULT_VPC)
 SUBNET = "aws:ec2/subnet:Subnet"
 DEFAULT_SUBNET = "aws:ec2/defaultSubnet:DefaultSubnet"
+SUBNETS = (SUBNET, DEFAULT_SUBNET)
 INSTANCE = "aws:ec2/instance:Instance"
+NETWORK_INTERFACE = "aws:ec2/networkInterface:NetworkInterface"
 LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -169,47 +171,94 @@ def check_subnet_public_ip(resource: Resource, config: Mapping[str, Any]) -> Ite
 
 
 def check_subnet_public_ipv6(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
-    associations = stack.attached((ROUTE_TABLE_ASSOCIATION,), "subnetId", (SUBNET, DEFAULT_SUBNET), ("id",))
-    for subnet in stack.of_type(SUBNET, DEFAULT_SUBNET):
-        settings = {p: as_bool(subnet.get(p)) for p in ("assignIpv6AddressOnCreation", "ipv6Native")}
-        assigns = [p for p, value in settings.items() if value is True]
-        maybe = [p for p, value in settings.items() if value is UNKNOWN]
-        if not (assigns or maybe) or _in_public_tier(subnet, config["publicTier"]):
+    tier = config["publicTier"]
+    associations = stack.attached((ROUTE_TABLE_ASSOCIATION,), "subnetId", SUBNETS, ("id",))
+    for subnet in stack.of_type(*SUBNETS):
+        asked = _ipv6_asked(subnet, {"assignIpv6AddressOnCreation": as_bool, "ipv6Native": as_bool})
+        if asked is not None and not _in_public_tier(subnet, tier):
+            yield from _ipv6_reached(stack, subnet, subnet, asked, associations.get(subnet, []))
+    # An instance or network interface that asks for IPv6 addresses gets them in any subnet with IPv6.
+    for resource in stack.of_type(INSTANCE, NETWORK_INTERFACE):
+        asked = _ipv6_asked(resource, {"ipv6AddressCount": as_number, "ipv6Addresses": _listed})
+        if asked is None or resource.get("subnetId") is ABSENT:
             continue
-        named = assigns or maybe
-        verb = ("gives" if len(named) == 1 else "give") if assigns else "may give"
-        says = f"{' and '.join(named)} {verb} its instances IPv6 addresses"
-        tables, unseen = _route_tables_of(stack, subnet, associations.get(subnet, []))
-        for table in tables:
-            known, unknown = _internet_routes_v6(stack, table)
-            if not is_the_internet(known + [_WORLDS[6]] * bool(unknown), 6):
-                continue
-            what = (
-                f"route table '{table.name}'"
-                if table.type in ROUTE_TABLES
-                else f"VPC '{table.name}''s main route table"
-            )
-            if not assigns:  # the setting is what is not known yet
-                question = f"whether the IPv6 addresses {what} routes to an internet gateway are given at all"
-                yield unknown_until_deployed(subnet, subnet, maybe[0], question)
-            elif not is_the_internet(known, 6):  # so is a destination, taken as the whole internet
-                source, prop = unknown[0]
-                question = f"whether {what} routes the internet to an internet gateway ({says})"
-                yield unknown_until_deployed(subnet, source, prop, question)
-            else:
-                shown = ", ".join(str(n) for n in collapse_addresses(known))  # type: ignore[arg-type]
-                yield Finding(
-                    subnet,
-                    f"{says}, and {what} routes {shown} to an internet gateway, so each instance can be "
-                    "reached from the internet",
-                )
-        for where in unseen:
+        subnets = stack.targets(resource, "subnetId", SUBNETS, ("id",))
+        if not subnets:
             yield Finding(
-                subnet,
-                f"{says} and its routes are those of {where}, which is not in the stack: whether they reach "
-                "an internet gateway cannot be checked",
+                resource,
+                f"{asked[0]} {asked[1]} it IPv6 addresses in subnet {describe(resource.get('subnetId'))}, "
+                "which is not in the stack: whether its routes reach an internet gateway cannot be checked",
                 unknown_at_preview=True,
             )
+        for subnet in subnets:
+            if not _in_public_tier(subnet, tier):
+                yield from _ipv6_reached(stack, resource, subnet, asked, associations.get(subnet, []))
+
+
+def _ipv6_asked(resource: Resource, readers: Mapping[str, Any]) -> tuple[str, str, bool] | None:
+    """``(properties, verb, known)`` when ``resource`` asks for IPv6 addresses (``known`` False: only
+    properties not known at preview may ask), else None."""
+    values = {prop: read(resource.get(prop)) for prop, read in readers.items()}
+    asks = [p for p, value in values.items() if value is True or (type(value) in (int, float) and value > 0)]
+    maybe = [p for p, value in values.items() if value is UNKNOWN]
+    if asks:
+        return " and ".join(asks), "gives" if len(asks) == 1 else "give", True
+    return (" and ".join(maybe), "may give", False) if maybe else None
+
+
+def _listed(value: Any) -> Any:
+    return value if value is UNKNOWN else isinstance(value, list) and bool(value)
+
+
+def _ipv6_reached(
+    stack: Stack,
+    subject: Resource,
+    subnet: Resource,
+    asked: tuple[str, str, bool],
+    associations: list[Resource],
+) -> Iterator[Finding]:
+    """Whether the IPv6 addresses ``subject`` asks for (a subnet's for its instances, or its own) are routed
+    to an internet gateway by ``subnet``'s route tables."""
+    props, verb, known_ask = asked
+    own = subject is subnet
+    says = f"{props} {verb} {'its instances' if own else 'it'} IPv6 addresses" + (
+        "" if own else f" in subnet '{subnet.name}'"
+    )
+    reached, whose = ("each instance", "its") if own else ("it", "the subnet's")
+    tables, unseen = _route_tables_of(stack, subnet, associations)
+    for table in tables:
+        known, unknown = _internet_routes_v6(stack, table)
+        if not is_the_internet(known + [_WORLDS[6]] * bool(unknown), 6):
+            continue
+        what = (
+            f"route table '{table.name}'"
+            if table.type in ROUTE_TABLES
+            else f"VPC '{table.name}''s main route table"
+        )
+        if not known_ask:  # what is not known yet is whether addresses are asked for
+            gets = "gives its instances" if own else "gets"
+            question = (
+                f"whether {subject.label} {gets} IPv6 addresses that {what} routes to an internet gateway"
+            )
+            yield unknown_until_deployed(subject, subject, props.split(" and ")[0], question)
+        elif not is_the_internet(known, 6):  # so is a destination, taken as the whole internet
+            source, prop = unknown[0]
+            question = f"whether {what} routes the internet to an internet gateway ({says})"
+            yield unknown_until_deployed(subject, source, prop, question)
+        else:
+            shown = ", ".join(str(n) for n in collapse_addresses(known))  # type: ignore[arg-type]
+            yield Finding(
+                subject,
+                f"{says}, and {what} routes {shown} to an internet gateway, so {reached} can be reached from "
+                "the internet",
+            )
+    for where in unseen:
+        yield Finding(
+            subject,
+            f"{says} and {whose} routes are those of {where}, which is not in the stack: whether they reach "
+            "an internet gateway cannot be checked",
+            unknown_at_preview=True,
+        )
 
 
 def _route_tables_of(
@@ -708,11 +757,13 @@ RULES = [
         name="vpc-subnet-no-public-ipv6",
         description=(
             "Subnets outside the public tier that give instances IPv6 addresses (assignIpv6AddressOnCreation "
-            "or ipv6Native) do not route IPv6 internet ranges to an internet gateway: every IPv6 address is "
-            "public, so that route puts each instance on the internet both ways. The subnet's route table is "
-            "its RouteTableAssociation's, else its VPC's main table (MainRouteTableAssociation or "
-            "DefaultRouteTable); routes are inline or ec2.Route resources. A table the stack does not "
-            "declare is a note."
+            "or ipv6Native), and instances or network interfaces that ask for them there (ipv6AddressCount, "
+            "ipv6Addresses), do not have IPv6 internet ranges routed to an internet gateway: every IPv6 "
+            "address is public, so that route puts each instance on the internet both ways. The subnet's "
+            "route table is its RouteTableAssociation's, else its VPC's main table "
+            "(MainRouteTableAssociation or DefaultRouteTable); routes are inline or ec2.Route resources. A "
+            "subnet or table the stack does not declare is a note; launch templates, whose subnets an Auto "
+            "Scaling group chooses, are not read."
         ),
         severity=Severity.HIGH,
         pci=("1.3.1", "1.4.4"),

@@ -1192,8 +1192,85 @@ def test_values_unknown_at_preview_make_a_note_not_a_pass():
         "until aws:ec2/routeTable:RouteTable 'rt'.routes is known"
     )
     assert faults(IPV6, unknown_setting)[0].startswith(
-        "whether the IPv6 addresses route table 'rt' routes to an internet gateway are given at all cannot "
-        "be checked until aws:ec2/subnet:Subnet 'private'.assignIpv6AddressOnCreation is known"
+        "whether aws:ec2/subnet:Subnet 'private' gives its instances IPv6 addresses that route table 'rt' "
+        "routes to an internet gateway cannot be checked until aws:ec2/subnet:Subnet "
+        "'private'.assignIpv6AddressOnCreation is known"
     )
     # Not known, and no internet route either way: nothing to say.
     assert run(IPV6, ipv6_network({"assignIpv6AddressOnCreation": U})) == []
+
+
+INSTANCE = "aws:ec2/instance:Instance"
+ENI = "aws:ec2/networkInterface:NetworkInterface"
+OPEN_ROUTES = [{"ipv6CidrBlock": "::/0", "gatewayId": "igw-1"}]
+
+
+@pytest.mark.parametrize(
+    ("asker", "asks"),
+    [
+        (R(INSTANCE, "app", {"subnetId": "subnet-1", "ipv6AddressCount": 1}), "ipv6AddressCount gives"),
+        (R(ENI, "app", {"subnetId": "subnet-1", "ipv6Addresses": ["2600:1f18::10"]}), "ipv6Addresses gives"),
+        (
+            R(
+                INSTANCE,
+                "app",
+                {"subnetId": "subnet-1", "ipv6AddressCount": "2", "ipv6Addresses": ["2600::1"]},
+            ),
+            "ipv6AddressCount and ipv6Addresses give",
+        ),
+    ],
+)
+def test_an_instance_asking_for_ipv6_addresses_in_a_subnet_routed_to_the_internet_is_a_violation(asker, asks):
+    # The subnet assigns none by default, so only the instance is at fault.
+    network = [*ipv6_network({"assignIpv6AddressOnCreation": False}, routes=OPEN_ROUTES), asker]
+    (found,) = run(IPV6, network)
+    assert (found.level, found.urn) == ("mandatory", asker.urn)
+    assert faults(IPV6, network) == [
+        f"{asks} it IPv6 addresses in subnet 'private', and route table 'rt' routes ::/0 to an internet "
+        "gateway, so it can be reached from the internet"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("props", "subnet_props"),
+    [
+        ({"subnetId": "subnet-1", "ipv6AddressCount": 0, "ipv6Addresses": []}, {}),
+        (
+            {"ipv6AddressCount": 1},
+            {},
+        ),  # no subnet: the default VPC's, which has no IPv6 unless the stack says
+        ({"subnetId": "subnet-1", "ipv6AddressCount": 1}, {"tags": {"Tier": "public"}}),
+        ({"subnetId": "subnet-1", "ipv6AddressCount": "many"}, {}),
+    ],
+)
+def test_instances_without_ipv6_or_in_the_public_tier_pass(props, subnet_props):
+    network = [
+        *ipv6_network({"assignIpv6AddressOnCreation": False, **subnet_props}, routes=OPEN_ROUTES),
+        R(INSTANCE, "app", props),
+    ]
+    assert run(IPV6, network, {"publicTier": {"Tier": ["public"]}}) == []
+
+
+def test_an_instance_whose_subnet_or_count_is_not_known_gets_a_note():
+    elsewhere = R(INSTANCE, "app", {"subnetId": "subnet-other", "ipv6AddressCount": 1})
+    assert faults(IPV6, [elsewhere]) == [
+        "ipv6AddressCount gives it IPv6 addresses in subnet 'subnet-other', which is not in the stack: "
+        "whether its routes reach an internet gateway cannot be checked"
+    ]
+    shared = [
+        R(SUBNET, "private", {"id": "subnet-1"}),
+        R(ASSOCIATION, "a", {"subnetId": "subnet-1", "routeTableId": "rtb-shared"}),
+        R(INSTANCE, "app", {"subnetId": "subnet-1", "ipv6Addresses": ["2600::1"]}),
+    ]
+    assert faults(IPV6, shared) == [
+        "ipv6Addresses gives it IPv6 addresses in subnet 'private' and the subnet's routes are those of "
+        "route table 'rtb-shared', which is not in the stack: whether they reach an internet gateway cannot "
+        "be checked"
+    ]
+    counted_later = R(INSTANCE, "app", {"subnetId": "subnet-1", "ipv6AddressCount": U})
+    network = [*ipv6_network({"assignIpv6AddressOnCreation": False}, routes=OPEN_ROUTES), counted_later]
+    assert [d.level for d in run(IPV6, network)] == ["advisory"]
+    assert faults(IPV6, network)[0].startswith(
+        "whether aws:ec2/instance:Instance 'app' gets IPv6 addresses that route table 'rt' routes to an "
+        "internet gateway cannot be checked until aws:ec2/instance:Instance 'app'.ipv6AddressCount is known"
+    )
