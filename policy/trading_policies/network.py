@@ -226,8 +226,11 @@ def _ipv6_reached(
     )
     reached, whose = ("each instance", "its") if own else ("it", "the subnet's")
     tables, unseen = _route_tables_of(stack, subnet, associations)
-    for table in tables:
+    for table, *also in tables:
         known, unknown = _internet_routes_v6(stack, table)
+        for view in also:  # the same table, as routes name it
+            more, later = _internet_routes_v6(stack, view)
+            known, unknown = known + more, unknown + later
         if not is_the_internet(known + [_WORLDS[6]] * bool(unknown), 6):
             continue
         what = (
@@ -263,13 +266,15 @@ def _ipv6_reached(
 
 def _route_tables_of(
     stack: Stack, subnet: Resource, associations: list[Resource]
-) -> tuple[list[Resource], list[str]]:
-    """The route tables a subnet uses, and a description of each one the stack does not declare."""
-    tables: list[Resource] = []
+) -> tuple[list[tuple[Resource, ...]], list[str]]:
+    """The route tables a subnet uses, each as the resources that stand for it (a VPC's main table is its
+    DefaultRouteTable and the VPC whose defaultRouteTableId routes name), and a description of each table
+    the stack does not declare."""
+    tables: list[tuple[Resource, ...]] = []
     unseen: list[str] = []
     for association in associations:
         found = stack.targets(association, "routeTableId", ROUTE_TABLES, ("id",))
-        tables += found
+        tables += [(table,) for table in found]
         if not found:
             unseen.append(f"route table {describe(association.get('routeTableId'))}")
     if associations:
@@ -282,14 +287,14 @@ def _route_tables_of(
         main = stack.attached((MAIN_ROUTE_TABLE_ASSOCIATION,), "vpcId", VPCS, ("id",)).get(vpc, [])
         for association in main:
             found = stack.targets(association, "routeTableId", ROUTE_TABLES, ("id",))
-            tables += found
+            tables += [(table,) for table in found]
             if not found:
                 unseen.append(f"route table {describe(association.get('routeTableId'))}")
         if not main:
             default = stack.attached(
                 (DEFAULT_ROUTE_TABLE,), "defaultRouteTableId", VPCS, ("defaultRouteTableId",)
             )
-            tables += default.get(vpc, []) or [vpc]  # the VPC stands for its own table, which routes may name
+            tables.append((*default.get(vpc, []), vpc))
     return tables, unseen
 
 

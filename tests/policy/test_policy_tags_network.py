@@ -1274,3 +1274,26 @@ def test_an_instance_whose_subnet_or_count_is_not_known_gets_a_note():
         "whether aws:ec2/instance:Instance 'app' gets IPv6 addresses that route table 'rt' routes to an "
         "internet gateway cannot be checked until aws:ec2/instance:Instance 'app'.ipv6AddressCount is known"
     )
+
+
+def test_the_main_route_table_is_one_table_whether_routes_name_it_by_the_vpc_or_its_default_table():
+    # An adopted DefaultRouteTable, and an ec2.Route on vpc.default_route_table_id (unknown at preview, so
+    # linked to the VPC only), are one table.
+    resources = ipv6_network(associate=False)
+    vpc = resources[0]
+    default = R(
+        "aws:ec2/defaultRouteTable:DefaultRouteTable",
+        "main",
+        {"defaultRouteTableId": U, "routes": [{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}]},
+        deps={"defaultRouteTableId": [vpc]},
+    )
+    route = R(
+        ROUTE,
+        "v6",
+        {"routeTableId": U, "destinationIpv6CidrBlock": "::/0", "gatewayId": "igw-1"},
+        deps={"routeTableId": [vpc]},
+    )
+    assert faults(IPV6, [*resources, default, route]) == [
+        f"{GIVES}, and route table 'main' routes ::/0 to an internet gateway, {REACHED}"
+    ]
+    assert faults(IPV6, [*resources, default]) == []
