@@ -270,7 +270,9 @@ ANCHORS: dict[str, Anchors] = {
         checkov=("CKV_AWS_88 (instances)", "CKV_AWS_389 (launch configurations)"),
         aws_config=("ec2-instance-no-public-ip",),
         only_here=(
-            'launch templates\' network interfaces too, with the value as written ("true" in a template)'
+            'launch templates\' network interfaces too, with the value as written ("true" in a template); '
+            "an Elastic IP attached to an instance or interface; ECS services' assignPublicIp (Security Hub "
+            "ECS.2)"
         ),
     ),
     "vpc-flow-logs-enabled": Anchors(

@@ -49,6 +49,14 @@ DEFAULT_SUBNET = "aws:ec2/defaultSubnet:DefaultSubnet"
 SUBNETS = (SUBNET, DEFAULT_SUBNET)
 INSTANCE = "aws:ec2/instance:Instance"
 NETWORK_INTERFACE = "aws:ec2/networkInterface:NetworkInterface"
+SPOT_INSTANCE_REQUEST = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
+EIP = "aws:ec2/eip:Eip"
+EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
+ECS_SERVICE = "aws:ecs/service:Service"
+_EIP_TARGETS = {
+    EIP: (("instance", "instance"), ("networkInterface", "network interface")),
+    EIP_ASSOCIATION: (("instanceId", "instance"), ("networkInterfaceId", "network interface")),
+}
 LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -339,6 +347,25 @@ def _ipv6(value: Any) -> list[Network]:
 
 
 def check_instance_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    if resource.type in _EIP_TARGETS:
+        # Attached to anything, an Elastic IP is that thing's public address, whichever instance it is.
+        for prop, what in _EIP_TARGETS[resource.type]:
+            value = resource.get(prop)
+            if value is not ABSENT and value is not None and value != "":
+                shown = "one computed during deployment" if value is UNKNOWN else describe(value)
+                yield (
+                    f"{prop} attaches the Elastic IP to {what} {shown}, which gives it a public IP address "
+                    "that the internet can reach wherever a security group lets it"
+                )
+        return
+    if resource.type == ECS_SERVICE:
+        value = get(resource.get("networkConfiguration"), "assignPublicIp")
+        if as_bool(value) is True:
+            yield (
+                f"networkConfiguration.assignPublicIp is {describe(value)}, so each task gets a public IP "
+                "address that the internet can reach wherever a security group lets it"
+            )
+        return
     if resource.type != LAUNCH_TEMPLATE:
         value = resource.get("associatePublicIpAddress")
         if as_bool(value) is True:
@@ -786,21 +813,32 @@ RULES = [
     Rule(
         name="ec2-instance-no-public-ip",
         description=(
-            "EC2 instances, launch configurations and launch templates (each network interface) do not ask "
-            "for a public IP address (associatePublicIpAddress); a subnet that assigns one on launch is "
-            "vpc-subnet-no-public-ip-on-launch's concern."
+            "EC2 instances, spot instance requests, launch configurations and launch templates (each network "
+            "interface) do not ask for a public IP address (associatePublicIpAddress), ECS services do not "
+            "give their tasks one (networkConfiguration.assignPublicIp), and no Elastic IP is attached to an "
+            "instance or network interface (Eip instance/networkInterface, EipAssociation); a subnet that "
+            "assigns one on launch is vpc-subnet-no-public-ip-on-launch's concern. NAT gateways and load "
+            "balancers take their Elastic IPs by allocation id and pass."
         ),
         severity=Severity.HIGH,
         pci=("1.3.1", "1.4.4"),
         remediation=(
-            "Set associate_public_ip_address=False (on each network interface of a launch template) and "
-            "reach the instance through a load balancer, a NAT gateway or Session Manager; exempt a "
-            "deliberate bastion with a reason"
+            "Set associate_public_ip_address=False (on each network interface of a launch template; "
+            "assign_public_ip=False for ECS tasks), attach no Elastic IP, and reach the instance through a "
+            "load balancer, a NAT gateway or Session Manager; exempt a deliberate bastion with a reason"
         ),
         url="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-instance-addressing.html",
         topic="network",
         check=check_instance_public_ip,
-        resource_types=(INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE),
+        resource_types=(
+            INSTANCE,
+            SPOT_INSTANCE_REQUEST,
+            LAUNCH_CONFIGURATION,
+            LAUNCH_TEMPLATE,
+            ECS_SERVICE,
+            EIP,
+            EIP_ASSOCIATION,
+        ),
     ),
     Rule(
         name="vpc-flow-logs-enabled",

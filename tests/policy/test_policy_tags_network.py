@@ -980,6 +980,48 @@ PUBLIC_IP = "ec2-instance-no-public-ip"
         (R("aws:ec2/instance:Instance", "i", {"associatePublicIpAddress": U}), []),
         (R("aws:ec2/launchTemplate:LaunchTemplate", "lt", {"networkInterfaces": U}), []),
         (R("aws:ec2/launchTemplate:LaunchTemplate", "lt", {}), []),
+        (
+            R("aws:ec2/spotInstanceRequest:SpotInstanceRequest", "spot", {"associatePublicIpAddress": True}),
+            [
+                "associatePublicIpAddress is True, so the instance gets a public IP address that the "
+                "internet can reach wherever a security group lets it"
+            ],
+        ),
+        # An Elastic IP attached to an instance or an interface, even one not known until deployment.
+        (
+            R("aws:ec2/eip:Eip", "eip", {"domain": "vpc", "instance": U}),
+            [
+                "instance attaches the Elastic IP to instance one computed during deployment, which gives it "
+                "a public IP address that the internet can reach wherever a security group lets it"
+            ],
+        ),
+        (
+            R(
+                "aws:ec2/eipAssociation:EipAssociation",
+                "assoc",
+                {"allocationId": U, "networkInterfaceId": "eni-1"},
+            ),
+            [
+                "networkInterfaceId attaches the Elastic IP to network interface 'eni-1', which gives it a "
+                "public IP address that the internet can reach wherever a security group lets it"
+            ],
+        ),
+        # An Elastic IP for a NAT gateway (allocation_id) or not attached yet.
+        (R("aws:ec2/eip:Eip", "nat-eip", {"domain": "vpc", "instance": ""}), []),
+        (R("aws:ec2/eipAssociation:EipAssociation", "assoc", {"allocationId": "eipalloc-1"}), []),
+        (
+            R(
+                "aws:ecs/service:Service",
+                "svc",
+                {"networkConfiguration": {"subnets": ["s"], "assignPublicIp": True}},
+            ),
+            [
+                "networkConfiguration.assignPublicIp is True, so each task gets a public IP address that the "
+                "internet can reach wherever a security group lets it"
+            ],
+        ),
+        (R("aws:ecs/service:Service", "svc", {"networkConfiguration": {"assignPublicIp": False}}), []),
+        (R("aws:ecs/service:Service", "svc", {}), []),
     ],
 )
 def test_an_instance_or_template_that_asks_for_a_public_ip_is_a_violation(resource, expected):
