@@ -53,6 +53,8 @@ SPOT_INSTANCE_REQUEST = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
 EIP = "aws:ec2/eip:Eip"
 EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
 ECS_SERVICE = "aws:ecs/service:Service"
+# A VPC's outputs that name its main route table (the provider sets both to the same id).
+_MAIN_TABLE_KEYS = ("defaultRouteTableId", "mainRouteTableId")
 _EIP_TARGETS = {
     EIP: (("instance", "instance"), ("networkInterface", "network interface")),
     EIP_ASSOCIATION: (("instanceId", "instance"), ("networkInterfaceId", "network interface")),
@@ -299,9 +301,7 @@ def _route_tables_of(
             if not found:
                 unseen.append(f"route table {describe(association.get('routeTableId'))}")
         if not main:
-            default = stack.attached(
-                (DEFAULT_ROUTE_TABLE,), "defaultRouteTableId", VPCS, ("defaultRouteTableId",)
-            )
+            default = stack.attached((DEFAULT_ROUTE_TABLE,), "defaultRouteTableId", VPCS, _MAIN_TABLE_KEYS)
             tables.append((*default.get(vpc, []), vpc))
     return tables, unseen
 
@@ -309,7 +309,7 @@ def _route_tables_of(
 def _internet_routes_v6(stack: Stack, table: Resource) -> tuple[list[Network], list[tuple[Resource, str]]]:
     """The IPv6 destinations ``table`` sends to an internet gateway, and where each one not known at preview
     comes from: its inline routes and ec2.Route resources (by its id, or a VPC's defaultRouteTableId)."""
-    keys = ("defaultRouteTableId",) if table.type in VPCS else ("id",)
+    keys = _MAIN_TABLE_KEYS if table.type in VPCS else ("id",)
     known: list[Network] = []
     unknown: list[tuple[Resource, str]] = []
     inline = table.get("routes") if table.type in ROUTE_TABLES else ABSENT

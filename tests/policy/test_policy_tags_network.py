@@ -1141,11 +1141,15 @@ def test_ipv6_routes_that_do_not_reach_the_internet_through_a_gateway_pass(netwo
 
 def test_without_an_association_the_subnet_takes_its_vpcs_main_route_table():
     igw_route = {"destinationIpv6CidrBlock": "::/0", "gatewayId": "igw-1"}
-    # Routes named by the VPC's defaultRouteTableId.
+    # Routes named by the VPC's defaultRouteTableId, or its mainRouteTableId (the same table).
     resources = [
         *ipv6_network(associate=False),
         R(ROUTE, "main-r", {"routeTableId": "rtb-main", **igw_route}),
     ]
+    by_main_id = ipv6_network(associate=False)
+    by_main_id[0].props["mainRouteTableId"] = "rtb-main2"
+    by_main_id.append(R(ROUTE, "main-r", {"routeTableId": "rtb-main2", **igw_route}))
+    assert faults(IPV6, by_main_id) == faults(IPV6, resources)
     assert faults(IPV6, resources) == [
         "assignIpv6AddressOnCreation gives its instances IPv6 addresses, and VPC 'vpc''s main route table "
         f"routes ::/0 to an internet gateway, {REACHED}"
