@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from pulumi_policy import Severity
@@ -224,17 +225,34 @@ def _type_wide_together(statement: Statement) -> tuple[list[str], list[str], lis
     # character at most: more than half of them takes six patterns or more.
     if len(written) < _FEWEST_SPLIT_PATTERNS:
         return None
-    patterns = tuple(variables_as_wildcards(pattern, _CALLERS_OWN) for pattern in written)
+    patterns = [variables_as_wildcards(pattern, _CALLERS_OWN) for pattern in written]
     kinds: dict[str, None] = {}
     names: dict[str, None] = {}
-    for action in allowed_actions(statement):
-        if not action.resource_scoped:
-            continue
-        for kind, arn_format in iam_catalog.resource_arn_formats(action):
-            if _covers_most(patterns, arn_format):
-                kinds[f"{action.service} {kind}"] = None
-                names[action.full_name] = None
+    for arn_format, taken in _takers(allowed_actions(statement)).items():
+        # Only patterns whose service field accepts the format's service can match its ARNs (this keeps
+        # Action "*" from sampling every type of every service).
+        service = arn_format.split(":")[2]
+        candidates = tuple(p for p in patterns if glob_match(_service_of(p), service))
+        if len(candidates) >= _FEWEST_SPLIT_PATTERNS and _covers_most(candidates, arn_format):
+            kinds.update(dict.fromkeys(kind for kind, _ in taken))
+            names.update(dict.fromkeys(name for _, name in taken))
     return (written, list(kinds), list(names)) if names else None
+
+
+@lru_cache(maxsize=64)
+def _takers(actions: tuple[iam_catalog.Action, ...]) -> Mapping[str, tuple[tuple[str, str], ...]]:
+    """ARN format -> the (resource type, action) pairs of ``actions`` that take it; read-only."""
+    takers: dict[str, list[tuple[str, str]]] = {}
+    for action in actions:
+        if action.resource_scoped:
+            for kind, arn_format in iam_catalog.resource_arn_formats(action):
+                takers.setdefault(arn_format, []).append((f"{action.service} {kind}", action.full_name))
+    return MappingProxyType({arn_format: tuple(taken) for arn_format, taken in takers.items()})
+
+
+def _service_of(pattern: str) -> str:
+    parts = pattern.split(":")
+    return parts[2] if len(parts) > 2 else "*"
 
 
 _FEWEST_SPLIT_PATTERNS = 6
@@ -257,13 +275,23 @@ def _covers_most(patterns: tuple[str, ...], arn_format: str) -> bool:
         return False
     fixed = _fixed_parts(patterns[0])
     has_account = any(v == "Account" or v.endswith("AccountId") for v in variables)
-    samples = [
-        _fill(arn_format, fixed, account, name)
-        for account in (_SAMPLE_ACCOUNTS if has_account else _SAMPLE_ACCOUNTS[:1])
-        for name in _SAMPLE_NAMES
-    ]
-    matched = sum(any(glob_match(pattern, sample) for pattern in patterns) for sample in samples)
+    accounts = _SAMPLE_ACCOUNTS if has_account else _SAMPLE_ACCOUNTS[:1]
+    grid = [[_fill(arn_format, fixed, account, name) for name in _SAMPLE_NAMES] for account in accounts]
+    samples = [sample for row in grid for sample in row]
+    # A pattern matches all of the samples' accounts or one, and all of their names or one. One that matches
+    # neither a sample of the first name nor one of the first account matches a single sample at most, so
+    # such patterns are read only when they could tip the count (which takes a great many of them).
+    probes = [row[0] for row in grid] + grid[0]
+    broad = tuple(p for p in patterns if any(glob_match(p, probe) for probe in probes))
+    matched = _count_matched(broad, samples)
+    narrow = len(patterns) - len(broad)
+    if 2 * matched <= len(samples) < 2 * (matched + narrow):
+        matched = _count_matched(patterns, samples)
     return 2 * matched > len(samples)
+
+
+def _count_matched(patterns: tuple[str, ...], samples: list[str]) -> int:
+    return sum(any(glob_match(pattern, sample) for pattern in patterns) for sample in samples)
 
 
 def _fixed_parts(pattern: str) -> dict[str, str]:

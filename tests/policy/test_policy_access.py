@@ -246,6 +246,16 @@ def test_patterns_that_together_match_most_accounts_are_a_violation(patterns, sh
     ]
 
 
+def test_patterns_each_naming_one_account_digit_and_one_key_initial_count_one_by_one():
+    # Each matches about 1/360 of all keys: 200 of them match more than half, 150 do not.
+    pairs = [
+        f"arn:aws:kms:*:{d}*:key/{c}*" for d in "123456789" for c in "bcdefghijklmnopqrstuvwxyz123456789"
+    ]
+    (fault,) = faults(SCOPED, identity(allow("kms:Decrypt", pairs[:200])))
+    assert "on 200 patterns (arn:aws:kms:*:1*:key/b*, arn:aws:kms:*:1*:key/c* and 198 more)" in fault
+    assert faults(SCOPED, identity(allow("kms:Decrypt", pairs[:150]))) == []
+
+
 def test_bucket_names_split_by_their_first_character_are_a_violation():
     (fault,) = faults(SCOPED, identity(allow("s3:ListBucket", BUCKET_INITIALS)))
     assert fault.startswith("Statement[0] of policy allows s3:ListBucket on 36 patterns (arn:aws:s3:::a*, ")
