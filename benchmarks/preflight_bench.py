@@ -379,6 +379,10 @@ def main() -> None:
                     f"<= {TARGET_MEMORY}",
                 )
             )
+            print(
+                f"INFO  {big['label']}: all processes at one time / program peak {big['together_ratio']:.2f} "
+                f"(sampled; the target above adds each process's own peak)"
+            )
             checks.append(
                 verdict(
                     big["with_pack"]["pack_mb"] < TARGET_PACK_MB,
