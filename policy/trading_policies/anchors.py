@@ -148,7 +148,7 @@ ANCHORS: dict[str, Anchors] = {
     "rds-not-publicly-accessible": Anchors(
         checkov=("CKV_AWS_17",),
         cdk_nag=("PCI.DSS.321-RDSInstancePublicAccess",),
-        aws_config=("rds-instance-public-access-check",),
+        aws_config=("rds-instance-public-access-check", "rds-snapshots-public-prohibited"),
     ),
     "rds-iam-authentication": Anchors(
         checkov=("CKV_AWS_162", "CKV_AWS_161"),

@@ -24,6 +24,12 @@ from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
 CLUSTER = "aws:rds/cluster:Cluster"
 CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 INSTANCE = "aws:rds/instance:Instance"
+SNAPSHOTS = (
+    "aws:rds/clusterSnapshot:ClusterSnapshot",
+    "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy",
+    "aws:rds/snapshot:Snapshot",
+    "aws:rds/snapshotCopy:SnapshotCopy",
+)
 CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 # log_statement values that record statements (none records nothing); pgaudit.log classes likewise.
 STATEMENT_LOGGING = ("ddl", "mod", "all")
@@ -102,6 +108,14 @@ def check_backup_retention(resource: Resource, config: Mapping[str, Any]) -> Ite
 
 
 def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    if resource.type in SNAPSHOTS:
+        shared = resource.get("sharedAccounts")
+        if isinstance(shared, list) and any(isinstance(a, str) and a.lower() == "all" for a in shared):
+            yield (
+                'sharedAccounts includes "all", so every AWS account can restore the snapshot and read the '
+                "database (AWS refuses it for an encrypted snapshot, at deployment)"
+            )
+        return
     if as_bool(resource.get("publiclyAccessible")) is True:
         yield "publiclyAccessible is true, so the database gets a public IP address"
 
@@ -390,16 +404,20 @@ RULES = [
     ),
     Rule(
         name="rds-not-publicly-accessible",
-        description="Aurora clusters, cluster instances and RDS instances are not publicly accessible.",
+        description=(
+            "Aurora clusters, cluster instances and RDS instances are not publicly accessible, and no "
+            'cluster or DB snapshot (or snapshot copy) is shared with every account (sharedAccounts "all").'
+        ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "1.4.4"),
         remediation=(
-            "Remove publicly_accessible (or set it to False) and place the database in isolated subnets"
+            "Remove publicly_accessible (or set it to False) and place the database in isolated subnets; "
+            'share snapshots with named accounts, never "all"'
         ),
         url=_RDS_DOCS + "USER_VPC.WorkingWithRDSInstanceinaVPC.html",
         topic="rds",
         check=check_not_public,
-        resource_types=(CLUSTER, CLUSTER_INSTANCE, INSTANCE),
+        resource_types=(CLUSTER, CLUSTER_INSTANCE, INSTANCE, *SNAPSHOTS),
     ),
     Rule(
         name="rds-iam-authentication",

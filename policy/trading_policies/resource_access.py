@@ -183,6 +183,8 @@ RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
     "aws:backup/vaultPolicy:VaultPolicy": (("policy",), "backup vault's recovery points"),
     "aws:glacier/vault:Vault": (("accessPolicy",), "vault's archives"),
     "aws:glue/resourcePolicy:ResourcePolicy": (("policy",), "Data Catalog"),
+    "aws:dynamodb/resourcePolicy:ResourcePolicy": (("policy",), "table's items (or its stream's records)"),
+    "aws:kinesis/resourcePolicy:ResourcePolicy": (("policy",), "stream's records"),
     "aws:codeartifact/domainPermissions:DomainPermissions": (("policyDocument",), "domain"),
     "aws:codeartifact/repositoryPermissionsPolicy:RepositoryPermissionsPolicy": (
         ("policyDocument",),
@@ -249,8 +251,9 @@ RULES = [
         description=(
             "The resource policies of SQS queues, SNS topics, S3 access points (also multi-region and Object "
             "Lambda), ECR repositories and registries, EventBridge event buses, CloudWatch Logs resource and "
-            "destination policies, Backup and Glacier vaults, the Glue Data Catalog and CodeArtifact domains "
-            'and repositories do not allow Principal "*", {"AWS": "*"} or NotPrincipal unless a Condition '
+            "destination policies, Backup and Glacier vaults, the Glue Data Catalog, DynamoDB tables and "
+            "streams, Kinesis streams and consumers, and CodeArtifact domains and repositories do not allow "
+            'Principal "*", {"AWS": "*"} or NotPrincipal unless a Condition '
             "binds the caller to an account, organisation, source or VPC. API Gateway, OpenSearch and EFS "
             "policies are not judged: open policies there are how those services are commonly run, behind "
             "authorizers or a VPC."

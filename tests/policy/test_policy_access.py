@@ -613,6 +613,8 @@ OPEN_SEND = {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "
         ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "policyDocument", "account's log groups"),
         ("aws:glacier/vault:Vault", "accessPolicy", "vault's archives"),
         ("aws:codeartifact/domainPermissions:DomainPermissions", "policyDocument", "domain"),
+        ("aws:dynamodb/resourcePolicy:ResourcePolicy", "policy", "table's items (or its stream's records)"),
+        ("aws:kinesis/resourcePolicy:ResourcePolicy", "policy", "stream's records"),
     ],
 )
 def test_a_resource_policy_open_to_everyone_is_a_violation(type_, prop, guarded):

@@ -264,6 +264,27 @@ def test_backup_retention(props, config, expected):
     assert faults("rds-backup-retention", [R(INSTANCE, "i", props)], config) == expected
 
 
+@pytest.mark.parametrize(
+    "type_",
+    [
+        "aws:rds/clusterSnapshot:ClusterSnapshot",
+        "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy",
+        "aws:rds/snapshot:Snapshot",
+        "aws:rds/snapshotCopy:SnapshotCopy",
+    ],
+)
+def test_a_snapshot_shared_with_every_account_is_public(type_):
+    assert faults(
+        "rds-not-publicly-accessible", [R(type_, "s", {"sharedAccounts": ["123456789012", "All"]})]
+    ) == [
+        'sharedAccounts includes "all", so every AWS account can restore the snapshot and read the database '
+        "(AWS refuses it for an encrypted snapshot, at deployment)"
+    ]
+    for shared in (["123456789012"], [], U, [U], None):
+        props = {} if shared is None else {"sharedAccounts": shared}
+        assert faults("rds-not-publicly-accessible", [R(type_, "s", props)]) == []
+
+
 def test_public_access_and_iam_authentication():
     assert faults("rds-not-publicly-accessible", [R(INSTANCE, "i", {"publiclyAccessible": False})]) == []
     assert faults("rds-not-publicly-accessible", [cluster(publiclyAccessible="true")])
