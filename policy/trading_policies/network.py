@@ -321,13 +321,34 @@ def _internet_routes_v6(stack: Stack, table: Resource) -> tuple[list[Network], l
             if route.get("ipv6CidrBlock") is UNKNOWN:
                 unknown.append((table, "routes"))
             known += _ipv6(route.get("ipv6CidrBlock"))
+            listed, later = _prefix_list_v6(stack, table, "routes", route.get("destinationPrefixListId"))
+            known, unknown = known + listed, unknown + later
     for route in stack.attached((ROUTE,), "routeTableId", (table.type,), keys).get(table, []):
         linked = bool(stack.targets(route, "gatewayId", (INTERNET_GATEWAY,), ("id",)))
         if linked or _is_internet_gateway(stack, route.get("gatewayId"), False):
             if route.get("destinationIpv6CidrBlock") is UNKNOWN:
                 unknown.append((route, "destinationIpv6CidrBlock"))
             known += _ipv6(route.get("destinationIpv6CidrBlock"))
+            prop = "destinationPrefixListId"
+            listed, later = _prefix_list_v6(stack, route, prop, route.get(prop))
+            known, unknown = known + listed, unknown + later
     return known, unknown
+
+
+def _prefix_list_v6(
+    stack: Stack, holder: Resource, prop: str, list_id: Any
+) -> tuple[list[Network], list[tuple[Resource, str]]]:
+    """The IPv6 CIDRs of a route's destination prefix list, as a security group rule's are read: a list of
+    the stack (by id, or the one an unknown id depends on) or its entries; AWS-managed lists add nothing."""
+    reach = _Reach()
+    if list_id is UNKNOWN:
+        for plist in dict.fromkeys(holder.property_dependencies.get(prop, [])):
+            if plist.type == PREFIX_LIST:
+                _add_prefix_list(stack, reach, plist, (holder, prop), True)
+    elif isinstance(list_id, str):
+        _add_prefix_list_id(stack, reach, list_id)
+    later = [reach.unknown] if reach.unknown and any(n.version == 6 for n in reach.maybe) else []
+    return [n for n in reach.networks if n.version == 6], later
 
 
 def _is_internet_gateway(stack: Stack, gateway: Any, unknown_is_one: bool) -> bool:
@@ -793,8 +814,9 @@ RULES = [
             "ipv6Addresses), do not have IPv6 internet ranges routed to an internet gateway: every IPv6 "
             "address is public, so that route puts each instance on the internet both ways. The subnet's "
             "route table is its RouteTableAssociation's, else its VPC's main table "
-            "(MainRouteTableAssociation or DefaultRouteTable); routes are inline or ec2.Route resources. A "
-            "subnet or table the stack does not declare is a note; launch templates, whose subnets an Auto "
+            "(MainRouteTableAssociation or DefaultRouteTable); routes are inline or ec2.Route resources, to "
+            "CIDRs or to the stack's prefix lists. A subnet or table the stack does not declare is a note; "
+            "launch templates, whose subnets an Auto "
             "Scaling group chooses, are not read."
         ),
         severity=Severity.HIGH,

@@ -1343,3 +1343,35 @@ def test_the_main_route_table_is_one_table_whether_routes_name_it_by_the_vpc_or_
         f"{GIVES}, and route table 'main' routes ::/0 to an internet gateway, {REACHED}"
     ]
     assert faults(IPV6, [*resources, default]) == []
+
+
+def test_a_route_to_a_prefix_list_of_internet_ranges_counts_like_its_cidrs():
+    world = R(
+        "aws:ec2/managedPrefixList:ManagedPrefixList",
+        "world",
+        {"id": "pl-1", "addressFamily": "IPv6", "maxEntries": 2, "entries": [{"cidr": "::/0"}]},
+    )
+    peers = R(
+        "aws:ec2/managedPrefixList:ManagedPrefixList",
+        "peers",
+        {"id": "pl-2", "addressFamily": "IPv6", "maxEntries": 2, "entries": [{"cidr": "2600:1f18::/32"}]},
+    )
+    to_world = {"destinationPrefixListId": "pl-1", "gatewayId": "igw-1"}
+    expected = [f"{GIVES}, and route table 'rt' routes ::/0 to an internet gateway, {REACHED}"]
+    assert faults(IPV6, [*ipv6_network(route=to_world), world]) == expected
+    assert faults(IPV6, [*ipv6_network(routes=[to_world]), world]) == expected
+    # By its id unknown at preview, through the dependency; the list's entries unknown too: a note.
+    by_dependency = ipv6_network(route={"destinationPrefixListId": U, "gatewayId": "igw-1"})
+    by_dependency[-1].deps = {"destinationPrefixListId": [by_dependency[0], world]}  # the VPC does not count
+    assert faults(IPV6, [*by_dependency, world]) == expected
+    unknown_entries = R(
+        "aws:ec2/managedPrefixList:ManagedPrefixList",
+        "later",
+        {"id": "pl-3", "addressFamily": "IPv6", "entries": U},
+    )
+    later = ipv6_network(route={"destinationPrefixListId": "pl-3", "gatewayId": "igw-1"})
+    assert [d.level for d in run(IPV6, [*later, unknown_entries])] == ["advisory"]
+    # A list of peers, an AWS-managed list, or a list id unknown without a dependency: not the internet.
+    assert faults(IPV6, [*ipv6_network(route={**to_world, "destinationPrefixListId": "pl-2"}), peers]) == []
+    assert faults(IPV6, ipv6_network(route={**to_world, "destinationPrefixListId": "pl-63a5400a"})) == []
+    assert faults(IPV6, ipv6_network(route={**to_world, "destinationPrefixListId": U})) == []
