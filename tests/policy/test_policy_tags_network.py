@@ -1375,3 +1375,105 @@ def test_a_route_to_a_prefix_list_of_internet_ranges_counts_like_its_cidrs():
     assert faults(IPV6, [*ipv6_network(route={**to_world, "destinationPrefixListId": "pl-2"}), peers]) == []
     assert faults(IPV6, ipv6_network(route={**to_world, "destinationPrefixListId": "pl-63a5400a"})) == []
     assert faults(IPV6, ipv6_network(route={**to_world, "destinationPrefixListId": U})) == []
+
+
+def test_every_subnet_and_instance_is_judged_not_only_the_first():
+    # A first subnet and a first instance that ask for nothing do not end the search.
+    quiet_subnet = R(SUBNET, "quiet", {"id": "subnet-0", "vpcId": "vpc-1"})
+    quiet_instance = R(INSTANCE, "quiet-app", {"subnetId": "subnet-1"})
+    asking = R(INSTANCE, "app", {"subnetId": "subnet-1", "ipv6AddressCount": 1})
+    network = ipv6_network(routes=OPEN_ROUTES)
+    resources = [quiet_subnet, *network, quiet_instance, asking]
+    assert [d.urn.rsplit("::", 1)[1] for d in run(IPV6, resources)] == ["private", "app"]
+
+
+def test_gateways_named_by_an_id_without_the_igw_prefix_and_other_gateways():
+    # An internet gateway of the stack is one by its id whatever the id; a VPN gateway's route is not.
+    gateway = R(IGW, "igw", {"id": "gw-0a1b2c", "vpcId": "vpc-1"})
+    network = ipv6_network(routes=[{"ipv6CidrBlock": "::/0", "gatewayId": "gw-0a1b2c"}], gateway=gateway)
+    assert [d.level for d in run(IPV6, network)] == ["mandatory"]
+    vpn = R("aws:ec2/vpnGateway:VpnGateway", "vpn", {"id": "vgw-1"})
+    through_vpn = ipv6_network(route={"destinationIpv6CidrBlock": "::/0", "gatewayId": U})
+    through_vpn[-1].deps = {"gatewayId": [vpn]}
+    assert run(IPV6, [*through_vpn, vpn]) == []
+
+
+def test_standalone_routes_add_up_and_cidrs_with_host_bits_count():
+    halves = ipv6_network()
+    table = halves[3]
+    halves += [
+        R(ROUTE, "r1", {"routeTableId": "rtb-1", "destinationIpv6CidrBlock": "::/2", "gatewayId": "igw-1"}),
+        R(
+            ROUTE,
+            "r2",
+            {"routeTableId": "rtb-1", "destinationIpv6CidrBlock": "8000::1/1", "gatewayId": "igw-1"},
+        ),
+    ]
+    assert table.name == "rt"
+    assert faults(IPV6, halves) == [
+        f"{GIVES}, and route table 'rt' routes ::/2, 8000::/1 to an internet gateway, {REACHED}"
+    ]
+
+
+def test_an_instance_in_a_subnet_without_association_takes_the_main_table():
+    network = ipv6_network({"assignIpv6AddressOnCreation": False}, associate=False)
+    network.append(
+        R(
+            ROUTE,
+            "main-r",
+            {"routeTableId": "rtb-main", "destinationIpv6CidrBlock": "::/0", "gatewayId": "igw-1"},
+        )
+    )
+    network.append(R(INSTANCE, "app", {"subnetId": "subnet-1", "ipv6AddressCount": 1}))
+    assert faults(IPV6, network) == [
+        "ipv6AddressCount gives it IPv6 addresses in subnet 'private', and VPC 'vpc''s main route table "
+        "routes ::/0 to an internet gateway, so it can be reached from the internet"
+    ]
+
+
+def test_notes_when_settings_are_unknown_name_them_all():
+    # Both settings unknown, the VPC outside the stack: a note saying both may give addresses.
+    both = R(SUBNET, "private", {"vpcId": "vpc-x", "assignIpv6AddressOnCreation": U, "ipv6Native": U})
+    (found,) = run(IPV6, [both])
+    assert found.level == "advisory"
+    assert faults(IPV6, [both]) == [
+        "assignIpv6AddressOnCreation and ipv6Native may give its instances IPv6 addresses and its routes are "
+        "those of the main route table of VPC 'vpc-x', which is not in the stack: whether they reach an "
+        "internet gateway cannot be checked"
+    ]
+    # With the routes known, the note names the first of them as the value to wait for.
+    network = ipv6_network({"assignIpv6AddressOnCreation": U, "ipv6Native": U}, routes=OPEN_ROUTES)
+    (fault,) = faults(IPV6, network)
+    assert "until aws:ec2/subnet:Subnet 'private'.assignIpv6AddressOnCreation is known" in fault
+    # An instance in a subnet outside the stack: a note, never a block.
+    elsewhere = R(INSTANCE, "app", {"subnetId": "subnet-other", "ipv6AddressCount": 1})
+    assert [d.level for d in run(IPV6, [elsewhere])] == ["advisory"]
+
+
+def test_prefix_lists_of_ipv4_or_reached_through_an_inline_route():
+    # Entries unknown in an IPv4 list say nothing about IPv6.
+    v4 = R(
+        "aws:ec2/managedPrefixList:ManagedPrefixList",
+        "v4",
+        {"id": "pl-4", "addressFamily": "IPv4", "entries": U},
+    )
+    network = ipv6_network(route={"destinationPrefixListId": "pl-4", "gatewayId": "igw-1"})
+    assert run(IPV6, [*network, v4]) == []
+    # An inline route to a list whose id is unknown: the list the table's routes depend on.
+    world = R(
+        "aws:ec2/managedPrefixList:ManagedPrefixList",
+        "world",
+        {"id": "pl-1", "addressFamily": "IPv6", "entries": [{"cidr": "::/0"}]},
+    )
+    inline = ipv6_network(routes=[{"destinationPrefixListId": U, "gatewayId": "igw-1"}])
+    inline[3].deps = {"routes": [world]}
+    assert [d.level for d in run(IPV6, [*inline, world])] == ["mandatory"]
+    later = R(
+        "aws:ec2/managedPrefixList:ManagedPrefixList",
+        "later",
+        {"id": "pl-3", "addressFamily": "IPv6", "entries": U},
+    )
+    inline[3].deps = {"routes": [later]}
+    (note,) = run(IPV6, [*inline, later])
+    assert note.level == "advisory"
+    assert "until aws:ec2/managedPrefixList:ManagedPrefixList 'later'.entries is known" in note.message
