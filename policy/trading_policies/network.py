@@ -53,6 +53,7 @@ SPOT_INSTANCE_REQUEST = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
 EIP = "aws:ec2/eip:Eip"
 EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
 ECS_SERVICE = "aws:ecs/service:Service"
+AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 # A VPC's outputs that name its main route table (the provider sets both to the same id).
 _MAIN_TABLE_KEYS = ("defaultRouteTableId", "mainRouteTableId")
 _EIP_TARGETS = {
@@ -184,12 +185,12 @@ def check_subnet_public_ipv6(stack: Stack, config: Mapping[str, Any]) -> Iterato
     tier = config["publicTier"]
     associations = stack.attached((ROUTE_TABLE_ASSOCIATION,), "subnetId", SUBNETS, ("id",))
     for subnet in stack.of_type(*SUBNETS):
-        asked = _ipv6_asked(subnet, {"assignIpv6AddressOnCreation": as_bool, "ipv6Native": as_bool})
+        asked = _ipv6_asked(subnet.get, {"assignIpv6AddressOnCreation": as_bool, "ipv6Native": as_bool})
         if asked is not None and not _in_public_tier(subnet, tier):
             yield from _ipv6_reached(stack, subnet, subnet, asked, associations.get(subnet, []))
     # An instance or network interface that asks for IPv6 addresses gets them in any subnet with IPv6.
     for resource in stack.of_type(INSTANCE, NETWORK_INTERFACE):
-        asked = _ipv6_asked(resource, {"ipv6AddressCount": as_number, "ipv6Addresses": _listed})
+        asked = _ipv6_asked(resource.get, _ASKS_FOR_IPV6)
         if asked is None or resource.get("subnetId") is ABSENT:
             continue
         subnets = stack.targets(resource, "subnetId", SUBNETS, ("id",))
@@ -203,12 +204,70 @@ def check_subnet_public_ipv6(stack: Stack, config: Mapping[str, Any]) -> Iterato
         for subnet in subnets:
             if not _in_public_tier(subnet, tier):
                 yield from _ipv6_reached(stack, resource, subnet, asked, associations.get(subnet, []))
+    # An Auto Scaling group launches its template's interfaces into its subnets (vpcZoneIdentifiers).
+    for group in stack.of_type(AUTOSCALING_GROUP):
+        group_subnets = _group_subnets(stack, group)
+        for template in _templates_of(stack, group):
+            interfaces = template.get("networkInterfaces")
+            for index, interface in enumerate(interfaces if isinstance(interfaces, list) else []):
+                asked = _ipv6_asked(lambda prop, at=interface: get(at, prop), _ASKS_FOR_IPV6)
+                if asked is None:
+                    continue
+                props, verb, known = asked
+                named = f"launch template '{template.name}' networkInterfaces[{index}].{props}"
+                own = stack.find(SUBNETS, get(interface, "subnetId"), ("id",))
+                where = get(interface, "subnetId")
+                where = group.get("vpcZoneIdentifiers") if where is ABSENT else where
+                if not (own or group_subnets) and where is not ABSENT:
+                    yield Finding(
+                        group,
+                        f"{named} {verb} it IPv6 addresses in subnets {describe(where)}, which are not in "
+                        "the stack: whether their routes reach an internet gateway cannot be checked",
+                        unknown_at_preview=True,
+                    )
+                for subnet in own or group_subnets:
+                    if not _in_public_tier(subnet, tier):
+                        yield from _ipv6_reached(
+                            stack,
+                            group,
+                            subnet,
+                            (named, verb, known),
+                            associations.get(subnet, []),
+                            asked_at=(template, "networkInterfaces"),
+                        )
 
 
-def _ipv6_asked(resource: Resource, readers: Mapping[str, Any]) -> tuple[str, str, bool] | None:
-    """``(properties, verb, known)`` when ``resource`` asks for IPv6 addresses (``known`` False: only
-    properties not known at preview may ask), else None."""
-    values = {prop: read(resource.get(prop)) for prop, read in readers.items()}
+def _templates_of(stack: Stack, group: Resource) -> list[Resource]:
+    """The launch templates a group launches: by dependency, or by a literal id or name."""
+    linked = [
+        d
+        for prop in ("launchTemplate", "mixedInstancesPolicy")
+        for d in group.property_dependencies.get(prop, [])
+        if d.type == LAUNCH_TEMPLATE
+    ]
+    spec = group.get("launchTemplate")
+    mixed = group.get("mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification")
+    named = [
+        *stack.find((LAUNCH_TEMPLATE,), get(spec, "id"), ("id",)),
+        *stack.find((LAUNCH_TEMPLATE,), get(mixed, "launchTemplateId"), ("id",)),
+        *stack.find((LAUNCH_TEMPLATE,), get(spec, "name"), ("name",)),
+        *stack.find((LAUNCH_TEMPLATE,), get(mixed, "launchTemplateName"), ("name",)),
+    ]
+    return list(dict.fromkeys([*linked, *named]))
+
+
+def _group_subnets(stack: Stack, group: Resource) -> list[Resource]:
+    """The group's subnets the stack declares: by dependency, or by a literal id in vpcZoneIdentifiers."""
+    linked = [d for d in group.property_dependencies.get("vpcZoneIdentifiers", []) if d.type in SUBNETS]
+    values = group.get("vpcZoneIdentifiers")
+    named = [s for v in (values if isinstance(values, list) else []) for s in stack.find(SUBNETS, v, ("id",))]
+    return list(dict.fromkeys([*linked, *named]))
+
+
+def _ipv6_asked(read_prop: Any, readers: Mapping[str, Any]) -> tuple[str, str, bool] | None:
+    """``(properties, verb, known)`` when what ``read_prop`` reads asks for IPv6 addresses (``known``
+    False: only properties not known at preview may ask), else None."""
+    values = {prop: read(read_prop(prop)) for prop, read in readers.items()}
     asks = [p for p, value in values.items() if value is True or (type(value) in (int, float) and value > 0)]
     maybe = [p for p, value in values.items() if value is UNKNOWN]
     if asks:
@@ -220,15 +279,25 @@ def _listed(value: Any) -> Any:
     return value if value is UNKNOWN else isinstance(value, list) and bool(value)
 
 
+_ASKS_FOR_IPV6 = {
+    "ipv6AddressCount": as_number,
+    "ipv6Addresses": _listed,
+    "ipv6PrefixCount": as_number,
+    "ipv6Prefixes": _listed,
+}
+
+
 def _ipv6_reached(
     stack: Stack,
     subject: Resource,
     subnet: Resource,
     asked: tuple[str, str, bool],
     associations: list[Resource],
+    asked_at: tuple[Resource, str] | None = None,
 ) -> Iterator[Finding]:
     """Whether the IPv6 addresses ``subject`` asks for (a subnet's for its instances, or its own) are routed
-    to an internet gateway by ``subnet``'s route tables."""
+    to an internet gateway by ``subnet``'s route tables; ``asked_at``: where the ask is, when not on
+    ``subject`` itself (a launch template's interfaces)."""
     props, verb, known_ask = asked
     own = subject is subnet
     says = f"{props} {verb} {'its instances' if own else 'it'} IPv6 addresses" + (
@@ -253,7 +322,8 @@ def _ipv6_reached(
             question = (
                 f"whether {subject.label} {gets} IPv6 addresses that {what} routes to an internet gateway"
             )
-            yield unknown_until_deployed(subject, subject, props.split(" and ")[0], question)
+            source, prop = asked_at or (subject, props.split(" and ")[0])
+            yield unknown_until_deployed(subject, source, prop, question)
         elif not is_the_internet(known, 6):  # so is a destination, taken as the whole internet
             source, prop = unknown[0]
             question = f"whether {what} routes the internet to an internet gateway ({says})"
@@ -810,14 +880,13 @@ RULES = [
         name="vpc-subnet-no-public-ipv6",
         description=(
             "Subnets outside the public tier that give instances IPv6 addresses (assignIpv6AddressOnCreation "
-            "or ipv6Native), and instances or network interfaces that ask for them there (ipv6AddressCount, "
-            "ipv6Addresses), do not have IPv6 internet ranges routed to an internet gateway: every IPv6 "
+            "or ipv6Native), and instances, network interfaces and Auto Scaling groups' launch template "
+            "interfaces that ask for them there (ipv6AddressCount, ipv6Addresses, ipv6PrefixCount, "
+            "ipv6Prefixes), do not have IPv6 internet ranges routed to an internet gateway: every IPv6 "
             "address is public, so that route puts each instance on the internet both ways. The subnet's "
             "route table is its RouteTableAssociation's, else its VPC's main table "
             "(MainRouteTableAssociation or DefaultRouteTable); routes are inline or ec2.Route resources, to "
-            "CIDRs or to the stack's prefix lists. A subnet or table the stack does not declare is a note; "
-            "launch templates, whose subnets an Auto "
-            "Scaling group chooses, are not read."
+            "CIDRs or to the stack's prefix lists. A subnet or table the stack does not declare is a note."
         ),
         severity=Severity.HIGH,
         pci=("1.3.1", "1.4.4"),

@@ -1477,3 +1477,106 @@ def test_prefix_lists_of_ipv4_or_reached_through_an_inline_route():
     (note,) = run(IPV6, [*inline, later])
     assert note.level == "advisory"
     assert "until aws:ec2/managedPrefixList:ManagedPrefixList 'later'.entries is known" in note.message
+
+
+ASG = "aws:autoscaling/group:Group"
+TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+def ipv6_template(**interface):
+    return R(
+        TEMPLATE, "lt", {"id": "lt-1", "name": "app-lt", "networkInterfaces": [{"deviceIndex": 0}, interface]}
+    )
+
+
+@pytest.mark.parametrize(
+    ("group_props", "interface", "asks"),
+    [
+        (
+            {"launchTemplate": {"id": "lt-1"}, "vpcZoneIdentifiers": ["subnet-1"]},
+            {"ipv6AddressCount": 1},
+            "ipv6AddressCount gives",
+        ),
+        (
+            {"launchTemplate": {"name": "app-lt"}, "vpcZoneIdentifiers": ["subnet-1"]},
+            {"ipv6PrefixCount": 1},
+            "ipv6PrefixCount gives",
+        ),
+        (
+            {
+                "mixedInstancesPolicy": {
+                    "launchTemplate": {"launchTemplateSpecification": {"launchTemplateId": "lt-1"}}
+                },
+                "vpcZoneIdentifiers": ["subnet-1"],
+            },
+            {"ipv6Prefixes": ["2600:1f18::/80"]},
+            "ipv6Prefixes gives",
+        ),
+        # The interface's own subnet wins over the group's.
+        (
+            {"launchTemplate": {"id": "lt-1"}, "vpcZoneIdentifiers": ["subnet-9"]},
+            {"ipv6Addresses": ["2600::1"], "subnetId": "subnet-1"},
+            "ipv6Addresses gives",
+        ),
+    ],
+)
+def test_a_group_launching_a_template_that_asks_for_ipv6_in_a_routed_subnet_is_a_violation(
+    group_props, interface, asks
+):
+    network = ipv6_network({"assignIpv6AddressOnCreation": False}, routes=OPEN_ROUTES)
+    group = R(ASG, "asg", group_props)
+    (found,) = run(IPV6, [*network, ipv6_template(**interface), group])
+    assert (found.level, found.urn) == ("mandatory", group.urn)
+    assert faults(IPV6, [*network, ipv6_template(**interface), group]) == [
+        f"launch template 'lt' networkInterfaces[1].{asks} it IPv6 addresses in subnet 'private', and route "
+        "table 'rt' routes ::/0 to an internet gateway, so it can be reached from the internet"
+    ]
+
+
+def test_a_group_linked_by_outputs_unknown_at_preview():
+    network = ipv6_network({"assignIpv6AddressOnCreation": False}, routes=OPEN_ROUTES)
+    template = ipv6_template(ipv6AddressCount=U)
+    group = R(
+        ASG,
+        "asg",
+        {"launchTemplate": {"id": U}, "vpcZoneIdentifiers": [U]},
+        deps={"launchTemplate": [template], "vpcZoneIdentifiers": [network[2], network[0]]},
+    )
+    (note,) = run(IPV6, [*network, template, group])
+    assert note.level == "advisory"
+    assert "until aws:ec2/launchTemplate:LaunchTemplate 'lt'.networkInterfaces is known" in note.message
+    template.props["networkInterfaces"][1]["ipv6AddressCount"] = 2
+    assert [d.level for d in run(IPV6, [*network, template, group])] == ["mandatory"]
+
+
+@pytest.mark.parametrize(
+    ("group_props", "interface", "expected"),
+    [
+        # Subnets outside the stack: a note.
+        (
+            {"launchTemplate": {"id": "lt-1"}, "vpcZoneIdentifiers": ["subnet-x"]},
+            {"ipv6AddressCount": 1},
+            [
+                "launch template 'lt' networkInterfaces[1].ipv6AddressCount gives it IPv6 addresses in "
+                "subnets ['subnet-x'], which are not in the stack: whether their routes reach an internet "
+                "gateway cannot be checked"
+            ],
+        ),
+        # No subnet named at all (the default VPC's, which has no IPv6 unless the stack adds it), no IPv6
+        # asked, another template, a public subnet.
+        ({"launchTemplate": {"id": "lt-1"}}, {"ipv6AddressCount": 1}, []),
+        ({"launchTemplate": {"id": "lt-1"}, "vpcZoneIdentifiers": ["subnet-1"]}, {"ipv6AddressCount": 0}, []),
+        ({"launchTemplate": {"id": "lt-2"}, "vpcZoneIdentifiers": ["subnet-1"]}, {"ipv6AddressCount": 1}, []),
+        (
+            {"launchTemplate": {"id": "lt-1"}, "vpcZoneIdentifiers": ["subnet-pub"]},
+            {"ipv6AddressCount": 1},
+            [],
+        ),
+    ],
+)
+def test_groups_whose_subnets_or_templates_do_not_open_ipv6(group_props, interface, expected):
+    network = ipv6_network({"assignIpv6AddressOnCreation": False}, routes=OPEN_ROUTES)
+    public = R(SUBNET, "pub", {"id": "subnet-pub", "vpcId": "vpc-1", "tags": {"Tier": "public"}})
+    broken = R(TEMPLATE, "other", {"id": "lt-2", "networkInterfaces": U})
+    resources = [*network, public, broken, ipv6_template(**interface), R(ASG, "asg", group_props)]
+    assert faults(IPV6, resources, {"publicTier": {"Tier": ["public"]}}) == expected
