@@ -217,12 +217,15 @@ def check_subnet_public_ipv6(stack: Stack, config: Mapping[str, Any]) -> Iterato
                 named = f"launch template '{template.name}' networkInterfaces[{index}].{props}"
                 own = stack.find(SUBNETS, get(interface, "subnetId"), ("id",))
                 where = get(interface, "subnetId")
-                where = group.get("vpcZoneIdentifiers") if where is ABSENT else where
+                shown = f"subnet {describe(where)}, which is"
+                if where is ABSENT:
+                    where = group.get("vpcZoneIdentifiers")
+                    shown = f"subnets {describe(where)}, which are"
                 if not (own or group_subnets) and where is not ABSENT:
                     yield Finding(
                         group,
-                        f"{named} {verb} it IPv6 addresses in subnets {describe(where)}, which are not in "
-                        "the stack: whether their routes reach an internet gateway cannot be checked",
+                        f"{named} {verb} it IPv6 addresses in {shown} not in the stack: whether the routes "
+                        "reach an internet gateway cannot be checked",
                         unknown_at_preview=True,
                     )
                 for subnet in own or group_subnets:

@@ -1558,7 +1558,7 @@ def test_a_group_linked_by_outputs_unknown_at_preview():
             {"ipv6AddressCount": 1},
             [
                 "launch template 'lt' networkInterfaces[1].ipv6AddressCount gives it IPv6 addresses in "
-                "subnets ['subnet-x'], which are not in the stack: whether their routes reach an internet "
+                "subnets ['subnet-x'], which are not in the stack: whether the routes reach an internet "
                 "gateway cannot be checked"
             ],
         ),
@@ -1580,3 +1580,38 @@ def test_groups_whose_subnets_or_templates_do_not_open_ipv6(group_props, interfa
     broken = R(TEMPLATE, "other", {"id": "lt-2", "networkInterfaces": U})
     resources = [*network, public, broken, ipv6_template(**interface), R(ASG, "asg", group_props)]
     assert faults(IPV6, resources, {"publicTier": {"Tier": ["public"]}}) == expected
+
+
+def test_a_mixed_instances_policy_names_its_template_by_name_or_by_dependency():
+    network = ipv6_network({"assignIpv6AddressOnCreation": False}, routes=OPEN_ROUTES)
+    template = ipv6_template(ipv6AddressCount=1)
+    by_name = R(
+        ASG,
+        "asg",
+        {
+            "vpcZoneIdentifiers": ["subnet-1"],
+            "mixedInstancesPolicy": {
+                "launchTemplate": {"launchTemplateSpecification": {"launchTemplateName": "app-lt"}}
+            },
+        },
+    )
+    by_dependency = R(
+        ASG,
+        "asg",
+        {"vpcZoneIdentifiers": ["subnet-1"], "mixedInstancesPolicy": U},
+        deps={"mixedInstancesPolicy": [template]},
+    )
+    for group in (by_name, by_dependency):
+        assert [d.level for d in run(IPV6, [*network, template, group])] == ["mandatory"]
+
+
+def test_an_interface_subnet_outside_the_stack_is_named_in_the_note():
+    template = ipv6_template(ipv6AddressCount=1, subnetId="subnet-elsewhere")
+    group = R(ASG, "asg", {"launchTemplate": {"id": "lt-1"}})
+    (note,) = run(IPV6, [template, group])
+    assert (note.level, note.urn) == ("advisory", group.urn)
+    assert faults(IPV6, [template, group]) == [
+        "launch template 'lt' networkInterfaces[1].ipv6AddressCount gives it IPv6 addresses in subnet "
+        "'subnet-elsewhere', which is not in the stack: whether the routes reach an internet gateway "
+        "cannot be checked"
+    ]
