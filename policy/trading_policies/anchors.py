@@ -263,7 +263,8 @@ ANCHORS: dict[str, Anchors] = {
     "vpc-subnet-no-public-ipv6": Anchors(
         only_here=(
             "the anchors' subnet checks read mapPublicIpOnLaunch only; an IPv6 address is public, so this "
-            "follows the subnet's route table (association or the VPC's main table) to an internet gateway"
+            "follows each subnet that assigns one, or that an instance, interface or Auto Scaling group asks "
+            "one in, to its route table (association or the VPC's main table) and an internet gateway"
         ),
     ),
     "ec2-instance-no-public-ip": Anchors(

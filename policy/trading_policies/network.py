@@ -391,21 +391,25 @@ def _internet_routes_v6(stack: Stack, table: Resource) -> tuple[list[Network], l
     list_igw = any(d.type == INTERNET_GATEWAY for d in table.property_dependencies.get("routes", []))
     for route in inline if isinstance(inline, list) else []:
         if isinstance(route, dict) and _is_internet_gateway(stack, route.get("gatewayId"), list_igw):
-            if route.get("ipv6CidrBlock") is UNKNOWN:
-                unknown.append((table, "routes"))
-            known += _ipv6(route.get("ipv6CidrBlock"))
-            listed, later = _prefix_list_v6(stack, table, "routes", route.get("destinationPrefixListId"))
-            known, unknown = known + listed, unknown + later
+            cidr, list_id = route.get("ipv6CidrBlock"), route.get("destinationPrefixListId")
+            more, later = _destination_v6(stack, cidr, list_id, (table, "routes"), (table, "routes"))
+            known, unknown = known + more, unknown + later
     for route in stack.attached((ROUTE,), "routeTableId", (table.type,), keys).get(table, []):
         linked = bool(stack.targets(route, "gatewayId", (INTERNET_GATEWAY,), ("id",)))
         if linked or _is_internet_gateway(stack, route.get("gatewayId"), False):
-            if route.get("destinationIpv6CidrBlock") is UNKNOWN:
-                unknown.append((route, "destinationIpv6CidrBlock"))
-            known += _ipv6(route.get("destinationIpv6CidrBlock"))
-            prop = "destinationPrefixListId"
-            listed, later = _prefix_list_v6(stack, route, prop, route.get(prop))
-            known, unknown = known + listed, unknown + later
+            cidr, list_id = route.get("destinationIpv6CidrBlock"), route.get("destinationPrefixListId")
+            cidr_at, list_at = (route, "destinationIpv6CidrBlock"), (route, "destinationPrefixListId")
+            more, later = _destination_v6(stack, cidr, list_id, cidr_at, list_at)
+            known, unknown = known + more, unknown + later
     return known, unknown
+
+
+def _destination_v6(
+    stack: Stack, cidr: Any, list_id: Any, cidr_at: tuple[Resource, str], list_at: tuple[Resource, str]
+) -> tuple[list[Network], list[tuple[Resource, str]]]:
+    """One route's IPv6 destinations (its CIDR, its prefix list's CIDRs), and where each unknown one is."""
+    listed, later = _prefix_list_v6(stack, *list_at, list_id)
+    return _ipv6(cidr) + listed, ([cidr_at] if cidr is UNKNOWN else []) + later
 
 
 def _prefix_list_v6(
@@ -445,7 +449,7 @@ def check_instance_public_ip(resource: Resource, _config: Mapping[str, Any]) -> 
         # Attached to anything, an Elastic IP is that thing's public address, whichever instance it is.
         for prop, what in _EIP_TARGETS[resource.type]:
             value = resource.get(prop)
-            if value is not ABSENT and value is not None and value != "":
+            if value is not ABSENT and value != "":
                 shown = "one computed during deployment" if value is UNKNOWN else describe(value)
                 yield (
                     f"{prop} attaches the Elastic IP to {what} {shown}, which gives it a public IP address "
