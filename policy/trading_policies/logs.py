@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pulumi_policy import Severity
@@ -22,13 +23,29 @@ from .awsfacts import ACCOUNT_PATTERN, CLOUDWATCH_RETENTION_DAYS, REGION_PATTERN
 from .config import ACCOUNT_ID_SCHEMA, REGION_SCHEMA
 from .documents import Condition, Document, Statement, glob_match, parse_policy
 from .graph import Resource, Stack
-from .kms import ALIAS, KEY, KEY_ARNS, KEY_POLICY, administrators, key_account, trusted_account
+from .kms import (
+    ALIAS,
+    KEY,
+    KEY_ARNS,
+    KEY_POLICY,
+    administrators,
+    key_account,
+    render_principals,
+    trusted_account,
+)
 from .registry import Finding, Rule
-from .values import ABSENT, UNKNOWN, as_number, describe
+from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 CONTEXT_KEY = "kms:EncryptionContext:aws:logs:arn"
 SCOPING_OPERATORS = ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
+# Each negated operator and the operator it negates.
+NEGATED_OPERATORS = {
+    "ArnNotLike": "ArnLike",
+    "ArnNotEquals": "ArnEquals",
+    "StringNotLike": "StringLike",
+    "StringNotEquals": "StringEquals",
+}
 # The properties a literal kmsKeyId (or an alias's targetKeyId) may name a key or an alias by.
 KEY_REFERENCES = ("arn", "keyId", "id")
 KEY_OR_ALIAS_REFERENCES = (*KEY_REFERENCES, "name")
@@ -103,11 +120,33 @@ def _key_faults(stack: Stack, log_group: Resource, key: Resource, config: Mappin
         )
     if key.get("customerMasterKeySpec") not in (ABSENT, UNKNOWN, "SYMMETRIC_DEFAULT"):
         yield f"{where} is not a symmetric key; CloudWatch Logs supports only symmetric encryption keys"
+    if as_bool(key.get("isEnabled")) is False:
+        yield (
+            f"{where} is disabled (isEnabled false), and CloudWatch Logs refuses a disabled key: creating "
+            "the log group fails with InvalidParameterException"
+        )
     policies = stack.attached((KEY_POLICY,), "keyId", (KEY,), KEY_REFERENCES).get(key, [])
-    holder = policies[-1] if policies else key
-    # A key policy the program did not set is AWS's default one (what update shows): the verdict need not
-    # wait for it.
-    value = holder.get("policy") if policies else key.program_value("policy")
+    if not policies:
+        # A key policy the program did not set is AWS's default one (what update shows): the verdict need
+        # not wait for it.
+        yield from _holder_faults(log_group, key, key, key.program_value("policy"), where, region, config)
+    for holder in policies:
+        # Each KeyPolicy replaces the key's whole policy and the last one applied is the one KMS keeps, so
+        # each must let CloudWatch Logs use the key.
+        named = f"{where} (as KeyPolicy '{holder.name}' sets it)" if len(policies) > 1 else where
+        yield from _holder_faults(log_group, key, holder, holder.get("policy"), named, region, config)
+
+
+def _holder_faults(
+    log_group: Resource,
+    key: Resource,
+    holder: Resource,
+    value: Any,
+    where: str,
+    region: str | None,
+    config: Mapping[str, Any],
+) -> Iterator[str]:
+    """What stops CloudWatch Logs using ``key`` under the key policy ``value`` that ``holder`` sets."""
     principal = f"logs.{region or '<region>'}.amazonaws.com"
     if value is ABSENT or value == "":
         yield (
@@ -151,12 +190,35 @@ def _policy_faults(
     arn = _log_group_arn(log_group, region, account)
     for statement in for_logs:
         yield from _scope_faults(statement, where, region, account, arn)
+    for statement in document.statements:
+        denied = _denied_to_logs(statement, region)
+        if denied:
+            yield (
+                f"{statement.label} of {where} denies {render_principals(statement)} {', '.join(denied)} "
+                f"without a Condition, and a Deny overrides every Allow: CloudWatch Logs ({principal}) "
+                "cannot use the key"
+            )
     missing = [a for a in REQUIRED_ACTIONS if all(s.covers_action(a) is False for s in for_logs)]
     if missing:
         yield (
             f"{where} does not allow {principal} {', '.join(missing)}; CloudWatch Logs needs kms:Encrypt*, "
             "kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey* and kms:Describe*"
         )
+
+
+def _denied_to_logs(statement: Statement, region: str | None) -> list[str]:
+    """The actions CloudWatch Logs needs that a Deny statement without a Condition takes from it on this key
+    (Resource "*" in a key policy is the key itself)."""
+    if statement.effect != "Deny" or statement.has_condition:
+        return []
+    if statement.negated_resources or "*" not in statement.resources:
+        return []
+    named = any(_is_regional_logs(p.kind, p.value, region) for p in statement.principals)
+    # NotPrincipal denies everyone it does not name.
+    hits = not named if statement.negated_principals else named or statement.applies_to_everyone
+    if not hits:
+        return []
+    return [action for action in REQUIRED_ACTIONS if statement.covers_action(action) is True]
 
 
 def _is_regional_logs(kind: str, value: Any, region: str | None) -> bool:
@@ -190,6 +252,25 @@ def _scope_faults(
             f"{statement.label} of {where} limits {CONTEXT_KEY} to values that do not match this log group "
             f"({log_group_arn}), so CloudWatch Logs cannot use the key for it"
         )
+    if log_group_arn:
+        yield from _exclusion_faults(statement, where, log_group_arn)
+
+
+def _exclusion_faults(statement: Statement, where: str, log_group_arn: str) -> Iterator[str]:
+    """Every condition must hold, and CloudWatch Logs always sends the context key: a negated operator (with
+    IfExists or without) whose values match the log group's ARN fails for it."""
+    for condition in statement.conditions_on(CONTEXT_KEY):
+        positive = NEGATED_OPERATORS.get(condition.base_operator)
+        if positive is None:
+            continue
+        flip = replace(condition, operator=positive)
+        excluded = [v for v in condition.values if isinstance(v, str) and _arn_like(v, log_group_arn, flip)]
+        if excluded:
+            yield (
+                f"{statement.label} of {where} has {condition.operator} {CONTEXT_KEY} "
+                f"{describe(excluded[0])}, which excludes this log group ({log_group_arn}), so CloudWatch "
+                "Logs cannot use the key for it"
+            )
 
 
 def _context_value_problem(value: Any, region: str | None, account: str | None) -> str | None:
@@ -245,10 +326,12 @@ RULES = [
     Rule(
         name="log-group-kms-key-allows-logs",
         description=(
-            "A log group's kmsKeyId key (in the stack) lets logs.<region>.amazonaws.com Encrypt, Decrypt, "
-            "ReEncrypt, GenerateDataKey and Describe, only under an ArnLike/ArnEquals condition on "
-            "kms:EncryptionContext:aws:logs:arn naming this account and region. Same verdict in preview "
-            "(key ARN unknown) and update."
+            "A log group's kmsKeyId key (in the stack) is enabled and lets logs.<region>.amazonaws.com "
+            "Encrypt, Decrypt, ReEncrypt, GenerateDataKey and Describe, only under an ArnLike/ArnEquals "
+            "condition on kms:EncryptionContext:aws:logs:arn naming this account and region that no negated "
+            "condition undoes, and no Deny without a Condition takes those actions back; every KeyPolicy "
+            "of the key is judged (the last one applied wins). Same verdict in preview (key ARN unknown) and "
+            "update."
         ),
         severity=Severity.CRITICAL,
         pci=("10.3.2", "3.6.1"),

@@ -412,3 +412,111 @@ def test_the_account_the_condition_must_name_is_never_taken_from_a_root_the_key_
     wrong_account, no_match = faults([k, group(k)])
     assert f"does not name this stack's account ({ACCOUNT})" in wrong_account
     assert f"do not match this log group (arn:aws:logs:us-east-1:{ACCOUNT}:log-group:" in no_match
+
+
+def test_a_disabled_key_cannot_encrypt_a_log_group():
+    # CreateLogGroup and AssociateKmsKey refuse a disabled key with InvalidParameterException.
+    k = key(isEnabled=False)
+    (diag,) = run(RULE, [k, group(k)])
+    assert diag.level == "mandatory"
+    assert faults([k, group(k)]) == [
+        "KMS key 'key' is disabled (isEnabled false), and CloudWatch Logs refuses a disabled key: creating "
+        "the log group fails with InvalidParameterException"
+    ]
+    assert faults([key(isEnabled=True), group(key(isEnabled=True))]) == []
+    assert faults([key(isEnabled=U), group(key(isEnabled=U))]) == []
+
+
+@pytest.mark.parametrize(
+    ("deny", "shown"),
+    [
+        ({"Principal": "*", "Action": "kms:Decrypt"}, '"*" kms:Decrypt'),
+        (
+            {"Principal": {"Service": "logs.us-east-1.amazonaws.com"}, "Action": "kms:GenerateData*"},
+            '{"Service": "logs.us-east-1.amazonaws.com"} kms:GenerateDataKey',
+        ),
+        # NotPrincipal denies everyone it does not name, CloudWatch Logs included.
+        (
+            {"NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "NotAction": "kms:Describe*"},
+            f'NotPrincipal {{"AWS": "arn:aws:iam::{ACCOUNT}:root"}} kms:Encrypt, kms:Decrypt, '
+            "kms:ReEncryptFrom, kms:ReEncryptTo, kms:GenerateDataKey",
+        ),
+    ],
+)
+def test_a_deny_without_a_condition_takes_the_key_from_cloudwatch_logs(deny, shown):
+    k = key(root_statement(), logs_statement(), {"Sid": "Deny", "Effect": "Deny", "Resource": "*", **deny})
+    (diag,) = run(RULE, [k, group(k)])
+    assert diag.level == "mandatory"
+    assert faults([k, group(k)]) == [
+        f"statement 'Deny' (Statement[2]) of KMS key 'key' denies {shown} without a Condition, and a Deny "
+        "overrides every Allow: CloudWatch Logs (logs.us-east-1.amazonaws.com) cannot use the key"
+    ]
+
+
+@pytest.mark.parametrize(
+    "deny",
+    [
+        # A Condition, an action CloudWatch Logs does not need, another principal, NotPrincipal naming the
+        # service, or a resource that is not this key: the Deny leaves CloudWatch Logs its access.
+        {"Principal": "*", "Action": "kms:Decrypt", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Principal": "*", "Action": "kms:ScheduleKeyDeletion"},
+        {"Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "kms:*"},
+        {"NotPrincipal": {"Service": "logs.us-east-1.amazonaws.com"}, "Action": "kms:*"},
+        {"Principal": {"Service": "logs.eu-west-1.amazonaws.com"}, "Action": "kms:*"},
+        {"Principal": "*", "Action": "kms:*", "Resource": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/other"},
+        {"Principal": "*", "Action": "kms:*", "NotResource": "*"},
+    ],
+)
+def test_a_deny_that_spares_cloudwatch_logs_passes(deny):
+    resource = {} if "NotResource" in deny else {"Resource": "*"}
+    k = key(root_statement(), logs_statement(), {"Effect": "Deny", **resource, **deny})
+    assert faults([k, group(k)]) == []
+
+
+@pytest.mark.parametrize(
+    ("operator", "value"),
+    [
+        ("ArnNotLike", "arn:aws:logs:*:*:log-group:*"),
+        ("ArnNotEqualsIfExists", GROUP_ARN),
+        ("StringNotEquals", GROUP_ARN),
+        ("StringNotLike", "arn:aws:logs:us-east-1:*:log-group:/aws/lambda/*"),
+    ],
+)
+def test_a_negated_condition_that_matches_the_log_group_excludes_it(operator, value):
+    statement = logs_statement()
+    statement["Condition"][operator] = {"kms:EncryptionContext:aws:logs:arn": [value]}
+    k = key(root_statement(), statement)
+    (diag,) = run(RULE, [k, group(k)])
+    assert diag.level == "mandatory"
+    assert faults([k, group(k)]) == [
+        f"statement 'AllowCloudWatchLogs' (Statement[1]) of KMS key 'key' has {operator} "
+        f"kms:EncryptionContext:aws:logs:arn '{value}', which excludes this log group ({GROUP_ARN}), so "
+        "CloudWatch Logs cannot use the key for it"
+    ]
+
+
+def test_a_negated_condition_that_spares_the_log_group_passes():
+    statement = logs_statement()
+    statement["Condition"]["ArnNotLike"] = {
+        "kms:EncryptionContext:aws:logs:arn": ["arn:aws:logs:*:*:log-group:/tmp/*", U]
+    }
+    statement["Condition"]["StringNotEquals"] = {"kms:EncryptionContext:aws:logs:arn": GROUP_ARN + "-old"}
+    k = key(root_statement(), statement)
+    assert faults([k, group(k)]) == []
+
+
+def test_each_key_policy_resource_of_a_key_must_let_cloudwatch_logs_use_it():
+    # Each KeyPolicy replaces the key's whole policy; whichever is applied last is the one KMS keeps.
+    k = R("aws:kms/key:Key", "key", {"keyId": U})
+    policies = [
+        R("aws:kms/keyPolicy:KeyPolicy", name, {"keyId": U, "policy": policy}, deps={"keyId": [k]})
+        for name, policy in (("bad", logs_key_policy(root_statement())), ("good", logs_key_policy()))
+    ]
+    (diag,) = run(RULE, [k, *policies, group(k)])
+    assert diag.level == "mandatory"
+    assert faults([k, *policies, group(k)]) == [
+        "KMS key 'key' (as KeyPolicy 'bad' sets it) has no Allow statement for logs.us-east-1.amazonaws.com; "
+        "creating the log group fails with AccessDeniedException"
+    ]
+    policies[0].props["policy"] = logs_key_policy()
+    assert faults([k, *policies, group(k)]) == []
