@@ -161,41 +161,63 @@ def check_public_acl(resource: Resource, _config: Mapping[str, Any]) -> Iterator
 
 
 def check_public_access(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    account_blocks = [
-        block
-        for block in stack.of_type(*ACCOUNT_PUBLIC_ACCESS_BLOCK)
-        if all(as_bool(block.get(s)) in (True, UNKNOWN) for s in BLOCK_SETTINGS)
-    ]
+    account_blocks: list[Resource] = []
+    partial_blocks: list[Resource] = []
+    for block in stack.of_type(*ACCOUNT_PUBLIC_ACCESS_BLOCK):
+        (partial_blocks if _off(block) else account_blocks).append(block)
     blocks = stack.attached(PUBLIC_ACCESS_BLOCK, "bucket", BUCKETS, BUCKET_KEYS)
     for bucket in stack.of_type(*BUCKETS):
-        faults = list(_bucket_block_faults(bucket, blocks.get(bucket, []), account_blocks))
-        covering = {block: _same_account(block, bucket) for block in account_blocks}
-        if not faults or True in covering.values():
+        # An account has one public access block configuration, which each block replaces: one in the
+        # bucket's account that turns a setting off may be the one applied last.
+        weakening = {block: _same_account(block, bucket) for block in partial_blocks}
+        replaced = [block for block, same in weakening.items() if same is True and account_blocks]
+        faults = list(_bucket_block_faults(bucket, blocks.get(bucket, []), account_blocks, replaced))
+        if not faults or replaced:
+            yield from faults
             continue
+        covering = {block: _same_account(block, bucket) for block in account_blocks}
+        # An account block that may cover the bucket leaves it needing nothing more, unless a block that
+        # may be in the same account replaces it: a note until that is known.
         unsure = [block for block, covers in covering.items() if covers is UNKNOWN]
+        if True in covering.values():
+            unsure = [block for block, same in weakening.items() if same is UNKNOWN]
+            if not unsure:
+                continue
         if unsure:
-            # An account block may cover the bucket, and then it needs nothing more: a note until it is known.
             yield from (_unknown_account(bucket, block) for block in unsure)
         else:
             yield from faults
 
 
+def _off(block: Resource) -> list[str]:
+    """The settings a public access block does not turn on."""
+    return [s for s in BLOCK_SETTINGS if as_bool(block.get(s)) not in (True, UNKNOWN)]
+
+
 def _bucket_block_faults(
-    bucket: Resource, blocks: list[Resource], account_blocks: list[Resource]
+    bucket: Resource, blocks: list[Resource], account_blocks: list[Resource], replaced: list[Resource]
 ) -> Iterator[Finding]:
     if not blocks:
-        others = (
-            f"; account public access block {', '.join(repr(b.name) for b in account_blocks)} may be in "
-            "another account (another accountId, assumed role or provider credentials), so it does not count"
-            if account_blocks
-            else ""
-        )
+        names = ", ".join(repr(b.name) for b in account_blocks)
+        if replaced:
+            off = ", ".join(f"{s}=false" for s in dict.fromkeys(s for b in replaced for s in _off(b)))
+            others = (
+                f"; account public access block {', '.join(repr(b.name) for b in replaced)} in its account "
+                f"sets {off}, and an account keeps only the block applied last, so {names} does not count"
+            )
+        elif account_blocks:
+            others = (
+                f"; account public access block {names} may be in another account (another accountId, "
+                "assumed role or provider credentials), so it does not count"
+            )
+        else:
+            others = ""
         yield Finding(
             bucket,
             f"has no aws.s3.BucketPublicAccessBlock, so an ACL or bucket policy can make it public{others}",
         )
     for block in blocks:
-        off = [s for s in BLOCK_SETTINGS if as_bool(block.get(s)) not in (True, UNKNOWN)]
+        off = _off(block)
         if off:
             yield Finding(
                 bucket,
@@ -799,7 +821,9 @@ RULES = [
             "Each general purpose bucket has a BucketPublicAccessBlock (or the stack an account-level block "
             "in the bucket's own account: the same accountId or assumed role, or the same provider "
             "credentials) with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and "
-            "restrictPublicBuckets all true. Directory buckets are not asked: AWS keeps all four on for them."
+            "restrictPublicBuckets all true; an account-level block counts only while no other one in the "
+            "same account turns a setting off (an account keeps the block applied last). Directory buckets "
+            "are not asked: AWS keeps all four on for them."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "1.4.4"),

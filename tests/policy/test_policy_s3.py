@@ -256,6 +256,34 @@ def test_an_account_block_whose_account_is_unknown_at_preview_is_a_note():
     assert run("s3-public-access-blocked", [own.deps["bucket"][0], block, own]) == []
 
 
+def test_an_account_block_that_turns_settings_off_replaces_a_complete_one_in_its_account():
+    # An account has one public access block configuration: whichever block is applied last is it.
+    off = R(ACCOUNT_BLOCK, "off", {**BLOCK_FLAGS, "blockPublicPolicy": False, "ignorePublicAcls": False})
+    (diag,) = run("s3-public-access-blocked", [bucket(), account_block(), off])
+    assert diag.level == "mandatory"
+    assert faults("s3-public-access-blocked", [bucket(), account_block(), off]) == [
+        NO_BLOCK + "; account public access block 'off' in its account sets blockPublicPolicy=false, "
+        "ignorePublicAcls=false, and an account keeps only the block applied last, so 'account' does not "
+        "count"
+    ]
+    # The bucket's own block still protects it; a block in another account replaces nothing here.
+    own = attach("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket(), BLOCK_FLAGS, "pab")
+    assert run("s3-public-access-blocked", [bucket(), account_block(), off, own]) == []
+    off.props["accountId"] = "999999999999"
+    assert run("s3-public-access-blocked", [bucket(), account_block(), off]) == []
+
+
+def test_an_account_block_that_turns_settings_off_in_an_account_unknown_at_preview_is_a_note():
+    off = R(ACCOUNT_BLOCK, "off", {**BLOCK_FLAGS, "restrictPublicBuckets": False, "accountId": U})
+    (note,) = run("s3-public-access-blocked", [bucket(), account_block(), off])
+    assert note.level == "advisory"
+    assert faults("s3-public-access-blocked", [bucket(), account_block(), off]) == [
+        "whether account public access block 'off' is in the bucket's account cannot be checked until "
+        f"{ACCOUNT_BLOCK} 'off'.accountId is known (it is built from values computed during deployment); "
+        "preview with preflight --mode update or check after the first deployment"
+    ]
+
+
 @pytest.mark.parametrize("algorithm", ["aws:kms", "aws:kms:dsse", U])
 def test_kms_encryption_passes(algorithm):
     b = bucket()
