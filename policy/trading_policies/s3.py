@@ -420,6 +420,12 @@ def check_encryption(stack: Stack, config: Mapping[str, Any]) -> Iterator[Findin
         if not sources:
             rules = _items(get(inline, "rule")) or _items(get(inline, "rules"))
         sse_s3 = not rules and inline is not UNKNOWN
+        kms = any(
+            get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm") in KMS_ALGORITHMS
+            for rule in rules
+        )
+        if kms and allowed is not True:
+            yield from _sse_s3_objects(stack, bucket)
         for rule in rules:
             algorithm = get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
             if algorithm in KMS_ALGORITHMS:
@@ -450,6 +456,19 @@ def check_encryption(stack: Stack, config: Mapping[str, Any]) -> Iterator[Findin
                 bucket,
                 "has no default encryption configuration with aws:kms, so S3 falls back to SSE-S3 keys you "
                 f"cannot control or audit{why_not}",
+            )
+
+
+def _sse_s3_objects(stack: Stack, bucket: Resource) -> Iterator[Finding]:
+    """The objects the stack puts into ``bucket`` (whose default encryption uses KMS) with SSE-S3: S3 applies
+    the default only to a request that asks for no encryption, so such an object is not under the KMS key."""
+    for obj in stack.attached(OBJECTS, "bucket", BUCKETS, BUCKET_KEYS).get(bucket, []):
+        if obj.program_value("serverSideEncryption") == "AES256":
+            yield Finding(
+                obj,
+                f"is put into bucket '{bucket.name}' with serverSideEncryption 'AES256', which overrides the "
+                "bucket's default encryption: the object is encrypted with SSE-S3 keys you cannot control or "
+                "audit; leave serverSideEncryption unset or use aws:kms with the bucket's key",
             )
 
 
@@ -845,7 +864,9 @@ RULES = [
             "may access-log buckets: buckets that receive the S3 server access logs of another bucket "
             "(targetBucket of its BucketLogging) and hold only logs, as the stack shows it (a bucket policy "
             "that lets logging.s3.amazonaws.com s3:PutObject and allows no other principal anything, and no "
-            "identity policy or object in the stack that puts objects into them)."
+            "identity policy or object in the stack that puts objects into them). Objects the stack puts "
+            "into any other bucket do not ask for AES256 (serverSideEncryption), which overrides the "
+            "bucket's default."
         ),
         severity=Severity.HIGH,
         pci=("3.5.1",),

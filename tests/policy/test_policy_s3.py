@@ -291,6 +291,34 @@ def test_kms_encryption_passes(algorithm):
 
 
 @pytest.mark.parametrize(
+    "object_type",
+    [
+        "aws:s3/bucketObjectv2:BucketObjectv2",
+        "aws:s3/bucketObject:BucketObject",
+        "aws:s3/objectCopy:ObjectCopy",
+    ],
+)
+def test_an_object_put_with_sse_s3_escapes_the_buckets_kms_default(object_type):
+    # S3 applies a bucket's default encryption only to a request that asks for none.
+    b = bucket()
+    obj = attach(object_type, b, {"key": "orders.csv", "serverSideEncryption": "AES256"}, "obj")
+    resources = [b, attach(SSE, b, sse("aws:kms")), obj]
+    (diag,) = run("s3-encrypted-with-kms", resources)
+    assert (diag.level, diag.urn) == ("mandatory", obj.urn)
+    assert faults("s3-encrypted-with-kms", resources) == [
+        "is put into bucket 'data' with serverSideEncryption 'AES256', which overrides the bucket's default "
+        "encryption: the object is encrypted with SSE-S3 keys you cannot control or audit; leave "
+        "serverSideEncryption unset or use aws:kms with the bucket's key"
+    ]
+    # Unset (unknown at preview, filled in by the provider), aws:kms, or a bucket allowed SSE-S3: no finding.
+    for value in (U, "aws:kms"):
+        obj.props["serverSideEncryption"] = value
+        assert run("s3-encrypted-with-kms", resources) == []
+    obj.props["serverSideEncryption"] = "AES256"
+    assert run("s3-encrypted-with-kms", resources, {"sseS3AllowedBuckets": ["data"]}) == []
+
+
+@pytest.mark.parametrize(
     ("key", "expected"),
     [
         (
