@@ -130,11 +130,41 @@ def _key_faults(stack: Stack, log_group: Resource, key: Resource, config: Mappin
         # A key policy the program did not set is AWS's default one (what update shows): the verdict need
         # not wait for it.
         yield from _holder_faults(log_group, key, key, key.program_value("policy"), where, region, config)
+    pending: list[Resource] = []
     for holder in policies:
         # Each KeyPolicy replaces the key's whole policy and the last one applied is the one KMS keeps, so
         # each must let CloudWatch Logs use the key.
         named = f"{where} (as KeyPolicy '{holder.name}' sets it)" if len(policies) > 1 else where
-        yield from _holder_faults(log_group, key, holder, holder.get("policy"), named, region, config)
+        faults = list(_holder_faults(log_group, key, holder, holder.get("policy"), named, region, config))
+        yield from faults
+        if not faults and not _depends_on(log_group, holder):
+            pending.append(holder)
+    if pending and any(
+        _holder_faults(log_group, key, key, key.program_value("policy"), where, region, config)
+    ):
+        # The log group waits only for the key: it may be created while the key still has the policy it was
+        # created with.
+        names = ", ".join(f"'{p.name}'" for p in pending)
+        yield (
+            f"the log group does not depend on KeyPolicy {names}, so it may be created before {where} gets "
+            f"that policy, while the key's own policy does not let logs.{region or '<region>'}.amazonaws.com "
+            "use it: creating the log group fails with AccessDeniedException; make the log group depend on "
+            "the KeyPolicy (depends_on)"
+        )
+
+
+def _depends_on(resource: Resource, target: Resource) -> bool:
+    """Whether the engine creates ``resource`` only after ``target`` (a dependency, however indirect)."""
+    seen: set[int] = set()
+    todo = list(resource.dependencies)
+    while todo:
+        current = todo.pop()
+        if current is target:
+            return True
+        if id(current) not in seen:
+            seen.add(id(current))
+            todo.extend(current.dependencies)
+    return False
 
 
 def _holder_faults(
@@ -330,8 +360,8 @@ RULES = [
             "Encrypt, Decrypt, ReEncrypt, GenerateDataKey and Describe, only under an ArnLike/ArnEquals "
             "condition on kms:EncryptionContext:aws:logs:arn naming this account and region that no negated "
             "condition undoes, and no Deny without a Condition takes those actions back; every KeyPolicy "
-            "of the key is judged (the last one applied wins). Same verdict in preview (key ARN unknown) and "
-            "update."
+            "of the key is judged (the last one applied wins), and the log group depends on it unless the "
+            "key's own policy already serves. Same verdict in preview (key ARN unknown) and update."
         ),
         severity=Severity.CRITICAL,
         pci=("10.3.2", "3.6.1"),

@@ -505,18 +505,57 @@ def test_a_negated_condition_that_spares_the_log_group_passes():
     assert faults([k, group(k)]) == []
 
 
+def key_policies(key, *policies):
+    return [
+        R("aws:kms/keyPolicy:KeyPolicy", name, {"keyId": U, "policy": policy}, deps={"keyId": [key]})
+        for name, policy in policies
+    ]
+
+
 def test_each_key_policy_resource_of_a_key_must_let_cloudwatch_logs_use_it():
     # Each KeyPolicy replaces the key's whole policy; whichever is applied last is the one KMS keeps.
     k = R("aws:kms/key:Key", "key", {"keyId": U})
-    policies = [
-        R("aws:kms/keyPolicy:KeyPolicy", name, {"keyId": U, "policy": policy}, deps={"keyId": [k]})
-        for name, policy in (("bad", logs_key_policy(root_statement())), ("good", logs_key_policy()))
-    ]
-    (diag,) = run(RULE, [k, *policies, group(k)])
+    policies = key_policies(k, ("bad", logs_key_policy(root_statement())), ("good", logs_key_policy()))
+    log_group = group(k)
+    log_group.depends_on = list(policies)
+    (diag,) = run(RULE, [k, *policies, log_group])
     assert diag.level == "mandatory"
-    assert faults([k, *policies, group(k)]) == [
+    assert faults([k, *policies, log_group]) == [
         "KMS key 'key' (as KeyPolicy 'bad' sets it) has no Allow statement for logs.us-east-1.amazonaws.com; "
         "creating the log group fails with AccessDeniedException"
     ]
     policies[0].props["policy"] = logs_key_policy()
-    assert faults([k, *policies, group(k)]) == []
+    assert faults([k, *policies, log_group]) == []
+
+
+def test_a_log_group_that_does_not_wait_for_the_key_policy_may_meet_the_keys_initial_policy():
+    # The log group depends on the key only: the engine may create it before the KeyPolicy is put.
+    k = R("aws:kms/key:Key", "key", {"keyId": U})
+    (policy,) = key_policies(k, ("kp", logs_key_policy()))
+    (diag,) = run(RULE, [k, policy, group(k)])
+    assert diag.level == "mandatory"
+    assert faults([k, policy, group(k)]) == [
+        "the log group does not depend on KeyPolicy 'kp', so it may be created before KMS key 'key' gets "
+        "that policy, while the key's own policy does not let logs.us-east-1.amazonaws.com use it: creating "
+        "the log group fails with AccessDeniedException; make the log group depend on the KeyPolicy "
+        "(depends_on)"
+    ]
+    # Waiting for the key along two paths is not waiting for the KeyPolicy.
+    alias = R(
+        "aws:kms/alias:Alias", "alias", {"name": "alias/x", "targetKeyId": U}, deps={"targetKeyId": [k]}
+    )
+    by_two_paths = group(k)
+    by_two_paths.depends_on = [alias]
+    assert len(faults([k, policy, alias, by_two_paths])) == 1
+    # Waiting for it, directly or through another resource, or a key whose own policy already lets
+    # CloudWatch Logs in: no race to lose.
+    waits = group(k)
+    waits.depends_on = [policy]
+    assert faults([k, policy, waits]) == []
+    alias = R("aws:kms/alias:Alias", "alias", {"name": "alias/x", "targetKeyId": U}, depends_on=[policy])
+    through = group(k)
+    through.depends_on = [alias, k]
+    assert faults([k, policy, alias, through]) == []
+    ready = R("aws:kms/key:Key", "key", {"keyId": U, "policy": logs_key_policy()})
+    (policy,) = key_policies(ready, ("kp", logs_key_policy()))
+    assert faults([ready, policy, group(ready)]) == []

@@ -121,6 +121,7 @@ def keys_with_policies_and_log_groups(units: int) -> list[R]:
             f"logs{i}",
             {"name": f"/trading/{i}", "retentionInDays": 365, "kmsKeyId": U, "tags": PCI_TAGS},
             deps={"kmsKeyId": [key]},
+            depends_on=[key_policy],  # as a program must, or the group may meet the key's initial policy
         )
         resources += [key, key_policy, group]
     return resources
