@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -43,6 +44,15 @@ def variables_as_wildcards(value: str, keep: frozenset[str] = frozenset()) -> st
     def read(match: re.Match[str]) -> str:
         key = match.group(1).strip()
         return match.group(0) if key in _ESCAPES or key.lower() in keep else "*"
+
+    return _VARIABLE.sub(read, value)
+
+
+def with_variables(value: str, values: Mapping[str, str]) -> str:
+    """``value`` with each policy variable that ``values`` names (lower case) replaced by its value."""
+
+    def read(match: re.Match[str]) -> str:
+        return values.get(match.group(1).strip().lower(), match.group(0))
 
     return _VARIABLE.sub(read, value)
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import iam_catalog
 from .awsfacts import ACCOUNT_PATTERN, is_the_internet, parse_arn, root_account
@@ -43,6 +43,7 @@ from .documents import (
     glob_match,
     policy_variables,
     variables_as_wildcards,
+    with_variables,
 )
 from .values import UNKNOWN
 
@@ -128,7 +129,8 @@ class Binding:
     """What a statement's conditions bind the caller to.
 
     ``accounts`` is None when no condition pins an account; ``scopes`` names the other restrictions
-    (organisation, VPC, source resource, IP range); ``ignored`` lists the conditions that restrict nothing.
+    (organisation, VPC, source resource, IP range); ``own_resource`` those of them that bind the caller to
+    the resource's own account or organisation; ``ignored`` lists the conditions that restrict nothing.
     """
 
     accounts: frozenset[str] | None = None
@@ -138,10 +140,17 @@ class Binding:
     via_service: bool = False
     unknown: bool = False
     ignored: tuple[Condition, ...] = ()
+    own_resource: tuple[str, ...] = ()
 
     @property
     def restricts(self) -> bool:
         return self.accounts is not None or bool(self.scopes) or self.unknown
+
+    def without_own_resource(self) -> Binding:
+        """The binding with the scopes that tie the caller to the resource's own account or organisation
+        (``"aws:PrincipalAccount": "${aws:ResourceAccount}"``) no longer restricting (``own_resource`` still
+        names them): in an endpoint policy, that is every caller's own."""
+        return replace(self, scopes=tuple(s for s in self.scopes if s not in self.own_resource))
 
     def restricts_service(self) -> bool:
         return self.restricts or self.service_accounts is not None
@@ -199,6 +208,7 @@ def binding(statement: Statement) -> Binding:
     accounts: frozenset[str] | None = None
     service_accounts: frozenset[str] | None = None
     scopes: list[str] = []
+    own_resource: list[str] = []
     ignored: list[Condition] = []
     grants = via = unknown = statement.condition_unknown
     for condition in statement.conditions:
@@ -209,6 +219,9 @@ def binding(statement: Statement) -> Binding:
             service_accounts = value if service_accounts is None else service_accounts & value
         elif kind == "scope":
             scopes.append(value)
+        elif kind == "own":
+            scopes.append(value)
+            own_resource.append(value)
         elif kind == "grants":
             grants = True
             ignored.append(condition)  # It limits what a grant passes on, not who calls.
@@ -219,7 +232,9 @@ def binding(statement: Statement) -> Binding:
             unknown = True
         else:
             ignored.append(condition)
-    return Binding(accounts, tuple(scopes), service_accounts, grants, via, unknown, tuple(ignored))
+    return Binding(
+        accounts, tuple(scopes), service_accounts, grants, via, unknown, tuple(ignored), tuple(own_resource)
+    )
 
 
 def _restriction(condition: Condition) -> tuple[str, object]:
@@ -244,7 +259,12 @@ def _restriction(condition: Condition) -> tuple[str, object]:
     variables = frozenset().union(*map(policy_variables, texts))
     binds = key in ACCOUNT_KEYS | ARN_KEYS | ORG_ID_KEYS
     if variables and variables <= RESOURCE_VARIABLES and binds and base in ARN_OPERATORS:
-        return "scope", shown  # the caller's account or organisation must be the resource's own
+        # The caller's account or organisation must be the resource's own, where the variable stands for
+        # it: read with the resource's values in place, the condition must bind as a literal one would
+        # ("arn:aws:iam::*:role/${aws:ResourceAccount}" is a role so named in any account).
+        written = tuple(with_variables(v, _OWN_RESOURCE_VALUES) for v in texts)
+        kind, _ = _restriction(Condition(condition.operator, condition.key, written))
+        return ("own", shown) if kind in ("accounts", "scope") else _NOTHING
     if variables:
         # The request supplies the value: "aws:PrincipalAccount": "${aws:PrincipalAccount}" holds for every
         # caller. Each variable matches what the caller makes it, as a "*" would.
@@ -274,6 +294,14 @@ def _restriction(condition: Condition) -> tuple[str, object]:
     if key == "kms:viaservice" and base in STRING_OPERATORS and literal:
         return "via", None
     return _flag(key, base, values)
+
+
+# The resource's own keys, each with a literal value of its shape, which a caller cannot match by accident.
+_OWN_RESOURCE_VALUES = {
+    "aws:resourceaccount": "000000000000",
+    "aws:resourceorgid": "o-0000000000",
+    "aws:resourceorgpaths": "o-0000000000/r-0000/",
+}
 
 
 def _flag(key: str, base: str, values: tuple[object, ...]) -> tuple[str, object]:
@@ -392,21 +420,27 @@ def _names_one(value: object, shared: re.Pattern[str] | None) -> bool:
     return shared is None or shared.match(value) is not None
 
 
-def allowed(document: Document) -> list[Access]:
-    """Every caller of every Allow statement, after conditions."""
+def allowed(document: Document, *, own_resource_binds: bool = True) -> list[Access]:
+    """Every caller of every Allow statement, after conditions. With ``own_resource_binds`` False, a
+    condition that ties the caller to the resource's own account or organisation binds no one (an endpoint
+    policy's resources are any account's)."""
     found: list[Access] = []
     for statement in document.statements:
         if statement.effect != "Allow":
             continue
         bound = binding(statement)
+        if not own_resource_binds:
+            bound = bound.without_own_resource()
         found.extend(Access(statement, caller, bound) for caller in _callers(statement, bound))
     return found
 
 
-def public_statements(document: Document) -> list[tuple[Statement, Binding]]:
+def public_statements(
+    document: Document, *, own_resource_binds: bool = True
+) -> list[tuple[Statement, Binding]]:
     """The Allow statements that anyone, in any account, can use after conditions (each once)."""
     seen: list[tuple[Statement, Binding]] = []
-    for access in allowed(document):
+    for access in allowed(document, own_resource_binds=own_resource_binds):
         if access.caller.public and all(s is not access.statement for s, _ in seen):
             seen.append((access.statement, access.binding))
     return seen

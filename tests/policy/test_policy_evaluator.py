@@ -678,6 +678,14 @@ def test_actions_that_take_resource_arns_on_every_resource():
             {"StringEquals": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"}},
             (SCOPED, '"*" limited by aws:PrincipalOrgID ${aws:ResourceOrgID}'),
         ),
+        # ... where the variable stands in the account: a role named after the account is any account's.
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/${aws:ResourceAccount}"}}, None),
+        ({"StringLike": {"aws:PrincipalArn": "*${aws:ResourceAccount}*"}}, None),
+        ({"StringLike": {"aws:PrincipalAccount": ["${aws:ResourceAccount}", "*"]}}, None),
+        (
+            {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::${aws:ResourceAccount}:role/*"}},
+            (SCOPED, '"*" limited by aws:PrincipalArn arn:aws:iam::${aws:ResourceAccount}:role/*'),
+        ),
         # A variable after a literal account still leaves that account.
         (
             {"StringEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"}},
