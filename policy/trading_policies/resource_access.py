@@ -18,7 +18,9 @@ has literal values (no ``*`` or ``?`` under ``StringLike``: ``o-*`` and ``*0*`` 
 account), or one on ``aws:ResourceOrgPaths`` starts with a literal organisation id; never with
 ``IfExists`` or a ``ForAllValues:`` prefix, which hold when the key is missing (``ForAnyValue:`` only on
 the multivalued org paths). A value unknown at preview counts as bound (an ARN or id the stack computes),
-as it does for callers.
+as it does for callers. A caller bound only to the resource's own account or organisation
+(``"aws:PrincipalAccount": "${aws:ResourceAccount}"``) is not bound here: through an endpoint, every caller
+reaches its own account's resources.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pulumi_policy import Severity
 
 from .awsfacts import parse_arn
 from .documents import WILDCARD, Condition, Statement, parse_policy, policy_variables
-from .evaluator import public_statements, why_open
+from .evaluator import Binding, public_statements, why_open
 from .graph import Resource
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
@@ -51,8 +53,8 @@ _ORG_PATH = re.compile(r"^o-[a-z0-9]{10,32}/")
 
 
 def _document(
-    resource: Resource, what: str, path: tuple[str, ...] = ("policy",)
-) -> Iterator[str | Finding | tuple[Statement, Any]]:
+    resource: Resource, what: str, path: tuple[str, ...] = ("policy",), *, own_resource_binds: bool = True
+) -> Iterator[str | Finding | tuple[Statement, Binding]]:
     """Faults of an unreadable or unknown policy (at ``path``), then each public Allow statement with its
     binding."""
     value = resource.get(*path)
@@ -62,11 +64,13 @@ def _document(
     yield from (f"{what} is unreadable: {error}" for error in document.errors)
     if document.unknown:
         yield unknown_until_deployed(resource, resource, path[0], what)
-    yield from public_statements(document)
+    yield from public_statements(document, own_resource_binds=own_resource_binds)
 
 
 def check_endpoint_policy(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
-    for item in _document(resource, "the endpoint policy"):
+    # "aws:PrincipalAccount": "${aws:ResourceAccount}" binds a resource policy's callers to its account, but
+    # an endpoint reaches every account's resources: any caller reaches its own account's, through it.
+    for item in _document(resource, "the endpoint policy", own_resource_binds=False):
         if not isinstance(item, tuple):
             yield item
             continue
@@ -80,9 +84,15 @@ def check_endpoint_policy(resource: Resource, _config: Mapping[str, Any]) -> Ite
             "organisation"
             for c in patterns
         )
+        opened = why_open(bound) if bound.ignored or not bound.own_resource else "with a Condition"
+        because += "".join(
+            f"; its {scope} binds the caller only to the account or organisation of the resource it reaches, "
+            "which is any caller's own"
+            for scope in bound.own_resource
+        )
         yield (
             f"endpoint policy {statement.label} allows {render_principals(statement)} "
-            f"{render_actions(statement)} on {unbound} {why_open(bound)}{because}, so credentials of any "
+            f"{render_actions(statement)} on {unbound} {opened}{because}, so credentials of any "
             "account can use the endpoint to reach any account's resources and carry data out of the VPC"
         )
 
@@ -213,7 +223,8 @@ RULES = [
         description=(
             "A VPC endpoint policy, when set, does not let every caller reach any account's resources: an "
             'Allow statement for Principal "*" needs a Condition that binds the caller '
-            "(aws:PrincipalAccount, aws:PrincipalOrgID) or the resource (aws:ResourceAccount, "
+            "(aws:PrincipalAccount, aws:PrincipalOrgID, not to the resource's own: ${aws:ResourceAccount} is "
+            "every caller's own account here) or the resource (aws:ResourceAccount, "
             "aws:ResourceOrgID, with literal values), or Resource ARNs with a literal account or, for S3, a "
             "literal bucket name (arn:aws:s3:::* and bucket-name patterns match any account's buckets)."
         ),

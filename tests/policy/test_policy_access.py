@@ -515,6 +515,25 @@ ANY_ACCOUNT = "so credentials of any account can use the endpoint to reach any a
             everyone(condition={"StringEquals": {"aws:ResourceAccount": "${aws:ResourceAccount}"}}),
             "its StringEquals aws:ResourceAccount ${aws:ResourceAccount} binds no specific account",
         ),
+        # The caller tied to the account (or organisation) of the resource it reaches: any caller reaches
+        # its own account's buckets.
+        (
+            everyone(condition={"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}}),
+            'endpoint policy Statement[0] allows "*" Action [*] on * with a Condition; its '
+            "aws:PrincipalAccount ${aws:ResourceAccount} binds the caller only to the account or "
+            "organisation of the resource it reaches, which is any caller's own",
+        ),
+        (
+            everyone(
+                condition={
+                    "StringEquals": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"},
+                    "Bool": {"aws:SecureTransport": "true"},
+                }
+            ),
+            'allows "*" Action [*] on * with a Condition on aws:SecureTransport that binds no caller to an '
+            "account, organisation or source; its aws:PrincipalOrgID ${aws:ResourceOrgID} binds the caller "
+            "only to the account or organisation of the resource it reaches, which is any caller's own",
+        ),
         (
             everyone("s3:*", "arn:aws:s3:::${aws:PrincipalAccount}-exports/*"),
             "on arn:aws:s3:::${aws:PrincipalAccount}-exports/* without a Condition",
