@@ -396,6 +396,7 @@ def _federated(caller: Caller, statement: Statement) -> Caller:
         return caller  # A SAML provider: assertions come only from the account's own identity provider.
     # A GitHub Enterprise Cloud issuer adds the enterprise: token.actions.githubusercontent.com/<slug>.
     shared = _SHARED_OIDC_SUBJECTS.get(host.partition("/")[0])  # never one of the open providers above
+    open_provider = host in _OPEN_IDENTITY_PROVIDERS
     names = ("sub",) if shared else _OPEN_IDENTITY_PROVIDERS.get(host, ("aud", "sub"))
     claims = {f"{host}:{claim}" for claim in names}
     for condition in statement.conditions:
@@ -404,18 +405,23 @@ def _federated(caller: Caller, statement: Statement) -> Caller:
             and condition.base_operator in STRING_OPERATORS
             and not condition.if_exists
             and not condition.operator.startswith(("ForAnyValue:", "ForAllValues:"))
-            and all(_names_one(v, shared) for v in condition.values)
+            and all(_names_one(v, shared, open_provider, condition.base_operator) for v in condition.values)
         ):
             return caller
     return Caller(FEDERATED, caller.name, caller.account, open=True, principal=caller.principal)
 
 
-def _names_one(value: object, shared: re.Pattern[str] | None) -> bool:
+def _names_one(value: object, shared: re.Pattern[str] | None, open_provider: bool, operator: str) -> bool:
     """Whether a claim's value names one application or owner (for a shared issuer, its subject's owner)."""
     if not isinstance(value, str):
         return False
+    pattern = operator == "StringLike" or bool(policy_variables(value))
     value = variables_as_wildcards(value)  # a claim compared with a variable is compared with itself
     if _ONLY_WILDCARDS.fullmatch(value):
+        return False
+    if open_provider and pattern and WILDCARD.search(value):
+        # Anyone can register an application with these providers: "*.apps.googleusercontent.com" or
+        # "us-east-1:*" (every identity pool of a region) names the attacker's application too.
         return False
     return shared is None or shared.match(value) is not None
 

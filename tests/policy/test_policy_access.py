@@ -68,6 +68,21 @@ def test_a_role_any_account_can_assume_is_a_violation(principal, condition, acti
     assert "can assume the role" in fault
 
 
+def test_a_web_identity_trust_whose_application_is_a_pattern_is_a_violation():
+    role = trusting(
+        {"Federated": "accounts.google.com"},
+        {"StringLike": {"accounts.google.com:aud": "*.apps.googleusercontent.com"}},
+        "sts:AssumeRoleWithWebIdentity",
+    )
+    assert levels(TRUST, role) == ["mandatory"]
+    assert faults(TRUST, role) == [
+        'trust policy Statement[0] allows {"Federated": "accounts.google.com"} Action '
+        "[sts:AssumeRoleWithWebIdentity] with a Condition on accounts.google.com:aud that binds no caller to "
+        "an account, organisation or source, so any AWS account (or any user of the identity provider) can "
+        "assume the role"
+    ]
+
+
 @pytest.mark.parametrize(
     ("principal", "condition", "action"),
     [

@@ -489,6 +489,37 @@ GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.
             {"ForAnyValue:StringEquals": {"accounts.google.com:aud": "app.apps.googleusercontent.com"}},
             True,
         ),
+        # Anyone registers an application with an open provider: a pattern names the attacker's too.
+        (
+            {"Federated": "accounts.google.com"},
+            {"StringLike": {"accounts.google.com:aud": "*.apps.googleusercontent.com"}},
+            True,
+        ),
+        (
+            {"Federated": "cognito-identity.amazonaws.com"},
+            {"StringLike": {"cognito-identity.amazonaws.com:aud": "us-east-1:*"}},
+            True,
+        ),
+        (
+            {"Federated": "graph.facebook.com"},
+            {"StringEquals": {"graph.facebook.com:app_id": "1${graph.facebook.com:id}"}},
+            True,
+        ),
+        # Under StringEquals a "*" is a character: the condition names one application (of no one).
+        (
+            {"Federated": "cognito-identity.amazonaws.com"},
+            {"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:*"}},
+            False,
+        ),
+        (
+            {"Federated": "cognito-identity.amazonaws.com"},
+            {
+                "StringLike": {
+                    "cognito-identity.amazonaws.com:aud": "us-east-1:0a1b2c3d-0000-1111-2222-333344445555"
+                }
+            },
+            False,
+        ),
         # An issuer of the firm's own (an EKS cluster here) serves only it: its audience or subject binds.
         (
             {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"},
