@@ -14,8 +14,9 @@ from typing import Any
 from pulumi_policy import Severity
 
 from .documents import Statement, parse_policy
-from .evaluator import SERVICE, callers
+from .evaluator import SERVICE, Caller, allowed, callers, why_open
 from .graph import Resource, Stack
+from .kms import render_actions
 from .logs import LOG_GROUP
 from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_number, describe
@@ -24,6 +25,8 @@ FUNCTION = "aws:lambda/function:Function"
 PERMISSION = "aws:lambda/permission:Permission"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+# The whole resource policy of a function, version or alias (PutResourcePolicy), in place of Permissions.
+RESOURCE_POLICY = "aws:lambda/resourcePolicy:ResourcePolicy"
 # Alexa calls a skill's function with the skill id as the event source token (Permission.eventSourceToken);
 # it sends no source account or ARN, so the token is what ties the permission to one skill.
 ALEXA_PRINCIPALS = ("alexa-appkit.amazon.com", "alexa-connectedhome.amazon.com")
@@ -70,6 +73,9 @@ def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator
         elif layer_principal == "*" and (organization is ABSENT or organization == ""):
             yield 'layer version permission shares the layer with principal "*", every AWS account'
         return
+    if resource.type == RESOURCE_POLICY:
+        yield from _open_resource_policy(resource)
+        return
     principal = resource.get("principal")
     if principal is UNKNOWN:
         # Whoever it turns out to be, the conditions may already bind the caller; if they do not, only the
@@ -100,6 +106,39 @@ def check_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator
                     f"principal {principal} has no sourceArn or sourceAccount naming an account, so any "
                     f"{str(principal).split('.')[0]} resource in any account can invoke the function"
                 )
+
+
+def _open_resource_policy(resource: Resource) -> Iterator[str | Finding]:
+    """The statements of a function's whole resource policy that any account (or any resource of a service,
+    in any account) can use, judged as Permissions are."""
+    document = parse_policy(resource.get("policy"), principals_required=True)
+    yield from (f"policy is unreadable: {error}" for error in document.errors)
+    if document.unknown:
+        yield unknown_until_deployed(resource, resource, "policy", "who can invoke the function")
+    found: dict[str, None] = {}
+    for access in allowed(document):
+        statement, caller = access.statement, access.caller
+        what = f"policy {statement.label} allows {caller.label} {render_actions(statement)}"
+        if caller.public:
+            found[
+                f"{what} {why_open(access.binding)}, so any AWS account (or anyone, through a URL) can call "
+                "the function"
+            ] = None
+        elif caller.kind == SERVICE and caller.account is None and not _names_its_skill(statement, caller):
+            service = caller.name.split(".")[0]
+            found[
+                f"{what} without an aws:SourceArn or aws:SourceAccount naming an account, so any {service} "
+                "resource in any account can invoke the function"
+            ] = None
+    yield from found
+
+
+def _names_its_skill(statement: Statement, caller: Caller) -> bool:
+    """Whether an Alexa principal is tied to one skill by a literal lambda:EventSourceToken."""
+    return caller.name.lower() in ALEXA_PRINCIPALS and any(
+        c.operator == "StringEquals" and all(isinstance(v, str) and v for v in c.values)
+        for c in statement.conditions_on("lambda:EventSourceToken")
+    )
 
 
 def is_service_principal(principal: object) -> bool:
@@ -194,8 +233,10 @@ RULES = [
         description=(
             'Lambda permissions do not let principal "*" invoke a function unless principalOrgId, '
             "sourceAccount or sourceArn binds the caller (judged like the resource-policy statement Lambda "
-            "writes); every service principal (*.amazonaws.com, alexa-appkit.amazon.com, ...) is bound to an "
-            "account by sourceArn or sourceAccount, or an Alexa one to its skill by eventSourceToken; a "
+            "writes), nor does a whole resource policy (lambda.ResourcePolicy) let anyone call the "
+            "function without such a Condition; every service principal (*.amazonaws.com, "
+            "alexa-appkit.amazon.com, ...) is bound to an account by sourceArn or sourceAccount, or an Alexa "
+            "one to its skill by eventSourceToken; a "
             "principal unknown at preview is a note; function URLs require IAM auth; a layer is shared with "
             'principal "*" only within an organization (organizationId).'
         ),
@@ -209,7 +250,7 @@ RULES = [
         url=_DOCS + "permissions-function-services.html",
         topic="lambda",
         check=check_not_public,
-        resource_types=(PERMISSION, FUNCTION_URL, LAYER_PERMISSION),
+        resource_types=(PERMISSION, RESOURCE_POLICY, FUNCTION_URL, LAYER_PERMISSION),
     ),
     Rule(
         name="lambda-tracing-active",

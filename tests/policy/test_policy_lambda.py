@@ -3,6 +3,8 @@ preview is a note, not a pass."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from policy_harness import ACCOUNT, R, U, run
 
@@ -141,3 +143,72 @@ def test_a_function_url_whose_authorization_is_unknown_is_a_note():
         )
         == []
     )
+
+
+RESOURCE_POLICY = "aws:lambda/resourcePolicy:ResourcePolicy"
+FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"
+
+
+def resource_policy(*statements, policy=None):
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    return R(RESOURCE_POLICY, "rp", {"resourceArn": FUNCTION_ARN, "policy": policy or json.dumps(document)})
+
+
+def invoke(principal, condition=None, action="lambda:InvokeFunction"):
+    statement = {"Effect": "Allow", "Principal": principal, "Action": action, "Resource": FUNCTION_ARN}
+    return {**statement, "Condition": condition} if condition else statement
+
+
+def test_a_whole_resource_policy_open_to_every_account_is_a_violation():
+    (diag,) = run(RULE, [resource_policy(invoke("*"))])
+    assert diag.level == "mandatory"
+    assert faults(resource_policy(invoke("*"), invoke({"AWS": ["*", "*"]}, action="lambda:GetFunction"))) == [
+        'policy Statement[0] allows "*" Action [lambda:InvokeFunction] without a Condition, so any AWS '
+        "account (or anyone, through a URL) can call the function",
+        'policy Statement[1] allows {"AWS": "*"} Action [lambda:GetFunction] without a Condition, so any AWS '
+        "account (or anyone, through a URL) can call the function",
+    ]
+    url = invoke("*", {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}, "lambda:InvokeFunctionUrl")
+    assert faults(resource_policy(url)) == [
+        'policy Statement[0] allows "*" Action [lambda:InvokeFunctionUrl] with a Condition on '
+        "lambda:FunctionUrlAuthType that binds no caller to an account, organisation or source, so any AWS "
+        "account (or anyone, through a URL) can call the function"
+    ]
+
+
+def test_a_whole_resource_policy_needs_a_source_for_every_service_principal():
+    assert faults(resource_policy(invoke({"Service": "events.amazonaws.com"}))) == [
+        'policy Statement[0] allows {"Service": "events.amazonaws.com"} Action [lambda:InvokeFunction] '
+        "without an aws:SourceArn or aws:SourceAccount naming an account, so any events resource in any "
+        "account can invoke the function"
+    ]
+    alexa = {"Service": "alexa-appkit.amazon.com"}
+    assert len(faults(resource_policy(invoke(alexa)))) == 1
+    assert (
+        len(faults(resource_policy(invoke(alexa, {"StringLike": {"lambda:EventSourceToken": SKILL}})))) == 1
+    )
+    assert len(faults(resource_policy(invoke(alexa, {"StringEquals": {"lambda:EventSourceToken": ""}})))) == 1
+    assert faults(resource_policy(invoke(alexa, {"StringEquals": {"lambda:EventSourceToken": SKILL}}))) == []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        invoke({"Service": "s3.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+        invoke("*", {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}),
+        invoke({"AWS": ["123456789012", f"arn:aws:iam::{ACCOUNT}:role/caller"]}),
+        {**invoke("*"), "Effect": "Deny"},
+    ],
+)
+def test_a_whole_resource_policy_for_named_or_bound_callers_passes(statement):
+    assert run(RULE, [resource_policy(statement)]) == []
+
+
+def test_a_whole_resource_policy_unknown_or_unreadable():
+    (note,) = run(RULE, [resource_policy(policy=U)])
+    assert note.level == "advisory"
+    assert "who can invoke the function cannot be checked until" in note.message
+    assert faults(resource_policy(policy="{")) == [
+        "policy is unreadable: policy document is not valid JSON: Expecting property name enclosed in double "
+        "quotes at line 1 column 2"
+    ]
