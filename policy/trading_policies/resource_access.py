@@ -187,9 +187,19 @@ RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "aws:ecr/repositoryPolicy:RepositoryPolicy": (("policy",), "repository's images"),
     "aws:ecr/registryPolicy:RegistryPolicy": (("policy",), "registry"),
+    # The policy ECR gives every repository it creates from the template (pull-through cache, replication,
+    # create on push).
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": (
+        ("repositoryPolicy",),
+        "images of every repository created from the template",
+    ),
     "aws:cloudwatch/eventBusPolicy:EventBusPolicy": (("policy",), "event bus"),
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": (("policyDocument",), "account's log groups"),
     "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy": (("accessPolicy",), "log destination"),
+    "aws:cloudwatch/logDeliveryDestinationPolicy:LogDeliveryDestinationPolicy": (
+        ("deliveryDestinationPolicy",),
+        "log delivery destination",
+    ),
     "aws:backup/vaultPolicy:VaultPolicy": (("policy",), "backup vault's recovery points"),
     "aws:glacier/vault:Vault": (("accessPolicy",), "vault's archives"),
     "aws:glue/resourcePolicy:ResourcePolicy": (("policy",), "Data Catalog"),
@@ -203,7 +213,14 @@ RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+# One statement of an event bus's policy, from its principal ("*" or an account) and condition.
+EVENT_PERMISSION = "aws:cloudwatch/eventPermission:EventPermission"
+
+
 def check_resource_policy(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
+    if resource.type == EVENT_PERMISSION:
+        yield from _open_event_permission(resource)
+        return
     path, guarded = RESOURCE_POLICIES[resource.type]
     prop = ".".join(path)
     for item in _document(resource, f"the resource policy ({prop})", path):
@@ -214,6 +231,31 @@ def check_resource_policy(resource: Resource, _config: Mapping[str, Any]) -> Ite
         yield (
             f"{prop} {statement.label} allows {render_principals(statement)} {render_actions(statement)} "
             f"{why_open(bound)}, so any AWS account can reach the {guarded}"
+        )
+
+
+def _open_event_permission(resource: Resource) -> Iterator[str | Finding]:
+    """An EventPermission is the statement EventBridge writes into the bus's policy: its principal, with
+    ``condition`` (aws:PrincipalOrgID under StringEquals) as the statement's Condition."""
+    parts = [resource.get("condition", part) for part in ("type", "key", "value")]
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": "*", "Action": "events:PutEvents"}
+    if any(part is UNKNOWN for part in parts):
+        statement["Condition"] = UNKNOWN  # an organisation id the stack computes
+    elif all(isinstance(part, str) for part in parts):
+        operator, key, value = parts
+        statement["Condition"] = {operator: {key: value}}
+    anyone = public_statements(
+        parse_policy({"Statement": [{**statement, "Resource": "*"}]}, principals_required=True)
+    )
+    principal = resource.get("principal")
+    if principal is UNKNOWN and anyone:
+        yield unknown_until_deployed(resource, resource, "principal", "who can put events on the bus")
+    elif principal == "*" and anyone:
+        ((_, bound),) = anyone
+        action = resource.get("action")
+        yield (
+            f'principal "*" may call {action if isinstance(action, str) else "events:PutEvents"} '
+            f"{why_open(bound)}, so any AWS account can reach the event bus"
         )
 
 
@@ -263,7 +305,9 @@ RULES = [
             "The resource policies of SQS queues, SNS topics, S3 access points (also multi-region and Object "
             "Lambda), ECR repositories and registries, EventBridge event buses, CloudWatch Logs resource and "
             "destination policies, Backup and Glacier vaults, the Glue Data Catalog, DynamoDB tables and "
-            "streams, Kinesis streams and consumers, and CodeArtifact domains and repositories do not allow "
+            "streams, Kinesis streams and consumers, and CodeArtifact domains and repositories (and the "
+            "policies that ECR repository creation templates, EventBridge event permissions and CloudWatch "
+            "Logs delivery destination policies set) do not allow "
             'Principal "*", {"AWS": "*"} or NotPrincipal unless a Condition '
             "binds the caller to an account, organisation, source or VPC. API Gateway, OpenSearch and EFS "
             "policies are not judged: open policies there are how those services are commonly run, behind "
@@ -278,6 +322,6 @@ RULES = [
         url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-resources.html",
         topic="iam",
         check=check_resource_policy,
-        resource_types=tuple(RESOURCE_POLICIES),
+        resource_types=(*RESOURCE_POLICIES, EVENT_PERMISSION),
     ),
 ]

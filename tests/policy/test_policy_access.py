@@ -649,6 +649,16 @@ OPEN_SEND = {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "
         ("aws:codeartifact/domainPermissions:DomainPermissions", "policyDocument", "domain"),
         ("aws:dynamodb/resourcePolicy:ResourcePolicy", "policy", "table's items (or its stream's records)"),
         ("aws:kinesis/resourcePolicy:ResourcePolicy", "policy", "stream's records"),
+        (
+            "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
+            "repositoryPolicy",
+            "images of every repository created from the template",
+        ),
+        (
+            "aws:cloudwatch/logDeliveryDestinationPolicy:LogDeliveryDestinationPolicy",
+            "deliveryDestinationPolicy",
+            "log delivery destination",
+        ),
     ],
 )
 def test_a_resource_policy_open_to_everyone_is_a_violation(type_, prop, guarded):
@@ -696,6 +706,29 @@ def test_a_resource_policy_bound_by_a_policy_variable_is_still_public():
         RESOURCE, R("aws:sns/topic:Topic", "t", {"policy": doc({**OPEN_SEND, "Condition": condition})})
     )
     assert "with a Condition on aws:SourceAccount that binds no caller" in fault
+
+
+EVENT_PERMISSION = "aws:cloudwatch/eventPermission:EventPermission"
+
+
+def event_permission(**props):
+    return R(EVENT_PERMISSION, "ep", {"statementId": "partners", **props})
+
+
+def test_an_event_permission_for_every_account_is_a_violation_unless_an_organisation_binds_it():
+    assert levels(RESOURCE, event_permission(principal="*")) == ["mandatory"]
+    assert faults(RESOURCE, event_permission(principal="*")) == [
+        'principal "*" may call events:PutEvents without a Condition, so any AWS account can reach the '
+        "event bus"
+    ]
+    org = {"type": "StringEquals", "key": "aws:PrincipalOrgID", "value": "o-a1b2c3d4e5"}
+    assert faults(RESOURCE, event_permission(principal="*", action="events:PutEvents", condition=org)) == []
+    assert faults(RESOURCE, event_permission(principal="*", condition={**org, "value": U})) == []
+    assert faults(RESOURCE, event_permission(principal=OTHER)) == []
+    assert faults(RESOURCE, event_permission(principal=U, condition=org)) == []
+    (note,) = run(RESOURCE, [event_permission(principal=U)])
+    assert note.level == "advisory"
+    assert "who can put events on the bus cannot be checked until" in note.message
 
 
 def test_resource_policies_absent_unknown_or_unreadable():
