@@ -130,7 +130,8 @@ class Binding:
 
     ``accounts`` is None when no condition pins an account; ``scopes`` names the other restrictions
     (organisation, VPC, source resource, IP range); ``own_resource`` those of them that bind the caller to
-    the resource's own account or organisation; ``ignored`` lists the conditions that restrict nothing.
+    the resource's own account or organisation, ``networks`` those that name a VPC or VPC endpoint;
+    ``ignored`` lists the conditions that restrict nothing.
     """
 
     accounts: frozenset[str] | None = None
@@ -141,16 +142,19 @@ class Binding:
     unknown: bool = False
     ignored: tuple[Condition, ...] = ()
     own_resource: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
 
     @property
     def restricts(self) -> bool:
         return self.accounts is not None or bool(self.scopes) or self.unknown
 
-    def without_own_resource(self) -> Binding:
-        """The binding with the scopes that tie the caller to the resource's own account or organisation
-        (``"aws:PrincipalAccount": "${aws:ResourceAccount}"``) no longer restricting (``own_resource`` still
-        names them): in an endpoint policy, that is every caller's own."""
-        return replace(self, scopes=tuple(s for s in self.scopes if s not in self.own_resource))
+    def through_endpoint(self) -> Binding:
+        """The binding as a VPC endpoint's policy reads it, where the scopes in ``own_resource`` and
+        ``networks`` no longer restrict (both still name them): the resource's own account
+        (``"aws:PrincipalAccount": "${aws:ResourceAccount}"``) is every caller's own, and every request
+        through the endpoint comes from its VPC and the endpoint itself."""
+        blind = set(self.own_resource) | set(self.networks)
+        return replace(self, scopes=tuple(s for s in self.scopes if s not in blind))
 
     def restricts_service(self) -> bool:
         return self.restricts or self.service_accounts is not None
@@ -209,6 +213,7 @@ def binding(statement: Statement) -> Binding:
     service_accounts: frozenset[str] | None = None
     scopes: list[str] = []
     own_resource: list[str] = []
+    networks: list[str] = []
     ignored: list[Condition] = []
     grants = via = unknown = statement.condition_unknown
     for condition in statement.conditions:
@@ -222,6 +227,9 @@ def binding(statement: Statement) -> Binding:
         elif kind == "own":
             scopes.append(value)
             own_resource.append(value)
+        elif kind == "network":
+            scopes.append(value)
+            networks.append(value)
         elif kind == "grants":
             grants = True
             ignored.append(condition)  # It limits what a grant passes on, not who calls.
@@ -233,7 +241,15 @@ def binding(statement: Statement) -> Binding:
         else:
             ignored.append(condition)
     return Binding(
-        accounts, tuple(scopes), service_accounts, grants, via, unknown, tuple(ignored), tuple(own_resource)
+        accounts,
+        tuple(scopes),
+        service_accounts,
+        grants,
+        via,
+        unknown,
+        tuple(ignored),
+        tuple(own_resource),
+        tuple(networks),
     )
 
 
@@ -285,8 +301,10 @@ def _restriction(condition: Condition) -> tuple[str, object]:
         # AWS trusts to send its own resources' ARNs (CloudWatch Logs sends the log group's).
         pinned = _arn_accounts(texts, base)
         return ("context", pinned) if isinstance(pinned, frozenset) else _NOTHING
-    if key in ORG_ID_KEYS | NETWORK_KEYS and base in STRING_OPERATORS and literal:
+    if key in ORG_ID_KEYS and base in STRING_OPERATORS and literal:
         return "scope", shown
+    if key in NETWORK_KEYS and base in STRING_OPERATORS and literal:
+        return "network", shown
     if key in ORG_PATH_KEYS and base in STRING_OPERATORS and all(_ORG_PATH.match(v) for v in texts):
         return "scope", shown
     if key == "aws:sourceip" and base == "IpAddress" and _ip_ranges_restrict(texts):
@@ -426,27 +444,26 @@ def _names_one(value: object, shared: re.Pattern[str] | None, open_provider: boo
     return shared is None or shared.match(value) is not None
 
 
-def allowed(document: Document, *, own_resource_binds: bool = True) -> list[Access]:
-    """Every caller of every Allow statement, after conditions. With ``own_resource_binds`` False, a
-    condition that ties the caller to the resource's own account or organisation binds no one (an endpoint
-    policy's resources are any account's)."""
+def allowed(document: Document, *, through_endpoint: bool = False) -> list[Access]:
+    """Every caller of every Allow statement, after conditions; ``through_endpoint`` reads them as a VPC
+    endpoint's policy (see :meth:`Binding.through_endpoint`)."""
     found: list[Access] = []
     for statement in document.statements:
         if statement.effect != "Allow":
             continue
         bound = binding(statement)
-        if not own_resource_binds:
-            bound = bound.without_own_resource()
+        if through_endpoint:
+            bound = bound.through_endpoint()
         found.extend(Access(statement, caller, bound) for caller in _callers(statement, bound))
     return found
 
 
 def public_statements(
-    document: Document, *, own_resource_binds: bool = True
+    document: Document, *, through_endpoint: bool = False
 ) -> list[tuple[Statement, Binding]]:
     """The Allow statements that anyone, in any account, can use after conditions (each once)."""
     seen: list[tuple[Statement, Binding]] = []
-    for access in allowed(document, own_resource_binds=own_resource_binds):
+    for access in allowed(document, through_endpoint=through_endpoint):
         if access.caller.public and all(s is not access.statement for s, _ in seen):
             seen.append((access.statement, access.binding))
     return seen

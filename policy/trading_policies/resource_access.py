@@ -20,7 +20,8 @@ account), or one on ``aws:ResourceOrgPaths`` starts with a literal organisation 
 the multivalued org paths). A value unknown at preview counts as bound (an ARN or id the stack computes),
 as it does for callers. A caller bound only to the resource's own account or organisation
 (``"aws:PrincipalAccount": "${aws:ResourceAccount}"``) is not bound here: through an endpoint, every caller
-reaches its own account's resources.
+reaches its own account's resources. Nor is one bound by ``aws:SourceVpce`` or ``aws:SourceVpc``: every
+request the endpoint policy judges comes through the endpoint, from its VPC.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ _ORG_PATH = re.compile(r"^o-[a-z0-9]{10,32}/")
 
 
 def _document(
-    resource: Resource, what: str, path: tuple[str, ...] = ("policy",), *, own_resource_binds: bool = True
+    resource: Resource, what: str, path: tuple[str, ...] = ("policy",), *, through_endpoint: bool = False
 ) -> Iterator[str | Finding | tuple[Statement, Binding]]:
     """Faults of an unreadable or unknown policy (at ``path``), then each public Allow statement with its
     binding."""
@@ -64,13 +65,14 @@ def _document(
     yield from (f"{what} is unreadable: {error}" for error in document.errors)
     if document.unknown:
         yield unknown_until_deployed(resource, resource, path[0], what)
-    yield from public_statements(document, own_resource_binds=own_resource_binds)
+    yield from public_statements(document, through_endpoint=through_endpoint)
 
 
 def check_endpoint_policy(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
     # "aws:PrincipalAccount": "${aws:ResourceAccount}" binds a resource policy's callers to its account, but
-    # an endpoint reaches every account's resources: any caller reaches its own account's, through it.
-    for item in _document(resource, "the endpoint policy", own_resource_binds=False):
+    # an endpoint reaches every account's resources: any caller reaches its own account's, through it. And
+    # aws:SourceVpce or aws:SourceVpc name what every request through the endpoint comes from.
+    for item in _document(resource, "the endpoint policy", through_endpoint=True):
         if not isinstance(item, tuple):
             yield item
             continue
@@ -84,11 +86,16 @@ def check_endpoint_policy(resource: Resource, _config: Mapping[str, Any]) -> Ite
             "organisation"
             for c in patterns
         )
-        opened = why_open(bound) if bound.ignored or not bound.own_resource else "with a Condition"
+        blind = bound.own_resource + bound.networks
+        opened = why_open(bound) if bound.ignored or not blind else "with a Condition"
         because += "".join(
             f"; its {scope} binds the caller only to the account or organisation of the resource it reaches, "
             "which is any caller's own"
             for scope in bound.own_resource
+        )
+        because += "".join(
+            f"; its {scope} names the network that every request through the endpoint comes from"
+            for scope in bound.networks
         )
         yield (
             f"endpoint policy {statement.label} allows {render_principals(statement)} "
@@ -266,7 +273,8 @@ RULES = [
             "A VPC endpoint policy, when set, does not let every caller reach any account's resources: an "
             'Allow statement for Principal "*" needs a Condition that binds the caller '
             "(aws:PrincipalAccount, aws:PrincipalOrgID, not to the resource's own: ${aws:ResourceAccount} is "
-            "every caller's own account here) or the resource (aws:ResourceAccount, "
+            "every caller's own account here, and not aws:SourceVpce or aws:SourceVpc, which every request "
+            "through the endpoint matches) or the resource (aws:ResourceAccount, "
             "aws:ResourceOrgID, with literal values), or Resource ARNs with a literal account or, for S3, a "
             "literal bucket name (arn:aws:s3:::* and bucket-name patterns match any account's buckets)."
         ),

@@ -549,6 +549,23 @@ ANY_ACCOUNT = "so credentials of any account can use the endpoint to reach any a
             "account, organisation or source; its aws:PrincipalOrgID ${aws:ResourceOrgID} binds the caller "
             "only to the account or organisation of the resource it reaches, which is any caller's own",
         ),
+        # Every request through the endpoint comes from its VPC, through the endpoint itself.
+        (
+            everyone(condition={"StringEquals": {"aws:SourceVpce": "vpce-0123456789abcdef0"}}),
+            'endpoint policy Statement[0] allows "*" Action [*] on * with a Condition; its aws:SourceVpce '
+            "vpce-0123456789abcdef0 names the network that every request through the endpoint comes from",
+        ),
+        (
+            everyone(
+                condition={
+                    "StringEquals": {"aws:SourceVpc": "vpc-0123456789abcdef0"},
+                    "StringLike": {"aws:SourceVpce": "vpce-*"},
+                }
+            ),
+            "with a Condition on aws:SourceVpce that binds no caller to an account, organisation or source; "
+            "its aws:SourceVpc vpc-0123456789abcdef0 names the network that every request through the "
+            "endpoint comes from",
+        ),
         (
             everyone("s3:*", "arn:aws:s3:::${aws:PrincipalAccount}-exports/*"),
             "on arn:aws:s3:::${aws:PrincipalAccount}-exports/* without a Condition",
