@@ -40,7 +40,7 @@ from pulumi_policy import Severity
 from .awsfacts import is_aws_managed_key
 from .graph import Resource, Stack
 from .registry import Finding, Rule, unknown_until_deployed
-from .values import ABSENT, UNKNOWN, as_bool, as_number, describe
+from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
 
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
@@ -76,6 +76,17 @@ def check_secret_key(resource: Resource, _config: Mapping[str, Any]) -> Iterator
                 f"kmsKeyId is {describe(key)}, so the secret is encrypted with the AWS managed key "
                 "aws/secretsmanager, whose policy you cannot restrict"
             )
+        # Each replica is encrypted with its own key in its region, aws/secretsmanager unless it names one.
+        replicas = resource.get("replicas")
+        for index, replica in enumerate(replicas if isinstance(replicas, list) else []):
+            replica_key = get(replica, "kmsKeyId")
+            if _aws_managed_key(replica_key):
+                region = get(replica, "region")
+                where = f" ({region})" if isinstance(region, str) else ""
+                yield (
+                    f"replicas[{index}]{where} has kmsKeyId {describe(replica_key)}, so that region's copy "
+                    "of the secret is encrypted with the AWS managed key aws/secretsmanager"
+                )
         return
     if as_bool(resource.get("manageMasterUserPassword")) is not True:
         return
@@ -330,14 +341,16 @@ RULES = [
     Rule(
         name="secretsmanager-secret-encrypted-with-cmk",
         description=(
-            "Secrets Manager secrets, and the master secrets RDS manages for clusters and instances "
-            "(masterUserSecretKmsKeyId), are encrypted with a customer-managed KMS key."
+            "Secrets Manager secrets and each of their replicas (replicas[].kmsKeyId), and the master "
+            "secrets RDS manages for clusters and instances (masterUserSecretKmsKeyId), are encrypted with a "
+            "customer-managed KMS key."
         ),
         severity=Severity.MEDIUM,
         pci=("3.6.1", "8.3.2"),
         remediation=(
-            "Set kms_key_id=data_key.arn on the secret, or master_user_secret_kms_key_id=data_key.arn on a "
-            "cluster or instance with manage_master_user_password=True"
+            "Set kms_key_id=data_key.arn on the secret (and on each replica, a key in its region), or "
+            "master_user_secret_kms_key_id=data_key.arn on a cluster or instance with "
+            "manage_master_user_password=True"
         ),
         url=_DOCS + "security-encryption.html",
         topic="secretsmanager",

@@ -615,3 +615,23 @@ def test_the_compliant_stack_has_every_new_kind_of_resource():
         "function-to-internet",
     ):
         assert find(resources, name)
+
+
+def test_every_replica_of_a_secret_names_a_customer_managed_key():
+    # Secrets Manager encrypts a replica with aws/secretsmanager of its region unless it names a key.
+    key = "arn:aws:kms:us-east-1:123456789012:key/1"
+    replicas = [
+        {"region": "us-west-2", "kmsKeyId": "arn:aws:kms:us-west-2:123456789012:key/2"},
+        {"region": "eu-west-1"},
+        {"kmsKeyId": "alias/aws/secretsmanager"},
+        {"region": "ap-south-1", "kmsKeyId": U},
+    ]
+    secret = R("aws:secretsmanager/secret:Secret", "s", {"kmsKeyId": key, "replicas": replicas})
+    diags = run("secretsmanager-secret-encrypted-with-cmk", [secret])
+    assert [d.level for d in diags] == ["mandatory", "mandatory"]
+    assert faults("secretsmanager-secret-encrypted-with-cmk", [secret]) == [
+        "replicas[1] (eu-west-1) has kmsKeyId <not set>, so that region's copy of the secret is encrypted "
+        "with the AWS managed key aws/secretsmanager",
+        "replicas[2] has kmsKeyId 'alias/aws/secretsmanager', so that region's copy of the secret is "
+        "encrypted with the AWS managed key aws/secretsmanager",
+    ]
