@@ -53,6 +53,8 @@ SPOT_INSTANCE_REQUEST = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
 EIP = "aws:ec2/eip:Eip"
 EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
 ECS_SERVICE = "aws:ecs/service:Service"
+ECS_TASK_SET = "aws:ecs/taskSet:TaskSet"
+SPOT_FLEET_REQUEST = "aws:ec2/spotFleetRequest:SpotFleetRequest"
 AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 # A VPC's outputs that name its main route table (the provider sets both to the same id).
 _MAIN_TABLE_KEYS = ("defaultRouteTableId", "mainRouteTableId")
@@ -456,13 +458,23 @@ def check_instance_public_ip(resource: Resource, _config: Mapping[str, Any]) -> 
                     "that the internet can reach wherever a security group lets it"
                 )
         return
-    if resource.type == ECS_SERVICE:
+    if resource.type in (ECS_SERVICE, ECS_TASK_SET):
         value = get(resource.get("networkConfiguration"), "assignPublicIp")
         if as_bool(value) is True:
             yield (
                 f"networkConfiguration.assignPublicIp is {describe(value)}, so each task gets a public IP "
                 "address that the internet can reach wherever a security group lets it"
             )
+        return
+    if resource.type == SPOT_FLEET_REQUEST:
+        specifications = resource.get("launchSpecifications")
+        for index, specification in enumerate(specifications if isinstance(specifications, list) else []):
+            value = get(specification, "associatePublicIpAddress")
+            if as_bool(value) is True:
+                yield (
+                    f"launchSpecifications[{index}].associatePublicIpAddress is {describe(value)}, so every "
+                    "instance the fleet launches from it gets a public IP address"
+                )
         return
     if resource.type != LAUNCH_TEMPLATE:
         value = resource.get("associatePublicIpAddress")
@@ -911,9 +923,10 @@ RULES = [
     Rule(
         name="ec2-instance-no-public-ip",
         description=(
-            "EC2 instances, spot instance requests, launch configurations and launch templates (each network "
-            "interface) do not ask for a public IP address (associatePublicIpAddress), ECS services do not "
-            "give their tasks one (networkConfiguration.assignPublicIp), and no Elastic IP is attached to an "
+            "EC2 instances, spot instance requests, spot fleet requests (each launch specification), launch "
+            "configurations and launch templates (each network interface) do not ask for a public IP address "
+            "(associatePublicIpAddress), ECS services and task sets do not give their tasks one "
+            "(networkConfiguration.assignPublicIp), and no Elastic IP is attached to an "
             "instance or network interface (Eip instance/networkInterface, EipAssociation); a subnet that "
             "assigns one on launch is vpc-subnet-no-public-ip-on-launch's concern. NAT gateways and load "
             "balancers take their Elastic IPs by allocation id and pass."
@@ -934,6 +947,8 @@ RULES = [
             LAUNCH_CONFIGURATION,
             LAUNCH_TEMPLATE,
             ECS_SERVICE,
+            ECS_TASK_SET,
+            SPOT_FLEET_REQUEST,
             EIP,
             EIP_ASSOCIATION,
         ),

@@ -987,6 +987,38 @@ PUBLIC_IP = "ec2-instance-no-public-ip"
                 "internet can reach wherever a security group lets it"
             ],
         ),
+        # A spot fleet launches instances from each launch specification; an ECS task set runs tasks as a
+        # service does.
+        (
+            R(
+                "aws:ec2/spotFleetRequest:SpotFleetRequest",
+                "fleet",
+                {
+                    "launchSpecifications": [
+                        {"ami": "ami-1", "associatePublicIpAddress": False},
+                        {"ami": "ami-1", "associatePublicIpAddress": True},
+                        {"ami": "ami-1", "associatePublicIpAddress": U},
+                    ]
+                },
+            ),
+            [
+                "launchSpecifications[1].associatePublicIpAddress is True, so every instance the fleet "
+                "launches from it gets a public IP address"
+            ],
+        ),
+        (R("aws:ec2/spotFleetRequest:SpotFleetRequest", "fleet", {"launchSpecifications": U}), []),
+        (
+            R(
+                "aws:ecs/taskSet:TaskSet",
+                "ts",
+                {"networkConfiguration": {"subnets": ["subnet-1"], "assignPublicIp": True}},
+            ),
+            [
+                "networkConfiguration.assignPublicIp is True, so each task gets a public IP address that the "
+                "internet can reach wherever a security group lets it"
+            ],
+        ),
+        (R("aws:ecs/taskSet:TaskSet", "ts", {"networkConfiguration": {"assignPublicIp": False}}), []),
         # An Elastic IP attached to an instance or an interface, even one not known until deployment.
         (
             R("aws:ec2/eip:Eip", "eip", {"domain": "vpc", "instance": U}),
