@@ -3,7 +3,8 @@
 ``apigateway-method-authorization`` rebuilds each method's path from its ``aws.apigateway.Resource``
 chain (``pathPart`` and ``parentId``, through property dependencies, so it works at preview) to match the
 allow-list entries written as ``"<METHOD> <path>"``; it also reads the operations of an OpenAPI ``body``
-(REST and HTTP APIs define methods there too) and an HTTP API's quick create (``target``), whose default
+(REST and HTTP APIs define methods there too, and ``aws.apigateway.RestApiPut`` puts one into an existing
+REST API) and an HTTP API's quick create (``target``), whose default
 route has no authorization. ``apigateway-stage-waf`` finds a stage's
 ``aws.wafv2.WebAclAssociation`` through its ``resourceArn`` property dependency (preview) or the stage's
 ARN (update); ``apigateway-execution-logging`` finds a stage's ``MethodSettings`` the same way through
@@ -30,6 +31,8 @@ STAGE_V2 = "aws:apigatewayv2/stage:Stage"
 METHOD = "aws:apigateway/method:Method"
 API_RESOURCE = "aws:apigateway/resource:Resource"
 REST_API = "aws:apigateway/restApi:RestApi"
+# Puts an OpenAPI body into an existing REST API, defining its methods as the API's own body does.
+REST_API_PUT = "aws:apigateway/restApiPut:RestApiPut"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 ROUTE = "aws:apigatewayv2/route:Route"
 HTTP_API = "aws:apigatewayv2/api:Api"
@@ -198,7 +201,7 @@ def check_authorization(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fin
             route_resource, route, allowed
         ):
             yield Finding(route_resource, f"route {route} has authorizationType NONE, so anyone can call it")
-    for api in (*stack.of_type(REST_API), *stack.of_type(HTTP_API)):
+    for api in (*stack.of_type(REST_API), *stack.of_type(REST_API_PUT), *stack.of_type(HTTP_API)):
         yield from _open_operations(api, config)
         target = api.get("target")
         if api.type == HTTP_API and target is not ABSENT:
@@ -346,7 +349,8 @@ RULES = [
     Rule(
         name="apigateway-method-authorization",
         description=(
-            "API Gateway methods, HTTP API routes and the operations of an API's OpenAPI body do not use "
+            "API Gateway methods, HTTP API routes and the operations of an OpenAPI body (of a RestApi, an "
+            "HTTP Api or a RestApiPut) do not use "
             "authorization NONE (a body operation needs a security requirement naming an authorizer or "
             "IAM; an API key is not authorization), and no HTTP API is quick-created (target), which makes "
             "an open default route; except CORS preflight OPTIONS methods and entries of the publicMethods "

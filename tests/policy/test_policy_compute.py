@@ -385,6 +385,25 @@ def test_allow_listed_body_operations_and_unknown_bodies():
     )
 
 
+def test_a_rest_api_put_body_is_judged_as_the_apis_own():
+    # RestApiPut imports an OpenAPI definition into an existing REST API: its operations become methods.
+    api = R("aws:apigateway/restApi:RestApi", "api", {"name": "orders"})
+    put = R(
+        "aws:apigateway/restApiPut:RestApiPut",
+        "put",
+        {"restApiId": U, "body": openapi({})},
+        deps={"restApiId": [api]},
+    )
+    diags = run("apigateway-method-authorization", [api, put])
+    assert [(d.level, d.urn) for d in diags] == [("mandatory", put.urn)]
+    assert faults("apigateway-method-authorization", [api, put]) == OPEN
+    put.props["body"] = openapi({"security": [{"cognito": []}]})
+    assert faults("apigateway-method-authorization", [api, put]) == []
+    put.props["body"] = U
+    (note,) = run("apigateway-method-authorization", [api, put])
+    assert note.level == "advisory"
+
+
 HTTP_API = "aws:apigatewayv2/api:Api"
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orders"
 
