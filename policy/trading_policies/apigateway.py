@@ -152,10 +152,11 @@ def _web_acl_faults(stack: Stack, association: Resource) -> Iterator[str]:
 def check_execution_logging(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     settings = stack.attached((METHOD_SETTINGS,), "stageName", (STAGE,), ("stageName",))
     for stage in stack.of_type(STAGE):
-        own = [s for s in settings.get(stage, []) if _same_api(s, stage)]
+        own = [s for s in settings.get(stage, []) if _same_api(stack, s, stage)]
         stage_wide = [s for s in own if s.get("methodPath") == "*/*"]
         levels = [get(s.props, "settings", "loggingLevel") for s in stage_wide]
-        if not any(level in (*LOGGING_LEVELS, UNKNOWN) for level in levels):
+        logged = any(level in (*LOGGING_LEVELS, UNKNOWN) for level in levels)
+        if not logged:
             shown = describe(levels[0]) if levels else "not set (OFF)"
             yield Finding(
                 stage,
@@ -165,17 +166,32 @@ def check_execution_logging(stack: Stack, _config: Mapping[str, Any]) -> Iterato
         for method_settings in own:
             level = get(method_settings.props, "settings", "loggingLevel")
             path = method_settings.get("methodPath")
-            if path != "*/*" and isinstance(level, str) and level.upper() == "OFF":
+            if not (isinstance(level, str) and level.upper() == "OFF"):
+                continue
+            if path != "*/*":
                 yield Finding(
                     stage,
                     f"method settings '{method_settings.name}' turn execution logging OFF for "
                     f"{describe(path)}",
                 )
+            elif logged:
+                # Settings for one path overwrite one another: whichever API Gateway applies last wins.
+                yield Finding(
+                    stage,
+                    f"method settings '{method_settings.name}' turn execution logging OFF for '*/*', "
+                    "overwriting (or overwritten by) the other settings for */*: the last one applied wins",
+                )
 
 
-def _same_api(settings: Resource, stage: Resource) -> bool:
+def _same_api(stack: Stack, settings: Resource, stage: Resource) -> bool:
+    """False when the settings and the stage belong to different REST APIs: by literal ids, or by the APIs
+    of the stack their restApi names (through property dependencies at preview, when ids are unknown)."""
     mine, theirs = settings.get("restApi"), stage.get("restApi")
-    return not (isinstance(mine, str) and isinstance(theirs, str) and mine != theirs)
+    if isinstance(mine, str) and isinstance(theirs, str):
+        return mine == theirs
+    my_apis = stack.targets(settings, "restApi", (REST_API,), ("id",))
+    their_apis = stack.targets(stage, "restApi", (REST_API,), ("id",))
+    return not (my_apis and their_apis and not set(my_apis) & set(their_apis))
 
 
 def check_authorization(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -419,8 +435,9 @@ RULES = [
     Rule(
         name="apigateway-execution-logging",
         description=(
-            "Every REST API stage has execution logging on: a MethodSettings for */* with loggingLevel ERROR "
-            "or INFO and no method turned OFF (data trace stays off, see apigateway-no-data-trace)."
+            "Every REST API stage has execution logging on: a MethodSettings of its own API for */* with "
+            "loggingLevel ERROR or INFO, and no MethodSettings turning a method or */* OFF (data trace stays "
+            "off, see apigateway-no-data-trace)."
         ),
         severity=Severity.MEDIUM,
         pci=("10.2.1", "10.2.1.4"),

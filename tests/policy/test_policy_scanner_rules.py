@@ -125,6 +125,40 @@ def test_execution_logging_is_on_for_every_method_of_every_stage(method_settings
     assert found == expected
 
 
+def test_a_second_stage_wide_setting_that_turns_logging_off_is_a_violation():
+    # Two MethodSettings for */* overwrite each other; the one API Gateway applies last decides.
+    _, stage = api_and_stage()
+    off = settings(level="OFF")
+    off.name = "settings-off"
+    (fault,) = faults("apigateway-execution-logging", [stage, settings(), off])
+    assert fault == (
+        "method settings 'settings-off' turn execution logging OFF for '*/*', overwriting (or overwritten "
+        "by) the other settings for */*: the last one applied wins"
+    )
+
+
+def test_settings_of_another_api_with_the_same_stage_name_do_not_count_at_preview():
+    # At preview neither API's id is known; the property dependencies still tell the APIs apart.
+    def api_with_stage(name):
+        api = R("aws:apigateway/restApi:RestApi", name, {"name": name})
+        stage = R(
+            "aws:apigateway/stage:Stage",
+            f"{name}-stage",
+            {"restApi": U, "stageName": "dev"},
+            deps={"restApi": [api]},
+        )
+        return api, stage
+
+    (api_a, stage_a), (api_b, stage_b) = api_with_stage("a"), api_with_stage("b")
+    logging_a = settings(restApi=U)
+    logging_a.deps = {"restApi": [api_a]}
+    diags = run("apigateway-execution-logging", [api_a, api_b, stage_a, stage_b, logging_a])
+    assert [(d.level, d.urn) for d in diags] == [("mandatory", stage_b.urn)]
+    assert "execution logging for */* is not set (OFF)" in diags[0].message
+    unlinked = settings(restApi=U)
+    assert faults("apigateway-execution-logging", [api_a, stage_a, unlinked]) == []
+
+
 def cluster(**props):
     return R(
         "aws:rds/cluster:Cluster",
