@@ -68,6 +68,21 @@ def check_xray(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
 
 
 def check_no_data_trace(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    if resource.type == STAGE_V2:
+        # A WebSocket API stage logs full messages for its default route and each listed route alike.
+        if as_bool(resource.get("defaultRouteSettings", "dataTraceEnabled")) is True:
+            yield (
+                "defaultRouteSettings.dataTraceEnabled is true, so full messages (which may carry cardholder "
+                "data) of every route are written to CloudWatch Logs"
+            )
+        routes = resource.get("routeSettings")
+        for route in routes if isinstance(routes, list) else []:
+            if as_bool(get(route, "dataTraceEnabled")) is True:
+                yield (
+                    f"routeSettings for {describe(get(route, 'routeKey'))} enable dataTraceEnabled, so full "
+                    "messages (which may carry cardholder data) are written to CloudWatch Logs"
+                )
+        return
     if as_bool(resource.get("settings", "dataTraceEnabled")) is True:
         path = resource.get("methodPath")
         yield (
@@ -402,17 +417,19 @@ RULES = [
     Rule(
         name="apigateway-no-data-trace",
         description=(
-            "API Gateway method settings do not enable data trace (full request and response logging)."
+            "API Gateway method settings, and the default and route settings of API Gateway v2 (WebSocket) "
+            "stages, do not enable data trace (full request and response logging)."
         ),
         severity=Severity.HIGH,
         pci=("3.5.1", "10.3.1"),
         remediation=(
-            "Set settings.data_trace_enabled=False (keep metrics_enabled and an ERROR/INFO logging level)"
+            "Set settings.data_trace_enabled=False (keep metrics_enabled and an ERROR/INFO logging level); "
+            "on a WebSocket stage, data_trace_enabled=False in default_route_settings and each route_settings"
         ),
         url=_DOCS + "set-up-logging.html",
         topic="apigateway",
         check=check_no_data_trace,
-        resource_types=(METHOD_SETTINGS,),
+        resource_types=(METHOD_SETTINGS, STAGE_V2),
     ),
     Rule(
         name="apigateway-stage-waf",

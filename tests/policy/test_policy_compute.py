@@ -108,6 +108,34 @@ def test_data_trace_is_reported_with_its_method_path():
     assert fault.startswith("settings.dataTraceEnabled is true for 'orders/GET'")
 
 
+def test_websocket_stage_route_settings_do_not_trace_data():
+    # WebSocket stages take data trace in their default route settings and per route.
+    stage = R(
+        "aws:apigatewayv2/stage:Stage",
+        "ws",
+        {
+            "apiId": U,
+            "name": "dev",
+            "defaultRouteSettings": {"dataTraceEnabled": True, "loggingLevel": "INFO"},
+            "routeSettings": [
+                {"routeKey": "$connect", "dataTraceEnabled": False},
+                {"routeKey": "sendmessage", "dataTraceEnabled": "true"},
+                {"routeKey": "$default", "dataTraceEnabled": U},
+            ],
+        },
+    )
+    diags = run("apigateway-no-data-trace", [stage])
+    assert [d.level for d in diags] == ["mandatory", "mandatory"]
+    assert faults("apigateway-no-data-trace", [stage]) == [
+        "defaultRouteSettings.dataTraceEnabled is true, so full messages (which may carry cardholder data) "
+        "of every route are written to CloudWatch Logs",
+        "routeSettings for 'sendmessage' enable dataTraceEnabled, so full messages (which may carry "
+        "cardholder data) are written to CloudWatch Logs",
+    ]
+    quiet = R("aws:apigatewayv2/stage:Stage", "http", {"apiId": U, "name": "dev", "routeSettings": U})
+    assert faults("apigateway-no-data-trace", [quiet]) == []
+
+
 def api_tree(authorization="NONE", verb="GET", name="m"):
     api = R("aws:apigateway/restApi:RestApi", "api", {"rootResourceId": "root", "id": "api"})
     orders = R(
