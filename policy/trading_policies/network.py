@@ -104,12 +104,11 @@ def check_flow_logs(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findin
 def check_default_security_group(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     groups = stack.attached((DEFAULT_SECURITY_GROUP,), "vpcId", VPCS, ("id",))
     # A standalone rule adds to the default group as an inline one does (AuthorizeSecurityGroupIngress).
-    standalone = stack.attached(
-        (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE),
-        "securityGroupId",
-        (DEFAULT_SECURITY_GROUP,),
-        ("id",),
-    )
+    rule_types = (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE)
+    standalone = stack.attached(rule_types, "securityGroupId", (DEFAULT_SECURITY_GROUP,), ("id",))
+    # A rule may name the default group as the VPC's defaultSecurityGroupId output: at preview it then
+    # depends on the VPC alone, and at update its id is the VPC's, whether or not the stack adopts the group.
+    by_vpc = stack.attached(rule_types, "securityGroupId", VPCS, ("defaultSecurityGroupId",))
     for vpc in stack.of_type(*VPCS):
         if vpc not in groups:
             yield Finding(
@@ -119,6 +118,15 @@ def check_default_security_group(stack: Stack, _config: Mapping[str, Any]) -> It
             )
         for group in groups.get(vpc, []):
             yield from _default_group_faults(vpc, group, standalone.get(group, []))
+        seen = {rule for group in groups.get(vpc, []) for rule in standalone.get(group, [])}
+        for rule in by_vpc.get(vpc, []):
+            if rule not in seen and not stack.targets(rule, "securityGroupId", (SECURITY_GROUP,), ("id",)):
+                yield Finding(
+                    vpc,
+                    f"its default security group (defaultSecurityGroupId) gets the {_rule_direction(rule)} "
+                    f"rule '{rule.name}' ({rule.type}), which opens the group AWS puts every resource in by "
+                    "default",
+                )
     # The default group of a VPC the stack does not declare (named by its id) is as open: judged on itself.
     judged = {group for attached in groups.values() for group in attached}
     for group in stack.of_type(DEFAULT_SECURITY_GROUP):
@@ -972,8 +980,8 @@ RULES = [
         description=(
             "The default security group of every VPC (ec2.Vpc or an adopted ec2.DefaultVpc) is managed by "
             "the stack with no ingress and no egress rules, inline or standalone (SecurityGroupRule, "
-            "SecurityGroupIngressRule/EgressRule); so is a default group the stack manages for a VPC it "
-            "does not declare."
+            "SecurityGroupIngressRule/EgressRule, attached by the group's id or the VPC's "
+            "defaultSecurityGroupId); so is a default group the stack manages for a VPC it does not declare."
         ),
         severity=Severity.MEDIUM,
         pci=("1.2.1", "1.3.1", "1.3.2"),

@@ -195,6 +195,34 @@ def test_a_standalone_rule_matched_by_the_default_groups_id_counts():
     assert faults("vpc-default-security-group-closed", [vpc, group]) == []
 
 
+def test_a_standalone_rule_on_the_vpcs_default_security_group_id_counts():
+    # vpc.default_security_group_id names the same group as the DefaultSecurityGroup that adopts it.
+    vpc = R("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
+    group = R(DSG, "dsg", {"vpcId": U, "ingress": [], "egress": []}, deps={"vpcId": [vpc]})
+    rule = R(
+        INGRESS_RULE,
+        "in",
+        {"securityGroupId": U, "ipProtocol": "-1", "cidrIpv4": "10.0.0.0/8"},
+        deps={"securityGroupId": [vpc]},
+    )
+    expected = (
+        f"its default security group (defaultSecurityGroupId) gets the ingress rule 'in' ({INGRESS_RULE}), "
+        "which opens the group AWS puts every resource in by default"
+    )
+    diags = run("vpc-default-security-group-closed", [vpc, group, rule])
+    assert [(d.level, d.urn) for d in diags] == [("mandatory", vpc.urn)]
+    assert faults("vpc-default-security-group-closed", [vpc, group, rule]) == [expected]
+    # At update the rule's id is the VPC's defaultSecurityGroupId.
+    vpc.props.update(id="vpc-1", defaultSecurityGroupId="sg-default")
+    group.props.update(vpcId="vpc-1", id="sg-default")
+    rule.props["securityGroupId"], rule.deps = "sg-default", {}
+    assert len(faults("vpc-default-security-group-closed", [vpc, group, rule])) == 1
+    # A rule whose id also depends on a security group of its own belongs to that group.
+    own = R("aws:ec2/securityGroup:SecurityGroup", "sg", {"vpcId": U}, deps={"vpcId": [vpc]})
+    rule.props["securityGroupId"], rule.deps = U, {"securityGroupId": [vpc, own]}
+    assert faults("vpc-default-security-group-closed", [vpc, group, own, rule]) == []
+
+
 def test_parents_link_children_when_nothing_else_does():
     vpc = R("aws:ec2/vpc:Vpc", "vpc", {})
     flow = R("aws:ec2/flowLog:FlowLog", "flow", {"vpcId": U}, parent=vpc)
