@@ -25,7 +25,14 @@ from .values import UNKNOWN, as_bool, describe
 CLUSTER = "aws:rds/cluster:Cluster"
 CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 INSTANCE = "aws:rds/instance:Instance"
-KEY = "aws:kms/key:Key"
+# Every KMS key a stack owns, which pulumi destroy schedules for deletion, and the alias that may name one.
+KEYS = (
+    "aws:kms/key:Key",
+    "aws:kms/replicaKey:ReplicaKey",
+    "aws:kms/externalKey:ExternalKey",
+    "aws:kms/replicaExternalKey:ReplicaExternalKey",
+)
+ALIAS = "aws:kms/alias:Alias"
 _RDS_DOCS = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
 _POSTGRES_ENGINES = ("aurora-postgresql", "postgres")
 _MYSQL_ENGINES = ("aurora-mysql", "mysql", "mariadb")
@@ -86,7 +93,7 @@ def check_final_snapshot_key(stack: Stack, _config: Mapping[str, Any]) -> Iterat
     for database in stack.of_type(CLUSTER, INSTANCE):
         if not _keeps_final_snapshot(database):
             continue
-        for key in stack.targets(database, "kmsKeyId", (KEY,), ("arn", "id", "keyId")):
+        for key in _keys_of(stack, database):
             if not key.protect:
                 skip = describe(database.get("skipFinalSnapshot"))
                 yield Finding(
@@ -95,6 +102,15 @@ def check_final_snapshot_key(stack: Stack, _config: Mapping[str, Any]) -> Iterat
                     f"{key.label}, which is not protected: pulumi destroy schedules that key for deletion "
                     "and the snapshot can no longer be restored",
                 )
+
+
+def _keys_of(stack: Stack, database: Resource) -> list[Resource]:
+    """The stack's keys a database's kmsKeyId names: directly, or through an alias (RDS takes an alias
+    name or ARN as well as a key id or ARN)."""
+    keys = stack.targets(database, "kmsKeyId", KEYS, ("arn", "id", "keyId"))
+    for alias in stack.targets(database, "kmsKeyId", (ALIAS,), ("arn", "name")):
+        keys += stack.targets(alias, "targetKeyId", KEYS, ("arn", "id", "keyId"))
+    return list(dict.fromkeys(keys))
 
 
 RULES = [
@@ -118,8 +134,10 @@ RULES = [
     Rule(
         name="rds-final-snapshot-key-kept",
         description=(
-            "A database that keeps a final snapshot on delete has its KMS key kept too (protect, with "
-            "retainOnDelete), so pulumi destroy never schedules the snapshot's key for deletion."
+            "A database that keeps a final snapshot on delete has its KMS key (a Key, ReplicaKey, "
+            "ExternalKey or ReplicaExternalKey of the stack, named directly or through an Alias) kept too "
+            "(protect, with retainOnDelete), so pulumi destroy never schedules the snapshot's key for "
+            "deletion."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "12.10.1"),

@@ -125,6 +125,28 @@ def test_a_key_found_by_its_arn_in_update_mode_counts_too():
     assert faults("rds-final-snapshot-key-kept", [data_key, database])
 
 
+@pytest.mark.parametrize(
+    "key_type", ["aws:kms/replicaKey:ReplicaKey", "aws:kms/externalKey:ExternalKey", KEY]
+)
+def test_a_key_named_through_an_alias_or_of_another_kind_counts_too(key_type):
+    # RDS takes an alias name or ARN for kmsKeyId; pulumi destroy schedules any key type for deletion.
+    data_key = R(key_type, "data-key", {"arn": KEY_ARN, "keyId": "data"})
+    alias = R(
+        "aws:kms/alias:Alias",
+        "data-alias",
+        {"name": "alias/data", "targetKeyId": U},
+        deps={"targetKeyId": [data_key]},
+    )
+    ((level, fault),) = faults("rds-final-snapshot-key-kept", [data_key, alias, snapshotting(alias)])
+    assert level == "mandatory"
+    assert f"{key_type} 'data-key', which is not protected" in fault
+    alias.props["targetKeyId"], alias.deps = "data", {}
+    by_name = R(INSTANCE, "db", {"kmsKeyId": "alias/data"})
+    assert len(faults("rds-final-snapshot-key-kept", [data_key, alias, by_name])) == 1
+    data_key.protect = True
+    assert faults("rds-final-snapshot-key-kept", [data_key, alias, by_name]) == []
+
+
 def test_a_key_outside_the_stack_is_not_judged():
     database = R(CLUSTER, "db", {"kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/elsewhere"})
     assert faults("rds-final-snapshot-key-kept", [database]) == []
