@@ -47,6 +47,7 @@ def pinned_minor(engine: Any, version: Any) -> bool:
     """
     if not isinstance(engine, str) or not isinstance(version, str):
         return False
+    engine = engine.strip().lower()  # the provider lowercases an instance's engine, as RDS keeps it
     numbers = re.findall(r"\d+", version)
     if engine in _POSTGRES_ENGINES:
         return len(numbers) >= 2 and int(numbers[0]) >= 10

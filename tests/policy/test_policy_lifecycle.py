@@ -24,6 +24,8 @@ def faults(rule, resources):
         ("aurora-postgresql", "16", False),
         ("aurora-postgresql", "16.6", True),
         ("postgres", "16.4", True),
+        (" Postgres ", "16.4", True),  # RDS keeps the engine in lower case
+        ("MySQL", "8.0.36", True),
         ("postgres", "9.6", False),  # a pre-10 PostgreSQL major has two numbers
         ("aurora-mysql", "8.0", False),
         ("aurora-mysql", "8.0.mysql_aurora.3.05.2", True),
@@ -93,6 +95,11 @@ def test_instances_are_judged_on_their_own_upgrade_setting():
     assert "postgres database" in fault[1]
     off = R(INSTANCE, "db", {**pinned, "autoMinorVersionUpgrade": False})
     assert faults("rds-engine-version-follows-upgrades", [off]) == []
+    ((level, fault),) = faults(
+        "rds-engine-version-follows-upgrades", [R(INSTANCE, "db", {**pinned, "engine": "Postgres"})]
+    )
+    assert level == "mandatory"
+    assert fault.startswith("engineVersion '16.4' pins a minor version while automatic minor upgrades are on")
 
 
 def key(protect):
