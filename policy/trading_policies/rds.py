@@ -31,6 +31,14 @@ SNAPSHOTS = (
     "aws:rds/snapshotCopy:SnapshotCopy",
 )
 CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+# The parameters that decide what Aurora PostgreSQL logs; a DB instance's parameter group overrides them.
+_LOGGING_PARAMETERS = (
+    "log_statement",
+    "log_min_duration_statement",
+    "shared_preload_libraries",
+    "pgaudit.log",
+)
 # log_statement values that record statements (none records nothing); pgaudit.log classes likewise.
 STATEMENT_LOGGING = ("ddl", "mod", "all")
 # The log types each engine should export to CloudWatch Logs (cdk-nag PCI's RDSLoggingEnabled agrees).
@@ -179,22 +187,47 @@ def check_query_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fin
                     "so its statement and slow-query logging cannot be checked; declare it in the stack",
                 )
             continue
+        members = stack.attached(
+            (CLUSTER_INSTANCE,), "clusterIdentifier", (CLUSTER,), ("clusterIdentifier", "id")
+        ).get(cluster, [])
         for group in groups:
-            yield from (Finding(cluster, fault) for fault in _logging_faults(group, config))
+            values = _parameters(group)
+            if values is None:
+                continue
+            yield from (
+                Finding(cluster, fault)
+                for fault in _logging_faults(values, f"cluster parameter group '{group.name}'", config)
+            )
+            # A parameter an instance's DB parameter group sets overrides the cluster group's there.
+            for member in members:
+                for instance_group in stack.targets(
+                    member, "dbParameterGroupName", (PARAMETER_GROUP,), ("name", "id")
+                ):
+                    own = _parameters(instance_group)
+                    if own is None or not any(name in own for name in _LOGGING_PARAMETERS):
+                        continue
+                    where = (
+                        f"DB parameter group '{instance_group.name}' of instance '{member.name}', which "
+                        f"overrides cluster parameter group '{group.name}',"
+                    )
+                    for fault in _logging_faults({**values, **own}, where, config):
+                        yield Finding(cluster, fault)
 
 
-def _logging_faults(group: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+def _parameters(group: Resource) -> dict[str, Any] | None:
+    """A parameter group's parameters by lower-case name; None while any is unknown."""
     parameters = group.get("parameters")
     if parameters is UNKNOWN:
-        return
+        return None
     values: dict[str, Any] = {}
     for parameter in parameters if isinstance(parameters, list) else []:
         key = get(parameter, "name")
         if isinstance(key, str):
             values[key.lower()] = get(parameter, "value")
-    if UNKNOWN in values.values():
-        return
-    where = f"cluster parameter group '{group.name}'"
+    return None if UNKNOWN in values.values() else values
+
+
+def _logging_faults(values: Mapping[str, Any], where: str, config: Mapping[str, Any]) -> Iterator[str]:
     statement = str(values.get("log_statement", "none")).strip().lower()
     libraries = [v.strip().lower() for v in str(values.get("shared_preload_libraries", "")).split(",")]
     audit = [v.strip().lower() for v in str(values.get("pgaudit.log", "none")).split(",")]
@@ -461,7 +494,8 @@ RULES = [
         description=(
             "Aurora PostgreSQL clusters use a cluster parameter group the stack declares that logs "
             "statements (log_statement ddl, mod or all, or pgaudit loaded with pgaudit.log set) and slow "
-            "queries (log_min_duration_statement from 0 to maximumSlowQueryMs)."
+            "queries (log_min_duration_statement from 0 to maximumSlowQueryMs), and no cluster instance's "
+            "DB parameter group overrides those parameters with values that log less."
         ),
         severity=Severity.MEDIUM,
         pci=("10.2.1", "10.2.1.2", "10.2.1.5"),

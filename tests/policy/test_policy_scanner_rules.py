@@ -218,6 +218,37 @@ def test_aurora_postgresql_logs_statements_and_slow_queries(parameters, config, 
         assert part in fault
 
 
+def test_an_instance_parameter_group_that_turns_logging_off_overrides_the_clusters():
+    # Aurora applies a parameter set in an instance's DB parameter group over the cluster group's value.
+    db = cluster(clusterIdentifier="trading-db-dev")
+    group = parameter_group(log_statement="ddl", log_min_duration_statement="1000")
+    quiet = R(
+        "aws:rds/parameterGroup:ParameterGroup",
+        "instance-params",
+        {"name": "quiet", "parameters": [{"name": "log_statement", "value": "none"}]},
+    )
+    member = R(
+        "aws:rds/clusterInstance:ClusterInstance",
+        "db-1",
+        {"clusterIdentifier": U, "dbParameterGroupName": U},
+        deps={"clusterIdentifier": [db], "dbParameterGroupName": [quiet]},
+    )
+    diags = run("rds-postgresql-query-logging", [db, group, quiet, member])
+    assert [(d.level, d.urn) for d in diags] == [("mandatory", db.urn)]
+    assert faults("rds-postgresql-query-logging", [db, group, quiet, member]) == [
+        "DB parameter group 'instance-params' of instance 'db-1', which overrides cluster parameter group "
+        "'params', logs no statements: set log_statement to ddl, mod or all, or load pgaudit "
+        "(shared_preload_libraries) with pgaudit.log set (e.g. ddl,role,write)"
+    ]
+    # An instance group that leaves the logging parameters alone, or sets them as well, changes nothing.
+    quiet.props["parameters"] = [{"name": "work_mem", "value": "65536"}]
+    assert faults("rds-postgresql-query-logging", [db, group, quiet, member]) == []
+    quiet.props["parameters"] = [{"name": "log_statement", "value": "all"}]
+    assert faults("rds-postgresql-query-logging", [db, group, quiet, member]) == []
+    quiet.props["parameters"] = U
+    assert faults("rds-postgresql-query-logging", [db, group, quiet, member]) == []
+
+
 def test_query_logging_needs_a_declared_parameter_group():
     (fault,) = faults("rds-postgresql-query-logging", [cluster(dbClusterParameterGroupName=None)])
     assert fault.startswith("uses the default cluster parameter group <not set>")
