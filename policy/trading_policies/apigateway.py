@@ -38,6 +38,11 @@ ROUTE = "aws:apigatewayv2/route:Route"
 HTTP_API = "aws:apigatewayv2/api:Api"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+# Rules added to a web ACL as resources of their own (instead of its rules or ruleJson).
+WEB_ACL_RULES = (
+    "aws:wafv2/webAclRule:WebAclRule",
+    "aws:wafv2/webAclRuleGroupAssociation:WebAclRuleGroupAssociation",
+)
 LOGGING_LEVELS = ("ERROR", "INFO")
 _STAGE_ARN = re.compile(r":/restapis/([^/]+)/stages/([^/]+)$")
 _DOCS = "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
@@ -156,12 +161,49 @@ def _is_public(stack: Stack, stage: Resource) -> bool:
 
 def _web_acl_faults(stack: Stack, association: Resource) -> Iterator[str]:
     for web_acl in stack.targets(association, "webAclArn", (WEB_ACL,), ("arn",)):
-        rules = web_acl.get("rules")
-        if isinstance(rules, list) and not rules:
+        rules = _web_acl_rules(stack, web_acl)
+        if rules is None:
+            continue
+        if not rules:
             yield (
                 f"web ACL '{web_acl.name}' has no rules, so it lets every request through; add AWS managed "
                 "rule groups (e.g. AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet)"
             )
+        elif all(_counts_only(rule) for rule in rules) and web_acl.get("defaultAction", "block") is ABSENT:
+            yield (
+                f"web ACL '{web_acl.name}' only counts what its rules match (each rule's action or "
+                "overrideAction is count) and allows every request by default, so it blocks nothing; let "
+                "the rules act (overrideAction none for rule groups)"
+            )
+
+
+def _web_acl_rules(stack: Stack, web_acl: Resource) -> list[Any] | None:
+    """A web ACL's rules: inline (rules, or ruleJson in the API's own JSON) and WebAclRule and
+    WebAclRuleGroupAssociation resources; None while any of them is unknown or ruleJson is unreadable."""
+    inline, raw = web_acl.get("rules"), web_acl.get("ruleJson")
+    if inline is UNKNOWN or raw is UNKNOWN:
+        return None
+    rules = list(inline) if isinstance(inline, list) else []
+    if isinstance(raw, str) and raw.strip():
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            return None
+        rules += parsed if isinstance(parsed, list) else [parsed]
+    attached = stack.attached(WEB_ACL_RULES, "webAclArn", (WEB_ACL,), ("arn",)).get(web_acl, [])
+    return rules + [rule.props for rule in attached]
+
+
+def _counts_only(rule: Any) -> bool:
+    """Whether a rule only counts the requests it matches: its action, or a rule group's overrideAction, is
+    count (in the provider's camelCase, the API's PascalCase, or a WebAclRuleGroupAssociation's string)."""
+    fields = {str(key).lower(): value for key, value in _mapping(rule).items()}
+    for value in (fields.get("action"), fields.get("overrideaction")):
+        if isinstance(value, str) and value.lower() == "count":
+            return True
+        if isinstance(value, Mapping) and any(str(key).lower() == "count" for key in value):
+            return True
+    return False
 
 
 def check_execution_logging(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -435,7 +477,9 @@ RULES = [
         name="apigateway-stage-waf",
         description=(
             "Every public (non-PRIVATE) REST API stage is associated with an AWS WAF (wafv2) web ACL, and a "
-            "web ACL the stack declares for it has rules."
+            "web ACL the stack declares for it has rules (rules, ruleJson, WebAclRule or "
+            "WebAclRuleGroupAssociation resources) that do not all only count while the default action "
+            "allows."
         ),
         severity=Severity.HIGH,
         pci=("6.4.2",),

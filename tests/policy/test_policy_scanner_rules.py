@@ -4,6 +4,8 @@ logging and public object ACLs, Secrets Manager keys and rotation."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from policy_fixtures import compliant_stack, find, tls_policy
 from policy_harness import ACCOUNT, R, U, run
@@ -78,6 +80,68 @@ def test_an_empty_web_acl_protects_nothing():
         )
         == []
     )
+
+
+NO_RULES = "web ACL 'acl' has no rules, so it lets every request through"
+COUNT_ONLY = (
+    "web ACL 'acl' only counts what its rules match (each rule's action or overrideAction is count) and "
+    "allows every request by default, so it blocks nothing; let the rules act (overrideAction none for rule "
+    "groups)"
+)
+
+
+@pytest.mark.parametrize(
+    ("acl_props", "extra", "expected"),
+    [
+        # No rules at all, inline or otherwise.
+        ({"rules": None}, [], NO_RULES),
+        ({"rules": None, "ruleJson": "[]"}, [], NO_RULES),
+        # Rules that only count, with the default action allowing everything.
+        ({"rules": [{"name": "common", "overrideAction": {"count": {}}}]}, [], COUNT_ONLY),
+        ({"rules": [{"name": "ip", "action": {"count": {}}}]}, [], COUNT_ONLY),
+        (
+            {"rules": None, "ruleJson": json.dumps([{"Name": "c", "OverrideAction": {"Count": {}}}])},
+            [],
+            COUNT_ONLY,
+        ),
+        ({"rules": None}, [{"overrideAction": "count"}], COUNT_ONLY),
+        # Rules that act, or a default that blocks, or what is not known yet.
+        ({"rules": [{"name": "common", "overrideAction": {"none": {}}}]}, [], None),
+        ({"rules": [{"action": {"count": {}}}, {"action": {"block": {}}}]}, [], None),
+        ({"rules": [{"action": {"count": {}}}], "defaultAction": {"block": {}}}, [], None),
+        ({"rules": None}, [{"overrideAction": "none"}], None),
+        ({"rules": None}, [{"action": {"block": {}}}], None),
+        ({"rules": U}, [], None),
+        ({"rules": None, "ruleJson": U}, [], None),
+        ({"rules": None, "ruleJson": "{not json"}, [], None),
+    ],
+)
+def test_a_web_acl_must_act_on_what_its_rules_match(acl_props, extra, expected):
+    api, stage = api_and_stage()
+    acl = web_acl([])
+    acl.props.update({"defaultAction": {"allow": {}}, **acl_props})
+    acl.props = {k: v for k, v in acl.props.items() if v is not None}
+    kinds = (
+        "aws:wafv2/webAclRule:WebAclRule",
+        "aws:wafv2/webAclRuleGroupAssociation:WebAclRuleGroupAssociation",
+    )
+    rules = [
+        R(
+            kinds[isinstance(props.get("overrideAction"), str)],
+            f"rule{i}",
+            {"webAclArn": U, **props},
+            deps={"webAclArn": [acl]},
+        )
+        for i, props in enumerate(extra)
+    ]
+    link = association(U, resourceArn=[stage], webAclArn=[acl])
+    diags = run("apigateway-stage-waf", [api, stage, acl, *rules, link])
+    found = faults("apigateway-stage-waf", [api, stage, acl, *rules, link])
+    if expected is None:
+        assert found == []
+        return
+    assert [d.level for d in diags] == ["mandatory"]
+    assert found[0].startswith(expected)
 
 
 def test_an_association_built_from_the_api_id_is_a_note_at_preview():
