@@ -19,7 +19,8 @@ in the rule; so do the stack's entries for a literal list id the stack does not 
 AWS-managed (the S3 and DynamoDB lists of gateway endpoints) or outside the stack, and is not judged.
 
 A value unknown at preview is never passed silently: an unknown CIDR (or prefix list entry) is taken as
-the whole internet of its address family, and a range open only because of it is an advisory note. So is
+the whole internet of its address family, and a range open only because of it is an advisory note; so is
+what an ``ec2.SecurityGroupRule`` whose ``type`` is unknown opens, in both directions. So is
 a prefix list whose rule the engine cannot tell: it links a group's prefix lists to its whole inline
 ``ingress``/``egress`` list, so an unknown list id belongs to its rule for certain only when no other
 inline rule of that list has one. A whole ``ingress``/``egress`` list unknown at preview is not judged
@@ -29,7 +30,7 @@ inline rule of that list has one. A whole ``ingress``/``egress`` list unknown at
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Network, IPv6Network, collapse_addresses, ip_network
 from itertools import pairwise
 from typing import Any
@@ -619,6 +620,14 @@ def _groups(stack: Stack, direction: str) -> dict[tuple[Resource, ...], list[_En
         entry = _entry(stack, rule, f"{direction} rule '{rule.name}'", rule.props, None)
         if entry is None:
             continue
+        if rule.type == SECURITY_GROUP_RULE and rule.get("type") is UNKNOWN:
+            # Ingress or egress only once deployed: what it opens is judged for both, as a note.
+            entry = replace(
+                entry,
+                networks=(),
+                maybe=entry.networks + entry.maybe,
+                unknown=entry.unknown or (rule, "type"),
+            )
         targets = stack.targets(rule, "securityGroupId", (SECURITY_GROUP, DEFAULT_SECURITY_GROUP), ("id",))
         if targets:
             by_group[targets[0]].append(entry)
@@ -634,7 +643,7 @@ def _groups(stack: Stack, direction: str) -> dict[tuple[Resource, ...], list[_En
 
 def _standalone_rules(stack: Stack, direction: str) -> list[Resource]:
     typed = INGRESS_RULE if direction == "ingress" else EGRESS_RULE
-    legacy = [r for r in stack.of_type(SECURITY_GROUP_RULE) if r.get("type") == direction]
+    legacy = [r for r in stack.of_type(SECURITY_GROUP_RULE) if r.get("type") in (direction, UNKNOWN)]
     return [*legacy, *stack.of_type(typed)]
 
 
@@ -829,7 +838,7 @@ RULES = [
             "addresses add up to more than a /8 of IPv4 or a /32 of IPv6 (e.g. 0.0.0.0/1), also when its "
             "inline and standalone rules only add up to them, and through the prefix lists the stack "
             "declares; except on ports listed in allowedPublicPorts. A CIDR unknown at preview that may be "
-            "the internet is an advisory note."
+            "the internet, or a SecurityGroupRule whose type is unknown, is an advisory note."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "1.4.2"),
@@ -858,8 +867,8 @@ RULES = [
             "No security group lets traffic out to the internet (0.0.0.0/0 or ::/0, or ranges whose public "
             "addresses add up to more than a /8 of IPv4 or a /32 of IPv6, also when its rules only add up "
             "to them, and through the prefix lists the stack declares) except on the TCP/UDP ports listed "
-            "in allowedPorts (default: 443). A CIDR unknown at preview that may be the internet is an "
-            "advisory note."
+            "in allowedPorts (default: 443). A CIDR unknown at preview that may be the internet, or a "
+            "SecurityGroupRule whose type is unknown, is an advisory note."
         ),
         severity=Severity.HIGH,
         pci=("1.3.2", "1.4.1"),

@@ -480,6 +480,41 @@ def test_legacy_egress_rules_count_for_their_group():
 
 
 @pytest.mark.parametrize(
+    ("policy", "direction"),
+    [
+        ("ec2-security-group-no-public-ingress", "ingress"),
+        ("ec2-security-group-no-unrestricted-egress", "egress"),
+    ],
+)
+def test_a_legacy_rule_whose_type_is_unknown_is_a_note_both_ways(policy, direction):
+    # type computed from another resource: the rule may open either direction once deployed.
+    group = R("aws:ec2/securityGroup:SecurityGroup", "sg", {"id": "sg-1"})
+    source = R("random:index/randomShuffle:RandomShuffle", "pick", {})
+    rule = R(
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "r",
+        {
+            "type": U,
+            "securityGroupId": "sg-1",
+            "protocol": "-1",
+            "fromPort": 0,
+            "toPort": 0,
+            "cidrBlocks": ["0.0.0.0/0"],
+        },
+        deps={"type": [source]},
+    )
+    (diag,) = run(policy, [group, source, rule])
+    assert (diag.level, diag.urn) == ("advisory", group.urn)
+    assert f"whether {direction} rule 'r' " in diag.message
+    assert (
+        "on all ports cannot be checked until aws:ec2/securityGroupRule:SecurityGroupRule 'r'.type is known"
+        in (diag.message)
+    )
+    rule.props["cidrBlocks"] = ["10.0.0.0/8"]
+    assert run(policy, [group, source, rule]) == []
+
+
+@pytest.mark.parametrize(
     ("type_", "props", "config", "expected"),
     [
         ("aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": True}, None, ["mapPublicIpOnLaunch is True"]),
