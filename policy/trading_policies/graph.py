@@ -205,10 +205,14 @@ class Stack:
     ) -> list[Resource]:
         """The resources of ``types`` that ``source.<prop>`` refers to (empty when none is in the stack)."""
         wanted = tuple(types)
-        linked = [r for r in source.property_dependencies.get(prop, []) if r.type in wanted]
-        if linked:
-            return _unique(linked)
+        linked = _unique(r for r in source.property_dependencies.get(prop, []) if r.type in wanted)
         value = source.get(prop)
+        if len(linked) > 1 and is_known(value):
+            # A value computed from several resources (Output.all(a.id, b.id).apply(...)) depends on each,
+            # but is the one it names, or none of them: a public access block computed so protects only it.
+            return [r for r in self.find(wanted, value, keys) if any(r is t for t in linked)]
+        if linked:
+            return linked
         if is_known(value):
             return self.find(wanted, value, keys)
         if value is ABSENT:

@@ -118,6 +118,31 @@ def test_public_access_block_settings_must_all_be_true():
     assert faults("s3-public-access-blocked", [b, block]) == []
 
 
+def test_a_block_computed_from_two_buckets_protects_only_the_one_it_names():
+    # bucket=Output.all(a.id, b.id).apply(lambda ids: ids[0]) depends on both buckets but names one.
+    a, b = bucket(), bucket(f"trading-logs-{ACCOUNT}-us-east-1-dev", "logs")
+    flags = dict.fromkeys(
+        ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+    )
+    block = R(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "pab",
+        {"bucket": a.props["bucket"], **flags},
+        deps={"bucket": [a, b]},
+    )
+    (diag,) = run("s3-public-access-blocked", [a, b, block])
+    assert diag.urn == b.urn
+    assert "has no aws.s3.BucketPublicAccessBlock, so an ACL or bucket policy can make it public" in (
+        diag.message
+    )
+    # A value that names neither protects neither.
+    block.props["bucket"] = f"trading-other-{ACCOUNT}-us-east-1-dev"
+    assert sorted(d.urn for d in run("s3-public-access-blocked", [a, b, block])) == sorted([a.urn, b.urn])
+    # While the value is unknown (a preview), the dependencies are all there is to go by.
+    block.props["bucket"] = U
+    assert run("s3-public-access-blocked", [a, b, block]) == []
+
+
 def test_an_account_level_block_covers_every_bucket_only_when_complete():
     flags = dict.fromkeys(
         ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
