@@ -1,5 +1,6 @@
 """Background analysis: worker threads that send Analyze calls while the program runs in its own process."""
 
+import threading
 import time
 
 import pytest
@@ -26,6 +27,18 @@ def test_violations_come_back_in_registration_order():
     work.close()  # closing twice is harmless
     assert [v.urn.rsplit("::", 1)[1] for v in violations] == ["b1", "b3", "b5", "b7", "b9", "b11"]
     assert {v.policy for v in violations} == {"bucket-versioning"}
+
+
+def test_every_worker_lowers_its_own_priority(monkeypatch):
+    lowered = []
+    monkeypatch.setattr(analyzer, "_lower_this_thread", lambda: lowered.append(threading.current_thread()))
+    work = analyzer.BackgroundAnalysis(client("basic"), workers=3)
+    try:
+        work.submit(0, bucket("data"))
+        work.finish()
+    finally:
+        work.close()
+    assert sorted(map(id, lowered)) == sorted(map(id, work._threads[1:]))
 
 
 def test_the_first_failed_call_is_reported_by_the_client():

@@ -77,6 +77,18 @@ def test_the_pack_analyses_below_the_programs_priority_on_every_thread(basic):
     )
 
 
+def test_the_packs_threads_share_one_cpu_when_there_are_several(basic):
+    analyze(basic, bucket("data"))
+    cpus = os.sched_getaffinity(0)
+    placed = {thread: os.sched_getaffinity(thread) for thread in analyzer._threads_of(basic._process.pid)}
+    if len(cpus) == 1:  # nothing to choose
+        assert set(map(frozenset, placed.values())) == {frozenset(cpus)}
+        return
+    (cpu,) = next(iter(placed.values()))
+    assert cpu in cpus
+    assert placed == {thread: {cpu} for thread in placed}
+
+
 def test_a_compliant_resource_has_no_violation(basic):
     assert analyze(basic, bucket("data")) == []
 

@@ -1,8 +1,11 @@
 """What preflight keeps of a pack: the levels it reports, the stderr it keeps, the memory it reads."""
 
 import io
+import itertools
 import os
 import subprocess
+import sys
+import threading
 
 import pytest
 from pulumi.runtime.proto import analyzer_pb2
@@ -76,3 +79,56 @@ def test_lowering_a_process_that_has_ended_is_a_no_op():
     child.wait()
     assert analyzer._threads_of(child.pid) == [child.pid]  # no /proc entry: the process stands for itself
     analyzer._yield_to_the_program(child.pid)  # nothing to lower, and no error
+
+
+def test_packs_are_placed_from_the_last_cpu_down_leaving_the_first(monkeypatch):
+    monkeypatch.setattr(analyzer, "_packs_placed", itertools.count())
+    monkeypatch.setattr(analyzer.os, "sched_getaffinity", lambda pid: {4, 5, 6})
+    assert [analyzer._pack_cpu() for _ in range(3)] == [6, 5, 6]
+    monkeypatch.setattr(analyzer.os, "sched_getaffinity", lambda pid: {3})
+    assert analyzer._pack_cpu() is None  # one CPU: the pack runs where the scheduler puts it
+    monkeypatch.setattr(analyzer.sys, "platform", "darwin")
+    monkeypatch.setattr(analyzer.os, "sched_getaffinity", lambda pid: pytest.fail("not on this system"))
+    assert analyzer._pack_cpu() is None
+
+
+def _priority_after_lowering() -> tuple[int, int]:
+    """The priority of a new thread before and after it lowers itself."""
+    seen = []
+
+    def run():
+        thread = threading.get_native_id()
+        seen.append(os.getpriority(os.PRIO_PROCESS, thread))
+        analyzer._lower_this_thread()
+        seen.append(os.getpriority(os.PRIO_PROCESS, thread))
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    return seen[0], seen[1]
+
+
+def test_a_thread_lowers_only_its_own_priority():
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    before, after = _priority_after_lowering()
+    assert after == min(19, before + analyzer.NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
+
+
+def test_elsewhere_than_linux_a_thread_keeps_its_priority(monkeypatch):
+    monkeypatch.setattr(analyzer.sys, "platform", "darwin")  # a priority there is the whole process's
+    before, after = _priority_after_lowering()
+    assert after == before
+
+
+def test_with_one_cpu_a_pack_is_lowered_and_left_where_it_runs(monkeypatch):
+    monkeypatch.setattr(analyzer, "_pack_cpu", lambda: None)
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        analyzer._yield_to_the_program(child.pid)
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(
+            19, os.getpriority(os.PRIO_PROCESS, 0) + analyzer.NICENESS
+        )
+        assert os.sched_getaffinity(child.pid) == os.sched_getaffinity(0)
+    finally:
+        child.communicate(b"")
