@@ -12,7 +12,8 @@ the number of resources however they refer to one another (never loop over ``of_
 * ``stack.find(types, value, keys)``: the resources of ``types`` whose ``id``, ``arn``, ``name`` (or the
   given ``keys``) equal a literal string, e.g. the bucket a literal ``bucket="acme-logs"`` names;
 * ``stack.targets(source, prop, types, keys)``: the resources ``source.<prop>`` refers to, by property
-  dependency or literal value (uses ``find``);
+  dependency or literal value (uses ``find``), in ``source``'s region and account (:func:`colocated`): a
+  child declared with another provider, or another ``region``, protects what has that name there;
 * ``stack.attached(types, prop, target_types, keys)``: for every target, the resources of ``types`` that
   refer to it; computed once per stack and the same read-only mapping on every call;
 * ``stack.referrers(target, prop, types)``: the resources of ``types`` whose ``prop`` has a property
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .awsfacts import REGION_PATTERN
+from .awsfacts import ACCOUNT_PATTERN, REGION_PATTERN, parse_arn
 from .values import ABSENT, UNKNOWN, Missing, get, is_known, plain
 
 
@@ -131,6 +132,78 @@ def _provider_default_tags(provider_props: Mapping[str, Any]) -> dict[str, Any]:
     return tags if isinstance(tags, dict) else {}
 
 
+def allowed_accounts(resource: Resource) -> list[str]:
+    """The accounts ``resource``'s provider allows (allowedAccountIds): it refuses to run in any other."""
+    # The engine passes provider inputs of array type as JSON strings; programs may also pass lists.
+    value = get(resource.provider_props, "allowedAccountIds")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def provider_account(resource: Resource) -> str | Missing | None:
+    """The account ``resource``'s provider acts in: the account of the role it assumes, else the one account
+    it allows; None when nothing names one."""
+    role = _assumed_role(resource.provider_props)
+    if role is not None:
+        return role
+    allowed = allowed_accounts(resource)
+    return allowed[0] if len(allowed) == 1 else None
+
+
+def _assumed_role(provider_props: Mapping[str, Any]) -> str | Missing | None:
+    """The account of the (last) role the provider assumes, the role ARN itself when it names no account,
+    UNKNOWN when it is not known yet, None when the provider assumes no role."""
+    for key in ("assumeRoles", "assumeRole", "assumeRoleWithWebIdentity"):
+        value = get(provider_props, key)
+        if isinstance(value, str):
+            # The engine passes provider inputs of object and array type as JSON strings.
+            try:
+                value = plain(json.loads(value))
+            except ValueError:
+                return value
+        roles = [get(role, "roleArn") for role in (value if isinstance(value, list) else [value])]
+        roles = [role for role in roles if role is UNKNOWN or (isinstance(role, str) and role)]
+        if value is UNKNOWN or roles[-1:] == [UNKNOWN]:
+            return UNKNOWN
+        if roles:
+            arn = parse_arn(roles[-1])
+            return arn.account if arn is not None and ACCOUNT_PATTERN.match(arn.account) else roles[-1]
+    return None
+
+
+# Provider settings that do not change the account it acts in; any other difference (profile, keys, roles,
+# allowed accounts) may.
+_ACCOUNT_NEUTRAL = frozenset(
+    {"region", "defaultTags", "ignoreTags", "version", "maxRetries", "retryMode", "s3UsePathStyle"}
+)
+
+
+def credentials(resource: Resource) -> dict[str, Any]:
+    """The provider settings of ``resource`` that may choose the account it acts in."""
+    return {k: v for k, v in resource.provider_props.items() if k not in _ACCOUNT_NEUTRAL}
+
+
+def colocated(one: Resource, other: Resource) -> bool:
+    """False when the stack shows two resources in different regions or accounts: a regional resource (a
+    log group, a parameter group, a secret's rotation, a bucket's settings) protects only what is in its
+    own region and account, however alike their names. The region is the resource's own ``region``, else
+    its provider's; the account the one its provider's assumed role or allowedAccountIds name, else, when
+    neither names one, whether both providers use the same credentials. Unknown values count as the same."""
+    mine, theirs = one.region(), other.region()
+    if mine and theirs and mine != theirs:
+        return False
+    ours, yours = provider_account(one), provider_account(other)
+    if ours is UNKNOWN or yours is UNKNOWN:
+        return True
+    if ours is not None and yours is not None:
+        return ours == yours
+    return credentials(one) == credentials(other)
+
+
 class Stack:
     """Every resource of a stack with parents and dependencies resolved to :class:`Resource` views.
 
@@ -201,10 +274,23 @@ class Stack:
         return index
 
     def targets(
-        self, source: Resource, prop: str, types: Iterable[str], keys: Iterable[str] = ("id", "arn", "name")
+        self,
+        source: Resource,
+        prop: str,
+        types: Iterable[str],
+        keys: Iterable[str] = ("id", "arn", "name"),
+        *,
+        anywhere: bool = False,
     ) -> list[Resource]:
-        """The resources of ``types`` that ``source.<prop>`` refers to (empty when none is in the stack)."""
-        wanted = tuple(types)
+        """The resources of ``types`` that ``source.<prop>`` refers to (empty when none is in the stack), in
+        ``source``'s region and account (see :func:`colocated`) unless ``anywhere``: a name or an output
+        used in another region or account names a resource there, not this one."""
+        found = self._targets(source, prop, tuple(types), tuple(keys))
+        return found if anywhere else [r for r in found if colocated(source, r)]
+
+    def _targets(
+        self, source: Resource, prop: str, wanted: tuple[str, ...], keys: tuple[str, ...]
+    ) -> list[Resource]:
         linked = _unique(r for r in source.property_dependencies.get(prop, []) if r.type in wanted)
         value = source.get(prop)
         if len(linked) > 1 and is_known(value):
@@ -248,8 +334,11 @@ class Stack:
         return self._attached[cache_key]
 
     def referrers(self, target: Resource, prop: str, types: Iterable[str]) -> list[Resource]:
-        """The resources of ``types`` (in that order, each in stack order) whose ``prop`` has a property
-        dependency on ``target``."""
+        """The resources of ``types`` (in that order, each in stack order) in ``target``'s region and account
+        whose ``prop`` has a property dependency on ``target``."""
+        return [r for r in self._referrers_of(target, prop, types) if colocated(target, r)]
+
+    def _referrers_of(self, target: Resource, prop: str, types: Iterable[str]) -> list[Resource]:
         found: list[Resource] = []
         for kind in types:
             if not self.indexed:

@@ -15,7 +15,7 @@ from pulumi_policy import Severity
 
 from .documents import Statement, parse_policy
 from .evaluator import SERVICE, Caller, allowed, callers, why_open
-from .graph import Resource, Stack
+from .graph import Resource, Stack, colocated
 from .kms import render_actions
 from .logs import LOG_GROUP
 from .registry import Finding, Rule, unknown_until_deployed
@@ -198,23 +198,28 @@ def check_log_group(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findin
 def _log_group_of(stack: Stack, function: Resource) -> tuple[Resource | None, str]:
     configured = function.get("loggingConfig", "logGroup")
     if isinstance(configured, str):
-        return _named(stack, configured), f"'{configured}' (its loggingConfig.logGroup)"
+        return _named(stack, function, configured), f"'{configured}' (its loggingConfig.logGroup)"
     if configured is UNKNOWN:
-        linked = [g for g in function.property_dependencies.get("loggingConfig", []) if g.type == LOG_GROUP]
+        linked = [
+            g
+            for g in function.property_dependencies.get("loggingConfig", [])
+            if g.type == LOG_GROUP and colocated(function, g)
+        ]
         return _first(linked or _depended_on(function)), "(its loggingConfig.logGroup)"
     name = function.get("name")
     if isinstance(name, str):
-        return _named(stack, f"/aws/lambda/{name}"), f"'/aws/lambda/{name}'"
+        return _named(stack, function, f"/aws/lambda/{name}"), f"'/aws/lambda/{name}'"
     linked = stack.referrers(function, "name", (LOG_GROUP,))
     return _first(linked or _depended_on(function)), "'/aws/lambda/<function name>'"
 
 
-def _named(stack: Stack, name: str) -> Resource | None:
-    return _first(stack.find((LOG_GROUP,), name, ("name",)))
+def _named(stack: Stack, function: Resource, name: str) -> Resource | None:
+    # Lambda writes to the group of that name in the function's own region and account.
+    return _first([g for g in stack.find((LOG_GROUP,), name, ("name",)) if colocated(function, g)])
 
 
 def _depended_on(function: Resource) -> list[Resource]:
-    candidates = [g for g in function.dependencies if g.type == LOG_GROUP]
+    candidates = [g for g in function.dependencies if g.type == LOG_GROUP and colocated(function, g)]
     lambda_groups = [
         g
         for g in candidates
@@ -295,7 +300,7 @@ RULES = [
         name="lambda-log-group-managed",
         description=(
             "Each Lambda function has its log group (/aws/lambda/<name> or its loggingConfig.logGroup) "
-            "declared in the stack with a retention period."
+            "declared in the stack, in the function's region and account, with a retention period."
         ),
         severity=Severity.MEDIUM,
         pci=("10.2.1", "10.5.1"),

@@ -101,9 +101,10 @@ def check_key_allows_logs(stack: Stack, config: Mapping[str, Any]) -> Iterator[F
 
 def _keys_of(stack: Stack, log_group: Resource) -> list[Resource]:
     keys: list[Resource] = []
-    for target in stack.targets(log_group, "kmsKeyId", (KEY, ALIAS), KEY_OR_ALIAS_REFERENCES):
+    # A key in another region is still this group's key: the rule says CloudWatch Logs cannot use it.
+    for target in stack.targets(log_group, "kmsKeyId", (KEY, ALIAS), KEY_OR_ALIAS_REFERENCES, anywhere=True):
         if target.type == ALIAS:
-            keys.extend(stack.targets(target, "targetKeyId", (KEY,), KEY_REFERENCES))
+            keys.extend(stack.targets(target, "targetKeyId", (KEY,), KEY_REFERENCES, anywhere=True))
         else:
             keys.append(target)
     return keys

@@ -24,7 +24,6 @@ the stack that writes into it. Other buckets can be allowed by name in ``sseS3Al
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -36,21 +35,19 @@ from typing import Any
 from pulumi_policy import Severity
 
 from .awsfacts import (
-    ACCOUNT_PATTERN,
     account_tokens,
     is_autoname,
     is_aws_managed_key,
-    parse_arn,
     s3_bucket_name_problems,
     s3_directory_bucket_name_problems,
 )
 from .documents import Statement, glob_match, parse_policy
 from .evaluator import callers, public_statements, why_open
-from .graph import Resource, Stack
+from .graph import Resource, Stack, allowed_accounts, credentials, provider_account
 from .iam import POLICY_TYPES, documents
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
-from .values import ABSENT, UNKNOWN, Missing, as_bool, describe, get, plain
+from .values import ABSENT, UNKNOWN, Missing, as_bool, describe, get
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 DIRECTORY_BUCKETS = ("aws:s3/directoryBucket:DirectoryBucket",)
@@ -115,7 +112,7 @@ def check_bucket_name(resource: Resource, config: Mapping[str, Any]) -> Iterator
         if directory
         else "bucket names are global"
     )
-    pinned = config["accountIds"] or _allowed_accounts(resource)
+    pinned = config["accountIds"] or allowed_accounts(resource)
     tokens = account_tokens(name)
     if pinned and not set(tokens) & set(pinned):
         yield (
@@ -127,18 +124,6 @@ def check_bucket_name(resource: Resource, config: Mapping[str, Any]) -> Iterator
             f"bucket name '{name}' contains no 12-digit account id, so it may already be taken in another "
             f"account ({shared})"
         )
-
-
-def _allowed_accounts(resource: Resource) -> list[str]:
-    # The provider refuses to run in any other account, so its allowedAccountIds pin the account for sure.
-    # The engine passes provider inputs of array type as JSON strings; programs may also pass lists.
-    value = get(resource.provider_props, "allowedAccountIds")
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return []
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def check_public_acl(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
@@ -229,60 +214,18 @@ def _same_account(block: Resource, bucket: Resource) -> bool | Missing:
     """Whether an account-level block is set in the bucket's account, as far as the stack tells: an account
     block protects only the account it is put in, which its accountId or its provider's credentials pick."""
     own = block.get("accountId")
-    ours = own if own is UNKNOWN or (isinstance(own, str) and own) else _account(block)
-    theirs = _account(bucket)
+    ours = own if own is UNKNOWN or (isinstance(own, str) and own) else provider_account(block)
+    theirs = provider_account(bucket)
     if ours is UNKNOWN or theirs is UNKNOWN:
         return UNKNOWN
     if ours is not None and theirs is not None:
         return ours == theirs
-    if _credentials(block) != _credentials(bucket):
+    if credentials(block) != credentials(bucket):
         return False
     # The same credentials, and an account named only by the block: a bucket named for another is not in it.
     name = bucket.get("bucket")
     tokens = account_tokens(name) if isinstance(name, str) else []
     return ours is None or not tokens or ours in tokens
-
-
-def _account(resource: Resource) -> str | Missing | None:
-    """The account ``resource``'s provider acts in: the account of the role it assumes, else the one account
-    it allows; None when nothing names one."""
-    role = _assumed_role(resource.provider_props)
-    if role is not None:
-        return role
-    allowed = _allowed_accounts(resource)
-    return allowed[0] if len(allowed) == 1 else None
-
-
-def _assumed_role(provider_props: Mapping[str, Any]) -> str | Missing | None:
-    """The account of the (last) role the provider assumes, the role ARN itself when it names no account,
-    UNKNOWN when it is not known yet, None when the provider assumes no role."""
-    for key in ("assumeRoles", "assumeRole", "assumeRoleWithWebIdentity"):
-        value = get(provider_props, key)
-        if isinstance(value, str):
-            # The engine passes provider inputs of object and array type as JSON strings.
-            try:
-                value = plain(json.loads(value))
-            except ValueError:
-                return value
-        roles = [get(role, "roleArn") for role in (value if isinstance(value, list) else [value])]
-        roles = [role for role in roles if role is UNKNOWN or (isinstance(role, str) and role)]
-        if value is UNKNOWN or roles[-1:] == [UNKNOWN]:
-            return UNKNOWN
-        if roles:
-            arn = parse_arn(roles[-1])
-            return arn.account if arn is not None and ACCOUNT_PATTERN.match(arn.account) else roles[-1]
-    return None
-
-
-# Provider settings that do not change the account it acts in; any other difference (profile, keys, roles,
-# allowed accounts) may.
-_ACCOUNT_NEUTRAL = frozenset(
-    {"region", "defaultTags", "ignoreTags", "version", "maxRetries", "retryMode", "s3UsePathStyle"}
-)
-
-
-def _credentials(resource: Resource) -> dict[str, Any]:
-    return {k: v for k, v in resource.provider_props.items() if k not in _ACCOUNT_NEUTRAL}
 
 
 def _unknown_account(bucket: Resource, block: Resource) -> Finding:

@@ -461,3 +461,51 @@ def test_an_authorization_unknown_at_preview_is_a_note_not_a_pass():
     assert [n.level for n in notes] == ["advisory", "advisory"]
     assert "the authorization of method GET ?" in notes[0].message
     assert "the authorization of route GET /orders" in notes[1].message
+
+
+OTHER_ACCOUNT = {
+    "region": "us-east-1",
+    "assumeRoles": json.dumps([{"roleArn": "arn:aws:iam::999999999999:role/x"}]),
+}
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        {"provider": {"region": "us-west-2"}},
+        {"props": {"region": "eu-west-1"}},
+        {"provider": OTHER_ACCOUNT},
+        {"provider": {"region": "us-east-1", "profile": "other"}},
+    ],
+)
+def test_a_log_group_in_another_region_or_account_is_not_the_functions(elsewhere):
+    # Log group names are per region and account: Lambda still creates its own group, unencrypted and kept
+    # forever, in the function's region and account.
+    logs = group("/aws/lambda/trading-orders-dev")
+    logs.provider = elsewhere.get("provider", logs.provider)
+    logs.props.update(elsewhere.get("props", {}))
+    (diag,) = run("lambda-log-group-managed", [function(), logs])
+    assert diag.level == "mandatory"
+    assert faults("lambda-log-group-managed", [function(), logs]) == [
+        "has no log group '/aws/lambda/trading-orders-dev' declared in the stack, so Lambda creates it "
+        "unencrypted and never expiring"
+    ]
+    # The same name in the function's own region and account is its group, wherever it is declared.
+    assert (
+        faults("lambda-log-group-managed", [logs, group("/aws/lambda/trading-orders-dev"), function()]) == []
+    )
+    unnamed = R(FUNCTION, "fn", {"name": U})
+    by_output = group(U)
+    by_output.provider, by_output.deps = logs.provider, {"name": [unnamed]}
+    by_output.props.update(elsewhere.get("props", {}))
+    unnamed.depends_on = [by_output]
+    assert len(faults("lambda-log-group-managed", [unnamed, by_output])) == 1
+    configured = function(loggingConfig={"logGroup": U})
+    configured.deps = {"loggingConfig": [by_output]}
+    assert len(faults("lambda-log-group-managed", [configured, by_output])) == 1
+
+
+def test_a_log_group_whose_account_is_unknown_at_preview_counts():
+    logs = group("/aws/lambda/trading-orders-dev")
+    logs.provider = {"region": "us-east-1", "assumeRoles": json.dumps([{"roleArn": U}])}
+    assert faults("lambda-log-group-managed", [function(), logs]) == []

@@ -216,8 +216,9 @@ def test_an_account_block_in_another_account_covers_no_bucket(block, target):
     (diag,) = run("s3-public-access-blocked", [target, block])
     assert diag.level == "mandatory"
     assert faults("s3-public-access-blocked", [target, block]) == [NO_BLOCK + ELSEWHERE]
-    # The bucket's own block is what protects it then.
+    # The bucket's own block, put in the bucket's account, is what protects it then.
     own = attach("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", target, BLOCK_FLAGS, "pab")
+    own.provider = target.provider
     assert run("s3-public-access-blocked", [target, block, own]) == []
 
 

@@ -764,3 +764,22 @@ def test_every_replica_of_a_secret_names_a_customer_managed_key():
         "replicas[2] has kmsKeyId 'alias/aws/secretsmanager', so that region's copy of the secret is "
         "encrypted with the AWS managed key aws/secretsmanager",
     ]
+
+
+def test_a_parameter_group_of_the_same_name_in_another_region_is_not_the_clusters():
+    # The cluster uses the group of that name in its own region, which the stack does not declare.
+    group = parameter_group(log_statement="ddl", log_min_duration_statement="1000")
+    group.provider = {"region": "us-west-2"}
+    (diag,) = run("rds-postgresql-query-logging", [cluster(), group])
+    assert diag.level == "mandatory"
+    (fault,) = faults("rds-postgresql-query-logging", [cluster(), group])
+    assert "'trading-db-dev', which the stack does not declare" in fault
+
+
+def test_a_rotation_in_another_region_rotates_another_secret():
+    # A secret name (even a replica's) names a secret of each region: this one is left unrotated.
+    elsewhere = rotation({"automaticallyAfterDays": 30}, secretId="trading-api-dev")
+    elsewhere.provider = {"region": "us-west-2"}
+    diags = run(ROTATION, [secret(), elsewhere])
+    assert [(d.level, d.urn.rsplit("::", 1)[1]) for d in diags] == [("mandatory", "secret")]
+    assert "has no aws.secretsmanager.SecretRotation" in diags[0].message
