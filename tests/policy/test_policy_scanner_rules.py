@@ -783,3 +783,18 @@ def test_a_rotation_in_another_region_rotates_another_secret():
     diags = run(ROTATION, [secret(), elsewhere])
     assert [(d.level, d.urn.rsplit("::", 1)[1]) for d in diags] == [("mandatory", "secret")]
     assert "has no aws.secretsmanager.SecretRotation" in diags[0].message
+
+
+def test_settings_naming_another_api_by_literal_id_do_not_count_at_preview():
+    # At preview the stage's API is being created and its id is unknown: a literal id names another API.
+    api = R("aws:apigateway/restApi:RestApi", "a", {"name": "a", "id": U})
+    stage = R(
+        "aws:apigateway/stage:Stage", "a-stage", {"restApi": U, "stageName": "dev"}, deps={"restApi": [api]}
+    )
+    other = settings(restApi="abc123defg")
+    (diag,) = run("apigateway-execution-logging", [api, stage, other])
+    assert diag.level == "mandatory"
+    assert "execution logging for */* is not set (OFF)" in diag.message
+    known = R("aws:apigateway/restApi:RestApi", "a", {"name": "a", "id": "abc123defg"})
+    stage.deps = {"restApi": [known]}
+    assert run("apigateway-execution-logging", [known, stage, other]) == []
