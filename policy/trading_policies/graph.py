@@ -175,16 +175,28 @@ def _assumed_role(provider_props: Mapping[str, Any]) -> str | Missing | None:
     return None
 
 
-# Provider settings that do not change the account it acts in; any other difference (profile, keys, roles,
-# allowed accounts) may.
-_ACCOUNT_NEUTRAL = frozenset(
-    {"region", "defaultTags", "ignoreTags", "version", "maxRetries", "retryMode", "s3UsePathStyle"}
+# Provider settings that choose the credentials, and so the account, it acts with (the roles it assumes are
+# read by provider_account); the others (region, tags, retries, skip flags, ...) leave the account as it is.
+_CREDENTIALS = frozenset(
+    {
+        "accessKey",
+        "secretKey",
+        "token",
+        "profile",
+        "sharedConfigFiles",
+        "sharedCredentialsFiles",
+        "assumeRole",
+        "assumeRoles",
+        "assumeRoleWithWebIdentity",
+        "endpoints",
+        "ec2MetadataServiceEndpoint",
+    }
 )
 
 
 def credentials(resource: Resource) -> dict[str, Any]:
     """The provider settings of ``resource`` that may choose the account it acts in."""
-    return {k: v for k, v in resource.provider_props.items() if k not in _ACCOUNT_NEUTRAL}
+    return {k: v for k, v in resource.provider_props.items() if k in _CREDENTIALS}
 
 
 def colocated(one: Resource, other: Resource) -> bool:

@@ -180,12 +180,13 @@ def permission_statement(resource: Resource, principal: Any = ABSENT) -> Stateme
 
 def check_log_group(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for function in stack.of_type(FUNCTION):
-        group, expected = _log_group_of(stack, function)
+        group, expected, literal = _log_group_of(stack, function)
         if group is None:
+            elsewhere = _elsewhere(stack, literal)
             yield Finding(
                 function,
                 f"has no log group {expected} declared in the stack, so Lambda creates it unencrypted and "
-                "never expiring",
+                f"never expiring{elsewhere}",
             )
             continue
         days = as_number(group.get("retentionInDays"))
@@ -195,22 +196,28 @@ def check_log_group(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findin
             )
 
 
-def _log_group_of(stack: Stack, function: Resource) -> tuple[Resource | None, str]:
+def _log_group_of(stack: Stack, function: Resource) -> tuple[Resource | None, str, str | None]:
+    """The function's log group in the stack, how to name it in a message, and its literal name if known."""
     configured = function.get("loggingConfig", "logGroup")
     if isinstance(configured, str):
-        return _named(stack, function, configured), f"'{configured}' (its loggingConfig.logGroup)"
+        return (
+            _named(stack, function, configured),
+            f"'{configured}' (its loggingConfig.logGroup)",
+            configured,
+        )
     if configured is UNKNOWN:
         linked = [
             g
             for g in function.property_dependencies.get("loggingConfig", [])
             if g.type == LOG_GROUP and colocated(function, g)
         ]
-        return _first(linked or _depended_on(function)), "(its loggingConfig.logGroup)"
+        return _first(linked or _depended_on(function)), "(its loggingConfig.logGroup)", None
     name = function.get("name")
     if isinstance(name, str):
-        return _named(stack, function, f"/aws/lambda/{name}"), f"'/aws/lambda/{name}'"
+        default = f"/aws/lambda/{name}"
+        return _named(stack, function, default), f"'{default}'", default
     linked = stack.referrers(function, "name", (LOG_GROUP,))
-    return _first(linked or _depended_on(function)), "'/aws/lambda/<function name>'"
+    return _first(linked or _depended_on(function)), "'/aws/lambda/<function name>'", None
 
 
 def _named(stack: Stack, function: Resource, name: str) -> Resource | None:
@@ -226,6 +233,18 @@ def _depended_on(function: Resource) -> list[Resource]:
         if not isinstance(g.get("name"), str) or g.get("name").startswith("/aws/lambda/")
     ]
     return lambda_groups if len(lambda_groups) == 1 else []
+
+
+def _elsewhere(stack: Stack, name: str | None) -> str:
+    """Why a log group of the function's literal group name does not count: it is in another region or
+    account (one in the function's own would have been found)."""
+    others = [g.name for g in stack.find((LOG_GROUP,), name, ("name",))] if name else []
+    if not others:
+        return ""
+    return (
+        f"; log group '{others[0]}' has that name but is in another region or account (its region or its "
+        "provider's credentials differ from the function's), and Lambda writes to the one in the function's"
+    )
 
 
 def _first(resources: list[Resource]) -> Resource | None:

@@ -488,7 +488,9 @@ def test_a_log_group_in_another_region_or_account_is_not_the_functions(elsewhere
     assert diag.level == "mandatory"
     assert faults("lambda-log-group-managed", [function(), logs]) == [
         "has no log group '/aws/lambda/trading-orders-dev' declared in the stack, so Lambda creates it "
-        "unencrypted and never expiring"
+        f"unencrypted and never expiring; log group '{logs.name}' has that name but is in another region or "
+        "account (its region or its provider's credentials differ from the function's), and Lambda writes to "
+        "the one in the function's"
     ]
     # The same name in the function's own region and account is its group, wherever it is declared.
     assert (
@@ -503,6 +505,12 @@ def test_a_log_group_in_another_region_or_account_is_not_the_functions(elsewhere
     configured = function(loggingConfig={"logGroup": U})
     configured.deps = {"loggingConfig": [by_output]}
     assert len(faults("lambda-log-group-managed", [configured, by_output])) == 1
+
+
+def test_a_provider_that_differs_only_in_settings_that_keep_the_account_is_the_same_place():
+    logs = group("/aws/lambda/trading-orders-dev")
+    logs.provider = {"region": "us-east-1", "skipMetadataApiCheck": "true", "maxRetries": 5}
+    assert faults("lambda-log-group-managed", [function(), logs]) == []
 
 
 def test_a_log_group_whose_account_is_unknown_at_preview_counts():
