@@ -90,6 +90,11 @@ class Names:
     def cluster(self) -> str:
         return self.resource("db")
 
+    def db_parameter_group(self, family: str) -> str:
+        """One cluster parameter group per engine family: a major upgrade creates the next family's group
+        beside the one the cluster still uses, instead of replacing it under the same name."""
+        return self.resource(f"db-{family}")
+
     def db_instance(self, number: int) -> str:
         return self.resource(f"db-{number}")
 
@@ -180,6 +185,7 @@ def name_limits(names: Names) -> list[tuple[str, str, int]]:
         ("Lambda function name", names.function, 64),
         ("RDS cluster identifier", names.cluster, 63),
         ("RDS cluster identifier", names.final_snapshot, 255),
+        ("RDS parameter group name", names.db_parameter_group("aurora-postgresql17"), 255),
         ("RDS instance identifier", names.db_instance(MAX_DB_INSTANCES), 63),
         ("API Gateway stage name", names.api_stage, 128),
         ("DynamoDB table name", names.table, 255),

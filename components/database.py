@@ -80,10 +80,13 @@ class Database(pulumi.ComponentResource):
             tags=tags.plain(names.cluster),
             opts=child,
         )
+        family = f"{ENGINE}{major}"
         parameter_group = aws.rds.ClusterParameterGroup(
             f"{name}-parameters",
-            name=names.cluster,
-            family=f"{ENGINE}{major}",
+            # The family is create-only: a new major replaces the group. Named after its family, the new group
+            # is created beside the old one (the cluster's until it moves) instead of clashing with it.
+            name=names.db_parameter_group(family),
+            family=family,
             # Changing the description replaces the group (and its fixed name would clash): keep it as is.
             description="Trading database: TLS only, connections logged",
             parameters=[
@@ -115,6 +118,10 @@ class Database(pulumi.ComponentResource):
             engine=ENGINE,
             engine_mode="provisioned",
             engine_version=args.engine_version,
+            # RDS refuses a new major in ModifyDBCluster unless this is set; it changes nothing else. A new
+            # major in the setting (or the one AWS moved the cluster to at the end of standard support) then
+            # upgrades the cluster and moves it to that family's parameter group in the same call.
+            allow_major_version_upgrade=True,
             # No RDS Extended Support: its charges start when a major version leaves standard support; AWS
             # then upgrades the cluster instead (plan the major upgrade before that date).
             engine_lifecycle_support=EXTENDED_SUPPORT_DISABLED,

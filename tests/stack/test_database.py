@@ -186,6 +186,21 @@ def test_a_pinned_minor_is_the_creation_version_only():
     assert cluster.ignore_changes == ["engineVersion"]
 
 
+@pytest.mark.parametrize("version", ["16", "17"])
+def test_a_new_major_upgrades_the_cluster_into_a_parameter_group_of_its_own(version):
+    # The family is create-only: a new major replaces the group. Under one fixed name the replacement would
+    # clash with the group the cluster still uses (DBParameterGroupAlreadyExists); and RDS refuses a new
+    # major in ModifyDBCluster without AllowMajorVersionUpgrade.
+    run = _database(version=version)
+    cluster = run.one("aws:rds/cluster:Cluster")
+    parameters = run.one("aws:rds/clusterParameterGroup:ClusterParameterGroup").inputs
+
+    assert parameters["family"] == f"aurora-postgresql{version}"
+    assert parameters["name"] == f"trading-db-aurora-postgresql{version}-dev"
+    assert cluster.inputs["dbClusterParameterGroupName"] == parameters["name"]
+    assert cluster.inputs["allowMajorVersionUpgrade"] is True
+
+
 def test_the_running_engine_version_is_an_output():
     # The provider reports engineVersionActual once the cluster exists: unknown at the first preview.
     assert _database(version="16").outputs["engineVersionActual"] == "16.8"
