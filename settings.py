@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -36,6 +37,16 @@ INTERFACE_ENDPOINT_SERVICES = ("rds-data", "secretsmanager", "sqs")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The first minor release of each Aurora PostgreSQL major that accepts 0 ACU (automatic pause).
 AUTO_PAUSE_MINIMUM_MINOR = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
+# The day Aurora standard support ends for each major (Aurora PostgreSQL release calendar). The cluster opts
+# out of Extended Support, and with that RDS refuses to create a cluster of a major past this day (and
+# upgrades a running one to the next major, so a setting naming the old one would ask for a downgrade).
+STANDARD_SUPPORT_ENDS = {
+    13: date(2026, 2, 28),
+    14: date(2027, 2, 28),
+    15: date(2028, 2, 29),
+    16: date(2029, 2, 28),
+    17: date(2030, 2, 28),
+}
 # A major version only: AWS creates the cluster at that major's current default minor and applies later minor
 # upgrades itself, and the provider keeps a partial version in step with the running one (no downgrade).
 DEFAULT_ENGINE_VERSION = "16"
@@ -226,8 +237,8 @@ SETTINGS: tuple[Setting, ...] = (
         "auroraEngineVersion",
         "string",
         engine_version,
-        "an Aurora PostgreSQL major version 13-17 ('16'), or '<major>.<minor>' to pin the version a new "
-        "cluster starts at",
+        "an Aurora PostgreSQL major version 13-17 still in Aurora standard support ('16'), or "
+        "'<major>.<minor>' to pin the version a new cluster starts at",
         "Aurora PostgreSQL engine version. A major alone follows AWS's minor upgrades; a pinned minor is "
         "the creation version only (later changes to it are ignored, so no pulumi up tries a downgrade).",
         DEFAULT_ENGINE_VERSION,
@@ -519,6 +530,7 @@ def _check_relations(values: dict[str, Any]) -> None:
     if low > high:
         raise bad(p + "auroraMinCapacity", _plain(low), f"at most {p}auroraMaxCapacity ({_plain(high)})")
     version = values["aurora_engine_version"]
+    _check_engine_version(version)
     if low == 0:
         # A major alone starts at AWS's current default minor; only a pinned minor can be too old to pause.
         major, _, minor = version.partition(".")
@@ -534,6 +546,26 @@ def _check_relations(values: dict[str, Any]) -> None:
             p + "auroraSecondsUntilAutoPause",
             str(values["aurora_seconds_until_auto_pause"]),
             f"no value unless {p}auroraMinCapacity is 0 (only a 0-ACU cluster pauses)",
+        )
+
+
+def today() -> date:
+    """The current day in UTC, the clock AWS's support dates run on."""
+    return datetime.now(UTC).date()
+
+
+def _check_engine_version(version: str) -> None:
+    """A major still in Aurora standard support."""
+    key = f"{PROJECT}:auroraEngineVersion"
+    major = int(version.partition(".")[0])
+    ended = STANDARD_SUPPORT_ENDS[major]
+    if today() > ended:
+        raise bad(
+            key,
+            version,
+            f"a major still in Aurora standard support: {major} left it on {ended.isoformat()}, and with "
+            "Extended Support opted out RDS refuses to create that cluster (and upgrades a running one to "
+            "the next major)",
         )
 
 

@@ -1,6 +1,8 @@
 """settings.py: every key is read, typed and validated; each bad value gives one line naming the key,
 the value and what is accepted."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from stack_harness import run_program, stack_config
 
@@ -85,6 +87,37 @@ def test_endpoints_go_only_into_zones_that_offer_them():
 
 def test_a_pinned_minor_that_can_pause_is_accepted():
     assert load("dev", {"trading:auroraEngineVersion": "16.6"}).aurora_engine_version == "16.6"
+
+
+@pytest.mark.parametrize(
+    ("day", "version", "accepted"),
+    [
+        (date(2026, 12, 3), "13", False),  # Aurora PostgreSQL 13 left standard support on 2026-02-28
+        (date(2026, 2, 28), "13", True),
+        (date(2026, 12, 3), "14", True),
+        (date(2027, 3, 1), "14", False),
+        (date(2027, 3, 1), "14.12", False),
+        (date(2027, 3, 1), "16", True),
+    ],
+)
+def test_a_major_past_aurora_standard_support_is_refused(monkeypatch, day, version, accepted):
+    # Extended Support is opted out: CreateDBCluster then fails for a major past its end of standard support.
+    monkeypatch.setattr(settings_module, "today", lambda: day)
+    overrides = {"trading:auroraEngineVersion": version}
+    if accepted:
+        assert load("staging", overrides).aurora_engine_version == version
+    else:
+        assert error(overrides, stack="staging") == (
+            f"trading:auroraEngineVersion = '{version}' is not accepted: expected a major still in Aurora "
+            f"standard support: {version.split('.')[0]} left it on "
+            f"{settings_module.STANDARD_SUPPORT_ENDS[int(version.split('.')[0])].isoformat()}, and with "
+            "Extended Support opted out RDS refuses to create that cluster (and upgrades a running one to "
+            "the next major)"
+        )
+
+
+def test_the_current_day_is_taken_in_utc():
+    assert settings_module.today() == datetime.now(UTC).date()
 
 
 def test_optional_keys_take_their_documented_defaults():
