@@ -37,6 +37,9 @@ INTERFACE_ENDPOINT_SERVICES = ("rds-data", "secretsmanager", "sqs")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The first minor release of each Aurora PostgreSQL major that accepts 0 ACU (automatic pause).
 AUTO_PAUSE_MINIMUM_MINOR = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
+# The first minor of each major where RDS accepts enable_http_endpoint (the Data API, which the orders API,
+# the ledger and its migrations use) on a Serverless v2 or provisioned cluster.
+DATA_API_MINIMUM_MINOR = {13: 11, 14: 8, 15: 3, 16: 1, 17: 4}
 # The day Aurora standard support ends for each major (Aurora PostgreSQL release calendar). The cluster opts
 # out of Extended Support, and with that RDS refuses to create a cluster of a major past this day (and
 # upgrades a running one to the next major, so a setting naming the old one would ask for a downgrade).
@@ -238,7 +241,7 @@ SETTINGS: tuple[Setting, ...] = (
         "string",
         engine_version,
         "an Aurora PostgreSQL major version 13-17 still in Aurora standard support ('16'), or "
-        "'<major>.<minor>' to pin the version a new cluster starts at",
+        "'<major>.<minor>' (one with the Data API) to pin the version a new cluster starts at",
         "Aurora PostgreSQL engine version. A major alone follows AWS's minor upgrades; a pinned minor is "
         "the creation version only (later changes to it are ignored, so no pulumi up tries a downgrade).",
         DEFAULT_ENGINE_VERSION,
@@ -555,9 +558,10 @@ def today() -> date:
 
 
 def _check_engine_version(version: str) -> None:
-    """A major still in Aurora standard support."""
+    """A major still in Aurora standard support, and a pinned minor where RDS offers the Data API."""
     key = f"{PROJECT}:auroraEngineVersion"
-    major = int(version.partition(".")[0])
+    major_text, _, minor = version.partition(".")
+    major = int(major_text)
     ended = STANDARD_SUPPORT_ENDS[major]
     if today() > ended:
         raise bad(
@@ -566,6 +570,11 @@ def _check_engine_version(version: str) -> None:
             f"a major still in Aurora standard support: {major} left it on {ended.isoformat()}, and with "
             "Extended Support opted out RDS refuses to create that cluster (and upgrades a running one to "
             "the next major)",
+        )
+    if minor and int(minor) < DATA_API_MINIMUM_MINOR[major]:
+        needed = f"{major}.{DATA_API_MINIMUM_MINOR[major]}"
+        raise bad(
+            key, version, f"{needed} or later, because the stack's Data API (enable_http_endpoint) needs it"
         )
 
 

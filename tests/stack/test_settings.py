@@ -120,6 +120,20 @@ def test_the_current_day_is_taken_in_utc():
     assert settings_module.today() == datetime.now(UTC).date()
 
 
+@pytest.mark.parametrize(("version", "accepted"), [("15.2", False), ("15.3", True), ("17.4", True)])
+def test_a_pinned_minor_without_the_data_api_is_refused(monkeypatch, version, accepted):
+    # The stack enables the Data API (enable_http_endpoint), which RDS offers from 15.3 on for major 15.
+    monkeypatch.setattr(settings_module, "today", lambda: date(2026, 12, 3))
+    overrides = {"trading:auroraEngineVersion": version}
+    if accepted:
+        assert load("staging", overrides).aurora_engine_version == version
+    else:
+        assert error(overrides, stack="staging") == (
+            f"trading:auroraEngineVersion = '{version}' is not accepted: expected 15.3 or later, because the "
+            "stack's Data API (enable_http_endpoint) needs it"
+        )
+
+
 def test_optional_keys_take_their_documented_defaults():
     optional = tuple(
         f"trading:{key}"
