@@ -34,7 +34,7 @@ from pulumi_policy import Severity
 
 from .awsfacts import parse_arn
 from .documents import WILDCARD, Condition, Statement, parse_policy, policy_variables
-from .evaluator import Binding, public_statements, why_open
+from .evaluator import SERVICE, Binding, allowed, public_statements, why_open
 from .graph import Resource
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
@@ -239,6 +239,27 @@ def check_resource_policy(resource: Resource, _config: Mapping[str, Any]) -> Ite
             f"{prop} {statement.label} allows {render_principals(statement)} {render_actions(statement)} "
             f"{why_open(bound)}, so any AWS account can reach the {guarded}"
         )
+    yield from _unbound_services(resource, path, prop, guarded)
+
+
+def _unbound_services(resource: Resource, path: tuple[str, ...], prop: str, guarded: str) -> Iterator[str]:
+    """Statements that let a service principal act with no aws:SourceArn, aws:SourceAccount (or other
+    binding) naming whose resources it acts for: the service then acts for any account's (any account's SNS
+    topic may send to the queue, any bucket's notifications, any EventBridge rule), the confused deputy AWS
+    warns of, as lambda-not-public holds for functions."""
+    value = resource.get(*path)
+    if not isinstance(value, str | dict) or value == "":
+        return  # absent or unknown: _document has said what there is to say
+    found: dict[str, None] = {}
+    for access in allowed(parse_policy(value, principals_required=True)):
+        caller = access.caller
+        if caller.kind == SERVICE and caller.account is None:
+            found[
+                f"{prop} {access.statement.label} allows {caller.label} {render_actions(access.statement)} "
+                "without an aws:SourceArn or aws:SourceAccount naming an account, so any "
+                f"{caller.name.split('.')[0]} resource in any account can reach the {guarded}"
+            ] = None
+    yield from found
 
 
 def _open_event_permission(resource: Resource) -> Iterator[str | Finding]:
@@ -317,7 +338,9 @@ RULES = [
             "policies that ECR repository creation templates, EventBridge event permissions and CloudWatch "
             "Logs delivery destination policies set) do not allow "
             'Principal "*", {"AWS": "*"} or NotPrincipal unless a Condition '
-            "binds the caller to an account, organisation, source or VPC. API Gateway, OpenSearch and EFS "
+            "binds the caller to an account, organisation, source or VPC, nor a service principal unless "
+            "aws:SourceArn or aws:SourceAccount names whose resources it acts for. API Gateway, OpenSearch "
+            "and EFS "
             "policies are not judged: open policies there are how those services are commonly run, behind "
             "authorizers or a VPC."
         ),

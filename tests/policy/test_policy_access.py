@@ -717,6 +717,42 @@ def test_a_resource_policy_that_names_or_binds_its_callers_passes(statement):
     assert faults(RESOURCE, R("aws:sqs/queue:Queue", "q", {"policy": doc(statement)})) == []
 
 
+SNS_SENDS = {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage"}
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        None,
+        {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:*"}},  # any topic of any account
+        {"StringEquals": {"aws:SourceAccount": "${aws:PrincipalAccount}"}},  # the caller's own: anyone's
+    ],
+)
+def test_a_service_that_may_act_for_any_accounts_resources_is_a_violation(condition):
+    # Any account's SNS topic could send into the queue: the confused deputy.
+    statement = {**SNS_SENDS, "Resource": "*", **({"Condition": condition} if condition else {})}
+    queue_policy = R("aws:sqs/queuePolicy:QueuePolicy", "q", {"policy": doc(statement)})
+    assert levels(RESOURCE, queue_policy) == ["mandatory"]
+    assert faults(RESOURCE, queue_policy) == [
+        'policy Statement[0] allows {"Service": "sns.amazonaws.com"} Action [sqs:SendMessage] without an '
+        "aws:SourceArn or aws:SourceAccount naming an account, so any sns resource in any account can reach "
+        "the queue"
+    ]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        {"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:orders"}},
+        {"ArnLike": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:*"}},
+    ],
+)
+def test_a_service_bound_to_an_account_or_a_resource_passes(condition):
+    statement = {**SNS_SENDS, "Resource": "*", "Condition": condition}
+    assert faults(RESOURCE, R("aws:sns/topicPolicy:TopicPolicy", "t", {"policy": doc(statement)})) == []
+
+
 def test_a_resource_policy_bound_by_a_policy_variable_is_still_public():
     condition = {"StringEquals": {"aws:SourceAccount": "${aws:SourceAccount}"}}
     (fault,) = faults(
