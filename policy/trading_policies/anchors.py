@@ -346,7 +346,8 @@ ANCHORS: dict[str, Anchors] = {
     "resources-judged-by-the-pack": Anchors(
         only_here=(
             "AWS resources declared where no rule reads them (AWS Native, Cloud Control, CloudFormation "
-            "stacks and stack sets, Service Catalog); each tool judges only the resource types it knows"
+            "stacks and stack sets, Serverless Application Repository, Service Catalog and SageMaker "
+            "projects); each tool judges only the resource types it knows"
         )
     ),
 }

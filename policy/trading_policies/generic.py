@@ -4,10 +4,11 @@ Every other rule reads pulumi-aws resources by type (``aws:s3/bucket:Bucket``, `
 FunctionUrl``, ...). The same AWS resources can be declared in ways none of them reads: Pulumi AWS Native
 (every ``aws-native:*`` type, e.g. ``aws-native:lambda:Url`` with AuthType NONE), pulumi-aws's Cloud Control
 resource (``typeName`` plus ``desiredState`` JSON), a CloudFormation stack (``templateBody`` or
-``templateUrl``), a CloudFormation stack set and the instances that deploy it, and a Service Catalog
-provisioned product (a product's template, launched). Each walks around every guard rail, so each is
-reported: declare what it creates with the pulumi-aws resource of the same kind, or exempt it, with a
-reason, after reviewing what it creates.
+``templateUrl``), a CloudFormation stack set and the instances that deploy it, a Serverless Application
+Repository application (deployed as a CloudFormation stack of its template), and a Service Catalog product,
+launched as a provisioned product or by a SageMaker project (which provisions the product it names). Each
+walks around every guard rail, so each is reported: declare what it creates with the pulumi-aws resource of
+the same kind, or exempt it, with a reason, after reviewing what it creates.
 
 Resources of other providers (random, tls, command, ...) are not AWS declarations and are not reported.
 Neither is a dynamic provider's resource (``pulumi-python:dynamic:Resource``): its type says nothing about
@@ -34,6 +35,8 @@ CFN_STACK_SET = "aws:cloudformation/stackSet:StackSet"
 CFN_STACK_SET_INSTANCE = "aws:cloudformation/stackSetInstance:StackSetInstance"
 CFN_STACK_INSTANCES = "aws:cloudformation/stackInstances:StackInstances"
 PROVISIONED_PRODUCT = "aws:servicecatalog/provisionedProduct:ProvisionedProduct"
+SAR_STACK = "aws:serverlessrepository/cloudFormationStack:CloudFormationStack"
+SAGEMAKER_PROJECT = "aws:sagemaker/project:Project"
 _UNREAD = "which no rule of the pack reads, so nothing checks the AWS resources it creates"
 
 
@@ -59,6 +62,15 @@ def _what_it_creates(resource: Resource) -> str:
         name = resource.get("stackSetName")
         shown = f"'{name}'" if isinstance(name, str) else "it names"
         return f"deploys the CloudFormation template of the stack set {shown}"
+    if kind == SAR_STACK:
+        application = resource.get("applicationId")
+        shown = f" {application}" if isinstance(application, str) else ""
+        return f"deploys the Serverless Application Repository application{shown} as a CloudFormation stack"
+    if kind == SAGEMAKER_PROJECT:
+        return (
+            "provisions a Service Catalog product for a SageMaker project, whose template creates its "
+            "resources"
+        )
     return "launches a Service Catalog product, whose template creates its resources"  # PROVISIONED_PRODUCT
 
 
@@ -78,7 +90,8 @@ RULES = [
         description=(
             "No AWS resource is declared where the pack cannot judge it: through Pulumi AWS Native "
             "(aws-native:*), pulumi-aws's Cloud Control resource, a CloudFormation stack, stack set or stack "
-            "set instance, or a Service Catalog provisioned product. Resources of other providers and "
+            "set instance, a Serverless Application Repository application's stack, or a Service Catalog "
+            "product (a provisioned product, or a SageMaker project's). Resources of other providers and "
             "dynamic providers, which are code rather than declarations, are not reported."
         ),
         severity=Severity.HIGH,
@@ -100,6 +113,8 @@ RULES = [
             CFN_STACK_SET_INSTANCE,
             CFN_STACK_INSTANCES,
             PROVISIONED_PRODUCT,
+            SAR_STACK,
+            SAGEMAKER_PROJECT,
         ),
         resource_type_prefixes=(AWS_NATIVE_PREFIX,),
     ),

@@ -79,6 +79,32 @@ CASES = [
         R("aws:servicecatalog/provisionedProduct:ProvisionedProduct", "product", {"productId": "prod-1"}),
         "launches a Service Catalog product, whose template creates its resources",
     ),
+    # The red-team inputs: a SAR application is deployed as a CloudFormation stack of its SAM template, and
+    # a SageMaker project provisions the Service Catalog product it names; neither was reported.
+    (
+        R(
+            "aws:serverlessrepository/cloudFormationStack:CloudFormationStack",
+            "rotator",
+            {
+                "applicationId": "arn:aws:serverlessrepo:us-east-1:297356227824:applications/Rotator",
+                "capabilities": ["CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"],
+            },
+        ),
+        "deploys the Serverless Application Repository application "
+        "arn:aws:serverlessrepo:us-east-1:297356227824:applications/Rotator as a CloudFormation stack",
+    ),
+    (
+        R("aws:serverlessrepository/cloudFormationStack:CloudFormationStack", "later", {"applicationId": U}),
+        "deploys the Serverless Application Repository application as a CloudFormation stack",
+    ),
+    (
+        R(
+            "aws:sagemaker/project:Project",
+            "ml",
+            {"projectName": "ml", "serviceCatalogProvisioningDetails": {"productId": "prod-abc"}},
+        ),
+        "provisions a Service Catalog product for a SageMaker project, whose template creates its resources",
+    ),
 ]
 
 
