@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pulumi_policy import Severity
 
+from .config import catch_all_schema
 from .graph import Resource, Stack
 from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool, describe, get
@@ -444,9 +445,13 @@ RULES = [
         stack=True,
         config={
             "publicMethods": {
-                "type": "array",
-                "items": {"type": "string", "minLength": 1},
-                "default": [],
+                **catch_all_schema(
+                    "method",
+                    (METHOD, ROUTE, REST_API, REST_API_PUT, HTTP_API),
+                    'list each public method as "<METHOD> <path>" (e.g. "GET /health"), or by logical name '
+                    "or URN",
+                    routes=("DELETE /a", "PATCH /9z/{id}"),
+                ),
                 "description": (
                     'Methods allowed without authorization: "<METHOD> <path>" (e.g. "GET /health") or '
                     "logical names/URNs; shell-style wildcards allowed."

@@ -10,7 +10,12 @@ An exemption names its resource by URN (``urn:pulumi:<stack>::<project>::<type c
 holds the type), or by logical name and ``type`` together. A logical name alone is refused: names repeat
 across types (a Key and its KeyPolicy are both "legacy"), so it would also exempt resources it was not
 written for, and a resource policy, which sees one resource, cannot tell. Resources of one type and name
-differ only in their parents' types; a URN tells them apart.
+differ only in their parents' types; a URN tells them apart. An exemption that matches every resource the
+policy judges (``"resource": "*"`` with ``"type": "*"``, ``"urn:*"``, ``"urn:pulumi:dev::trading::*"``) is
+refused too: it would turn the policy advisory for the whole stack while the pack still lists it as
+mandatory; that is what the policy's ``enforcementLevel`` says, where everyone can see it. So is an entry of
+a name allowlist (e.g. ``sseS3AllowedBuckets``) that matches every resource it is about (see
+:func:`catch_all_schema`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from fnmatch import fnmatchcase
+from functools import cache
 from typing import Any
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
@@ -167,10 +173,99 @@ def _exemptions(policy_name: str, entries: list[dict[str, Any]]) -> list[Exempti
                 'name alone, which resources of other types may share; add "type" with the resource\'s type '
                 '(e.g. "type": "aws:kms/key:Key") or give its URN' + _FIX
             )
-        exemptions.append(
-            Exemption(resource, entry["reason"].strip(), day, kind.strip() if kind is not None else None)
+        exemption = Exemption(
+            resource, entry["reason"].strip(), day, kind.strip() if kind is not None else None
         )
+        if _exempts_everything(exemption):
+            raise PolicyConfigError(
+                f"policy config for '{policy_name}': exemptions[{index}] (resource {exemption.label}) "
+                "matches every resource, which would make the policy advisory for the whole stack; exempt "
+                'the resources themselves (a URN, or a logical name with "type"), or set the policy\'s '
+                '"enforcementLevel" to "advisory"' + _FIX
+            )
+        exemptions.append(exemption)
     return exemptions
+
+
+# Two resources that share nothing but being AWS resources: names no one writes, types of two services. An
+# exemption that matches both matches every resource a policy judges.
+_PROBE_NAMES = ("a", "9z")
+_PROBE_TYPES = ("aws:kms/key:Key", "aws:s3/bucket:Bucket")
+
+
+def _exempts_everything(exemption: Exemption) -> bool:
+    if exemption.type is not None and not all(fnmatchcase(t, exemption.type) for t in _PROBE_TYPES):
+        return False
+    return catches_all(exemption.resource, {"names": [list(_PROBE_NAMES)], "types": list(_PROBE_TYPES)})
+
+
+CATCH_ALL = "x-refuseCatchAll"
+
+
+def catch_all_schema(what: str, types: tuple[str, ...], instead: str, routes: tuple[str, ...] = ()) -> dict:
+    """The schema of a list of patterns (logical names, URNs, physical names, or keys like ``routes``) of
+    the resources of ``types`` a rule lets through, with an entry that matches every ``what`` refused
+    (``["*"]`` would turn the rule off without saying so); ``instead`` says what to write."""
+    probes = {
+        "what": what,
+        "names": [list(_PROBE_NAMES)] + ([list(routes)] if routes else []),
+        "types": list(types),
+        "instead": instead,
+    }
+    return {"type": "array", "items": {"type": "string", "minLength": 1, CATCH_ALL: probes}, "default": []}
+
+
+def catches_all(pattern: str, probes: Mapping[str, Any]) -> bool:
+    """Whether ``pattern`` matches every name of one of the probes' groups or, as a URN pattern, the URN of
+    a resource of each probe type with each probe name, in some stack and project."""
+    if is_urn_pattern(pattern):
+        tokens = _glob_tokens(pattern)
+        return all(_matches_a_urn(tokens, kind, name) for kind in probes["types"] for name in _PROBE_NAMES)
+    return any(all(fnmatchcase(name, pattern) for name in group) for group in probes["names"])
+
+
+# In a probe URN, the stack's or the project's name: any run of characters but ":".
+_SEGMENT = ""
+
+
+def _matches_a_urn(pattern: tuple[str, ...], kind: str, name: str) -> bool:
+    """Whether the pattern matches ``urn:pulumi:<stack>::<project>::<kind>::<name>`` for some stack and
+    project names (neither holds a colon)."""
+    urn = (*"urn:pulumi:", _SEGMENT, *"::", _SEGMENT, *f"::{kind}::{name}")
+
+    @cache
+    def meet(i: int, j: int) -> bool:
+        if i == len(pattern) and j == len(urn):
+            return True
+        star = i < len(pattern) and pattern[i] == "*"
+        if (star and meet(i + 1, j)) or (j < len(urn) and urn[j] == _SEGMENT and meet(i, j + 1)):
+            return True
+        if i == len(pattern) or j == len(urn):
+            return False
+        if urn[j] == _SEGMENT:  # one more character of a name, which the pattern's token must allow
+            return not star and pattern[i] != ":" and meet(i + 1, j)
+        if star:
+            return meet(i, j + 1)
+        return _token_matches(pattern[i], urn[j]) and meet(i + 1, j + 1)
+
+    return meet(0, 0)
+
+
+def _glob_tokens(pattern: str) -> tuple[str, ...]:
+    """``pattern`` as fnmatch reads it: ``*``, ``?``, a ``[...]`` class, or one literal character each."""
+    tokens: list[str] = []
+    index = 0
+    while index < len(pattern):
+        end = pattern.find("]", index + 2) if pattern[index] == "[" else -1
+        token = pattern[index : end + 1] if end != -1 else pattern[index]
+        if not (token == "*" and tokens and tokens[-1] == "*"):
+            tokens.append(token)
+        index += len(token)
+    return tuple(tokens)
+
+
+def _token_matches(token: str, char: str) -> bool:
+    return token == "?" or (fnmatchcase(char, token) if len(token) > 1 else token == char)
 
 
 _WRITE = {
@@ -194,6 +289,9 @@ def _check_string(schema: Mapping[str, Any], value: Any, path: str) -> tuple[Any
     pattern = schema.get("pattern")
     if pattern and not re.search(pattern, value):
         return value, f"{path} is {value!r}, which does not match {pattern}"
+    probes = schema.get(CATCH_ALL)
+    if probes and catches_all(value, probes):
+        return value, f"{path} is {value!r}, which matches every {probes['what']}; {probes['instead']}"
     return value, None
 
 

@@ -41,6 +41,7 @@ from .awsfacts import (
     s3_bucket_name_problems,
     s3_directory_bucket_name_problems,
 )
+from .config import catch_all_schema
 from .documents import Statement, glob_match, parse_policy
 from .evaluator import callers, public_statements, why_open
 from .graph import Resource, Stack, allowed_accounts, credentials, provider_account
@@ -830,9 +831,12 @@ RULES = [
                 "description": "Let access-log buckets (receiving S3 server access logs only) use AES256.",
             },
             "sseS3AllowedBuckets": {
-                "type": "array",
-                "items": {"type": "string", "minLength": 1},
-                "default": [],
+                **catch_all_schema(
+                    "bucket",
+                    BUCKETS,
+                    "name the buckets that may use AES256 by logical name, URN or bucket name "
+                    '(e.g. "legacy-exports-*")',
+                ),
                 "description": "Logical names, URNs or bucket names (wildcards allowed) that may use AES256.",
             },
         },
@@ -913,9 +917,12 @@ RULES = [
         stack=True,
         config={
             "logTargetBuckets": {
-                "type": "array",
-                "items": {"type": "string", "minLength": 1},
-                "default": [],
+                **catch_all_schema(
+                    "bucket",
+                    BUCKETS,
+                    "name the buckets that receive access logs from outside the stack by logical name, "
+                    'URN or bucket name (e.g. "org-access-logs-*")',
+                ),
                 "description": (
                     "Logical names, URNs or bucket names (wildcards allowed) of buckets that receive access "
                     "logs from outside the stack, which need no access log of their own."

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from policy_harness import R, U, run
+from trading_policies.config import PolicyConfigError
 
 FUNCTION = "aws:lambda/function:Function"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -154,6 +155,19 @@ def api_tree(authorization="NONE", verb="GET", name="m"):
         deps={"resourceId": [item]},
     )
     return [api, orders, item, method]
+
+
+@pytest.mark.parametrize("entry", ["*", "* /*", "*/*", "urn:*", "urn:pulumi:*::*"])
+def test_a_public_methods_entry_that_matches_every_method_is_refused(entry):
+    # The red-team input: ["*"] made every method public while the rule stayed mandatory.
+    with pytest.raises(PolicyConfigError) as error:
+        run("apigateway-method-authorization", api_tree(), {"publicMethods": ["GET /health", entry]})
+    assert str(error.value) == (
+        f"policy config for 'apigateway-method-authorization': publicMethods[1] is '{entry}', which matches "
+        'every method; list each public method as "<METHOD> <path>" (e.g. "GET /health"), or by logical name '
+        "or URN. Fix the policy pack config (--policy-pack-config); docs/policies.md lists each policy's "
+        "settings"
+    )
 
 
 def test_method_paths_are_rebuilt_and_allow_listed():

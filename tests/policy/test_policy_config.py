@@ -329,3 +329,68 @@ def test_an_exemption_by_urn_needs_no_type_and_a_type_narrows_it():
     (tail,) = resolve("p", SCHEMA, {"exemptions": [{**by_urn, "resource": "*::legacy"}]})["exemptions"]
     assert tail.matches(key_policy.name, key_policy.urn, key_policy.type)
     assert not tail.matches("legacy", "urn:pulumi:dev::trading::aws:kms/key:Key::other", KEY)
+
+
+EVERYTHING = (
+    "matches every resource, which would make the policy advisory for the whole stack; exempt the resources "
+    'themselves (a URN, or a logical name with "type"), or set the policy\'s "enforcementLevel" to "advisory"'
+)
+
+
+@pytest.mark.parametrize(
+    ("exemption", "label"),
+    [
+        ({"resource": "*", "type": "*"}, "'*' of type *"),
+        ({"resource": "?*", "type": "aws:*"}, "'?*' of type aws:*"),
+        ({"resource": "urn:*"}, "'urn:*'"),
+        ({"resource": "urn:**"}, "'urn:**'"),
+        ({"resource": "*::*"}, "'*::*'"),
+        ({"resource": "urn:pulumi:dev::trading::*"}, "'urn:pulumi:dev::trading::*'"),
+        ({"resource": "urn:pulumi:d?v::trading::aws:*::*"}, "'urn:pulumi:d?v::trading::aws:*::*'"),
+        ({"resource": "urn:pulumi:[ds]*::*", "type": "*"}, "'urn:pulumi:[ds]*::*' of type *"),
+    ],
+)
+def test_an_exemption_of_every_resource_is_refused(exemption, label):
+    # The red-team input: each of these turned a mandatory policy advisory for every resource of the stack
+    # while the pack still listed it as mandatory.
+    with pytest.raises(PolicyConfigError) as error:
+        resolve("p", SCHEMA, {"exemptions": [{**exemption, "reason": "temporary, see ticket 42"}]})
+    assert str(error.value).startswith(
+        f"policy config for 'p': exemptions[0] (resource {label}) {EVERYTHING}. "
+    )
+
+
+@pytest.mark.parametrize(
+    "exemption",
+    [
+        {"resource": "*::legacy"},
+        {"resource": "urn:pulumi:*::aws:s3/bucket:Bucket::b*"},
+        {"resource": "urn:pulumi:dev::trading::*", "type": "aws:kms/key:Key"},
+        {"resource": "urn:pulumi:dev::trading::*::legacy-*"},
+        {"resource": "legacy-*", "type": "*"},
+        {"resource": "*", "type": "aws:s3/*"},
+        {"resource": "[a-z]*", "type": "aws:kms/*"},
+    ],
+)
+def test_an_exemption_of_some_resources_is_kept(exemption):
+    (kept,) = resolve("p", SCHEMA, {"exemptions": [{**exemption, "reason": "legacy, migrating in Q3"}]})[
+        "exemptions"
+    ]
+    assert (kept.resource, kept.type) == (exemption["resource"], exemption.get("type"))
+
+
+def test_a_catch_all_entry_of_a_name_allowlist_is_refused_and_narrower_ones_kept():
+    schema = {
+        "allowed": config.catch_all_schema(
+            "bucket", ("aws:s3/bucket:Bucket",), 'name the buckets (e.g. "legacy-*")', routes=("GET /a",)
+        )
+    }
+    for entry in ("*", "urn:*", "urn:pulumi:prod::trading::*", "[!:]*", "GET *"):
+        with pytest.raises(PolicyConfigError) as error:
+            resolve("p", schema, {"allowed": ["legacy-logs", entry]})
+        assert (
+            f"allowed[1] is '{entry}', which matches every bucket; name the buckets (e.g. \"legacy-*\")"
+            in str(error.value)
+        )
+    narrow = ["legacy-*", "urn:pulumi:*::aws:s3/bucket:Bucket::logs", "*::logs", "POST *", "[[]x"]
+    assert resolve("p", schema, {"allowed": narrow})["allowed"] == narrow

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from policy_fixtures import tls_policy
 from policy_harness import ACCOUNT, FUZZ, R, U, run
 from test_policy_documents import DOCUMENTS
+from trading_policies.config import PolicyConfigError
 
 NAME = f"trading-data-{ACCOUNT}-us-east-1-dev"
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -374,6 +375,35 @@ def test_kms_encryption_needs_a_customer_managed_key(key, expected):
     b = bucket()
     found = faults("s3-encrypted-with-kms", [b, attach(SSE_V2, b, sse("aws:kms", key))])
     assert found == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("rule", "key", "instead"),
+    [
+        (
+            "s3-encrypted-with-kms",
+            "sseS3AllowedBuckets",
+            "name the buckets that may use AES256 by logical name, URN or bucket name "
+            '(e.g. "legacy-exports-*")',
+        ),
+        (
+            "s3-bucket-access-logging",
+            "logTargetBuckets",
+            "name the buckets that receive access logs from outside the stack by logical name, URN or bucket "
+            'name (e.g. "org-access-logs-*")',
+        ),
+    ],
+)
+@pytest.mark.parametrize("entry", ["*", "urn:*", "urn:pulumi:dev::trading::*", "?*"])
+def test_a_bucket_allowlist_entry_that_matches_every_bucket_is_refused(rule, key, instead, entry):
+    # The red-team input: ["*"] let every bucket use AES256 (or go unlogged) while the rule stayed mandatory.
+    b = bucket()
+    with pytest.raises(PolicyConfigError) as error:
+        run(rule, [b, attach(SSE, b, sse("AES256"))], {key: ["legacy", entry]})
+    assert str(error.value) == (
+        f"policy config for '{rule}': {key}[1] is '{entry}', which matches every bucket; {instead}. Fix the "
+        "policy pack config (--policy-pack-config); docs/policies.md lists each policy's settings"
+    )
 
 
 def test_sse_s3_and_other_algorithms_fail_unless_allowed():
