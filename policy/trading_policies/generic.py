@@ -6,9 +6,12 @@ FunctionUrl``, ...). The same AWS resources can be declared in ways none of them
 resource (``typeName`` plus ``desiredState`` JSON), a CloudFormation stack (``templateBody`` or
 ``templateUrl``), a CloudFormation stack set and the instances that deploy it, a Serverless Application
 Repository application (deployed as a CloudFormation stack of its template), and a Service Catalog product,
-launched as a provisioned product or by a SageMaker project (which provisions the product it names). Each
-walks around every guard rail, so each is reported: declare what it creates with the pulumi-aws resource of
-the same kind, or exempt it, with a reason, after reviewing what it creates.
+launched as a provisioned product or by a SageMaker project (which provisions the product it names). So do
+the resources of the Terraform AWS providers: those a Terraform module creates (pulumi-terraform-module
+registers each as ``<package>:tf:aws_<type>``, e.g. ``vpc:tf:aws_security_group``) and those of a local
+package of the AWS Cloud Control Terraform provider (``awscc:*``). Each walks around every guard rail, so
+each is reported: declare what it creates with the pulumi-aws resource of the same kind, or exempt it, with
+a reason, after reviewing what it creates.
 
 Resources of other providers (random, tls, command, ...) are not AWS declarations and are not reported.
 Neither is a dynamic provider's resource (``pulumi-python:dynamic:Resource``): its type says nothing about
@@ -29,6 +32,8 @@ from .graph import Resource
 from .registry import Rule
 
 AWS_NATIVE_PREFIX = "aws-native:"
+AWSCC_PREFIX = "awscc:"
+TERRAFORM_MODULE_AWS = ("*:tf:aws_*", "*:tf:awscc_*")
 CLOUD_CONTROL = "aws:cloudcontrol/resource:Resource"
 CFN_STACK = "aws:cloudformation/stack:Stack"
 CFN_STACK_SET = "aws:cloudformation/stackSet:StackSet"
@@ -49,6 +54,12 @@ def _what_it_creates(resource: Resource) -> str:
     kind = resource.type
     if kind.startswith(AWS_NATIVE_PREFIX):
         return "is declared through Pulumi AWS Native"
+    if kind.startswith(AWSCC_PREFIX):
+        return "is declared through the AWS Cloud Control Terraform provider (awscc)"
+    if ":tf:" in kind:
+        address = resource.get("__address")
+        shown = f" {address}" if isinstance(address, str) else ""
+        return f"is the Terraform resource{shown}, created by a Terraform module"
     if kind == CLOUD_CONTROL:
         name = resource.get("typeName")
         shown = name if isinstance(name, str) else "a resource"
@@ -90,8 +101,9 @@ RULES = [
         description=(
             "No AWS resource is declared where the pack cannot judge it: through Pulumi AWS Native "
             "(aws-native:*), pulumi-aws's Cloud Control resource, a CloudFormation stack, stack set or stack "
-            "set instance, a Serverless Application Repository application's stack, or a Service Catalog "
-            "product (a provisioned product, or a SageMaker project's). Resources of other providers and "
+            "set instance, a Serverless Application Repository application's stack, a Service Catalog "
+            "product (a provisioned product, or a SageMaker project's), a Terraform module (its aws_* "
+            "resources) or the awscc Terraform provider. Resources of other providers and "
             "dynamic providers, which are code rather than declarations, are not reported."
         ),
         severity=Severity.HIGH,
@@ -116,6 +128,7 @@ RULES = [
             SAR_STACK,
             SAGEMAKER_PROJECT,
         ),
-        resource_type_prefixes=(AWS_NATIVE_PREFIX,),
+        resource_type_prefixes=(AWS_NATIVE_PREFIX, AWSCC_PREFIX),
+        resource_type_patterns=TERRAFORM_MODULE_AWS,
     ),
 ]

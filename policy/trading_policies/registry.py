@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
@@ -77,8 +78,9 @@ StackCheck = Callable[[Stack, Mapping[str, Any]], Iterable[Finding]]
 
 @dataclass(frozen=True, eq=False)
 class Rule:
-    """A policy's check and metadata. Resource rules run for ``resource_types`` and for the types that start
-    with one of ``resource_type_prefixes`` (neither given: every type)."""
+    """A policy's check and metadata. Resource rules run for ``resource_types``, for the types that start
+    with one of ``resource_type_prefixes`` and for those that match one of ``resource_type_patterns``
+    (shell-style, e.g. ``*:tf:aws_*``); none given: every type."""
 
     name: str
     description: str
@@ -90,15 +92,22 @@ class Rule:
     check: Callable[..., Iterable[Any]]
     resource_types: tuple[str, ...] | None = None
     resource_type_prefixes: tuple[str, ...] = ()
+    resource_type_patterns: tuple[str, ...] = ()
     stack: bool = False
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def concerns(self, resource_type: str) -> bool:
         """Whether the rule runs for resources of ``resource_type``."""
-        if self.resource_types is None and not self.resource_type_prefixes:
+        if (
+            self.resource_types is None
+            and not self.resource_type_prefixes
+            and not self.resource_type_patterns
+        ):
             return True
-        return resource_type in (self.resource_types or ()) or resource_type.startswith(
-            self.resource_type_prefixes
+        return (
+            resource_type in (self.resource_types or ())
+            or resource_type.startswith(self.resource_type_prefixes)
+            or any(fnmatchcase(resource_type, pattern) for pattern in self.resource_type_patterns)
         )
 
     @property

@@ -105,6 +105,27 @@ CASES = [
         ),
         "provisions a Service Catalog product for a SageMaker project, whose template creates its resources",
     ),
+    # pulumi-terraform-module registers each resource of a module as <package>:tf:<terraform type>.
+    (
+        R(
+            "vpc:tf:aws_security_group",
+            "module.vpc.aws_security_group.this[0]",
+            {
+                "__address": "module.vpc.aws_security_group.this[0]",
+                "__module": "urn:pulumi:dev::trading::vpc:index:Module::vpc",
+                "ingress": [{"cidr_blocks": ["0.0.0.0/0"], "from_port": 0, "to_port": 0, "protocol": "-1"}],
+            },
+        ),
+        "is the Terraform resource module.vpc.aws_security_group.this[0], created by a Terraform module",
+    ),
+    (
+        R("bucket:tf:awscc_s3_bucket", "module.b.awscc_s3_bucket.this", {"__address": U}),
+        "is the Terraform resource, created by a Terraform module",
+    ),
+    (
+        R("awscc:lambda/url:Url", "url", {"authType": "NONE", "targetFunctionArn": "arn:aws:lambda:f"}),
+        "is declared through the AWS Cloud Control Terraform provider (awscc)",
+    ),
 ]
 
 
@@ -135,6 +156,9 @@ def test_a_public_function_url_through_aws_native_is_blocked_where_the_pulumi_aw
         # A dynamic provider runs code, like the program itself: no policy reads what it calls.
         R("pulumi-python:dynamic:Resource", "d", {"__provider": "opaque"}),
         R("aws:cloudformation/cloudFormationType:CloudFormationType", "t", {"typeName": "Acme::Ext::Thing"}),
+        # A Terraform module's component and its resources of other providers create no AWS resource.
+        R("vpc:index:Module", "vpc", {"cidr": "10.0.0.0/16"}),
+        R("vpc:tf:random_string", "module.vpc.random_string.suffix", {"length": 8}),
     ],
     ids=lambda r: r.type,
 )
