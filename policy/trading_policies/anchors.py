@@ -347,7 +347,8 @@ ANCHORS: dict[str, Anchors] = {
         only_here=(
             "AWS resources declared where no rule reads them (AWS Native, Cloud Control, CloudFormation "
             "stacks and stack sets, Serverless Application Repository, Service Catalog and SageMaker "
-            "projects, Terraform modules and awscc); each tool judges only the resource types it knows"
+            "projects, Elastic Beanstalk, Terraform modules and awscc); each tool judges only the resource "
+            "types it knows"
         )
     ),
 }

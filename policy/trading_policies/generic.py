@@ -6,7 +6,9 @@ FunctionUrl``, ...). The same AWS resources can be declared in ways none of them
 resource (``typeName`` plus ``desiredState`` JSON), a CloudFormation stack (``templateBody`` or
 ``templateUrl``), a CloudFormation stack set and the instances that deploy it, a Serverless Application
 Repository application (deployed as a CloudFormation stack of its template), and a Service Catalog product,
-launched as a provisioned product or by a SageMaker project (which provisions the product it names). So do
+launched as a provisioned product or by a SageMaker project (which provisions the product it names), and an
+Elastic Beanstalk environment (a CloudFormation stack of instances, security groups and load balancers built
+from its option settings, plus any resources its bundle's .ebextensions declare). So do
 the resources of the Terraform AWS providers: those a Terraform module creates (pulumi-terraform-module
 registers each as ``<package>:tf:aws_<type>``, e.g. ``vpc:tf:aws_security_group``) and those of a local
 package of the AWS Cloud Control Terraform provider (``awscc:*``). Each walks around every guard rail, so
@@ -42,6 +44,7 @@ CFN_STACK_INSTANCES = "aws:cloudformation/stackInstances:StackInstances"
 PROVISIONED_PRODUCT = "aws:servicecatalog/provisionedProduct:ProvisionedProduct"
 SAR_STACK = "aws:serverlessrepository/cloudFormationStack:CloudFormationStack"
 SAGEMAKER_PROJECT = "aws:sagemaker/project:Project"
+BEANSTALK_ENVIRONMENT = "aws:elasticbeanstalk/environment:Environment"
 _UNREAD = "which no rule of the pack reads, so nothing checks the AWS resources it creates"
 
 
@@ -77,6 +80,11 @@ def _what_it_creates(resource: Resource) -> str:
         application = resource.get("applicationId")
         shown = f" {application}" if isinstance(application, str) else ""
         return f"deploys the Serverless Application Repository application{shown} as a CloudFormation stack"
+    if kind == BEANSTALK_ENVIRONMENT:
+        return (
+            "deploys an Elastic Beanstalk environment, a CloudFormation stack of instances, security groups "
+            "and load balancers built from its settings and application bundle"
+        )
     if kind == SAGEMAKER_PROJECT:
         return (
             "provisions a Service Catalog product for a SageMaker project, whose template creates its "
@@ -102,9 +110,9 @@ RULES = [
             "No AWS resource is declared where the pack cannot judge it: through Pulumi AWS Native "
             "(aws-native:*), pulumi-aws's Cloud Control resource, a CloudFormation stack, stack set or stack "
             "set instance, a Serverless Application Repository application's stack, a Service Catalog "
-            "product (a provisioned product, or a SageMaker project's), a Terraform module (its aws_* "
-            "resources) or the awscc Terraform provider. Resources of other providers and "
-            "dynamic providers, which are code rather than declarations, are not reported."
+            "product (a provisioned product, or a SageMaker project's), an Elastic Beanstalk environment, a "
+            "Terraform module (its aws_* resources) or the awscc Terraform provider. Resources of other "
+            "providers and dynamic providers, which are code rather than declarations, are not reported."
         ),
         severity=Severity.HIGH,
         pci=("2.2.1", "12.5.1"),
@@ -127,6 +135,7 @@ RULES = [
             PROVISIONED_PRODUCT,
             SAR_STACK,
             SAGEMAKER_PROJECT,
+            BEANSTALK_ENVIRONMENT,
         ),
         resource_type_prefixes=(AWS_NATIVE_PREFIX, AWSCC_PREFIX),
         resource_type_patterns=TERRAFORM_MODULE_AWS,

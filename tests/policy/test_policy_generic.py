@@ -105,6 +105,18 @@ CASES = [
         ),
         "provisions a Service Catalog product for a SageMaker project, whose template creates its resources",
     ),
+    (
+        R(
+            "aws:elasticbeanstalk/environment:Environment",
+            "web",
+            {
+                "application": "trading",
+                "solutionStackName": "64bit Amazon Linux 2023 v6.1.0 running Node.js 20",
+            },
+        ),
+        "deploys an Elastic Beanstalk environment, a CloudFormation stack of instances, security groups and "
+        "load balancers built from its settings and application bundle",
+    ),
     # pulumi-terraform-module registers each resource of a module as <package>:tf:<terraform type>.
     (
         R(
