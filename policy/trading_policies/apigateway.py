@@ -36,6 +36,7 @@ REST_API = "aws:apigateway/restApi:RestApi"
 REST_API_PUT = "aws:apigateway/restApiPut:RestApiPut"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 ROUTE = "aws:apigatewayv2/route:Route"
+INTEGRATION = "aws:apigateway/integration:Integration"
 HTTP_API = "aws:apigatewayv2/api:Api"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
@@ -266,6 +267,8 @@ def check_authorization(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fin
             )
         elif _is_open(method.get("authorization"), verb, config) and not _listed(method, route, allowed):
             yield Finding(method, f"method {route} has authorization NONE, so anyone can call it")
+        elif _is_preflight(method.get("authorization"), verb, config) and not _listed(method, route, allowed):
+            yield from _preflight_backends(stack, method, route)
     for route_resource in stack.of_type(ROUTE):
         key = route_resource.get("routeKey")
         route = key if isinstance(key, str) else "?"
@@ -274,10 +277,12 @@ def check_authorization(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fin
             yield unknown_until_deployed(
                 route_resource, route_resource, "authorizationType", f"the authorization of route {route}"
             )
-        elif _is_open(route_resource.get("authorizationType"), verb, config) and not _listed(
-            route_resource, route, allowed
-        ):
+        elif _listed(route_resource, route, allowed):
+            continue
+        elif _is_open(route_resource.get("authorizationType"), verb, config):
             yield Finding(route_resource, f"route {route} has authorizationType NONE, so anyone can call it")
+        elif _is_preflight(route_resource.get("authorizationType"), verb, config):
+            yield from _preflight_route_backend(route_resource, route)
     for api in (*stack.of_type(REST_API), *stack.of_type(REST_API_PUT), *stack.of_type(HTTP_API)):
         yield from _open_operations(api, config)
         target = api.get("target")
@@ -316,12 +321,18 @@ def _open_operations(api: Resource, config: Mapping[str, Any]) -> Iterator[Findi
             shown = "ANY" if verb.lower() == "x-amazon-apigateway-any-method" else verb.upper()
             route = f"{shown} {path}"
             secured = _secured(operation, operation.get("security", default), schemes)
-            if (
-                not secured
-                and _is_open("NONE", shown, config)
-                and not _listed(api, route, config["publicMethods"])
-            ):
+            if secured or _listed(api, route, config["publicMethods"]):
+                continue
+            if _is_open("NONE", shown, config):
                 yield Finding(api, f"body operation {route} has no authorizer, so anyone can call it")
+                continue
+            kind = _mapping(operation.get("x-amazon-apigateway-integration")).get("type")
+            if isinstance(kind, str) and kind.lower() != "mock":
+                yield Finding(
+                    api,
+                    f"body operation {route} has no authorizer and a {kind} integration, so anyone can call "
+                    f"its backend with OPTIONS requests; {_PREFLIGHT_FIX}",
+                )
 
 
 def _openapi(body: Any) -> Mapping[str, Any] | None:
@@ -367,6 +378,69 @@ def _is_open(authorization: Any, verb: Any, config: Mapping[str, Any]) -> bool:
     if isinstance(authorization, str) and authorization.upper() != "NONE":
         return False
     return not (verb == "OPTIONS" and config["allowCorsPreflight"])
+
+
+def _is_preflight(authorization: Any, verb: Any, config: Mapping[str, Any]) -> bool:
+    """An OPTIONS method or route let through without authorization as a CORS preflight."""
+    return verb == "OPTIONS" and config["allowCorsPreflight"] and _is_open(authorization, "GET", config)
+
+
+_PREFLIGHT_FIX = (
+    "a CORS preflight needs only a MOCK integration that returns the CORS headers (or, for an HTTP API, the "
+    "API's cors_configuration)"
+)
+
+
+def _preflight_backends(stack: Stack, method: Resource, route: str) -> Iterator[Finding]:
+    """An open OPTIONS method passes as a CORS preflight only while API Gateway answers it itself (a MOCK
+    integration): with a Lambda or HTTP integration anyone can call the backend, with any body."""
+    for integration in _integrations_of(stack, method):
+        kind = integration.get("type")
+        if kind is UNKNOWN:
+            yield unknown_until_deployed(
+                method, integration, "type", f"whether anyone can reach the backend of method {route}"
+            )
+        elif isinstance(kind, str) and kind.upper() != "MOCK":
+            yield Finding(
+                method,
+                f"method {route} has authorization NONE as a CORS preflight, but integration "
+                f"'{integration.name}' is {kind}, so anyone can call its backend with OPTIONS requests; "
+                f"{_PREFLIGHT_FIX}",
+            )
+
+
+def _integrations_of(stack: Stack, method: Resource) -> list[Resource]:
+    """The integrations of a method: on its API resource, for its verb (or built from the method itself)."""
+    on_resource = stack.attached(
+        (INTEGRATION,), "resourceId", (API_RESOURCE, REST_API), ("id", "rootResourceId")
+    )
+    found = []
+    for node in stack.targets(method, "resourceId", (API_RESOURCE, REST_API), ("id", "rootResourceId")):
+        for integration in on_resource.get(node, []):
+            verb = integration.get("httpMethod")
+            if verb == method.get("httpMethod") or method in integration.property_dependencies.get(
+                "httpMethod", []
+            ):
+                found.append(integration)
+    return found
+
+
+def _preflight_route_backend(route_resource: Resource, route: str) -> Iterator[Finding]:
+    """An HTTP API answers CORS preflights itself (cors_configuration); an open OPTIONS route with a target
+    sends them, and anything else sent with OPTIONS, to the integration."""
+    target = route_resource.get("target")
+    if target is ABSENT or target == "":
+        return
+    if target is UNKNOWN and not route_resource.property_dependencies.get("target"):
+        yield unknown_until_deployed(
+            route_resource, route_resource, "target", f"whether anyone can reach the backend of route {route}"
+        )
+        return
+    yield Finding(
+        route_resource,
+        f"route {route} has authorizationType NONE as a CORS preflight, but its target sends the requests to "
+        f"an integration, so anyone can call the backend with OPTIONS requests; {_PREFLIGHT_FIX}",
+    )
 
 
 def _listed(resource: Resource, route: str, allowed: list[str]) -> bool:
@@ -431,7 +505,9 @@ RULES = [
             "authorization NONE (a body operation needs a security requirement naming an authorizer or "
             "IAM; an API key is not authorization), and no HTTP API is quick-created (target), which makes "
             "an open default route; except CORS preflight OPTIONS methods and entries of the publicMethods "
-            "allow-list."
+            "allow-list. A preflight OPTIONS method passes only while API Gateway answers it (a MOCK "
+            "integration; an HTTP API route without a target): one that reaches a Lambda or HTTP backend "
+            "lets anyone call it."
         ),
         severity=Severity.HIGH,
         pci=("7.2.1", "8.3.1"),

@@ -531,3 +531,106 @@ def test_a_log_group_whose_account_is_unknown_at_preview_counts():
     logs = group("/aws/lambda/trading-orders-dev")
     logs.provider = {"region": "us-east-1", "assumeRoles": json.dumps([{"roleArn": U}])}
     assert faults("lambda-log-group-managed", [function(), logs]) == []
+
+
+# ---- a CORS preflight that reaches a backend -----------------------------------------------------------
+
+PREFLIGHT_FIX = (
+    "a CORS preflight needs only a MOCK integration that returns the CORS headers (or, for an HTTP API, the "
+    "API's cors_configuration)"
+)
+
+
+def preflight_integration(tree, kind, linked_by_method=False):
+    method, item = tree[-1], tree[-2]
+    verb = U if linked_by_method else "OPTIONS"
+    deps = {"resourceId": [item], **({"httpMethod": [method]} if linked_by_method else {})}
+    return R(
+        "aws:apigateway/integration:Integration",
+        "cors",
+        {"restApi": "api", "resourceId": U, "httpMethod": verb, "type": kind},
+        deps=deps,
+    )
+
+
+@pytest.mark.parametrize("linked_by_method", [False, True])
+def test_an_open_options_method_must_not_reach_a_backend(linked_by_method):
+    # With a Lambda integration, "OPTIONS" is just another way to invoke the function, with any body.
+    tree = api_tree(verb="OPTIONS")
+    backend = preflight_integration(tree, "AWS_PROXY", linked_by_method)
+    (diag,) = run("apigateway-method-authorization", [*tree, backend])
+    assert diag.level == "mandatory"
+    assert faults("apigateway-method-authorization", [*tree, backend]) == [
+        "method OPTIONS /orders/{id} has authorization NONE as a CORS preflight, but integration 'cors' is "
+        f"AWS_PROXY, so anyone can call its backend with OPTIONS requests; {PREFLIGHT_FIX}"
+    ]
+    mock = preflight_integration(tree, "MOCK", linked_by_method)
+    assert faults("apigateway-method-authorization", [*tree, mock]) == []
+    unknown = preflight_integration(tree, U, linked_by_method)
+    (note,) = run("apigateway-method-authorization", [*tree, unknown])
+    assert note.level == "advisory"
+    assert "whether anyone can reach the backend of method OPTIONS /orders/{id}" in note.message
+    # A GET integration on the same resource is not the preflight's; a listed method is the team's choice.
+    other = R(
+        "aws:apigateway/integration:Integration",
+        "get",
+        {"restApi": "api", "resourceId": U, "httpMethod": "GET", "type": "AWS_PROXY"},
+        deps={"resourceId": [tree[-2]]},
+    )
+    assert faults("apigateway-method-authorization", [*tree, other]) == []
+    assert (
+        faults("apigateway-method-authorization", [*tree, backend], {"publicMethods": ["OPTIONS /orders/*"]})
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("props", "deps", "expected"),
+    [
+        ({"target": "integrations/abc123"}, {}, "fault"),
+        ({"target": U}, {"target": ["integration"]}, "fault"),
+        ({"target": U}, {}, "note"),
+        ({}, {}, None),
+        ({"target": ""}, {}, None),
+    ],
+)
+def test_an_open_options_route_must_not_reach_an_integration(props, deps, expected):
+    integration = R("aws:apigatewayv2/integration:Integration", "lambda", {"integrationType": "AWS_PROXY"})
+    route = R(
+        "aws:apigatewayv2/route:Route",
+        "route",
+        {"routeKey": "OPTIONS /orders", **props},
+        deps={key: [integration] for key in deps},
+    )
+    diags = run("apigateway-method-authorization", [integration, route])
+    if expected is None:
+        assert diags == []
+    elif expected == "note":
+        assert [d.level for d in diags] == ["advisory"]
+        assert "whether anyone can reach the backend of route OPTIONS /orders" in diags[0].message
+    else:
+        assert faults("apigateway-method-authorization", [integration, route]) == [
+            "route OPTIONS /orders has authorizationType NONE as a CORS preflight, but its target sends the "
+            "requests to an integration, so anyone can call the backend with OPTIONS requests; "
+            f"{PREFLIGHT_FIX}"
+        ]
+        listed = {"publicMethods": ["OPTIONS /orders"]}
+        assert faults("apigateway-method-authorization", [integration, route], listed) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "open_"), [("aws_proxy", True), ("http", True), ("mock", False), (None, False)]
+)
+def test_an_open_options_body_operation_must_not_reach_a_backend(kind, open_):
+    operation = {"x-amazon-apigateway-integration": {"type": kind}} if kind else {}
+    expected = (
+        [
+            f"body operation OPTIONS /orders has no authorizer and a {kind} integration, so anyone can "
+            f"call its backend with OPTIONS requests; {PREFLIGHT_FIX}"
+        ]
+        if open_
+        else []
+    )
+    assert (
+        faults("apigateway-method-authorization", [rest_api(openapi(operation, verb="options"))]) == expected
+    )
