@@ -469,6 +469,13 @@ def public_statements(
     return seen
 
 
+def unbound_services(document: Document) -> list[Access]:
+    """The service principals of Allow statements that no aws:SourceArn, aws:SourceAccount (or other source
+    binding) ties to whose resources they act for: the service then acts for any account's resources, the
+    confused deputy AWS warns of."""
+    return [a for a in allowed(document) if a.caller.kind == SERVICE and a.caller.account is None]
+
+
 def why_open(bound: Binding) -> str:
     """Why a statement's conditions do not narrow it, for a violation message."""
     if not bound.ignored:

@@ -34,7 +34,7 @@ from pulumi_policy import Severity
 
 from .awsfacts import parse_arn
 from .documents import WILDCARD, Condition, Statement, parse_policy, policy_variables
-from .evaluator import SERVICE, Binding, allowed, public_statements, why_open
+from .evaluator import Access, Binding, public_statements, unbound_services, why_open
 from .graph import Resource
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
@@ -168,6 +168,10 @@ def check_secret_policy(resource: Resource, _config: Mapping[str, Any]) -> Itera
             f"secret policy {statement.label} allows {render_principals(statement)} "
             f"{render_actions(statement)} {why_open(bound)}, so any AWS account can reach the secret"
         )
+    value = resource.get("policy")
+    if isinstance(value, str | dict) and value != "":
+        accesses = unbound_services(parse_policy(value, principals_required=True))
+        yield from dict.fromkeys(unbound_service_fault("secret policy", a, "secret") for a in accesses)
 
 
 # Other resource policies that decide who reaches a resource: type -> (path to the document, what it
@@ -250,16 +254,19 @@ def _unbound_services(resource: Resource, path: tuple[str, ...], prop: str, guar
     value = resource.get(*path)
     if not isinstance(value, str | dict) or value == "":
         return  # absent or unknown: _document has said what there is to say
-    found: dict[str, None] = {}
-    for access in allowed(parse_policy(value, principals_required=True)):
-        caller = access.caller
-        if caller.kind == SERVICE and caller.account is None:
-            found[
-                f"{prop} {access.statement.label} allows {caller.label} {render_actions(access.statement)} "
-                "without an aws:SourceArn or aws:SourceAccount naming an account, so any "
-                f"{caller.name.split('.')[0]} resource in any account can reach the {guarded}"
-            ] = None
-    yield from found
+    accesses = unbound_services(parse_policy(value, principals_required=True))
+    yield from dict.fromkeys(unbound_service_fault(prop, access, guarded) for access in accesses)
+
+
+def unbound_service_fault(what: str, access: Access, guarded: str, *, alternative: str = "") -> str:
+    """The violation for a service principal that may act for any account's resources (``alternative``:
+    what else would have bound it)."""
+    caller = access.caller
+    return (
+        f"{what} {access.statement.label} allows {caller.label} {render_actions(access.statement)} "
+        f"without an aws:SourceArn or aws:SourceAccount naming an account{alternative}, so any "
+        f"{caller.name.split('.')[0]} resource in any account can reach the {guarded}"
+    )
 
 
 def _open_event_permission(resource: Resource) -> Iterator[str | Finding]:
@@ -315,13 +322,16 @@ RULES = [
         name="secretsmanager-policy-not-public",
         description=(
             'Secrets Manager resource policies do not allow Principal "*", {"AWS": "*"} or NotPrincipal '
-            "unless a Condition binds the caller to an account, organisation, source or VPC."
+            "unless a Condition binds the caller to an account, organisation, source or VPC, nor a service "
+            "principal unless aws:SourceArn or aws:SourceAccount names whose resources it acts for (else the "
+            "service reads the secret for any account's resources: the confused deputy)."
         ),
         severity=Severity.CRITICAL,
         pci=("3.5.1", "7.2.1"),
         remediation=(
             "Name the roles that read the secret, or bind the caller with aws:PrincipalAccount / "
-            "aws:PrincipalOrgID; keep block_public_policy=True on aws.secretsmanager.SecretPolicy"
+            "aws:PrincipalOrgID (a service principal with aws:SourceArn or aws:SourceAccount); keep "
+            "block_public_policy=True on aws.secretsmanager.SecretPolicy"
         ),
         url="https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html",
         topic="secretsmanager",

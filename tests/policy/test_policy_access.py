@@ -644,6 +644,36 @@ def test_a_secret_policy_for_named_callers_passes_and_garbage_does_not():
     assert fault.startswith("the secret's resource policy is unreadable")
 
 
+@pytest.mark.parametrize(
+    ("condition", "passes"),
+    [
+        (None, False),
+        ({"ArnLike": {"aws:SourceArn": "arn:aws:appflow:*:*:*"}}, False),
+        ({"StringEquals": {"aws:SourceAccount": ACCOUNT}}, True),
+        ({"ArnEquals": {"aws:SourceArn": f"arn:aws:appflow:us-east-1:{ACCOUNT}:connectorprofile/crm"}}, True),
+    ],
+)
+def test_a_service_reading_a_secret_must_be_bound_to_whose_resources_it_acts_for(condition, passes):
+    # Unbound, the service reads the secret for any account's flow or profile: the confused deputy.
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "appflow.amazonaws.com"},
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*",
+        **({"Condition": condition} if condition else {}),
+    }
+    secret = R("aws:secretsmanager/secretPolicy:SecretPolicy", "s", {"policy": doc(statement)})
+    if passes:
+        assert faults(SECRET, secret) == []
+        return
+    assert levels(SECRET, secret) == ["mandatory"]
+    assert faults(SECRET, secret) == [
+        'secret policy Statement[0] allows {"Service": "appflow.amazonaws.com"} Action '
+        "[secretsmanager:GetSecretValue] without an aws:SourceArn or aws:SourceAccount naming an account, so "
+        "any appflow resource in any account can reach the secret"
+    ]
+
+
 # ---- other services' resource policies ----------------------------------------------------------
 
 
