@@ -42,12 +42,13 @@ from .awsfacts import (
     s3_directory_bucket_name_problems,
 )
 from .config import catch_all_schema
-from .documents import Statement, glob_match, parse_policy
-from .evaluator import callers, public_statements, why_open
+from .documents import Document, Statement, glob_match, parse_policy
+from .evaluator import allowed_actions, callers, public_statements, unbound_services, why_open
 from .graph import Resource, Stack, allowed_accounts, credentials, provider_account
 from .iam import POLICY_TYPES, documents
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
+from .resource_access import unbound_service_fault
 from .values import ABSENT, UNKNOWN, Missing, as_bool, describe, get
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -78,6 +79,22 @@ KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 S3_ARN = "arn:aws:s3:::"
 LOG_DELIVERY = "logging.s3.amazonaws.com"
 _PARTITION = re.compile(r"^arn:aws(-[a-z-]+)?:")
+# Services that write into a bucket only under <prefix>/AWSLogs/<account>/, the account whose trail, load
+# balancer, flow log or recorder delivers: a statement whose every Resource lies under AWSLogs/<a literal
+# account>/ lets them write only that account's logs, as AWS's older documented policies rely on.
+LOG_PREFIX_SERVICES = frozenset(
+    {
+        "cloudtrail.amazonaws.com",
+        "config.amazonaws.com",
+        "delivery.logs.amazonaws.com",
+        "logdelivery.elasticloadbalancing.amazonaws.com",
+    }
+)
+# An object ARN under AWSLogs/<account>/ with nothing before it that a request could fill in.
+_ACCOUNT_LOGS = re.compile(r"^arn:aws(-[a-z-]+)?:s3:::[^*?$/]+/([^*?$]*/)?AWSLogs/\d{12}/")
+# The bucket checks a service makes before it delivers (CloudTrail's and log delivery's ACL check): they
+# show the service, not whoever asks it for a delivery, nothing but the bucket's owner and location.
+METADATA_READS = frozenset({"s3:GetBucketAcl", "s3:GetBucketLocation"})
 
 
 def _inline(bucket: Resource, prop: str) -> Any:
@@ -661,6 +678,48 @@ def check_no_public_allow(stack: Stack, _config: Mapping[str, Any]) -> Iterator[
                     f"{render_actions(statement)}) makes the bucket public"
                 )
                 yield unknown_until_deployed(subject, source, "policy", what)
+        yield from dict.fromkeys(_unbound_services(subject, source, document))
+
+
+def _unbound_services(subject: Resource, source: Resource, document: Document) -> Iterator[Finding]:
+    """Service principals that may act on the bucket for any account's resources (any account's trail, log
+    delivery or inventory could write into it): neither aws:SourceArn/aws:SourceAccount binds them, nor, for
+    the log services, Resource entries under one account's AWSLogs/ prefix."""
+    name = source.name
+    for access in unbound_services(document):
+        statement = access.statement
+        if _reads_metadata_only(statement):
+            continue
+        logs = access.caller.name.lower().removesuffix(".cn") in LOG_PREFIX_SERVICES
+        under = _under_account_logs(statement) if logs else False
+        if under is UNKNOWN:
+            what = (
+                f"whether bucket policy '{name}' {statement.label} keeps {access.caller.label} to one "
+                "account's AWSLogs/<account>/ prefix"
+            )
+            yield unknown_until_deployed(subject, source, "policy", what)
+        elif not under:
+            alternative = ", nor does every Resource lie under an AWSLogs/<account>/ prefix" if logs else ""
+            fault = unbound_service_fault(
+                f"bucket policy '{name}'", access, "bucket", alternative=alternative
+            )
+            yield Finding(subject, fault)
+
+
+def _reads_metadata_only(statement: Statement) -> bool:
+    if statement.negated_actions or any(a is UNKNOWN for a in statement.actions):
+        return False
+    return {a.full_name for a in allowed_actions(statement)} <= METADATA_READS
+
+
+def _under_account_logs(statement: Statement) -> bool | Missing:
+    """Whether every Resource lies under AWSLogs/<account>/ (UNKNOWN: one of them is not known yet)."""
+    if statement.negated_resources or not statement.resources:
+        return False
+    known = [r for r in statement.resources if r is not UNKNOWN]
+    if not all(isinstance(r, str) and _ACCOUNT_LOGS.match(r) for r in known):
+        return False
+    return True if len(known) == len(statement.resources) else UNKNOWN
 
 
 def _public_unless_unknown_binds(statement: Statement) -> bool:
@@ -883,7 +942,14 @@ RULES = [
             "No bucket policy (a BucketPolicy or a bucket's inline policy), on a declared bucket or any "
             'other, allows Principal "*", {"AWS": "*"} or NotPrincipal without a Condition that binds the '
             "caller to an account, organisation, source or VPC (aws:SecureTransport, aws:Referer and "
-            "wildcard values bind nothing)."
+            "wildcard values bind nothing), nor a service principal unless aws:SourceArn or "
+            "aws:SourceAccount names whose resources it acts for (else any account's trail, log delivery or "
+            "inventory can write into the bucket: the confused deputy). Two documented patterns are bound "
+            "another way: "
+            "CloudTrail, Config, log delivery (delivery.logs) and ELB (logdelivery.elasticloadbalancing) "
+            "write only under AWSLogs/<source account>/, so a statement whose every Resource lies under "
+            "AWSLogs/<a literal account>/ binds them; and s3:GetBucketAcl or s3:GetBucketLocation alone, "
+            "the checks services make before delivering, reveal nothing."
         ),
         severity=Severity.CRITICAL,
         pci=("1.4.4", "7.2.1"),

@@ -791,6 +791,120 @@ def test_an_unknown_condition_needs_no_note_where_the_statement_is_not_public_an
     assert run("s3-bucket-policy-no-public-allow", tls(statement, deny())) == []
 
 
+# ---- service principals must be bound to whose resources they act for ------------------------------
+PUBLIC_ALLOW = "s3-bucket-policy-no-public-allow"
+AWSLOGS = ", nor does every Resource lie under an AWSLogs/<account>/ prefix"
+TRAIL = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/audit"
+OTHER = "210987654321"
+
+
+def service_writes(service, resource=f"{ARN}/*", action="s3:PutObject", **changes):
+    return {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": action,
+        "Resource": resource,
+        **changes,
+    }
+
+
+@pytest.mark.parametrize(
+    ("statement", "unless"),
+    [
+        (service_writes("logging.s3.amazonaws.com"), ""),
+        (service_writes("s3.amazonaws.com", Condition={"ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}}), ""),
+        # Anywhere in the bucket: any account's trail could write there.
+        (service_writes("cloudtrail.amazonaws.com"), AWSLOGS),
+        # A wildcard or a variable before the account, or no account, is any account's prefix.
+        (service_writes("cloudtrail.amazonaws.com", f"{ARN}/AWSLogs/*"), AWSLOGS),
+        (service_writes("delivery.logs.amazonaws.com", f"{ARN}/*/AWSLogs/{ACCOUNT}/*"), AWSLOGS),
+        (service_writes("config.amazonaws.com", f"{ARN}/AWSLogs/${{aws:SourceAccount}}/*"), AWSLOGS),
+        (service_writes("cloudtrail.amazonaws.com", [f"{ARN}/AWSLogs/{ACCOUNT}/*", f"{ARN}/x/*"]), AWSLOGS),
+        (service_writes("cloudtrail.amazonaws.com", None, NotResource=f"{ARN}/AWSLogs/{ACCOUNT}/*"), AWSLOGS),
+        # S3 server access logging writes under the prefix the source bucket chooses, not under AWSLogs/.
+        (service_writes("logging.s3.amazonaws.com", f"{ARN}/AWSLogs/{ACCOUNT}/*"), ""),
+        # More than the bucket checks a service makes before delivering.
+        (service_writes("cloudtrail.amazonaws.com", ARN, ["s3:GetBucketAcl", "s3:ListBucket"]), AWSLOGS),
+    ],
+)
+def test_a_service_that_may_act_for_any_accounts_resources_opens_the_bucket(statement, unless):
+    # The confused deputy: any account's trail, log delivery or inventory could write into the bucket.
+    statement = {key: value for key, value in statement.items() if value is not None}
+    resources = tls(statement, deny())
+    assert [d.level for d in run(PUBLIC_ALLOW, resources)] == ["mandatory"]
+    service = statement["Principal"]["Service"]
+    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    assert faults(PUBLIC_ALLOW, resources) == [
+        f'bucket policy \'policy\' Statement[0] allows {{"Service": "{service}"}} '
+        f"Action [{', '.join(actions)}] without an aws:SourceArn or aws:SourceAccount naming an "
+        f"account{unless}, so any {service.split('.')[0]} resource in any account can reach the bucket"
+    ]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # The project's own log bucket policy, and AWS's documented bindings.
+        service_writes(
+            "logging.s3.amazonaws.com",
+            Condition={"ArnLike": {"aws:SourceArn": ARN}, "StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        ),
+        service_writes("cloudtrail.amazonaws.com", Condition={"StringEquals": {"aws:SourceArn": TRAIL}}),
+        service_writes("s3.amazonaws.com", Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+        # The log services write only under AWSLogs/<source account>/ (ELB rejects AWSLogs in its prefix).
+        service_writes("cloudtrail.amazonaws.com", f"{ARN}/AWSLogs/{ACCOUNT}/*"),
+        service_writes("logdelivery.elasticloadbalancing.amazonaws.com", f"{ARN}/lb/AWSLogs/{ACCOUNT}/*"),
+        service_writes(
+            "delivery.logs.amazonaws.com", [f"{ARN}/AWSLogs/{ACCOUNT}/*", f"{ARN}/AWSLogs/{OTHER}/*"]
+        ),
+        service_writes("config.amazonaws.com", f"arn:aws-cn:s3:::{NAME}/AWSLogs/{ACCOUNT}/Config/*"),
+        # The bucket checks before a delivery reveal nothing.
+        service_writes("cloudtrail.amazonaws.com", ARN, "s3:GetBucketAcl"),
+        service_writes("delivery.logs.amazonaws.com", ARN, ["s3:GetBucketAcl", "s3:GetBucketLocation"]),
+        {**service_writes("cloudtrail.amazonaws.com"), "Effect": "Deny"},
+    ],
+)
+def test_a_service_bound_to_a_source_or_to_its_accounts_logs_passes(statement):
+    assert run(PUBLIC_ALLOW, tls(statement, deny())) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "shown"),
+    [
+        ({"NotAction": "s3:DeleteObject"}, "NotAction [s3:DeleteObject]"),
+        ({"Action": U}, "Action [<unknown>]"),  # an action not known yet may be more than a bucket check
+    ],
+)
+def test_only_known_bucket_checks_spare_an_unbound_service(changes, shown):
+    statement = {
+        key: value for key, value in service_writes("s3.amazonaws.com", ARN).items() if key != "Action"
+    }
+    b = bucket()
+    resources = [b, attach(POLICY, b, {"policy": {"Statement": [{**statement, **changes}]}}, "policy")]
+    assert faults(PUBLIC_ALLOW, resources) == [
+        f'bucket policy \'policy\' Statement[0] allows {{"Service": "s3.amazonaws.com"}} {shown} without an '
+        "aws:SourceArn or aws:SourceAccount naming an account, so any s3 resource in any account can reach "
+        "the bucket"
+    ]
+
+
+def test_a_log_prefix_not_known_at_preview_is_a_note():
+    document = {"Statement": [service_writes("cloudtrail.amazonaws.com", [f"{ARN}/AWSLogs/{ACCOUNT}/*", U])]}
+    b = bucket()
+    resources = [b, attach(POLICY, b, {"policy": document}, "policy")]
+    (note,) = run(PUBLIC_ALLOW, resources)
+    assert note.level == "advisory"
+    assert faults(PUBLIC_ALLOW, resources) == [
+        'whether bucket policy \'policy\' Statement[0] keeps {"Service": "cloudtrail.amazonaws.com"} to one '
+        "account's AWSLogs/<account>/ prefix cannot be checked until aws:s3/bucketPolicy:BucketPolicy "
+        "'policy'.policy is known (it is built from values computed during deployment); preview with "
+        "preflight --mode update or check after the first deployment"
+    ]
+    # A prefix that cannot bind decides it whatever the unknown one turns out to be.
+    document["Statement"][0]["Resource"] = [f"{ARN}/*", U]
+    assert [d.level for d in run(PUBLIC_ALLOW, resources)] == ["mandatory"]
+
+
 @FUZZ
 @settings(max_examples=100, deadline=None)
 @given(document=DOCUMENTS)
