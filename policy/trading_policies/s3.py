@@ -79,17 +79,12 @@ KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 S3_ARN = "arn:aws:s3:::"
 LOG_DELIVERY = "logging.s3.amazonaws.com"
 _PARTITION = re.compile(r"^arn:aws(-[a-z-]+)?:")
-# Services that write into a bucket only under <prefix>/AWSLogs/<account>/, the account whose trail, load
-# balancer, flow log or recorder delivers: a statement whose every Resource lies under AWSLogs/<a literal
-# account>/ lets them write only that account's logs, as AWS's older documented policies rely on.
-LOG_PREFIX_SERVICES = frozenset(
-    {
-        "cloudtrail.amazonaws.com",
-        "config.amazonaws.com",
-        "delivery.logs.amazonaws.com",
-        "logdelivery.elasticloadbalancing.amazonaws.com",
-    }
-)
+# Services that write into a bucket only under <prefix>/AWSLogs/<account>/, the account whose load balancer
+# delivers: a statement whose every Resource lies under AWSLogs/<a literal account>/ lets them write only that
+# account's logs (ELB refuses a prefix that holds AWSLogs, as AWS's documented policy relies on). CloudTrail,
+# Config and vended-log delivery let the customer choose a prefix, which may itself read AWSLogs/<your
+# account>/: only aws:SourceArn or aws:SourceAccount binds them.
+LOG_PREFIX_SERVICES = frozenset({"logdelivery.elasticloadbalancing.amazonaws.com"})
 # An object ARN under AWSLogs/<account>/ with nothing before it that a request could fill in.
 _ACCOUNT_LOGS = re.compile(r"^arn:aws(-[a-z-]+)?:s3:::[^*?$/]+/([^*?$]*/)?AWSLogs/\d{12}/")
 # The bucket checks a service makes before it delivers (CloudTrail's and log delivery's ACL check): they
@@ -946,9 +941,10 @@ RULES = [
             "aws:SourceAccount names whose resources it acts for (else any account's trail, log delivery or "
             "inventory can write into the bucket: the confused deputy). Two documented patterns are bound "
             "another way: "
-            "CloudTrail, Config, log delivery (delivery.logs) and ELB (logdelivery.elasticloadbalancing) "
-            "write only under AWSLogs/<source account>/, so a statement whose every Resource lies under "
-            "AWSLogs/<a literal account>/ binds them; and s3:GetBucketAcl or s3:GetBucketLocation alone, "
+            "ELB (logdelivery.elasticloadbalancing) writes only under AWSLogs/<source account>/ and refuses "
+            "a prefix holding AWSLogs, so a statement whose every Resource lies under AWSLogs/<a literal "
+            "account>/ binds it (CloudTrail, Config and log delivery take any prefix, so they need the "
+            "Condition); and s3:GetBucketAcl or s3:GetBucketLocation alone, "
             "the checks services make before delivering, reveal nothing."
         ),
         severity=Severity.CRITICAL,

@@ -796,6 +796,7 @@ PUBLIC_ALLOW = "s3-bucket-policy-no-public-allow"
 AWSLOGS = ", nor does every Resource lie under an AWSLogs/<account>/ prefix"
 TRAIL = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/audit"
 OTHER = "210987654321"
+ELB = "logdelivery.elasticloadbalancing.amazonaws.com"
 
 
 def service_writes(service, resource=f"{ARN}/*", action="s3:PutObject", **changes):
@@ -814,17 +815,22 @@ def service_writes(service, resource=f"{ARN}/*", action="s3:PutObject", **change
         (service_writes("logging.s3.amazonaws.com"), ""),
         (service_writes("s3.amazonaws.com", Condition={"ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}}), ""),
         # Anywhere in the bucket: any account's trail could write there.
-        (service_writes("cloudtrail.amazonaws.com"), AWSLOGS),
-        # A wildcard or a variable before the account, or no account, is any account's prefix.
-        (service_writes("cloudtrail.amazonaws.com", f"{ARN}/AWSLogs/*"), AWSLOGS),
-        (service_writes("delivery.logs.amazonaws.com", f"{ARN}/*/AWSLogs/{ACCOUNT}/*"), AWSLOGS),
-        (service_writes("config.amazonaws.com", f"{ARN}/AWSLogs/${{aws:SourceAccount}}/*"), AWSLOGS),
-        (service_writes("cloudtrail.amazonaws.com", [f"{ARN}/AWSLogs/{ACCOUNT}/*", f"{ARN}/x/*"]), AWSLOGS),
-        (service_writes("cloudtrail.amazonaws.com", None, NotResource=f"{ARN}/AWSLogs/{ACCOUNT}/*"), AWSLOGS),
+        (service_writes("cloudtrail.amazonaws.com"), ""),
+        # CloudTrail, Config and log delivery take any key prefix, "AWSLogs/<your account>" too: an attacker's
+        # trail with that prefix writes under the path, so only a source condition binds them.
+        (service_writes("cloudtrail.amazonaws.com", f"{ARN}/AWSLogs/{ACCOUNT}/*"), ""),
+        (service_writes("delivery.logs.amazonaws.com", f"{ARN}/AWSLogs/{ACCOUNT}/*"), ""),
+        (service_writes("config.amazonaws.com", f"arn:aws-cn:s3:::{NAME}/AWSLogs/{ACCOUNT}/Config/*"), ""),
+        # For ELB, a wildcard or a variable before the account, or no account, is any account's prefix.
+        (service_writes(ELB, f"{ARN}/AWSLogs/*"), AWSLOGS),
+        (service_writes(ELB, f"{ARN}/*/AWSLogs/{ACCOUNT}/*"), AWSLOGS),
+        (service_writes(ELB, f"{ARN}/AWSLogs/${{aws:SourceAccount}}/*"), AWSLOGS),
+        (service_writes(ELB, [f"{ARN}/AWSLogs/{ACCOUNT}/*", f"{ARN}/x/*"]), AWSLOGS),
+        (service_writes(ELB, None, NotResource=f"{ARN}/AWSLogs/{ACCOUNT}/*"), AWSLOGS),
         # S3 server access logging writes under the prefix the source bucket chooses, not under AWSLogs/.
         (service_writes("logging.s3.amazonaws.com", f"{ARN}/AWSLogs/{ACCOUNT}/*"), ""),
         # More than the bucket checks a service makes before delivering.
-        (service_writes("cloudtrail.amazonaws.com", ARN, ["s3:GetBucketAcl", "s3:ListBucket"]), AWSLOGS),
+        (service_writes(ELB, ARN, ["s3:GetBucketAcl", "s3:ListBucket"]), AWSLOGS),
     ],
 )
 def test_a_service_that_may_act_for_any_accounts_resources_opens_the_bucket(statement, unless):
@@ -851,13 +857,9 @@ def test_a_service_that_may_act_for_any_accounts_resources_opens_the_bucket(stat
         ),
         service_writes("cloudtrail.amazonaws.com", Condition={"StringEquals": {"aws:SourceArn": TRAIL}}),
         service_writes("s3.amazonaws.com", Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
-        # The log services write only under AWSLogs/<source account>/ (ELB rejects AWSLogs in its prefix).
-        service_writes("cloudtrail.amazonaws.com", f"{ARN}/AWSLogs/{ACCOUNT}/*"),
-        service_writes("logdelivery.elasticloadbalancing.amazonaws.com", f"{ARN}/lb/AWSLogs/{ACCOUNT}/*"),
-        service_writes(
-            "delivery.logs.amazonaws.com", [f"{ARN}/AWSLogs/{ACCOUNT}/*", f"{ARN}/AWSLogs/{OTHER}/*"]
-        ),
-        service_writes("config.amazonaws.com", f"arn:aws-cn:s3:::{NAME}/AWSLogs/{ACCOUNT}/Config/*"),
+        # ELB writes only under AWSLogs/<source account>/ and rejects AWSLogs in its prefix.
+        service_writes(ELB, f"{ARN}/lb/AWSLogs/{ACCOUNT}/*"),
+        service_writes(ELB, [f"{ARN}/AWSLogs/{ACCOUNT}/*", f"{ARN}/AWSLogs/{OTHER}/*"]),
         # The bucket checks before a delivery reveal nothing.
         service_writes("cloudtrail.amazonaws.com", ARN, "s3:GetBucketAcl"),
         service_writes("delivery.logs.amazonaws.com", ARN, ["s3:GetBucketAcl", "s3:GetBucketLocation"]),
@@ -889,13 +891,14 @@ def test_only_known_bucket_checks_spare_an_unbound_service(changes, shown):
 
 
 def test_a_log_prefix_not_known_at_preview_is_a_note():
-    document = {"Statement": [service_writes("cloudtrail.amazonaws.com", [f"{ARN}/AWSLogs/{ACCOUNT}/*", U])]}
+    document = {"Statement": [service_writes(ELB, [f"{ARN}/AWSLogs/{ACCOUNT}/*", U])]}
     b = bucket()
     resources = [b, attach(POLICY, b, {"policy": document}, "policy")]
     (note,) = run(PUBLIC_ALLOW, resources)
     assert note.level == "advisory"
     assert faults(PUBLIC_ALLOW, resources) == [
-        'whether bucket policy \'policy\' Statement[0] keeps {"Service": "cloudtrail.amazonaws.com"} to one '
+        "whether bucket policy 'policy' Statement[0] keeps {\"Service\": "
+        '"logdelivery.elasticloadbalancing.amazonaws.com"} to one '
         "account's AWSLogs/<account>/ prefix cannot be checked until aws:s3/bucketPolicy:BucketPolicy "
         "'policy'.policy is known (it is built from values computed during deployment); preview with "
         "preflight --mode update or check after the first deployment"
