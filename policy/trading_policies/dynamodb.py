@@ -1,9 +1,10 @@
 """DynamoDB rules: point-in-time recovery, encryption with a customer-managed key, deletion protection.
 
-A global table keeps a copy of its data in every replica's region, each encrypted with its own key: a
-replica (an entry of the table's ``replicas`` or an ``aws.dynamodb.TableReplica``) without ``kmsKeyArn``
-uses the AWS managed key ``aws/dynamodb`` of its region whatever the table's own key is, so each names
-its customer-managed key.
+A global table keeps a copy of its data in every replica's region, and each copy is a table of its own:
+a replica (an entry of the table's ``replicas`` or an ``aws.dynamodb.TableReplica``) without
+``kmsKeyArn`` uses the AWS managed key ``aws/dynamodb`` of its region whatever the table's own key is,
+and point-in-time recovery and deletion protection are set per replica too (both default to off), so
+each replica names its key and turns both on.
 """
 
 from __future__ import annotations
@@ -25,9 +26,32 @@ _DOCS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
 
 
 def check_pitr(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    if resource.type == TABLE_REPLICA:
+        yield from _replica_off(
+            resource.get("pointInTimeRecovery"), "pointInTimeRecovery is", "point-in-time recovery"
+        )
+        return
     enabled = resource.get("pointInTimeRecovery", "enabled")
     if as_bool(enabled) not in (True, UNKNOWN):
         yield f"pointInTimeRecovery.enabled is {describe(enabled)}; it must be true"
+    yield from _replicas_off(resource, "pointInTimeRecovery", "point-in-time recovery")
+
+
+def _replicas_off(table: Resource, prop: str, what: str) -> Iterator[str]:
+    """A fault for each entry of the table's ``replicas`` whose boolean ``prop`` is not true."""
+    replicas = table.get("replicas")
+    for index, replica in enumerate(replicas if isinstance(replicas, list) else []):
+        region = get(replica, "regionName")
+        where = f"replicas[{index}]" + (f" ({region})" if isinstance(region, str) else "")
+        yield from _replica_off(get(replica, prop), f"{where} has {prop}", what)
+
+
+def _replica_off(value: Any, shown: str, what: str) -> Iterator[str]:
+    if as_bool(value) not in (True, UNKNOWN):
+        yield (
+            f"{shown} {describe(value)}, so this replica of the table has no {what} (each replica sets "
+            "its own, off by default); it must be true"
+        )
 
 
 def check_cmk(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
@@ -71,21 +95,31 @@ def check_deletion_protection(resource: Resource, config: Mapping[str, Any]) -> 
     if not applies_to_environment(resource.environment(), config["environments"]):
         return
     value = resource.get("deletionProtectionEnabled")
+    if resource.type == TABLE_REPLICA:
+        yield from _replica_off(value, "deletionProtectionEnabled is", "deletion protection")
+        return
     if as_bool(value) not in (True, UNKNOWN):
         yield f"deletionProtectionEnabled is {describe(value)}; it must be true in this environment"
+    yield from _replicas_off(resource, "deletionProtectionEnabled", "deletion protection")
 
 
 RULES = [
     Rule(
         name="dynamodb-pitr-enabled",
-        description="DynamoDB tables have point-in-time recovery enabled.",
+        description=(
+            "DynamoDB tables have point-in-time recovery enabled, and so does every replica (each entry of "
+            "replicas and each TableReplica sets pointInTimeRecovery true)."
+        ),
         severity=Severity.MEDIUM,
         pci=("12.10.1",),
-        remediation="Set point_in_time_recovery={'enabled': True} on the table",
+        remediation=(
+            "Set point_in_time_recovery={'enabled': True} on the table and point_in_time_recovery=True on "
+            "each replica"
+        ),
         url=_DOCS + "PointInTimeRecovery.html",
         topic="dynamodb",
         check=check_pitr,
-        resource_types=(TABLE,),
+        resource_types=(TABLE, TABLE_REPLICA),
     ),
     Rule(
         name="dynamodb-encrypted-with-cmk",
@@ -107,18 +141,19 @@ RULES = [
     Rule(
         name="dynamodb-deletion-protection",
         description=(
-            "DynamoDB tables have deletion protection on in the configured environments (default: all)."
+            "DynamoDB tables and each of their replicas (entries of replicas and TableReplica resources) "
+            "have deletion protection on in the configured environments (default: all)."
         ),
         severity=Severity.MEDIUM,
         pci=("12.10.1",),
         remediation=(
-            "Set deletion_protection_enabled=True on the table, or limit the policy's environments config "
-            '(e.g. ["prod", "staging"])'
+            "Set deletion_protection_enabled=True on the table and on each replica, or limit the policy's "
+            'environments config (e.g. ["prod", "staging"])'
         ),
         url=_DOCS + "WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection",
         topic="dynamodb",
         check=check_deletion_protection,
-        resource_types=(TABLE,),
+        resource_types=(TABLE, TABLE_REPLICA),
         config={"environments": ENVIRONMENTS_SCHEMA},
     ),
 ]

@@ -310,3 +310,53 @@ def test_an_engine_written_in_another_case_is_the_same_engine(engine):
         [R(INSTANCE, "i", {"engine": engine, "enabledCloudwatchLogsExports": ["upgrade"]})],
     )
     assert "does not export postgresql" in fault
+
+
+PITR = "dynamodb-pitr-enabled"
+PROTECTION = "dynamodb-deletion-protection"
+
+
+def replica_resource(**props):
+    return R(
+        "aws:dynamodb/tableReplica:TableReplica",
+        "replica",
+        {"globalTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/trading-orders-dev", **props},
+        provider={"region": "us-west-2"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "table_props", "prop"),
+    [
+        (PITR, {"pointInTimeRecovery": {"enabled": True}}, "pointInTimeRecovery"),
+        (PROTECTION, {"deletionProtectionEnabled": True}, "deletionProtectionEnabled"),
+    ],
+)
+def test_every_replica_of_a_table_sets_its_own_recovery_and_protection(rule, table_props, prop):
+    what = "point-in-time recovery" if rule == PITR else "deletion protection"
+    replicas = [
+        {"regionName": "us-west-2", prop: True},
+        {"regionName": "eu-west-1"},
+        {"regionName": U, prop: False},
+        {"regionName": "ap-south-1", prop: U},
+    ]
+    assert faults(rule, [table(**table_props, replicas=replicas)]) == [
+        f"replicas[1] (eu-west-1) has {prop} <not set>, so this replica of the table has no {what} (each "
+        "replica sets its own, off by default); it must be true",
+        f"replicas[2] has {prop} False, so this replica of the table has no {what} (each replica sets its "
+        "own, off by default); it must be true",
+    ]
+    assert faults(rule, [table(**table_props, replicas=U)]) == []
+    assert faults(rule, [replica_resource(**{prop: True})]) == []
+    assert faults(rule, [replica_resource(**{prop: U})]) == []
+    assert faults(rule, [replica_resource()]) == [
+        f"{prop} is <not set>, so this replica of the table has no {what} (each replica sets its own, off "
+        "by default); it must be true"
+    ]
+    assert [d.level for d in run(rule, [replica_resource()])] == ["mandatory"]
+
+
+def test_replica_deletion_protection_follows_the_configured_environments():
+    dev = replica_resource(tags={"Environment": "dev"})
+    assert faults(PROTECTION, [dev], {"environments": ["prod"]}) == []
+    assert faults(PROTECTION, [dev], {"environments": ["dev"]})
