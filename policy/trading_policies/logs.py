@@ -75,6 +75,14 @@ def check_encrypted(resource: Resource, _config: Mapping[str, Any]) -> Iterator[
 
 def check_retention(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     minimum = config["minimumRetentionDays"]
+    log_class = resource.get("logGroupClass")
+    if isinstance(log_class, str) and log_class.upper() == "DELIVERY":
+        yield (
+            "logGroupClass is DELIVERY, so CloudWatch Logs keeps the events for a day or two whatever "
+            f"retentionInDays says; audit logs must be kept at least {minimum} days (use STANDARD or "
+            "INFREQUENT_ACCESS)"
+        )
+        return
     raw = resource.get("retentionInDays")
     days = as_number(raw)
     if days is UNKNOWN:
@@ -399,7 +407,8 @@ RULES = [
         name="log-group-retention",
         description=(
             "CloudWatch log groups set retentionInDays to a value CloudWatch accepts and at least the "
-            "configured minimum (default 365 days: PCI DSS keeps audit logs 12 months)."
+            "configured minimum (default 365 days: PCI DSS keeps audit logs 12 months), and are not of the "
+            "DELIVERY class, whose events are kept only a day or two whatever retentionInDays says."
         ),
         severity=Severity.MEDIUM,
         pci=("10.5.1",),

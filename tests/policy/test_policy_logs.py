@@ -559,3 +559,22 @@ def test_a_log_group_that_does_not_wait_for_the_key_policy_may_meet_the_keys_ini
     ready = R("aws:kms/key:Key", "key", {"keyId": U, "policy": logs_key_policy()})
     (policy,) = key_policies(ready, ("kp", logs_key_policy()))
     assert faults([ready, policy, group(ready)]) == []
+
+
+@pytest.mark.parametrize("log_class", ["DELIVERY", "delivery"])
+def test_a_delivery_class_log_group_keeps_its_events_a_day_or_two_whatever_its_retention(log_class):
+    group = R(LOG_GROUP, "g", {"retentionInDays": 365, "logGroupClass": log_class})
+    assert faults([group], None, rule="log-group-retention") == [
+        "logGroupClass is DELIVERY, so CloudWatch Logs keeps the events for a day or two whatever "
+        "retentionInDays says; audit logs must be kept at least 365 days (use STANDARD or INFREQUENT_ACCESS)"
+    ]
+    assert [d.level for d in run("log-group-retention", [group])] == ["mandatory"]
+    for kept in ("STANDARD", "INFREQUENT_ACCESS", U):
+        assert (
+            faults(
+                [R(LOG_GROUP, "g", {"retentionInDays": 365, "logGroupClass": kept})],
+                None,
+                rule="log-group-retention",
+            )
+            == []
+        )
