@@ -18,14 +18,14 @@ from .awsfacts import is_aws_managed_key
 from .config import ENVIRONMENTS_SCHEMA, applies_to_environment
 from .graph import Resource
 from .registry import Rule
-from .values import ABSENT, UNKNOWN, as_bool, describe, get
+from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
 
 TABLE = "aws:dynamodb/table:Table"
 TABLE_REPLICA = "aws:dynamodb/tableReplica:TableReplica"
 _DOCS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
 
 
-def check_pitr(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+def check_pitr(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     if resource.type == TABLE_REPLICA:
         yield from _replica_off(
             resource.get("pointInTimeRecovery"), "pointInTimeRecovery is", "point-in-time recovery"
@@ -34,6 +34,14 @@ def check_pitr(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
     enabled = resource.get("pointInTimeRecovery", "enabled")
     if as_bool(enabled) not in (True, UNKNOWN):
         yield f"pointInTimeRecovery.enabled is {describe(enabled)}; it must be true"
+    else:
+        raw = resource.get("pointInTimeRecovery", "recoveryPeriodInDays")
+        days, minimum = as_number(raw), config["minimumRecoveryDays"]
+        if days is None or (isinstance(days, float) and days < minimum):
+            yield (
+                f"pointInTimeRecovery.recoveryPeriodInDays is {describe(raw)}, so a change noticed later "
+                f"than that cannot be rolled back; keep at least {minimum} days"
+            )
     yield from _replicas_off(resource, "pointInTimeRecovery", "point-in-time recovery")
 
 
@@ -107,19 +115,30 @@ RULES = [
     Rule(
         name="dynamodb-pitr-enabled",
         description=(
-            "DynamoDB tables have point-in-time recovery enabled, and so does every replica (each entry of "
-            "replicas and each TableReplica sets pointInTimeRecovery true)."
+            "DynamoDB tables have point-in-time recovery enabled with a recovery period "
+            "(recoveryPeriodInDays, default 35) of at least the configured number of days (default 7), and "
+            "so does every replica (each entry of replicas and each TableReplica sets pointInTimeRecovery "
+            "true)."
         ),
         severity=Severity.MEDIUM,
         pci=("12.10.1",),
         remediation=(
-            "Set point_in_time_recovery={'enabled': True} on the table and point_in_time_recovery=True on "
-            "each replica"
+            "Set point_in_time_recovery={'enabled': True} (recovery_period_in_days, when set, at least "
+            "minimumRecoveryDays) on the table and point_in_time_recovery=True on each replica"
         ),
         url=_DOCS + "PointInTimeRecovery.html",
         topic="dynamodb",
         check=check_pitr,
         resource_types=(TABLE, TABLE_REPLICA),
+        config={
+            "minimumRecoveryDays": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 35,
+                "default": 7,
+                "description": "Shortest point-in-time recovery period accepted, in days.",
+            }
+        },
     ),
     Rule(
         name="dynamodb-encrypted-with-cmk",

@@ -360,3 +360,37 @@ def test_replica_deletion_protection_follows_the_configured_environments():
     dev = replica_resource(tags={"Environment": "dev"})
     assert faults(PROTECTION, [dev], {"environments": ["prod"]}) == []
     assert faults(PROTECTION, [dev], {"environments": ["dev"]})
+
+
+@pytest.mark.parametrize(
+    ("period", "config", "expected"),
+    [
+        (None, None, []),
+        (35, None, []),
+        (7, None, []),
+        (U, None, []),
+        (3, {"minimumRecoveryDays": 3}, []),
+        (
+            1,
+            None,
+            [
+                "pointInTimeRecovery.recoveryPeriodInDays is 1, so a change noticed later than that cannot "
+                "be rolled back; keep at least 7 days"
+            ],
+        ),
+        (
+            "a week",
+            None,
+            [
+                "pointInTimeRecovery.recoveryPeriodInDays is 'a week', so a change noticed later than that "
+                "cannot be rolled back; keep at least 7 days"
+            ],
+        ),
+    ],
+)
+def test_point_in_time_recovery_keeps_the_configured_number_of_days(period, config, expected):
+    recovery = {"enabled": True} if period is None else {"enabled": True, "recoveryPeriodInDays": period}
+    assert faults(PITR, [table(pointInTimeRecovery=recovery)], config) == expected
+    assert faults(PITR, [table(pointInTimeRecovery={"enabled": False, "recoveryPeriodInDays": 1})]) == [
+        "pointInTimeRecovery.enabled is False; it must be true"
+    ]
