@@ -438,11 +438,17 @@ GRANT_PRINCIPALS = {
 
 def check_grant(resource: Resource, config: Mapping[str, Any]) -> Iterator[str | Finding]:
     operations = resource.get("operations")
-    blocked = isinstance(operations, list) and any(str(o).lower() == "creategrant" for o in operations)
+    listed = operations if isinstance(operations, list) else []
+    blocked = any(isinstance(o, str) and o.lower() == "creategrant" for o in listed)
     if blocked:
         yield (
             "operations include CreateGrant, so the grantee can hand the key on to anyone with grants of "
             "its own, which no key policy shows"
+        )
+    elif operations is UNKNOWN or any(o is UNKNOWN for o in listed):
+        # operations=[..., other.operation]: the one not known yet may be CreateGrant.
+        yield unknown_until_deployed(
+            resource, resource, "operations", "whether the grant passes on CreateGrant"
         )
     if resource.get("granteePrincipal") == "*":
         yield 'granteePrincipal is "*", which KMS refuses and which would give the key to everyone'
@@ -586,7 +592,7 @@ RULES = [
             "policy's view can use or re-grant the key. The key's account comes from the accountId config, "
             "a keyId ARN or the provider (its assumed role, allowedAccountIds); a grant whose bare key id "
             "or alias none of them places gets an advisory note, and principals of two accounts a "
-            "violation. A principal not known at preview is a note."
+            "violation. A principal or operation not known at preview is a note."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "7.2.1"),

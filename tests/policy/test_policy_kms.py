@@ -691,3 +691,18 @@ def test_a_grant_already_blocked_gets_no_note():
     assert [level for level, _ in verdicts(GRANT, blocked)] == ["mandatory"]
     blocked.props["keyId"] = U
     assert [level for level, _ in verdicts(GRANT, blocked)] == ["mandatory"]
+
+
+@pytest.mark.parametrize("operations", [U, ["Decrypt", U]])
+def test_grant_operations_not_known_at_preview_are_a_note(operations):
+    # operations=[..., other.operation]: the operation not known yet may be CreateGrant.
+    own = grant(granteePrincipal=f"arn:aws:iam::{ACCOUNT}:role/app", operations=operations, keyId=KEY_ARN)
+    assert verdicts(GRANT, own) == [
+        (
+            "advisory",
+            "whether the grant passes on CreateGrant cannot be checked until aws:kms/grant:Grant "
+            f"'g'.operations is known (it is built from values computed during deployment); {LATER}",
+        )
+    ]
+    own.props["operations"] = ["CreateGrant", U]
+    assert [level for level, _ in verdicts(GRANT, own)] == ["mandatory"]
