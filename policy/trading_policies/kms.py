@@ -282,6 +282,7 @@ def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) ->
         )
     named: set[str] = set()
     unknown = [s for s in document.statements if s.effect is UNKNOWN]
+    unsure: list[Statement] = []  # statements whose actions, not known yet, may include kms:CreateGrant
     # Per statement: the callers that can pass the key on, and the others of accounts outside the stack's.
     findings: dict[int, tuple[Statement, list[Caller], list[Caller], set[str]]] = {}
     for access in allowed(document):
@@ -298,12 +299,11 @@ def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) ->
         # The account itself (its root) hands the key on only through its own IAM policies, and a service
         # bound to the account acts for the account's resources.
         own = owner is not None and not outside and (caller.root or caller.kind == SERVICE)
-        passes = not (
-            own
-            or bound.grants_for_aws_resources
-            or bound.via_service
-            or statement.covers_action(CREATE_GRANT) is not True
-        )
+        limited = own or bound.grants_for_aws_resources or bound.via_service
+        covers = statement.covers_action(CREATE_GRANT)
+        passes = not limited and covers is True
+        if not limited and not outside and covers is UNKNOWN:
+            unsure.append(statement)
         if outside or passes:
             entry = findings.setdefault(statement.index, (statement, [], [], set()))
             entry[1 if passes else 2].append(caller)
@@ -328,6 +328,15 @@ def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) ->
             resource,
             "policy",
             f"whether anyone outside the stack's account may use the key through {labels}",
+        )
+    if unsure and not document.unknown:
+        labels = ", ".join(dict.fromkeys(s.label for s in unsure))
+        yield unknown_until_deployed(
+            resource,
+            resource,
+            "policy",
+            f"whether {labels} let a principal other than the account call kms:CreateGrant without a "
+            "Condition that limits grants",
         )
     if account.account is None:
         yield from _untold_account(resource, trusted, admins, named)
@@ -373,14 +382,9 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
         for s in document.statements
         if s.effect in ("Allow", UNKNOWN) and s.covers_action(ADMIN_ACTION) is not False
     ]
-    roots = {
-        a
-        for s in statements
-        for p in s.principals
-        if p.kind == "AWS" and isinstance(p.value, str)
-        for a in [root_account(p.value)]
-        if a is not None and not trusted.outside(a)
-    }
+    roots = _roots(statements, trusted)
+    # Roots whose statements surely cover kms:PutKeyPolicy (an Action not known yet may not).
+    sure = _roots([s for s in statements if s.covers_action(ADMIN_ACTION) is True], trusted)
     unknown = any(p.value is UNKNOWN for s in statements for p in s.principals)
     # While the account cannot be told, it is one of the accounts whose principals may administer the key:
     # the root of each must be able to.
@@ -389,6 +393,14 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
     kept = unknown or (bool(roots) and not missing)
     if not kept and document.unknown:
         yield _unknown_policy(resource)
+    elif kept and not unknown and needed - sure:
+        yield unknown_until_deployed(
+            resource,
+            resource,
+            "policy",
+            f"whether {' and '.join(f'arn:aws:iam::{a}:root' for a in sorted(needed - sure))} may call "
+            "kms:PutKeyPolicy (an Action of its statement)",
+        )
     elif not kept and (account is not None or not roots):
         root = f"arn:aws:iam::{account or '<account>'}:root"
         yield (
@@ -414,6 +426,18 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
                 f"{statement.label} denies {render_principals(statement)} kms:PutKeyPolicy without a "
                 "Condition, so nobody can change the key policy again"
             )
+
+
+def _roots(statements: Iterable[Statement], trusted: KeyAccount) -> set[str]:
+    """The accounts whose root (or bare id) the statements name, apart from those surely elsewhere."""
+    return {
+        a
+        for s in statements
+        for p in s.principals
+        if p.kind == "AWS" and isinstance(p.value, str)
+        for a in [root_account(p.value)]
+        if a is not None and not trusted.outside(a)
+    }
 
 
 def _is_root(principal: Principal, configured: str) -> bool:
@@ -532,8 +556,8 @@ RULES = [
             "allowedAccountIds entry), else from AWS's lock-out check (the one account whose principals "
             "alone may administer the key), never from whom the policy names: while nothing tells it, "
             "principals of several accounts are a violation, and so is a single account the lock-out check "
-            "does not prove (bypassed, or an administrator tied to no account); a principal not known at "
-            "preview is a note."
+            "does not prove (bypassed, or an administrator tied to no account); a principal, or an action "
+            "that may be kms:CreateGrant, not known at preview is a note."
         ),
         severity=Severity.CRITICAL,
         pci=("3.6.1", "7.2.1"),
@@ -555,7 +579,8 @@ RULES = [
             "(kms:* or kms:PutKeyPolicy) and do not bypass the lock-out safety check; otherwise AWS rejects "
             "the policy or the key becomes unmanageable. The account is found as for "
             "kms-key-policy-no-unconditional-grants; while it cannot be told, the root of each account whose "
-            "principals may administer the key must be able to."
+            "principals may administer the key must be able to. A root statement whose Action is not known "
+            "at preview is a note."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "3.7.1"),

@@ -154,6 +154,32 @@ def test_a_partly_unknown_key_policy_is_judged_on_what_is_known():
     assert run(ACCESS, [R("aws:kms/key:Key", "k", {"policy": partly})]) == []
 
 
+def test_an_action_not_known_at_preview_is_a_note_where_it_may_be_create_grant_or_put_key_policy():
+    # Action=[..., other.action]: the action not known yet may be kms:CreateGrant (or kms:PutKeyPolicy).
+    config = {"accountId": ACCOUNT}
+    app = allow({"AWS": "arn:aws:iam::123456789012:role/app"}, ["kms:Decrypt", U])
+    for statement in (app, dict(app, Action=U), dict(app, NotAction=["kms:Decrypt", U], Action=None)):
+        statement = {k: v for k, v in statement.items() if v is not None}
+        (diag,) = run(GRANTS, [key(root_statement(), statement)], config)
+        assert diag.level == "advisory"
+        assert (
+            "'key': whether Statement[1] let a principal other than the account call kms:CreateGrant without "
+            "a Condition that limits grants cannot be checked until aws:kms/key:Key 'key'.policy is known"
+            in diag.message
+        )
+    limited = dict(app, Condition={"Bool": {"kms:GrantIsForAWSResource": "true"}})
+    assert run(GRANTS, [key(root_statement(), limited)], config) == []
+    root = dict(root_statement(), Action=[U])
+    assert run(GRANTS, [key(root)], config) == []
+    (diag,) = run(ACCESS, [key(root)], config)
+    assert diag.level == "advisory"
+    assert (
+        "'key': whether arn:aws:iam::123456789012:root may call kms:PutKeyPolicy (an Action of its "
+        "statement) cannot be checked until aws:kms/key:Key 'key'.policy is known" in diag.message
+    )
+    assert run(ACCESS, [key(root, root_statement())], config) == []
+
+
 def test_the_account_root_must_be_able_to_administer_the_key():
     (fault,) = faults(ACCESS, key(logs_statement()))
     assert (
