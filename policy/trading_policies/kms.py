@@ -213,18 +213,28 @@ def _candidates(trusted: KeyAccount, admins: Administrators) -> frozenset[str]:
     return frozenset(a for a in admins.accounts if not trusted.outside(a))
 
 
+BYPASS = "bypassPolicyLockoutSafetyCheck"
+
+
 def _bypassed(resource: Resource) -> bool:
-    return as_bool(resource.get("bypassPolicyLockoutSafetyCheck")) is True
+    return as_bool(resource.get(BYPASS)) is True
+
+
+def _bypass_unknown(resource: Resource) -> bool:
+    # bypass_policy_lockout_safety_check=<an Output>: at preview AWS may yet skip the check.
+    return resource.get(BYPASS) is UNKNOWN
 
 
 def _lock_out_unproven(resource: Resource, admins: Administrators) -> bool:
-    return _bypassed(resource) or bool(admins.untied) or admins.unknown
+    return _bypassed(resource) or _bypass_unknown(resource) or bool(admins.untied) or admins.unknown
 
 
 def _why_untold(resource: Resource, trusted: KeyAccount, admins: Administrators) -> str:
     """Why neither a trusted source nor the lock-out check tells the key's account."""
     if _bypassed(resource):
         return "bypassPolicyLockoutSafetyCheck is true, so AWS does not check who may administer the key"
+    if _bypass_unknown(resource):
+        return "bypassPolicyLockoutSafetyCheck is not known until deployment, so AWS may not check it"
     if admins.untied:
         access = admins.untied[0]
         return (
@@ -344,7 +354,7 @@ def check_unconditional_grants(resource: Resource, config: Mapping[str, Any]) ->
 
 def _untold_account(
     resource: Resource, trusted: KeyAccount, admins: Administrators, named: set[str]
-) -> Iterator[str]:
+) -> Iterator[str | Finding]:
     """Principals of accounts that may be the key's own, when nothing tells which account that is."""
     if len(named) > 1:
         yield (
@@ -360,6 +370,11 @@ def _untold_account(
             f"the key policy lets principals of account {only} use the key, but whether {only} is the "
             f"stack's account cannot be told ({_why_untold(resource, trusted, admins)}): {SET_ACCOUNT}"
         )
+    elif named and _bypass_unknown(resource) and not admins.unknown:
+        (only,) = named
+        yield unknown_until_deployed(
+            resource, resource, BYPASS, f"whether account {only} of the key policy is the stack's account"
+        )
 
 
 def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Iterator[str | Finding]:
@@ -367,6 +382,10 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
         yield (
             "bypassPolicyLockoutSafetyCheck is true, which skips the AWS check that stops a key policy "
             "from locking the account out of the key"
+        )
+    elif _bypass_unknown(resource):
+        yield unknown_until_deployed(
+            resource, resource, BYPASS, "whether the lock-out safety check is skipped"
         )
     document = key_policy_document(resource)
     if document is None:
@@ -556,8 +575,9 @@ RULES = [
             "allowedAccountIds entry), else from AWS's lock-out check (the one account whose principals "
             "alone may administer the key), never from whom the policy names: while nothing tells it, "
             "principals of several accounts are a violation, and so is a single account the lock-out check "
-            "does not prove (bypassed, or an administrator tied to no account); a principal, or an action "
-            "that may be kms:CreateGrant, not known at preview is a note."
+            "does not prove (bypassed, or an administrator tied to no account); a principal, an action "
+            "that may be kms:CreateGrant, or a bypassPolicyLockoutSafetyCheck that may leave the one account "
+            "unproven, not known at preview, is a note."
         ),
         severity=Severity.CRITICAL,
         pci=("3.6.1", "7.2.1"),
@@ -579,8 +599,8 @@ RULES = [
             "(kms:* or kms:PutKeyPolicy) and do not bypass the lock-out safety check; otherwise AWS rejects "
             "the policy or the key becomes unmanageable. The account is found as for "
             "kms-key-policy-no-unconditional-grants; while it cannot be told, the root of each account whose "
-            "principals may administer the key must be able to. A root statement whose Action is not known "
-            "at preview is a note."
+            "principals may administer the key must be able to. A root statement whose Action, or a "
+            "bypassPolicyLockoutSafetyCheck, is not known at preview is a note."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "3.7.1"),

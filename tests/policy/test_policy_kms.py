@@ -235,6 +235,32 @@ def test_bypassing_the_lock_out_check_is_a_violation():
     assert "bypassPolicyLockoutSafetyCheck" in fault
 
 
+def test_a_bypass_not_known_at_preview_is_a_note_and_proves_no_account():
+    # bypass_policy_lockout_safety_check=<an Output>: AWS may yet skip the check, so a policy that only
+    # another account's root may administer does not prove that account is the stack's.
+    later = "cannot be checked until aws:kms/key:Key 'key'.bypassPolicyLockoutSafetyCheck is known"
+    foreign = key(root_statement() | {"Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}})
+    foreign.props["bypassPolicyLockoutSafetyCheck"] = U
+    (diag,) = run(GRANTS, [foreign])
+    assert diag.level == "advisory"
+    assert f"'key': whether account {OTHER} of the key policy is the stack's account {later}" in diag.message
+    (diag,) = run(ACCESS, [foreign])
+    assert diag.level == "advisory"
+    assert f"'key': whether the lock-out safety check is skipped {later}" in diag.message
+    both = key(root_statement(), allow({"AWS": f"arn:aws:iam::{OTHER}:role/x"}, "kms:Decrypt"))
+    both.props["bypassPolicyLockoutSafetyCheck"] = U
+    (fault,) = verdicts(GRANTS, both)
+    assert fault == (
+        "mandatory",
+        f"the key policy lets principals of accounts {ACCOUNT}, {OTHER} use the key, and which one is the "
+        "stack's account cannot be told (bypassPolicyLockoutSafetyCheck is not known until deployment, so "
+        f"AWS may not check it), so at least one of them is another account: {SET_ACCOUNT}",
+    )
+    own = key(root_statement(), bypassPolicyLockoutSafetyCheck=U)
+    assert run(GRANTS, [own], {"accountId": ACCOUNT}) == []
+    assert [d.level for d in run(ACCESS, [own], {"accountId": ACCOUNT})] == ["advisory"]
+
+
 def test_unreadable_key_policies_are_violations_of_both_policy_rules():
     broken = R("aws:kms/key:Key", "key", {"policy": "{not json"})
     for name in (GRANTS, ACCESS):
