@@ -28,7 +28,7 @@ from pulumi_policy import Severity
 
 from .awsfacts import ACCOUNT_PATTERN, parse_arn, root_account
 from .config import ACCOUNT_ID_SCHEMA
-from .documents import Document, Principal, Statement, parse_policy
+from .documents import Document, Principal, Statement, glob_match, parse_policy
 from .evaluator import (
     ACCOUNT,
     SCOPED,
@@ -396,11 +396,12 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
     trusted = trusted_account(resource, config["accountId"], KEY_ARNS)
     admins = administrators(document)
     account = key_account(resource, trusted, admins).account
-    statements = [
+    named = [
         s
         for s in document.statements
         if s.effect in ("Allow", UNKNOWN) and s.covers_action(ADMIN_ACTION) is not False
     ]
+    statements = [s for s in named if _may_be_the_key(s, _own_key_arn(resource))]
     roots = _roots(statements, trusted)
     # Roots whose statements surely cover kms:PutKeyPolicy (an Action not known yet may not).
     sure = _roots([s for s in statements if s.covers_action(ADMIN_ACTION) is True], trusted)
@@ -422,9 +423,18 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
         )
     elif not kept and (account is not None or not roots):
         root = f"arn:aws:iam::{account or '<account>'}:root"
+        elsewhere = [
+            s for s in named if all(s is not t for t in statements) and needed & _roots([s], trusted)
+        ]
+        resources = (
+            f" ({', '.join(s.label for s in elsewhere)} names it on {render_resources(elsewhere[0])}, which "
+            'is not this key: in a key policy the key is Resource "*")'
+            if elsewhere
+            else ""
+        )
         yield (
-            f"no Allow statement gives the account ({root}) kms:* or kms:PutKeyPolicy, so AWS rejects the "
-            "policy (lock-out safety check) or, if bypassed, nobody can manage the key again"
+            f"no Allow statement gives the account ({root}) kms:* or kms:PutKeyPolicy{resources}, so AWS "
+            "rejects the policy (lock-out safety check) or, if bypassed, nobody can manage the key again"
         )
     elif not kept:
         yield (
@@ -445,6 +455,45 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
                 f"{statement.label} denies {render_principals(statement)} kms:PutKeyPolicy without a "
                 "Condition, so nobody can change the key policy again"
             )
+
+
+def _own_key_arn(resource: Resource) -> str | None:
+    """The key's own ARN when it is known: a key's arn output, a KeyPolicy's keyId given as an ARN."""
+    for prop in ("arn", "keyId"):
+        value = resource.get(prop)
+        arn = parse_arn(value) if isinstance(value, str) else None
+        if arn is not None and arn.service == "kms" and arn.resource.startswith("key/"):
+            return value
+    return None
+
+
+def _may_be_the_key(statement: Statement, key_arn: str | None) -> bool:
+    """Whether the statement's Resource may name the key the policy is attached to. AWS reads "*" as the
+    key and an ARN pattern as itself: a statement on "arn:aws:dynamodb:*" applies to nothing here, and
+    AWS's lock-out check does not count it. When unsure (a value or the key's ARN not known yet), it may."""
+    if statement.negated_resources:
+        # NotResource applies to the key unless an entry surely names it.
+        return not any(
+            isinstance(r, str) and (r == "*" or (key_arn is not None and glob_match(r, key_arn)))
+            for r in statement.resources
+        )
+    return any(_may_name_key(r, key_arn) for r in statement.resources)
+
+
+def _may_name_key(pattern: Any, key_arn: str | None) -> bool:
+    if not isinstance(pattern, str):
+        return True
+    if key_arn is not None:
+        return glob_match(pattern, key_arn)
+    arn = parse_arn(pattern)
+    if arn is None:
+        return glob_match(pattern, "arn:aws:kms:us-east-1:000000000000:key/x")
+    return glob_match(arn.service, "kms") and glob_match(arn.resource.split("/", 1)[0], "key")
+
+
+def render_resources(statement: Statement) -> str:
+    shown = ", ".join("<unknown>" if r is UNKNOWN else str(r) for r in statement.resources)
+    return f"{'NotResource' if statement.negated_resources else 'Resource'} [{shown}]"
 
 
 def _roots(statements: Iterable[Statement], trusted: KeyAccount) -> set[str]:
@@ -596,7 +645,8 @@ RULES = [
         name="kms-key-policy-keeps-account-access",
         description=(
             "KMS key policies let the stack's account root (arn:aws:iam::<account>:root) administer the key "
-            "(kms:* or kms:PutKeyPolicy) and do not bypass the lock-out safety check; otherwise AWS rejects "
+            '(kms:* or kms:PutKeyPolicy, on Resource "*" or an ARN that may be the key\'s, not another '
+            "resource's) and do not bypass the lock-out safety check; otherwise AWS rejects "
             "the policy or the key becomes unmanageable. The account is found as for "
             "kms-key-policy-no-unconditional-grants; while it cannot be told, the root of each account whose "
             "principals may administer the key must be able to. A root statement whose Action, or a "

@@ -355,6 +355,61 @@ def verdicts(name, resource, config=None):
     ]
 
 
+@pytest.mark.parametrize(
+    ("resource", "arn", "shown"),
+    [
+        ({"Resource": "arn:aws:dynamodb:*"}, None, "Resource [arn:aws:dynamodb:*]"),
+        (
+            {"Resource": [f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/app"]},
+            None,
+            f"Resource [arn:aws:kms:us-east-1:{ACCOUNT}:alias/app]",
+        ),
+        (
+            {"Resource": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/other"},
+            KEY_ARN,
+            f"Resource [arn:aws:kms:us-east-1:{ACCOUNT}:key/other]",
+        ),
+        ({"NotResource": "*"}, None, "NotResource [*]"),
+        ({"NotResource": KEY_ARN}, KEY_ARN, f"NotResource [{KEY_ARN}]"),
+    ],
+)
+def test_a_root_statement_on_other_resources_keeps_no_access_to_the_key(resource, arn, shown):
+    # In a key policy "*" is the key and an ARN is itself: a root statement on "arn:aws:dynamodb:*" gives the
+    # root nothing on the key (AWS's lock-out check does not count it either), while a deployer statement
+    # keeps the policy acceptable to AWS.
+    root = {k: v for k, v in root_statement().items() if k != "Resource"} | resource
+    deployer = allow({"AWS": DEPLOYER}, "kms:*", {"Bool": {"kms:GrantIsForAWSResource": "true"}})
+    policy = key(root, deployer, **({"arn": arn} if arn else {}))
+    assert verdicts(ACCESS, policy, {"accountId": ACCOUNT}) == [
+        (
+            "mandatory",
+            f"no Allow statement gives the account (arn:aws:iam::{ACCOUNT}:root) kms:* or kms:PutKeyPolicy "
+            f"(statement 'EnableRoot' (Statement[0]) names it on {shown}, which is not this key: in a key "
+            'policy the key is Resource "*"), so AWS rejects the policy (lock-out safety check) or, if '
+            "bypassed, nobody can manage the key again",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {"Resource": f"arn:aws:kms:*:{ACCOUNT}:key/*"},
+        {"Resource": ["arn:aws:s3:::x", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd"]},
+        {"Resource": U},
+        {"Resource": "arn:*"},
+        {"NotResource": "arn:aws:s3:::x"},
+        {"NotResource": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/other"},
+    ],
+)
+def test_a_root_statement_that_may_name_the_key_keeps_access(resource):
+    # Without the key's ARN (a new key at preview), an ARN that may be the key's counts.
+    root = {k: v for k, v in root_statement().items() if k != "Resource"} | resource
+    assert run(ACCESS, [key(root)], {"accountId": ACCOUNT}) == []
+    on_the_key = {k: v for k, v in root_statement().items() if k != "Resource"} | {"Resource": KEY_ARN}
+    assert run(ACCESS, [key(on_the_key, arn=KEY_ARN)], {"accountId": ACCOUNT}) == []
+
+
 def foreign_admin_beside_our_deployer():
     # The key policy of the report: another account's root gets kms:*, and our deployer role keeps
     # PutKeyPolicy so that AWS's lock-out check passes.
