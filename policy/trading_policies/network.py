@@ -20,7 +20,9 @@ AWS-managed (the S3 and DynamoDB lists of gateway endpoints) or outside the stac
 
 A value unknown at preview is never passed silently: an unknown CIDR (or prefix list entry) is taken as
 the whole internet of its address family, and a range open only because of it is an advisory note; so is
-what an ``ec2.SecurityGroupRule`` whose ``type`` is unknown opens, in both directions. So is
+what an ``ec2.SecurityGroupRule`` whose ``type`` is unknown opens, in both directions, and what a
+standalone rule whose ``securityGroupId`` is unknown and comes from none of the stack's groups (e.g. an
+instance's ``vpcSecurityGroupIds[0]``) opens together with any group, or with another such rule. So is
 a prefix list whose rule the engine cannot tell: it links a group's prefix lists to its whole inline
 ``ingress``/``egress`` list, so an unknown list id belongs to its rule for certain only when no other
 inline rule of that list has one. A whole ``ingress``/``egress`` list unknown at preview is not judged
@@ -29,7 +31,7 @@ inline rule of that list has one. A whole ``ingress``/``egress`` list unknown at
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Network, IPv6Network, collapse_addresses, ip_network
 from itertools import pairwise
@@ -565,36 +567,76 @@ def _world_open(stack: Stack, direction: str, allowed: set[int]) -> Iterator[Fin
     """Every group (declared or only named by its rules) whose rules together open ``direction`` to the
     whole IPv4 or IPv6 internet on a port outside ``allowed``: the union of all its rules' ranges counts,
     so 0.0.0.0/1 plus 128.0.0.0/1 is the world. A range only values unknown at preview may open is a note."""
-    for owner, entries in _groups(stack, direction).items():
-        noted: set[tuple[Any, ...]] = set()
-        for world, protocol, ports, sources, sure in _open_ranges(entries):
-            if protocol in _PORT_PROTOCOLS and _allowed(ports, allowed):
+    owners, floating = _groups(stack, direction)
+    for owner, entries in owners.items():
+        yield from _findings(owner, entries, direction, allowed, lambda _sources: True)
+    # A standalone rule whose group id is unknown at preview and comes from no group of the stack (e.g.
+    # instance.vpc_security_group_ids[0]) may be added to any group, or to the same one as another such
+    # rule: what it opens together with them is a note.
+    joining = [
+        replace(e, networks=(), maybe=e.networks + e.maybe, unknown=(e.source, "securityGroupId"))
+        for e in floating
+    ]
+
+    def joined(sources: list[_Entry]) -> bool:
+        return any(_among(s, joining) for s in sources) and not all(_among(s, joining) for s in sources)
+
+    for owner, entries in owners.items():
+        if not any(_among(e, floating) for e in entries):
+            yield from _findings(owner, [*entries, *joining], direction, allowed, joined)
+    for entry in joining:
+        yield from _findings(
+            (entry.source,),
+            joining,
+            direction,
+            allowed,
+            lambda sources, entry=entry: _among(entry, sources) and len(sources) > 1,
+        )
+
+
+def _among(entry: _Entry, entries: list[_Entry]) -> bool:
+    return any(entry is e for e in entries)
+
+
+def _findings(
+    owner: tuple[Resource, ...],
+    entries: list[_Entry],
+    direction: str,
+    allowed: set[int],
+    keep: Callable[[list[_Entry]], bool],
+) -> Iterator[Finding]:
+    """The findings on ``owner`` for what ``entries`` together open to the world, for the ranges whose
+    rules ``keep`` accepts."""
+    noted: set[tuple[Any, ...]] = set()
+    for world, protocol, ports, sources, sure in _open_ranges(entries):
+        if (protocol in _PORT_PROTOCOLS and _allowed(ports, allowed)) or not keep(sources):
+            continue
+        if not sure:
+            # The same rules on the same ports, unknown until deployed, are one note, not one per family.
+            seen = (tuple(map(id, sources)), protocol, ports)
+            if seen in noted:
                 continue
-            if not sure:
-                # The same rules on the same ports, unknown until deployed, are one note, not one per family.
-                seen = (tuple(map(id, sources)), protocol, ports)
-                if seen in noted:
-                    continue
-                noted.add(seen)
-            labels = list(dict.fromkeys(s.label for s in sources))
-            subject = labels[0] if len(labels) == 1 else f"{' + '.join(labels)} together"
-            if direction == "ingress":
-                what = f"admit{'s' if len(labels) == 1 else ''} {world}"
-                reach = "so anyone on the internet can reach it"
-            else:
-                what = f"let{'s' if len(labels) == 1 else ''} traffic out to {world}"
-                reach = "so anything in the group can send data anywhere on the internet"
-            opened = f"{subject} {what} on {_ports_text(protocol, ports)}"
-            for resource in owner:
-                if sure:
-                    yield Finding(resource, f"{opened}, {reach}")
-                    continue
-                source, prop = next(s.unknown for s in sources if s.unknown is not None)
-                yield unknown_until_deployed(resource, source, prop, f"whether {opened}")
+            noted.add(seen)
+        labels = list(dict.fromkeys(s.label for s in sources))
+        subject = labels[0] if len(labels) == 1 else f"{' + '.join(labels)} together"
+        if direction == "ingress":
+            what = f"admit{'s' if len(labels) == 1 else ''} {world}"
+            reach = "so anyone on the internet can reach it"
+        else:
+            what = f"let{'s' if len(labels) == 1 else ''} traffic out to {world}"
+            reach = "so anything in the group can send data anywhere on the internet"
+        opened = f"{subject} {what} on {_ports_text(protocol, ports)}"
+        for resource in owner:
+            if sure:
+                yield Finding(resource, f"{opened}, {reach}")
+                continue
+            source, prop = next(s.unknown for s in sources if s.unknown is not None)
+            yield unknown_until_deployed(resource, source, prop, f"whether {opened}")
 
 
-def _groups(stack: Stack, direction: str) -> dict[tuple[Resource, ...], list[_Entry]]:
-    """(resources a finding is reported on) -> the entries of one security group in ``direction``."""
+def _groups(stack: Stack, direction: str) -> tuple[dict[tuple[Resource, ...], list[_Entry]], list[_Entry]]:
+    """(resources a finding is reported on) -> the entries of one security group in ``direction``; and the
+    entries of standalone rules whose group is unknown at preview and none of the stack's groups."""
     by_group: dict[Resource, list[_Entry]] = {}
     for group in stack.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
         inline = group.get(direction)
@@ -616,6 +658,7 @@ def _groups(stack: Stack, direction: str) -> dict[tuple[Resource, ...], list[_En
                 _Entry(group, direction, "all", (0, 65535), (), worlds, (group, direction))
             )
     outside: dict[str, list[_Entry]] = {}
+    floating: list[_Entry] = []
     for rule in _standalone_rules(stack, direction):
         entry = _entry(stack, rule, f"{direction} rule '{rule.name}'", rule.props, None)
         if entry is None:
@@ -634,11 +677,13 @@ def _groups(stack: Stack, direction: str) -> dict[tuple[Resource, ...], list[_En
             continue
         # A group the stack does not declare: its known id joins its rules, else the rule stands alone.
         group_id = rule.get("securityGroupId")
+        if group_id is UNKNOWN:
+            floating.append(entry)
         outside.setdefault(group_id if isinstance(group_id, str) else rule.urn, []).append(entry)
     owners: dict[tuple[Resource, ...], list[_Entry]] = {(g,): e for g, e in by_group.items() if e}
     for entries in outside.values():
         owners[tuple(dict.fromkeys(e.source for e in entries))] = entries
-    return owners
+    return owners, floating
 
 
 def _standalone_rules(stack: Stack, direction: str) -> list[Resource]:
@@ -838,7 +883,8 @@ RULES = [
             "addresses add up to more than a /8 of IPv4 or a /32 of IPv6 (e.g. 0.0.0.0/1), also when its "
             "inline and standalone rules only add up to them, and through the prefix lists the stack "
             "declares; except on ports listed in allowedPublicPorts. A CIDR unknown at preview that may be "
-            "the internet, or a SecurityGroupRule whose type is unknown, is an advisory note."
+            "the internet, a SecurityGroupRule whose type is unknown, or a rule whose group id is unknown "
+            "and may join a group to open it, is an advisory note."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "1.4.2"),
@@ -867,8 +913,9 @@ RULES = [
             "No security group lets traffic out to the internet (0.0.0.0/0 or ::/0, or ranges whose public "
             "addresses add up to more than a /8 of IPv4 or a /32 of IPv6, also when its rules only add up "
             "to them, and through the prefix lists the stack declares) except on the TCP/UDP ports listed "
-            "in allowedPorts (default: 443). A CIDR unknown at preview that may be the internet, or a "
-            "SecurityGroupRule whose type is unknown, is an advisory note."
+            "in allowedPorts (default: 443). A CIDR unknown at preview that may be the internet, a "
+            "SecurityGroupRule whose type is unknown, or a rule whose group id is unknown and may join a "
+            "group to open it, is an advisory note."
         ),
         severity=Severity.HIGH,
         pci=("1.3.2", "1.4.1"),

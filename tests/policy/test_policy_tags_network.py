@@ -1708,3 +1708,55 @@ def test_an_interface_subnet_outside_the_stack_is_named_in_the_note():
         "'subnet-elsewhere', which is not in the stack: whether the routes reach an internet gateway "
         "cannot be checked"
     ]
+
+
+def test_rules_on_a_group_id_unknown_at_preview_from_no_group_may_join_any_group():
+    # securityGroupId = instance.vpc_security_group_ids[0]: unknown at preview and linked to the instance,
+    # not to a group, so the rule may be added to any group once deployed.
+    instance = R("aws:ec2/instance:Instance", "app", {"vpcSecurityGroupIds": U})
+    group = R(SG, "sg", {"id": U, "ingress": [{"protocol": "-1", "cidrBlocks": ["11.0.0.0/8"]}]})
+
+    def rule(name, cidr, **ports):
+        props = {"securityGroupId": U, "ipProtocol": "-1", "cidrIpv4": cidr, **ports}
+        return R(INGRESS_RULE, name, props, deps={"securityGroupId": [instance]})
+
+    half = rule("half", "12.0.0.0/8")
+    unknown = (
+        f"{INGRESS_RULE} 'half'.securityGroupId is known (it depends on aws:ec2/instance:Instance 'app')"
+    )
+    assert messages(INGRESS, [group, instance, half]) == [
+        (
+            "advisory",
+            "sg",
+            "whether ingress[0] + ingress rule 'half' together admit 11.0.0.0/8 + 12.0.0.0/8 (more public "
+            f"addresses than a /8 of 0.0.0.0/0) on all ports cannot be checked until {unknown}; {PREVIEW}",
+        )
+    ]
+    # Two such rules may name the same group: a note on each.
+    other = rule("other", "13.0.0.0/8")
+    found = messages(INGRESS, [instance, half, other])
+    assert [(level, name) for level, name, _ in found] == [("advisory", "half"), ("advisory", "other")]
+    assert all(
+        text.startswith(
+            "whether ingress rule 'half' + ingress rule 'other' together admit 12.0.0.0/8 + 13.0.0.0/8 "
+        )
+        for _, _, text in found
+    )
+    # A rule open to the world on its own is reported once, on itself; a rule on other ports adds nothing.
+    world = rule("world", "0.0.0.0/0")
+    assert [(level, name) for level, name, _ in messages(INGRESS, [group, instance, world])] == [
+        ("mandatory", "world")
+    ]
+    apart = R(
+        INGRESS_RULE,
+        "apart",
+        {"securityGroupId": U, "ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv4": "12.0.0.0/8"},
+        deps={"securityGroupId": [instance]},
+    )
+    group.props["ingress"][0] = {
+        "protocol": "tcp",
+        "fromPort": 80,
+        "toPort": 80,
+        "cidrBlocks": ["11.0.0.0/8"],
+    }
+    assert run(INGRESS, [group, instance, apart]) == []
