@@ -22,7 +22,8 @@ A value unknown at preview is never passed silently: an unknown CIDR (or prefix 
 the whole internet of its address family, and a range open only because of it is an advisory note; so is
 what an ``ec2.SecurityGroupRule`` whose ``type`` is unknown opens, in both directions, and what a
 standalone rule whose ``securityGroupId`` is unknown and comes from none of the stack's groups (e.g. an
-instance's ``vpcSecurityGroupIds[0]``) opens together with any group, or with another such rule. So is
+instance's ``vpcSecurityGroupIds[0]``) or from several, opens together with any group, or with another such
+rule. So is
 a prefix list whose rule the engine cannot tell: it links a group's prefix lists to its whole inline
 ``ingress``/``egress`` list, so an unknown list id belongs to its rule for certain only when no other
 inline rule of that list has one. A whole ``ingress``/``egress`` list unknown at preview is not judged
@@ -672,11 +673,12 @@ def _groups(stack: Stack, direction: str) -> tuple[dict[tuple[Resource, ...], li
                 unknown=entry.unknown or (rule, "type"),
             )
         targets = stack.targets(rule, "securityGroupId", (SECURITY_GROUP, DEFAULT_SECURITY_GROUP), ("id",))
-        if targets:
+        group_id = rule.get("securityGroupId")
+        if len(targets) == 1 or (targets and group_id is not UNKNOWN):
             by_group[targets[0]].append(entry)
             continue
-        # A group the stack does not declare: its known id joins its rules, else the rule stands alone.
-        group_id = rule.get("securityGroupId")
+        # A group the stack does not declare: its known id joins its rules, else the rule stands alone. An
+        # unknown id computed from several groups (Output.all(a.id, b.id).apply(pick)) may be any of them.
         if group_id is UNKNOWN:
             floating.append(entry)
         outside.setdefault(group_id if isinstance(group_id, str) else rule.urn, []).append(entry)

@@ -1760,3 +1760,28 @@ def test_rules_on_a_group_id_unknown_at_preview_from_no_group_may_join_any_group
         "cidrBlocks": ["11.0.0.0/8"],
     }
     assert run(INGRESS, [group, instance, apart]) == []
+
+
+def test_a_rule_whose_group_id_is_computed_from_several_groups_may_join_any_of_them():
+    # securityGroupId = Output.all(a.id, b.id).apply(pick): it depends on both groups and is one of them.
+    first = R(SG, "a", {"id": U})
+    second = R(SG, "b", {"id": U, "ingress": [{"protocol": "-1", "cidrBlocks": ["11.0.0.0/8"]}]})
+    rule = R(
+        INGRESS_RULE,
+        "picked",
+        {"securityGroupId": U, "ipProtocol": "-1", "cidrIpv4": "12.0.0.0/8"},
+        deps={"securityGroupId": [first, second]},
+    )
+    ((level, name, text),) = messages(INGRESS, [first, second, rule])
+    assert (level, name) == ("advisory", "b")
+    assert text.startswith(
+        "whether ingress[0] + ingress rule 'picked' together admit 11.0.0.0/8 + 12.0.0.0/8 (more public "
+        f"addresses than a /8 of 0.0.0.0/0) on all ports cannot be checked until {INGRESS_RULE} "
+        "'picked'.securityGroupId is known (it depends on aws:ec2/securityGroup:SecurityGroup 'a', "
+        "aws:ec2/securityGroup:SecurityGroup 'b')"
+    )
+    # Open to the world on its own, it is reported on itself, whichever group it joins.
+    rule.props["cidrIpv4"] = "0.0.0.0/0"
+    assert [(level, name) for level, name, _ in messages(INGRESS, [first, second, rule])] == [
+        ("mandatory", "picked")
+    ]
