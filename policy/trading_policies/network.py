@@ -571,6 +571,8 @@ def _world_open(stack: Stack, direction: str, allowed: set[int]) -> Iterator[Fin
     owners, floating = _groups(stack, direction)
     for owner, entries in owners.items():
         yield from _findings(owner, entries, direction, allowed, lambda _sources: True)
+    if not floating:
+        return  # the usual case, and at update always: every rule's group is known
     # A standalone rule whose group id is unknown at preview and comes from no group of the stack (e.g.
     # instance.vpc_security_group_ids[0]) may be added to any group, or to the same one as another such
     # rule: what it opens together with them is a note.
