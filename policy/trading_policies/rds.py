@@ -57,6 +57,15 @@ _RDS_DOCS = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
 
 
 def check_storage_encryption(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    restore = _instance_restore(resource)
+    if restore is not None:
+        yield (
+            f"{restore} is set, so RDS restores the instance with its source's encryption and key and "
+            "ignores storageEncrypted and kmsKeyId (a DB instance restore takes no key), and nothing in the "
+            "stack shows that key is customer-managed; restore from a snapshot copied with the "
+            "customer-managed key, and exempt the instance naming that copy"
+        )
+        return
     encrypted = resource.get("storageEncrypted")
     key = resource.get("kmsKeyId")
     if as_bool(encrypted) not in (True, UNKNOWN):
@@ -66,6 +75,16 @@ def check_storage_encryption(resource: Resource, _config: Mapping[str, Any]) -> 
             "kmsKeyId is not a customer-managed key, so storage is encrypted (if at all) with the "
             "AWS managed key aws/rds"
         )
+
+
+def _instance_restore(resource: Resource) -> str | None:
+    """The property a DB instance is restored by, if any: RestoreDBInstanceFromDBSnapshot and
+    RestoreDBInstanceToPointInTime take no KmsKeyId or StorageEncrypted (unlike a cluster's restores), so
+    the instance keeps its source's encryption whatever it declares."""
+    if resource.type != INSTANCE:
+        return None
+    restores = ("snapshotIdentifier", "restoreToPointInTime")
+    return next((p for p in restores if resource.get(p) not in (ABSENT, "")), None)
 
 
 def _restored_or_replica(resource: Resource) -> bool:
@@ -348,7 +367,8 @@ RULES = [
         name="rds-storage-encrypted-with-cmk",
         description=(
             "Aurora clusters and RDS instances encrypt storage (storageEncrypted true) with a "
-            "customer-managed KMS key."
+            "customer-managed KMS key; an instance restored from a snapshot or to a point in time, which "
+            "keeps its source's key whatever it declares, is a violation to exempt once that key is checked."
         ),
         severity=Severity.HIGH,
         pci=("3.5.1", "3.6.1"),

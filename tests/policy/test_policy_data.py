@@ -221,6 +221,35 @@ def test_storage_encryption_needs_a_customer_managed_key():
     assert len(found) == 2
 
 
+@pytest.mark.parametrize(
+    ("restore", "value"),
+    [
+        ("snapshotIdentifier", "arn:aws:rds:us-east-1:123456789012:snapshot:legacy"),
+        ("snapshotIdentifier", U),
+        (
+            "restoreToPointInTime",
+            {"sourceDbInstanceIdentifier": "legacy-db", "useLatestRestorableTime": True},
+        ),
+    ],
+)
+def test_a_restored_instance_keeps_its_sources_key_whatever_it_declares(restore, value):
+    # RestoreDBInstanceFromDBSnapshot and RestoreDBInstanceToPointInTime take no KmsKeyId: the provider
+    # sends neither kmsKeyId nor storageEncrypted, and the instance keeps the snapshot's (or source's) key.
+    key = "arn:aws:kms:us-east-1:123456789012:key/data"
+    instance = R(INSTANCE, "i", {restore: value, "storageEncrypted": True, "kmsKeyId": key})
+    (diagnostic,) = run("rds-storage-encrypted-with-cmk", [instance])
+    assert diagnostic.level == "mandatory"
+    assert (
+        f"{restore} is set, so RDS restores the instance with its source's encryption and key and ignores "
+        "storageEncrypted and kmsKeyId (a DB instance restore takes no key)" in diagnostic.message
+    )
+    # A cluster's restores do take a key (RestoreDBClusterFromSnapshot and ...ToPointInTime honour KmsKeyId).
+    restored_cluster = cluster(snapshotIdentifier="legacy", storageEncrypted=True, kmsKeyId=key)
+    assert faults("rds-storage-encrypted-with-cmk", [restored_cluster]) == []
+    plain = R(INSTANCE, "i", {"snapshotIdentifier": "", "storageEncrypted": True, "kmsKeyId": key})
+    assert faults("rds-storage-encrypted-with-cmk", [plain]) == []
+
+
 def test_master_passwords_are_managed_unless_inherited():
     (fault,) = faults(
         "rds-master-password-managed",
