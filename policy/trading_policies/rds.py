@@ -50,6 +50,9 @@ LOG_EXPORTS = {
     "mariadb": ["audit", "error", "slowquery"],
 }
 IAM_AUTH_ENGINES = ("aurora-mysql", "aurora-postgresql", "mysql", "postgres")
+# RDS for MariaDB supports IAM database authentication from 10.11 (not 10.4-10.6); unset means the default,
+# a current version.
+_MARIADB_IAM_AUTH_MINIMUM = (10, 11)
 # Engine versions from which Aurora Serverless v2 can scale to 0 ACU and pause.
 _PAUSE_MINIMUM = {"aurora-postgresql": {13: (13, 15), 14: (14, 12), 15: (15, 7), 16: (16, 3)}}
 _MYSQL_PAUSE_MINIMUM = (3, 8, 0)
@@ -155,11 +158,21 @@ def _engine(resource: Resource) -> Any:
 
 def check_iam_auth(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
     engine = _engine(resource)
-    if engine not in IAM_AUTH_ENGINES or resource.get("engineMode") == "serverless":
+    if engine == "mariadb":
+        if not _mariadb_has_iam_auth(resource.get("engineVersion")):
+            return
+    elif engine not in IAM_AUTH_ENGINES or resource.get("engineMode") == "serverless":
         return
     value = resource.get("iamDatabaseAuthenticationEnabled")
     if as_bool(value) not in (True, UNKNOWN):
         yield f"iamDatabaseAuthenticationEnabled is {describe(value)}; it must be true"
+
+
+def _mariadb_has_iam_auth(version: Any) -> bool:
+    if version is ABSENT or version == "":
+        return True
+    match = re.match(r"^\s*(\d+)\.(\d+)", version) if isinstance(version, str) else None
+    return match is not None and (int(match[1]), int(match[2])) >= _MARIADB_IAM_AUTH_MINIMUM
 
 
 def check_log_exports(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
@@ -474,7 +487,10 @@ RULES = [
     ),
     Rule(
         name="rds-iam-authentication",
-        description="MySQL and PostgreSQL clusters and instances have IAM database authentication enabled.",
+        description=(
+            "MySQL, PostgreSQL and MariaDB (10.11 and later, the versions that support it) clusters and "
+            "instances have IAM database authentication enabled."
+        ),
         severity=Severity.MEDIUM,
         pci=("8.3.1", "8.6.2"),
         remediation="Set iam_database_authentication_enabled=True",

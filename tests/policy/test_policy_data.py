@@ -327,6 +327,23 @@ def test_public_access_and_iam_authentication():
     assert fault == "iamDatabaseAuthenticationEnabled is False; it must be true"
 
 
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ({}, ["iamDatabaseAuthenticationEnabled is False; it must be true"]),
+        ({"engineVersion": "10.11.9"}, ["iamDatabaseAuthenticationEnabled is False; it must be true"]),
+        ({"engineVersion": "11.4"}, ["iamDatabaseAuthenticationEnabled is False; it must be true"]),
+        ({"engineVersion": "10.6.19"}, []),
+        ({"engineVersion": "10.5"}, []),
+        ({"engineVersion": U}, []),
+    ],
+)
+def test_mariadb_needs_iam_authentication_from_the_versions_that_support_it(version, expected):
+    # RDS for MariaDB supports IAM database authentication on 10.11, 11.4 and 11.8, not on 10.4-10.6.
+    instance = R(INSTANCE, "i", {"engine": "MariaDB", "iamDatabaseAuthenticationEnabled": False, **version})
+    assert faults("rds-iam-authentication", [instance]) == expected
+
+
 @pytest.mark.parametrize("engine", ["Postgres", " POSTGRES "])
 def test_an_engine_written_in_another_case_is_the_same_engine(engine):
     # The provider lowercases an instance's engine, as RDS keeps it; the rules must not skip "Postgres".
