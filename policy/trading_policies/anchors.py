@@ -204,6 +204,14 @@ ANCHORS: dict[str, Anchors] = {
             "whose policies the stack cannot restrict"
         ),
     ),
+    "sns-topic-encrypted-with-cmk": Anchors(
+        checkov=("CKV_AWS_26",),
+        aws_config=("sns-encrypted-kms",),
+        only_here=(
+            "a customer-managed key: the others also accept the AWS managed key aws/sns, whose policy the "
+            "stack cannot restrict"
+        ),
+    ),
     "apigateway-stage-access-logging": Anchors(
         checkov=("CKV_AWS_76",),
         cdk_nag=("AwsSolutions-APIG1", "Serverless-APIGWAccessLogging"),

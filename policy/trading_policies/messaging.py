@@ -1,11 +1,17 @@
-"""Rules for what carries data between services: SQS queues encrypted with a customer-managed key, and
-stream consumers that put what they cannot process somewhere instead of retrying it forever. (Secrets
-Manager secrets have their own rules, in :mod:`trading_policies.secretsmanager`.)
+"""Rules for what carries data between services: SQS queues and SNS topics encrypted with a
+customer-managed key, and stream consumers that put what they cannot process somewhere instead of
+retrying it forever. (Secrets Manager secrets have their own rules, in
+:mod:`trading_policies.secretsmanager`.)
 
 A Lambda event source mapping reads a stream when it has a ``startingPosition`` (only stream and Kafka
 sources take one), which is known at preview even when the source's ARN is not. Without an on-failure
 destination a record that keeps failing is retried until it expires (by default for as long as the stream
 keeps it) and blocks its shard meanwhile; with unbounded retries it never reaches the destination.
+
+Decision on SNS: a topic holds what is published to it until every subscriber has it (retries last up to
+23 days for some endpoints, and a FIFO topic's archive keeps messages up to 365 days), so the same order
+event that must sit on a customer-managed key in a queue must do so in a topic; without
+``kmsMasterKeyId`` SNS does not encrypt it with any key (checkov CKV_AWS_26, AWS Config sns-encrypted-kms).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from .registry import Rule
 from .values import ABSENT, UNKNOWN, as_number, describe
 
 QUEUE = "aws:sqs/queue:Queue"
+TOPIC = "aws:sns/topic:Topic"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
@@ -30,6 +37,14 @@ def check_queue_cmk(resource: Resource, _config: Mapping[str, Any]) -> Iterator[
         yield "kmsMasterKeyId is not set, so the queue is unencrypted or uses SQS-owned keys nobody can audit"
     elif is_aws_managed_key(key, "sqs"):
         yield "kmsMasterKeyId is the AWS managed key aws/sqs, whose policy you cannot control"
+
+
+def check_topic_cmk(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    key = resource.get("kmsMasterKeyId")
+    if key is ABSENT or key == "":
+        yield "kmsMasterKeyId is not set, so SNS stores the topic's messages without server-side encryption"
+    elif is_aws_managed_key(key, "sns"):
+        yield "kmsMasterKeyId is the AWS managed key aws/sns, whose policy you cannot control"
 
 
 def check_stream_failure_destination(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
@@ -64,6 +79,20 @@ RULES = [
         topic="messaging",
         check=check_queue_cmk,
         resource_types=(QUEUE,),
+    ),
+    Rule(
+        name="sns-topic-encrypted-with-cmk",
+        description="SNS topics are encrypted with a customer-managed KMS key.",
+        severity=Severity.HIGH,
+        pci=("3.5.1", "3.6.1"),
+        remediation=(
+            "Set kms_master_key_id=data_key.arn on the topic and let each publishing service "
+            "(e.g. cloudwatch.amazonaws.com) use the key in its policy"
+        ),
+        url="https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html",
+        topic="messaging",
+        check=check_topic_cmk,
+        resource_types=(TOPIC,),
     ),
     Rule(
         name="lambda-stream-consumer-failure-destination",

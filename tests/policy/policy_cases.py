@@ -329,6 +329,9 @@ BAD: dict[str, Case] = {
     "sqs-queue-encrypted-with-cmk": lambda: [
         R("aws:sqs/queue:Queue", "bad", {"name": "dlq-dev", "sqsManagedSseEnabled": True})
     ],
+    "sns-topic-encrypted-with-cmk": lambda: [
+        R("aws:sns/topic:Topic", "bad", {"name": "alerts-dev", "kmsMasterKeyId": "alias/aws/sns"})
+    ],
     "lambda-stream-consumer-failure-destination": lambda: [
         R(
             "aws:lambda/eventSourceMapping:EventSourceMapping",
@@ -534,6 +537,7 @@ UNKNOWN: dict[str, Case] = {
     ],
     "vpc-subnet-no-public-ipv6": lambda: ipv6_subnet(U),
     "sqs-queue-encrypted-with-cmk": lambda: [R("aws:sqs/queue:Queue", "bad", {"kmsMasterKeyId": U})],
+    "sns-topic-encrypted-with-cmk": lambda: [R("aws:sns/topic:Topic", "bad", {"kmsMasterKeyId": U})],
     "lambda-stream-consumer-failure-destination": lambda: [
         R(
             "aws:lambda/eventSourceMapping:EventSourceMapping",

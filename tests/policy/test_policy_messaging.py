@@ -49,6 +49,34 @@ def test_a_queue_without_a_customer_managed_key_fails(props, fault):
     assert found.startswith(fault)
 
 
+def topic(**props):
+    return R("aws:sns/topic:Topic", "t", {"name": "trading-alerts-dev", **props})
+
+
+def test_a_topic_on_a_customer_managed_key_passes():
+    assert faults("sns-topic-encrypted-with-cmk", [topic(kmsMasterKeyId=KEY)]) == []
+    assert faults("sns-topic-encrypted-with-cmk", [topic(kmsMasterKeyId="alias/trading-data")]) == []
+    assert faults("sns-topic-encrypted-with-cmk", [topic(kmsMasterKeyId=U)]) == []
+
+
+@pytest.mark.parametrize(
+    ("props", "fault"),
+    [
+        ({}, "kmsMasterKeyId is not set, so SNS stores the topic's messages without server-side encryption"),
+        ({"kmsMasterKeyId": ""}, "kmsMasterKeyId is not set"),
+        ({"kmsMasterKeyId": "alias/aws/sns"}, "kmsMasterKeyId is the AWS managed key aws/sns"),
+        (
+            {"kmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:alias/aws/sns"},
+            "kmsMasterKeyId is the AWS managed key aws/sns, whose policy you cannot control",
+        ),
+    ],
+)
+def test_a_topic_without_a_customer_managed_key_fails(props, fault):
+    (diagnostic,) = run("sns-topic-encrypted-with-cmk", [topic(**props)])
+    assert diagnostic.level == "mandatory"
+    assert faults("sns-topic-encrypted-with-cmk", [topic(**props)])[0].startswith(fault)
+
+
 GOOD_MAPPING = {
     "startingPosition": "TRIM_HORIZON",
     "destinationConfig": {"onFailure": {"destinationArn": "arn:aws:sqs:us-east-1:123456789012:dlq"}},
