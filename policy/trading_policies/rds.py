@@ -62,11 +62,14 @@ _RDS_DOCS = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
 def check_storage_encryption(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
     restore = _instance_restore(resource)
     if restore is not None:
-        yield (
+        # The source is outside what a resource rule sees: a note, as for other things outside the stack.
+        yield Finding(
+            resource,
             f"{restore} is set, so RDS restores the instance with its source's encryption and key and "
             "ignores storageEncrypted and kmsKeyId (a DB instance restore takes no key), and nothing in the "
-            "stack shows that key is customer-managed; restore from a snapshot copied with the "
-            "customer-managed key, and exempt the instance naming that copy"
+            "stack shows that key is customer-managed; check it is, or restore from a snapshot copied with "
+            "the customer-managed key",
+            unknown_at_preview=True,
         )
         return
     encrypted = resource.get("storageEncrypted")
@@ -380,8 +383,8 @@ RULES = [
         name="rds-storage-encrypted-with-cmk",
         description=(
             "Aurora clusters and RDS instances encrypt storage (storageEncrypted true) with a "
-            "customer-managed KMS key; an instance restored from a snapshot or to a point in time, which "
-            "keeps its source's key whatever it declares, is a violation to exempt once that key is checked."
+            "customer-managed KMS key; an instance restored from a snapshot or to a point in time keeps its "
+            "source's key whatever it declares, which the pack cannot see: an advisory note to check it."
         ),
         severity=Severity.HIGH,
         pci=("3.5.1", "3.6.1"),
