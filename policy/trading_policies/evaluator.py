@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from . import iam_catalog
@@ -506,6 +506,32 @@ def whole_services(statement: Statement) -> list[str]:
     services = [s for s, n in covered.items() if n == len(iam_catalog.actions_of(s))]
     unknown = {iam_catalog.unknown_service_wildcard(p) for p in statement.actions if isinstance(p, str)}
     return sorted(set(services) | {s for s in unknown if s})
+
+
+def whole_services_together(statements: Sequence[Statement]) -> list[tuple[str, list[int]]]:
+    """The services all of whose actions Allow statements allow only between them (IAM adds up the
+    statements of a document and the policies of an identity), each with the positions of the statements
+    that allow some of its actions: ``s3:A*`` to ``s3:M*`` in one and ``s3:N*`` to ``s3:Z*`` in another.
+    A service one statement allows whole is :func:`whole_services`' to report."""
+    granted: dict[str, set[iam_catalog.Action]] = {}
+    sources: dict[str, list[int]] = {}
+    whole_alone: set[str] = set()
+    for position, statement in enumerate(statements):
+        if statement.negated_actions:
+            continue
+        own: dict[str, set[iam_catalog.Action]] = {}
+        for action in allowed_actions(statement):
+            own.setdefault(action.service, set()).add(action)
+        for service, actions in own.items():
+            if len(actions) == len(iam_catalog.actions_of(service)):
+                whole_alone.add(service)
+            granted.setdefault(service, set()).update(actions)
+            sources.setdefault(service, []).append(position)
+    return [
+        (service, sources[service])
+        for service in sorted(granted)
+        if service not in whole_alone and len(granted[service]) == len(iam_catalog.actions_of(service))
+    ]
 
 
 def unscoped_resource(statement: Statement) -> str | None:

@@ -32,6 +32,7 @@ from .evaluator import (
     public_statements,
     scoped_actions_on_everything,
     whole_services,
+    whole_services_together,
     why_open,
 )
 from .graph import Resource
@@ -129,10 +130,13 @@ def check_wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> It
                 f"attaches the AWS managed policy {arn}, which allows every action of whole services "
                 '("*", "<service>:*" or a full-access grant)'
             )
+    allows: list[tuple[str, Statement]] = []
     for label, item in _parsed(resource):
         if isinstance(item, str):
             yield item
-        elif item.negated_actions:
+            continue
+        allows.append((label, item))
+        if item.negated_actions:
             yield (
                 f"{item.label} of {label} uses NotAction with Allow, which allows every other action "
                 "of every service"
@@ -144,6 +148,12 @@ def check_wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> It
                     f"{item.label} of {label} allows every action of {', '.join(services)} "
                     f"({render_actions(item)}); list the actions the workload calls"
                 )
+    for service, positions in whole_services_together([statement for _, statement in allows]):
+        parts = [f"{allows[p][1].label} of {allows[p][0]}" for p in positions]
+        yield (
+            f"{', '.join(parts[:-1])} and {parts[-1]} together allow every action of {service}; "
+            "list the actions the workload calls"
+        )
 
 
 def managed_policy_arns(resource: Resource) -> list[str]:
@@ -439,7 +449,9 @@ RULES = [
             "The stack's identity policies (role inline policies, RolePolicy, Policy, UserPolicy, "
             "GroupPolicy, Identity Center permission-set inline policies) allow no action pattern that "
             'covers every action of a service ("*", "s3:*", "iam:?*", or every action listed one by one) and '
-            "no NotAction, and no role, policy attachment (single or exclusive), permission set or "
+            "no NotAction, nor patterns that do so only between the statements and inline policies of one "
+            'resource ("iam:A*" to "iam:M*" in one, "iam:N*" to "iam:Z*" in another); and no role, policy '
+            "attachment (single or exclusive), permission set or "
             "QuickSight IAM policy assignment attaches an AWS managed policy that allows whole services "
             "(AdministratorAccess, PowerUserAccess, *Administrator, any name with FullAccess such as "
             "AWSLambda_FullAccess, SecretsManagerReadWrite, ...)."

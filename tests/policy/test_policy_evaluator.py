@@ -646,6 +646,17 @@ def test_every_action_of_a_service_listed_one_by_one_is_the_whole_service():
     assert evaluator.whole_services(identity(every[1:])) == []
 
 
+def test_whole_services_allowed_only_between_statements():
+    every = [a.full_name for a in iam_catalog.actions_of("sqs")]
+    halves = [identity(every[:3]), identity("kms:Decrypt"), identity(every[3:])]
+    assert evaluator.whole_services_together(halves) == [("sqs", [0, 2])]
+    # A service one statement allows whole is whole_services' finding, and NotAction is its own.
+    assert evaluator.whole_services_together([identity("sqs:*"), identity(every[3:])]) == []
+    assert evaluator.whole_services_together([identity("*"), identity("kms:Decrypt")]) == []
+    assert evaluator.whole_services_together([identity(every[:3], negated=True), identity(every[3:])]) == []
+    assert evaluator.whole_services_together([identity(every[1:]), identity(every[2:])]) == []
+
+
 def test_not_action_allows_everything_it_does_not_name():
     allowed = {a.full_name for a in evaluator.allowed_actions(identity("kms:*", negated=True))}
     assert "s3:GetObject" in allowed

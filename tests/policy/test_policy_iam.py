@@ -88,6 +88,34 @@ def test_role_inline_policies_user_and_group_policies():
     assert faults("iam-no-wildcard-actions", [R("aws:iam/policy:Policy", "p", {})]) == []
 
 
+def test_a_whole_service_split_between_statements_and_inline_policies():
+    # IAM adds up the statements of a document and the inline policies of a role: iam:A* to iam:M* in one
+    # and iam:N* to iam:Z* in another allow all of IAM in the account, which no statement does alone.
+    first, second = [f"iam:{c}*" for c in "ABCDEFGHIJKLM"], [f"iam:{c}*" for c in "NOPQRSTUVWXYZ"]
+    scope = "arn:aws:iam::123456789012:*"
+    assert faults("iam-no-wildcard-actions", [policy(allow(first, scope), allow(second, scope))]) == [
+        "Statement[0] of policy and Statement[1] of policy together allow every action of iam; list the "
+        "actions the workload calls"
+    ]
+    role = R(
+        "aws:iam/role:Role",
+        "r",
+        {
+            "inlinePolicies": [
+                {"name": name, "policy": json.dumps({"Statement": [allow(actions, scope)]})}
+                for name, actions in (("a", first), ("b", ["s3:GetObject"]), ("c", second))
+            ]
+        },
+    )
+    (diagnostic,) = run("iam-no-wildcard-actions", [role])
+    assert diagnostic.level == "mandatory"
+    assert (
+        "Statement[0] of inline policy 'a' and Statement[0] of inline policy 'c' together allow every action "
+        "of iam" in diagnostic.message
+    )
+    assert faults("iam-no-wildcard-actions", [policy(allow(first[1:], scope), allow(second, scope))]) == []
+
+
 def test_unreadable_identity_policies():
     (fault,) = faults("iam-region-restricted", [R("aws:iam/policy:Policy", "p", {"policy": "nope"})])
     assert fault.startswith("policy is unreadable: policy document is not valid JSON")
