@@ -435,8 +435,10 @@ def _region_scoped(value: str, allowed: list[str]) -> bool:
     if arn is None:
         return False
     if arn.service in REGIONLESS_ARN_SERVICES and not arn.region:
-        # A name that begins with a wildcard ("*", "?*", "*?", "??*" for S3) names no resource in particular.
-        return WILDCARD.match(arn.resource) is None
+        # A name that begins with a wildcard ("*", "?*", "*?", "??*" for S3) names no resource in particular,
+        # and neither does one that begins with a variable the request fills in ("${aws:UserAgent}"); the
+        # caller's own name is one name.
+        return WILDCARD.match(variables_as_wildcards(arn.resource, _CALLERS_OWN)) is None
     if not REGION_PATTERN.match(arn.region):
         return False
     return not allowed or arn.region in allowed
@@ -516,8 +518,9 @@ RULES = [
             "(StringEquals, StringEqualsIgnoreCase or StringLike) whose values are region names without "
             'wildcards ("us-*" covers every US region, and those AWS opens later): one region, or any of '
             "allowedRegions when it is set; or only region-scoped resource ARNs (a regionless ARN counts "
-            "when its name begins with no wildcard: arn:aws:s3:::trading-data/* does, arn:aws:s3:::* and "
-            "arn:aws:s3:::?* do not). Statements limited to global services are exempt."
+            "when its name begins with no wildcard and no policy variable but the caller's own name: "
+            "arn:aws:s3:::trading-data/* does, arn:aws:s3:::*, arn:aws:s3:::?* and "
+            "arn:aws:s3:::${aws:UserAgent}/* do not). Statements limited to global services are exempt."
         ),
         severity=Severity.MEDIUM,
         pci=("7.2.1", "7.2.5"),

@@ -144,6 +144,8 @@ def test_unreadable_identity_policies():
         ),
         allow("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/orders"),
         allow("s3:GetObject", ["arn:aws:s3:::trading-data/*", "arn:aws:s3:::trading-data"]),
+        # The caller's own name is one bucket per caller, wherever it stands.
+        allow("s3:GetObject", "arn:aws:s3:::${aws:username}/*"),
         allow(["iam:PassRole", "sts:GetCallerIdentity"]),
         allow("sts:AssumeRole", "arn:aws:iam::123456789012:role/x"),
         allow("ssm:GetParameter", U),
@@ -177,6 +179,17 @@ def several(operator, values):
         (allow("s3:GetObject", "arn:aws:s3:::*?/*"), "'arn:aws:s3:::*?/*'", WITHOUT),
         (allow("s3:GetObject", "arn:aws:s3:::??*/*"), "'arn:aws:s3:::??*/*'", WITHOUT),
         (allow("s3:GetObject", "not-an-arn"), "'not-an-arn'", WITHOUT),
+        # A bucket name the request fills in (a header, a tag) is any bucket, in any region.
+        (
+            allow("s3:GetObject", "arn:aws:s3:::${aws:UserAgent}/*"),
+            "'arn:aws:s3:::${aws:UserAgent}/*'",
+            WITHOUT,
+        ),
+        (
+            allow("s3:ListBucket", "arn:aws:s3:::${aws:PrincipalTag/bucket}"),
+            "'arn:aws:s3:::${aws:PrincipalTag/bucket}'",
+            WITHOUT,
+        ),
         (
             allow("ec2:DescribeVpcs", condition={"StringLike": {"aws:RequestedRegion": "*"}}),
             "'*'",
