@@ -149,9 +149,8 @@ def check_wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> It
                     f"({render_actions(item)}); list the actions the workload calls"
                 )
     for service, positions in whole_services_together([statement for _, statement in allows]):
-        parts = [f"{allows[p][1].label} of {allows[p][0]}" for p in positions]
         yield (
-            f"{', '.join(parts[:-1])} and {parts[-1]} together allow every action of {service}; "
+            f"{_statements([allows[p] for p in positions])} together allow every action of {service}; "
             "list the actions the workload calls"
         )
 
@@ -164,36 +163,67 @@ def managed_policy_arns(resource: Resource) -> list[str]:
 
 
 def check_scoped_resources(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+    unflagged: list[tuple[str, Statement]] = []
     for label, item in _parsed(resource):
         if isinstance(item, str):
             yield item
             continue
-        found = scoped_actions_on_everything(item)
-        if found is not None:
-            everything, actions = found
-            yield (
-                f"{item.label} of {label} allows {_summary(actions)} on {everything}; these actions take "
-                "resource ARNs, so name the resources they need"
-            )
-            continue
-        wide = _type_wide_resource(item)
-        if wide is not None:
-            pattern, kinds, actions = wide
-            yield (
-                f"{item.label} of {label} allows {_summary(actions)} on {pattern}, which matches any "
-                f"{' or '.join(kinds)} of any account; these actions take resource ARNs, so name the "
-                "resources they need"
-            )
-            continue
-        split = _type_wide_together(item)
-        if split is not None:
-            patterns, kinds, actions = split
-            shown = ", ".join(patterns[:2]) + (f" and {len(patterns) - 2} more" if len(patterns) > 2 else "")
-            yield (
-                f"{item.label} of {label} allows {_summary(actions)} on {len(patterns)} patterns ({shown}), "
-                f"which together match more than half of all {' or '.join(kinds)} ARNs of any account; these "
-                "actions take resource ARNs, so name the resources they need"
-            )
+        fault = _scoped_resource_fault(item)
+        if fault is None:
+            unflagged.append((label, item))
+        else:
+            yield f"{item.label} of {label} allows {fault}"
+    # IAM adds up the statements of a document and the inline policies of a role: ten statements that each
+    # name the keys of accounts starting with one digit name every key between them.
+    across = _type_wide_across([statement for _, statement in unflagged])
+    if across is not None:
+        patterns, kinds, actions, positions = across
+        yield (
+            f"{_statements([unflagged[p] for p in positions])} together allow {_summary(actions)} on "
+            f"{_patterns_summary(patterns)}, which together match more than half of all "
+            f"{' or '.join(kinds)} ARNs of any account; these actions take resource ARNs, so name the "
+            "resources they need"
+        )
+
+
+def _scoped_resource_fault(statement: Statement) -> str | None:
+    """What a statement allows on too many resources, alone; None when it names its resources."""
+    found = scoped_actions_on_everything(statement)
+    if found is not None:
+        everything, actions = found
+        return (
+            f"{_summary(actions)} on {everything}; these actions take resource ARNs, so name the resources "
+            "they need"
+        )
+    wide = _type_wide_resource(statement)
+    if wide is not None:
+        pattern, kinds, actions = wide
+        return (
+            f"{_summary(actions)} on {pattern}, which matches any {' or '.join(kinds)} of any account; these "
+            "actions take resource ARNs, so name the resources they need"
+        )
+    split = _type_wide_together(statement)
+    if split is not None:
+        patterns, kinds, actions = split
+        return (
+            f"{_summary(actions)} on {_patterns_summary(patterns)}, which together match more than half of "
+            f"all {' or '.join(kinds)} ARNs of any account; these actions take resource ARNs, so name the "
+            "resources they need"
+        )
+    return None
+
+
+def _patterns_summary(patterns: list[str]) -> str:
+    shown = ", ".join(patterns[:2]) + (f" and {len(patterns) - 2} more" if len(patterns) > 2 else "")
+    return f"{len(patterns)} patterns ({shown})"
+
+
+def _statements(found: list[tuple[str, Statement]]) -> str:
+    """``Statement[0] of policy and Statement[1] of policy``; past three, the first two and how many more."""
+    parts = [f"{statement.label} of {label}" for label, statement in found]
+    if len(parts) > 3:
+        return f"{parts[0]}, {parts[1]} and {len(parts) - 2} more statements"
+    return f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def _summary(actions: list[str]) -> str:
@@ -247,6 +277,44 @@ def _type_wide_together(statement: Statement) -> tuple[list[str], list[str], lis
             kinds.update(dict.fromkeys(kind for kind, _ in taken))
             names.update(dict.fromkeys(name for _, name in taken))
     return (written, list(kinds), list(names)) if names else None
+
+
+def _type_wide_across(
+    statements: list[Statement],
+) -> tuple[list[str], list[str], list[str], list[int]] | None:
+    """``(patterns, resource types, actions, positions of the statements)`` when the Resource patterns of
+    several statements, pooled for each type their actions take, together match most resources of it, as
+    :func:`_type_wide_together` reads the patterns of one statement."""
+    pools: dict[str, dict[str, list[int]]] = {}
+    takers: dict[str, list[tuple[str, str]]] = {}
+    for position, statement in enumerate(statements):
+        written = [
+            r
+            for r in statement.resources
+            if isinstance(r, str) and not _ACCOUNT_NAMED.fullmatch(_account_of(r))
+        ]
+        for arn_format, taken in _takers(allowed_actions(statement)).items():
+            pool = pools.setdefault(arn_format, {})
+            for pattern in written:
+                pool.setdefault(pattern, []).append(position)
+            takers.setdefault(arn_format, []).extend(taken)
+    patterns: dict[str, None] = {}
+    kinds: dict[str, None] = {}
+    names: dict[str, None] = {}
+    positions: set[int] = set()
+    for arn_format, pool in pools.items():
+        service = arn_format.split(":")[2]
+        candidates = {
+            written: read
+            for written, read in ((w, variables_as_wildcards(w, _CALLERS_OWN)) for w in pool)
+            if glob_match(_service_of(read), service)
+        }
+        if len(candidates) >= _FEWEST_SPLIT_PATTERNS and _covers_most(tuple(candidates.values()), arn_format):
+            patterns.update(dict.fromkeys(candidates))
+            kinds.update(dict.fromkeys(kind for kind, _ in takers[arn_format]))
+            names.update(dict.fromkeys(name for _, name in takers[arn_format]))
+            positions.update(p for written in candidates for p in pool[written])
+    return (list(patterns), list(kinds), list(names), sorted(positions)) if names else None
 
 
 @lru_cache(maxsize=64)
@@ -477,7 +545,8 @@ RULES = [
             "resource of a type the action takes in any account, with only wildcards for account and name: "
             '"arn:aws:kms:*:*:key/*" or "arn:*:kms:*:*:*" for kms:Decrypt, "arn:aws:s3:::*/*" or '
             '"arn:aws:s3:::?*" for s3:GetObject; nor on patterns that only together do so for more than '
-            'half of all ARNs of the type (accounts split by digit, "arn:aws:kms:*:0*:key/*" to '
+            "half of all ARNs of the type, in one statement or across the statements and inline policies of "
+            'one resource (accounts split by digit, "arn:aws:kms:*:0*:key/*" to '
             '"...:9*:...", or bucket names by initial). ARNs pinned to an account '
             '("arn:aws:kms:us-east-1:<account>:key/*") or naming resources pass, and so do actions that only '
             'work on "*" (ec2:Describe*, xray:PutTraceSegments, ...). Read against the IAM catalogue.'

@@ -292,6 +292,46 @@ def test_patterns_that_leave_most_resources_out_pass(patterns):
     assert faults(SCOPED, identity(allow(["kms:Decrypt", "s3:GetObject", "s3:ListBucket"], patterns))) == []
 
 
+def test_patterns_split_between_statements_and_inline_policies_are_pooled():
+    # IAM adds up the statements of a document: one account digit per statement names every key too.
+    split = identity(*(allow("kms:Decrypt", pattern) for pattern in ACCOUNT_DIGITS))
+    assert levels(SCOPED, split) == ["mandatory"]
+    assert faults(SCOPED, split) == [
+        "Statement[0] of policy, Statement[1] of policy and 8 more statements together allow kms:Decrypt on "
+        "10 patterns (arn:aws:kms:*:0*:key/*, arn:aws:kms:*:1*:key/* and 8 more), which together match more "
+        "than half of all kms key ARNs of any account; these actions take resource ARNs, so name the "
+        "resources they need"
+    ]
+    role = R(
+        "aws:iam/role:Role",
+        "policy",
+        {
+            "inlinePolicies": [
+                {"name": "low", "policy": doc(allow("s3:ListBucket", BUCKET_INITIALS[:18]))},
+                # Statements that name their resources, or whose actions take no bucket, add nothing.
+                {"name": "named", "policy": doc(allow("kms:Decrypt", f"arn:aws:kms:*:{ACCOUNT}:key/*"))},
+                {"name": "vpcs", "policy": doc(allow("ec2:DescribeVpcs", BUCKET_INITIALS[18:]))},
+                {
+                    "name": "high",
+                    "policy": doc(allow(["s3:ListBucket", "kms:Decrypt"], BUCKET_INITIALS[18:])),
+                },
+            ]
+        },
+    )
+    (fault,) = faults(SCOPED, role)
+    assert fault.startswith(
+        "Statement[0] of inline policy 'low' and Statement[0] of inline policy 'high' together allow "
+        "s3:ListBucket on 36 patterns (arn:aws:s3:::a*, arn:aws:s3:::b* and 34 more), which together match "
+        "more than half of all s3 bucket ARNs"
+    )
+    # A statement flagged on its own is reported alone, and half of all accounts is not most of them.
+    flagged = identity(allow("kms:Decrypt", "*"), allow("kms:Decrypt", ACCOUNT_DIGITS[5:]))
+    assert faults(SCOPED, flagged) == [
+        "Statement[0] of policy allows kms:Decrypt on *; these actions take resource ARNs, so name the "
+        "resources they need"
+    ]
+
+
 def test_single_resource_types_and_actions_without_resource_types_are_not_split():
     # ec2:Describe* takes no resource ARN; /restapis in a region is one resource, whatever lists it.
     paths = [f"arn:aws:apigateway:{region}::/restapis" for region in ("us-east-1", "us-east-2", "us-west-1")]
