@@ -18,6 +18,8 @@ times, when the machine is shared.
 
 ``--profile FILE`` runs the pack's servicer in-process under cProfile for the last shape and size instead
 (same requests, no gRPC) and writes the stats to FILE (read them with ``python -m pstats FILE``).
+``--memory`` instead prints, per shape and size, the Python memory the servicer allocates at the peak of
+``AnalyzeStack`` (tracemalloc, in-process) and the files whose allocations hold the most.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "policy"
@@ -162,6 +165,56 @@ def profile(resources_file: str, out: str) -> None:
     profiler.dump_stats(out)
 
 
+def memory(resources_file: str) -> None:
+    """Child: what the pack's servicer holds in Python objects at the peak of ``AnalyzeStack`` (tracemalloc;
+    the decoded protobuf request lives in upb's arena, outside it), with the largest allocation sites."""
+    import tracemalloc
+
+    sys.path.insert(0, str(PACK))
+    from pulumi.runtime import proto
+    from pulumi_policy import EnforcementLevel
+    from pulumi_policy.policy import _PolicyAnalyzerServicer
+    from trading_policies import ALL_POLICIES, PACK_NAME
+
+    analyze, stack = _requests(pickle.loads(Path(resources_file).read_bytes()))
+    data = stack.SerializeToString()
+    del stack
+    server = _PolicyAnalyzerServicer(PACK_NAME, "0.1.0", ALL_POLICIES, EnforcementLevel.MANDATORY)
+    server.Configure(proto.ConfigureAnalyzerRequest(), None)
+    for request in analyze:
+        server.Analyze(request, None)
+    request = proto.AnalyzeStackRequest.FromString(data)
+    tracemalloc.start(1)
+    before = tracemalloc.get_traced_memory()[0]
+    server.AnalyzeStack(request, None)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # Again, to list where the memory goes: a snapshot once the rules' view of the stack is built.
+    from trading_policies import graph
+
+    snapshots = []
+    built = graph.Stack.__init__
+
+    def snapshot_after(self: Any, *args: Any, **kwargs: Any) -> None:
+        built(self, *args, **kwargs)
+        if not snapshots:
+            snapshots.append(tracemalloc.take_snapshot())
+
+    graph.Stack.__init__ = snapshot_after
+    tracemalloc.start(1)
+    server.AnalyzeStack(request, None)
+    tracemalloc.stop()
+    top = snapshots[0].statistics("filename")[:8]
+    sites = {str(stat.traceback[0].filename).rsplit("site-packages/", 1)[-1]: stat.size for stat in top}
+    mb = 1024 * 1024
+    result = {
+        "request_mb": round(len(data) / mb, 1),
+        "stack_python_peak_mb": round((peak - before) / mb, 1),
+        "sites_mb": {k: round(v / mb, 1) for k, v in sites.items()},
+    }
+    print(json.dumps(result))
+
+
 def _child(*args: str, env: dict[str, str] | None = None) -> dict:
     command = [sys.executable, str(Path(__file__).resolve()), *args]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False, env=env)
@@ -180,12 +233,15 @@ def main() -> None:
     parser.add_argument("--mode", choices=("preview", "update"), default="update")
     parser.add_argument("--compare", action="store_true", help="also run with the speed-ups off")
     parser.add_argument("--profile", help="profile the servicer in-process; write cProfile stats here")
+    parser.add_argument(
+        "--memory", action="store_true", help="the Python memory of AnalyzeStack in-process, by site"
+    )
     parser.add_argument("--verbose", action="store_true", help="count the violations by policy")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         role, *rest = args.child
-        {"record": record, "drive": drive, "profile": profile}[role](*rest)
+        {"record": record, "drive": drive, "profile": profile, "memory": memory}[role](*rest)
         return
     shapes = args.shapes.split(",")
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -201,6 +257,9 @@ def main() -> None:
                 program = _child("--child", "record", str(project), args.mode, resources_file)
                 if args.profile:
                     _child("--child", "profile", resources_file, args.profile)
+                    continue
+                if args.memory:
+                    print(f"{shape:<26} {size:>6}: {json.dumps(_child('--child', 'memory', resources_file))}")
                     continue
                 row = _child("--child", "drive", resources_file, args.mode)
                 row.update(program)
@@ -227,6 +286,8 @@ def main() -> None:
                     print(f"    {row['by_policy']}")
     if args.profile:
         print(f"profile written to {args.profile}")
+        return
+    if args.memory:
         return
     print()
     for shape, rows in results.items():
