@@ -264,7 +264,8 @@ def _restriction(condition: Condition) -> tuple[str, object]:
     ):
         return _NOTHING
     base = condition.base_operator
-    values = condition.values
+    # IAM reads a number as its digits: "aws:SourceAccount": 123456789012 names that account.
+    values = tuple(str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in condition.values)
     if any(v is UNKNOWN for v in values):
         binds = key in ACCOUNT_KEYS | ARN_KEYS | ORG_ID_KEYS | ORG_PATH_KEYS | NETWORK_KEYS
         return ("unknown", None) if binds and base in ARN_OPERATORS else _NOTHING

@@ -814,6 +814,7 @@ def test_a_service_that_may_act_for_any_accounts_resources_is_a_violation(condit
     "condition",
     [
         {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        {"StringEquals": {"aws:SourceAccount": int(ACCOUNT)}},  # IAM reads a number as its digits
         {"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:orders"}},
         {"ArnLike": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:*"}},
     ],
