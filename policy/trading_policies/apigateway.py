@@ -374,15 +374,18 @@ def _enforced(scheme: Mapping[str, Any]) -> bool:
     )
 
 
+def _unauthorized(authorization: Any) -> bool:
+    """NONE, or not set (which API Gateway reads as NONE)."""
+    return not (isinstance(authorization, str) and authorization.upper() != "NONE")
+
+
 def _is_open(authorization: Any, verb: Any, config: Mapping[str, Any]) -> bool:
-    if isinstance(authorization, str) and authorization.upper() != "NONE":
-        return False
-    return not (verb == "OPTIONS" and config["allowCorsPreflight"])
+    return _unauthorized(authorization) and not (verb == "OPTIONS" and config["allowCorsPreflight"])
 
 
 def _is_preflight(authorization: Any, verb: Any, config: Mapping[str, Any]) -> bool:
     """An OPTIONS method or route let through without authorization as a CORS preflight."""
-    return verb == "OPTIONS" and config["allowCorsPreflight"] and _is_open(authorization, "GET", config)
+    return verb == "OPTIONS" and config["allowCorsPreflight"] and _unauthorized(authorization)
 
 
 _PREFLIGHT_FIX = (

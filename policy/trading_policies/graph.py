@@ -208,6 +208,8 @@ def colocated(one: Resource, other: Resource) -> bool:
     mine, theirs = one.region(), other.region()
     if mine and theirs and mine != theirs:
         return False
+    if one.provider_props is other.provider_props:
+        return True  # one provider, one account (resources of one provider share its properties)
     ours, yours = provider_account(one), provider_account(other)
     if ours is UNKNOWN or yours is UNKNOWN:
         return True

@@ -256,27 +256,22 @@ def _type_wide_together(statement: Statement) -> tuple[list[str], list[str], lis
     """``(patterns, resource types, actions)`` when the statement's Resource patterns, none of them type-wide
     alone, together match most resources of a type its actions take: ``...:0*:key/*`` to ``...:9*:key/*``
     split every account into ten patterns, ``arn:aws:s3:::a*`` to ``z*`` every bucket name."""
-    # A pattern that names its account (a literal one, or the caller's own) is not open to any account.
-    written = [
-        r for r in statement.resources if isinstance(r, str) and not _ACCOUNT_NAMED.fullmatch(_account_of(r))
-    ]
+    written = _open_patterns(statement)
     # Each sample's account, and its name, repeat one character. A pattern that is not type-wide holds a
     # literal character where accounts or names vary, so it matches the samples of one account or one name
     # character at most: more than half of them takes six patterns or more.
     if len(written) < _FEWEST_SPLIT_PATTERNS:
         return None
-    patterns = [variables_as_wildcards(pattern, _CALLERS_OWN) for pattern in written]
-    kinds: dict[str, None] = {}
-    names: dict[str, None] = {}
-    for arn_format, taken in _takers(allowed_actions(statement)).items():
-        # Only patterns whose service field accepts the format's service can match its ARNs (this keeps
-        # Action "*" from sampling every type of every service).
-        service = arn_format.split(":")[2]
-        candidates = tuple(p for p in patterns if glob_match(_service_of(p), service))
-        if len(candidates) >= _FEWEST_SPLIT_PATTERNS and _covers_most(candidates, arn_format):
-            kinds.update(dict.fromkeys(kind for kind, _ in taken))
-            names.update(dict.fromkeys(name for _, name in taken))
-    return (written, list(kinds), list(names)) if names else None
+    found = _type_wide_across([statement])
+    return None if found is None else (written, found[1], found[2])
+
+
+def _open_patterns(statement: Statement) -> list[str]:
+    """The statement's Resource patterns, but those that name their account (a literal one, or the caller's
+    own), which are not open to any account."""
+    return [
+        r for r in statement.resources if isinstance(r, str) and not _ACCOUNT_NAMED.fullmatch(_account_of(r))
+    ]
 
 
 def _type_wide_across(
@@ -288,11 +283,7 @@ def _type_wide_across(
     pools: dict[str, dict[str, list[int]]] = {}
     takers: dict[str, list[tuple[str, str]]] = {}
     for position, statement in enumerate(statements):
-        written = [
-            r
-            for r in statement.resources
-            if isinstance(r, str) and not _ACCOUNT_NAMED.fullmatch(_account_of(r))
-        ]
+        written = _open_patterns(statement)
         for arn_format, taken in _takers(allowed_actions(statement)).items():
             pool = pools.setdefault(arn_format, {})
             for pattern in written:
@@ -303,6 +294,8 @@ def _type_wide_across(
     names: dict[str, None] = {}
     positions: set[int] = set()
     for arn_format, pool in pools.items():
+        # Only patterns whose service field accepts the format's service can match its ARNs (this keeps
+        # Action "*" from sampling every type of every service).
         service = arn_format.split(":")[2]
         candidates = {
             written: read

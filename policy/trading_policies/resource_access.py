@@ -54,10 +54,16 @@ _ORG_PATH = re.compile(r"^o-[a-z0-9]{10,32}/")
 
 
 def _document(
-    resource: Resource, what: str, path: tuple[str, ...] = ("policy",), *, through_endpoint: bool = False
+    resource: Resource,
+    what: str,
+    path: tuple[str, ...] = ("policy",),
+    *,
+    through_endpoint: bool = False,
+    services: tuple[str, str] | None = None,
 ) -> Iterator[str | Finding | tuple[Statement, Binding]]:
     """Faults of an unreadable or unknown policy (at ``path``), then each public Allow statement with its
-    binding."""
+    binding; with ``services`` (how to name the policy, what it guards), also a fault for each service
+    principal no source binds (see :func:`unbound_service_fault`)."""
     value = resource.get(*path)
     if value is ABSENT or value == "":
         return
@@ -66,6 +72,12 @@ def _document(
     if document.unknown:
         yield unknown_until_deployed(resource, resource, path[0], what)
     yield from public_statements(document, through_endpoint=through_endpoint)
+    if services is not None:
+        # A service principal no source binds acts for any account's resources (any account's SNS topic may
+        # send to the queue, any bucket's notifications, any EventBridge rule): the confused deputy AWS warns
+        # of, as lambda-not-public holds for functions.
+        named, guarded = services
+        yield from dict.fromkeys(unbound_service_fault(named, a, guarded) for a in unbound_services(document))
 
 
 def check_endpoint_policy(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
@@ -159,7 +171,7 @@ def _specific_value(key: str, operator: str, value: Any) -> bool:
 
 
 def check_secret_policy(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
-    for item in _document(resource, "the secret's resource policy"):
+    for item in _document(resource, "the secret's resource policy", services=("secret policy", "secret")):
         if not isinstance(item, tuple):
             yield item
             continue
@@ -168,10 +180,6 @@ def check_secret_policy(resource: Resource, _config: Mapping[str, Any]) -> Itera
             f"secret policy {statement.label} allows {render_principals(statement)} "
             f"{render_actions(statement)} {why_open(bound)}, so any AWS account can reach the secret"
         )
-    value = resource.get("policy")
-    if isinstance(value, str | dict) and value != "":
-        accesses = unbound_services(parse_policy(value, principals_required=True))
-        yield from dict.fromkeys(unbound_service_fault("secret policy", a, "secret") for a in accesses)
 
 
 # Other resource policies that decide who reaches a resource: type -> (path to the document, what it
@@ -234,7 +242,7 @@ def check_resource_policy(resource: Resource, _config: Mapping[str, Any]) -> Ite
         return
     path, guarded = RESOURCE_POLICIES[resource.type]
     prop = ".".join(path)
-    for item in _document(resource, f"the resource policy ({prop})", path):
+    for item in _document(resource, f"the resource policy ({prop})", path, services=(prop, guarded)):
         if not isinstance(item, tuple):
             yield item
             continue
@@ -243,19 +251,6 @@ def check_resource_policy(resource: Resource, _config: Mapping[str, Any]) -> Ite
             f"{prop} {statement.label} allows {render_principals(statement)} {render_actions(statement)} "
             f"{why_open(bound)}, so any AWS account can reach the {guarded}"
         )
-    yield from _unbound_services(resource, path, prop, guarded)
-
-
-def _unbound_services(resource: Resource, path: tuple[str, ...], prop: str, guarded: str) -> Iterator[str]:
-    """Statements that let a service principal act with no aws:SourceArn, aws:SourceAccount (or other
-    binding) naming whose resources it acts for: the service then acts for any account's (any account's SNS
-    topic may send to the queue, any bucket's notifications, any EventBridge rule), the confused deputy AWS
-    warns of, as lambda-not-public holds for functions."""
-    value = resource.get(*path)
-    if not isinstance(value, str | dict) or value == "":
-        return  # absent or unknown: _document has said what there is to say
-    accesses = unbound_services(parse_policy(value, principals_required=True))
-    yield from dict.fromkeys(unbound_service_fault(prop, access, guarded) for access in accesses)
 
 
 def unbound_service_fault(what: str, access: Access, guarded: str, *, alternative: str = "") -> str:

@@ -334,8 +334,9 @@ def test_patterns_split_between_statements_and_inline_policies_are_pooled():
 
 def test_single_resource_types_and_actions_without_resource_types_are_not_split():
     # ec2:Describe* takes no resource ARN; /restapis in a region is one resource, whatever lists it.
-    paths = [f"arn:aws:apigateway:{region}::/restapis" for region in ("us-east-1", "us-east-2", "us-west-1")]
-    statement = allow(["ec2:DescribeSubnets", "apigateway:GET"], paths * 2)
+    regions = ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1")
+    paths = [f"arn:aws:apigateway:{region}::/restapis" for region in regions]  # six: enough to be sampled
+    statement = allow(["ec2:DescribeSubnets", "apigateway:GET"], paths)
     assert faults(SCOPED, identity(statement)) == []
 
 

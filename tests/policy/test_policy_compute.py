@@ -527,6 +527,20 @@ def test_a_provider_that_differs_only_in_settings_that_keep_the_account_is_the_s
     assert faults("lambda-log-group-managed", [function(), logs]) == []
 
 
+def test_two_providers_that_name_accounts_are_compared_by_them():
+    own = "123456789012"
+    fn = function()
+    fn.provider = {"region": "us-east-1", "allowedAccountIds": json.dumps([own])}
+    logs = group("/aws/lambda/trading-orders-dev")
+    logs.provider = {
+        "region": "us-east-1",
+        "assumeRoles": json.dumps([{"roleArn": f"arn:aws:iam::{own}:role/deployer"}]),
+    }
+    assert faults("lambda-log-group-managed", [fn, logs]) == []  # another provider, the same account
+    logs.provider = OTHER_ACCOUNT
+    assert len(faults("lambda-log-group-managed", [fn, logs])) == 1
+
+
 def test_a_log_group_whose_account_is_unknown_at_preview_counts():
     logs = group("/aws/lambda/trading-orders-dev")
     logs.provider = {"region": "us-east-1", "assumeRoles": json.dumps([{"roleArn": U}])}
