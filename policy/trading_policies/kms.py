@@ -20,7 +20,7 @@ a public key.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,16 @@ from pulumi_policy import Severity
 
 from .awsfacts import ACCOUNT_PATTERN, parse_arn, root_account
 from .config import ACCOUNT_ID_SCHEMA
-from .documents import Document, Principal, Statement, glob_match, parse_policy
+from .documents import (
+    Condition,
+    Document,
+    Principal,
+    Statement,
+    glob_match,
+    parse_policy,
+    policy_variables,
+    with_variables,
+)
 from .evaluator import (
     ACCOUNT,
     SCOPED,
@@ -45,7 +54,7 @@ from .evaluator import (
 )
 from .graph import Resource
 from .registry import Finding, Rule, unknown_until_deployed
-from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
+from .values import ABSENT, UNKNOWN, Missing, as_bool, as_number, describe, get
 
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
@@ -402,9 +411,11 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
         if s.effect in ("Allow", UNKNOWN) and s.covers_action(ADMIN_ACTION) is not False
     ]
     statements = [s for s in named if _may_be_the_key(s, _own_key_arn(resource))]
-    roots = _roots(statements, trusted)
-    # Roots whose statements surely cover kms:PutKeyPolicy (an Action not known yet may not).
-    sure = _roots([s for s in statements if s.covers_action(ADMIN_ACTION) is True], trusted)
+    # A root statement counts for the account only under a Condition its administrators meet.
+    roots = _roots(statements, trusted, _may_meet)
+    # Roots whose statements surely cover kms:PutKeyPolicy, under a Condition surely met (an Action or a
+    # Condition value not known yet may not).
+    sure = _roots([s for s in statements if s.covers_action(ADMIN_ACTION) is True], trusted, _surely_meet)
     unknown = any(p.value is UNKNOWN for s in statements for p in s.principals)
     # While the account cannot be told, it is one of the accounts whose principals may administer the key:
     # the root of each must be able to.
@@ -414,28 +425,21 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
     if not kept and document.unknown:
         yield _unknown_policy(resource)
     elif kept and not unknown and needed - sure:
+        late = needed - sure
+        part = (
+            "a Condition value"
+            if _roots([s for s in statements if _meets_later(s)], trusted) & late
+            else "an Action"
+        )
         yield unknown_until_deployed(
             resource,
             resource,
             "policy",
-            f"whether {' and '.join(f'arn:aws:iam::{a}:root' for a in sorted(needed - sure))} may call "
-            "kms:PutKeyPolicy (an Action of its statement)",
+            f"whether {' and '.join(f'arn:aws:iam::{a}:root' for a in sorted(late))} may call "
+            f"kms:PutKeyPolicy ({part} of its statement)",
         )
     elif not kept and (account is not None or not roots):
-        root = f"arn:aws:iam::{account or '<account>'}:root"
-        elsewhere = [
-            s for s in named if all(s is not t for t in statements) and needed & _roots([s], trusted)
-        ]
-        resources = (
-            f" ({', '.join(s.label for s in elsewhere)} names it on {render_resources(elsewhere[0])}, which "
-            'is not this key: in a key policy the key is Resource "*")'
-            if elsewhere
-            else ""
-        )
-        yield (
-            f"no Allow statement gives the account ({root}) kms:* or kms:PutKeyPolicy{resources}, so AWS "
-            "rejects the policy (lock-out safety check) or, if bypassed, nobody can manage the key again"
-        )
+        yield _no_account_access(account, needed, named, statements, trusted)
     elif not kept:
         yield (
             f"principals of accounts {_join(needed)} may administer the key and which one is the stack's "
@@ -445,16 +449,129 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
         )
     configured = trusted.account or ""
     for statement in document.statements:
-        locks_out = statement.effect == "Deny" and not statement.has_condition
+        # A Condition the account's administrators always meet (their own account) denies them all the same.
+        always = not statement.has_condition or any(admins_meet(statement, a) is True for a in needed)
         if (
-            locks_out
+            statement.effect == "Deny"
+            and always
             and statement.covers_action(ADMIN_ACTION) is True
             and (statement.applies_to_everyone or any(_is_root(p, configured) for p in statement.principals))
         ):
-            yield (
-                f"{statement.label} denies {render_principals(statement)} kms:PutKeyPolicy without a "
-                "Condition, so nobody can change the key policy again"
+            keys = sorted({c.key for c in statement.conditions}, key=str.lower)
+            when = (
+                f"under a Condition on {', '.join(keys)} that the account's administrators always meet"
+                if keys
+                else "without a Condition"
             )
+            yield (
+                f"{statement.label} denies {render_principals(statement)} kms:PutKeyPolicy {when}, so nobody "
+                "can change the key policy again"
+            )
+
+
+def _no_account_access(
+    account: str | None,
+    needed: set[str],
+    named: list[Statement],
+    statements: list[Statement],
+    trusted: KeyAccount,
+) -> str:
+    root = f"arn:aws:iam::{account or '<account>'}:root"
+    elsewhere = [s for s in named if all(s is not t for t in statements) and needed & _roots([s], trusted)]
+    unmet = [
+        s
+        for s in statements
+        if needed & _roots([s], trusted) and not needed & _roots([s], trusted, _may_meet)
+    ]
+    if unmet and not elsewhere:
+        keys = sorted({c.key for s in unmet for c in s.conditions}, key=str.lower)
+        return (
+            f"no Allow statement gives the account ({root}) kms:* or kms:PutKeyPolicy under a Condition its "
+            f"administrators meet: {', '.join(s.label for s in unmet)} names it under a Condition on "
+            f"{', '.join(keys)}, which they may never meet (only aws:PrincipalAccount or kms:CallerAccount "
+            "naming the account is sure to hold), so the account cannot manage the key through IAM"
+        )
+    why = (
+        f" ({', '.join(s.label for s in elsewhere)} names it on {render_resources(elsewhere[0])}, which is "
+        'not this key: in a key policy the key is Resource "*")'
+        if elsewhere
+        else ""
+    )
+    return (
+        f"no Allow statement gives the account ({root}) kms:* or kms:PutKeyPolicy{why}, so AWS "
+        "rejects the policy (lock-out safety check) or, if bypassed, nobody can manage the key again"
+    )
+
+
+# The condition keys whose value, in every request a principal of an account makes to KMS, is that account.
+_CALLER_ACCOUNT_KEYS = frozenset({"aws:principalaccount", "kms:calleraccount"})
+_POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
+_NEGATED = ("StringNotEquals", "StringNotLike", "StringNotEqualsIgnoreCase")
+
+
+def admins_meet(statement: Statement, account: str) -> bool | Missing:
+    """Whether the IAM administrators of ``account`` (the key's) meet the statement's Condition: True,
+    False, or UNKNOWN while a value is not known until deployment.
+
+    AWS's default statement for the account has no Condition. Only one on the caller's account
+    (aws:PrincipalAccount, kms:CallerAccount, both in every request) is surely met when it names the
+    account; any other (kms:ViaService or aws:ViaAWSService: only through a service; aws:CurrentTime; Null
+    on a key every request has) may never hold for a person who administers the key, so it is not met.
+    """
+    if statement.condition_unknown:
+        return UNKNOWN
+    verdict: bool | Missing = True
+    for condition in statement.conditions:
+        met = _condition_met(condition, account)
+        if met is False:
+            return False
+        if met is UNKNOWN:
+            verdict = UNKNOWN
+    return verdict
+
+
+def _condition_met(condition: Condition, account: str) -> bool | Missing:
+    if condition.key.lower() not in _CALLER_ACCOUNT_KEYS:
+        return False
+    # The keys hold one value in every request, so a set operator or IfExists reads as the operator alone.
+    base = condition.base_operator
+    if base == "Null":
+        return all(str(v).lower() == "false" for v in condition.values)
+    if base not in _POSITIVE + _NEGATED:
+        return False
+    matches = [_names_account(v, account, base) for v in condition.values]
+    if base in _POSITIVE:
+        return True if True in matches else UNKNOWN if UNKNOWN in matches else False
+    if True in matches or None in matches:
+        return False
+    return UNKNOWN if UNKNOWN in matches else True
+
+
+def _names_account(value: Any, account: str, base: str) -> bool | Missing | None:
+    """Whether a condition value matches the account: None when a policy variable leaves it unsure."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        value = str(int(value))  # IAM reads a JSON number as its digits
+    if not isinstance(value, str):
+        return False
+    # The key's account is the resource's, and a caller of the account is its own principal account.
+    text = with_variables(value, dict.fromkeys(("aws:resourceaccount", "aws:principalaccount"), account))
+    if policy_variables(text):
+        return None
+    return glob_match(text, account) if "Like" in base else text == account
+
+
+def _may_meet(statement: Statement, account: str) -> bool:
+    return admins_meet(statement, account) is not False
+
+
+def _surely_meet(statement: Statement, account: str) -> bool:
+    return admins_meet(statement, account) is True
+
+
+def _meets_later(statement: Statement) -> bool:
+    return any(admins_meet(statement, a) is UNKNOWN for a in _roots([statement], _ANY_ACCOUNT))
 
 
 def _own_key_arn(resource: Resource) -> str | None:
@@ -496,16 +613,24 @@ def render_resources(statement: Statement) -> str:
     return f"{'NotResource' if statement.negated_resources else 'Resource'} [{shown}]"
 
 
-def _roots(statements: Iterable[Statement], trusted: KeyAccount) -> set[str]:
-    """The accounts whose root (or bare id) the statements name, apart from those surely elsewhere."""
+def _roots(
+    statements: Iterable[Statement],
+    trusted: KeyAccount,
+    meets: Callable[[Statement, str], bool] = lambda _s, _a: True,
+) -> set[str]:
+    """The accounts whose root (or bare id) the statements name, apart from those surely elsewhere, and
+    whose statement's Condition ``meets`` says the account meets."""
     return {
         a
         for s in statements
         for p in s.principals
         if p.kind == "AWS" and isinstance(p.value, str)
         for a in [root_account(p.value)]
-        if a is not None and not trusted.outside(a)
+        if a is not None and not trusted.outside(a) and meets(s, a)
     }
+
+
+_ANY_ACCOUNT = KeyAccount(None)
 
 
 def _is_root(principal: Principal, configured: str) -> bool:
@@ -646,11 +771,14 @@ RULES = [
         description=(
             "KMS key policies let the stack's account root (arn:aws:iam::<account>:root) administer the key "
             '(kms:* or kms:PutKeyPolicy, on Resource "*" or an ARN that may be the key\'s, not another '
-            "resource's) and do not bypass the lock-out safety check; otherwise AWS rejects "
-            "the policy or the key becomes unmanageable. The account is found as for "
-            "kms-key-policy-no-unconditional-grants; while it cannot be told, the root of each account whose "
-            "principals may administer the key must be able to. A root statement whose Action, or a "
-            "bypassPolicyLockoutSafetyCheck, is not known at preview is a note."
+            "resource's), without a Condition or only under one the account's administrators surely meet "
+            "(aws:PrincipalAccount or kms:CallerAccount naming the account; kms:ViaService, "
+            "aws:ViaAWSService, a time or another account do not count), deny nobody kms:PutKeyPolicy "
+            "without a Condition (or under one they always meet), and do not bypass the lock-out safety "
+            "check; otherwise AWS rejects the policy or the key becomes unmanageable. The account is "
+            "found as for kms-key-policy-no-unconditional-grants; while it cannot be told, the root of each "
+            "account whose principals may administer the key must be able to. A root statement whose Action "
+            "or Condition value, or a bypassPolicyLockoutSafetyCheck, is not known at preview is a note."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "3.7.1"),

@@ -410,6 +410,111 @@ def test_a_root_statement_that_may_name_the_key_keeps_access(resource):
     assert run(ACCESS, [key(on_the_key, arn=KEY_ARN)], {"accountId": ACCOUNT}) == []
 
 
+UNMET = (
+    "no Allow statement gives the account (arn:aws:iam::{account}:root) kms:* or kms:PutKeyPolicy under a "
+    "Condition its administrators meet: statement 'EnableRoot' (Statement[0]) names it under a Condition on "
+    "{keys}, which they may never meet (only aws:PrincipalAccount or kms:CallerAccount naming the account is "
+    "sure to hold), so the account cannot manage the key through IAM"
+)
+
+
+@pytest.mark.parametrize(
+    ("condition", "keys"),
+    [
+        ({"StringEquals": {"aws:PrincipalAccount": OTHER}}, "aws:PrincipalAccount"),
+        ({"StringEquals": {"kms:CallerAccount": int(OTHER)}}, "kms:CallerAccount"),
+        ({"StringNotEquals": {"aws:PrincipalAccount": [OTHER, ACCOUNT]}}, "aws:PrincipalAccount"),
+        ({"StringLike": {"kms:CallerAccount": "9*"}}, "kms:CallerAccount"),
+        ({"StringEquals": {"kms:CallerAccount": [True, 1.5]}}, "kms:CallerAccount"),
+        ({"StringEquals": {"aws:PrincipalAccount": "${aws:UserName}"}}, "aws:PrincipalAccount"),
+        ({"StringNotEquals": {"aws:PrincipalAccount": "${aws:UserName}"}}, "aws:PrincipalAccount"),
+        ({"ArnEquals": {"aws:PrincipalAccount": ACCOUNT}}, "aws:PrincipalAccount"),
+        ({"DateLessThan": {"aws:CurrentTime": "2001-01-01T00:00:00Z"}}, "aws:CurrentTime"),
+        ({"Null": {"aws:PrincipalArn": "true"}}, "aws:PrincipalArn"),
+        ({"Null": {"aws:PrincipalAccount": "true"}}, "aws:PrincipalAccount"),
+        ({"Bool": {"aws:ViaAWSService": "true"}}, "aws:ViaAWSService"),
+        ({"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}, "kms:ViaService"),
+        (
+            {"StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+            "kms:CallerAccount, kms:ViaService",
+        ),
+    ],
+)
+@pytest.mark.parametrize("principal", [f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT])
+@pytest.mark.parametrize("config", [{"accountId": ACCOUNT}, None])
+def test_a_root_statement_under_a_condition_the_administrators_may_not_meet_keeps_no_access(
+    condition, keys, principal, config
+):
+    # A Condition that never holds for a person of the account (another account, only through a service,
+    # a time long past, a key every request has being absent) leaves the account no way to manage the key.
+    root = root_statement() | {"Principal": {"AWS": principal}, "Condition": condition}
+    assert verdicts(ACCESS, key(root), config) == [("mandatory", UNMET.format(account=ACCOUNT, keys=keys))]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        {"StringEquals": {"kms:CallerAccount": [OTHER, int(ACCOUNT)]}},
+        {"ForAnyValue:StringLike": {"kms:CallerAccount": "1234*"}},
+        {"StringEqualsIfExists": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}},
+        {"StringEquals": {"kms:CallerAccount": "${aws:PrincipalAccount}"}},
+        {"StringNotEquals": {"aws:PrincipalAccount": OTHER}},
+        {"Null": {"kms:CallerAccount": "false"}},
+    ],
+)
+def test_a_root_statement_bound_to_the_account_itself_keeps_access(condition):
+    root = root_statement() | {"Condition": condition}
+    assert run(ACCESS, [key(root)], {"accountId": ACCOUNT}) == []
+    assert run(ACCESS, [key(root)]) == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:PrincipalAccount": U}},
+        {"StringNotEquals": {"aws:PrincipalAccount": [OTHER, U]}},
+        {"StringEquals": {"kms:CallerAccount": U, "aws:PrincipalAccount": ACCOUNT}},
+        U,
+    ],
+)
+def test_a_root_condition_not_known_at_preview_is_a_note(condition):
+    root = root_statement() | {"Condition": condition}
+    (diag,) = run(ACCESS, [key(root)], {"accountId": ACCOUNT})
+    assert diag.level == "advisory"
+    assert (
+        f"'key': whether arn:aws:iam::{ACCOUNT}:root may call kms:PutKeyPolicy (a Condition value of its "
+        "statement) cannot be checked until aws:kms/key:Key 'key'.policy is known" in diag.message
+    )
+    # A value not known yet cannot make a Condition on another key one the administrators meet.
+    other = root_statement() | {"Condition": {"StringEquals": {"kms:ViaService": U}}}
+    assert verdicts(ACCESS, key(other), {"accountId": ACCOUNT}) == [
+        ("mandatory", UNMET.format(account=ACCOUNT, keys="kms:ViaService"))
+    ]
+
+
+def test_a_deny_under_a_condition_the_administrators_always_meet_locks_everyone_out():
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "kms:*",
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalAccount": OTHER}},
+    }
+    assert verdicts(ACCESS, key(root_statement(), deny)) == [
+        (
+            "mandatory",
+            'Statement[1] denies "*" kms:PutKeyPolicy under a Condition on aws:PrincipalAccount that the '
+            "account's administrators always meet, so nobody can change the key policy again",
+        )
+    ]
+    # The usual guard, which denies only other accounts, and a Deny not known yet, lock no one out.
+    guard = deny | {"Condition": {"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}}
+    assert run(ACCESS, [key(root_statement(), guard)]) == []
+    later = deny | {"Condition": {"StringEquals": {"aws:PrincipalAccount": U}}}
+    assert run(ACCESS, [key(root_statement(), later)]) == []
+
+
 def foreign_admin_beside_our_deployer():
     # The key policy of the report: another account's root gets kms:*, and our deployer role keeps
     # PutKeyPolicy so that AWS's lock-out check passes.
