@@ -12,6 +12,11 @@ Decision on global services: a statement whose actions all belong to global serv
 Organizations, Route 53, CloudFront, ...) is not asked for a region, and ARNs of services whose ARNs carry
 no region by design (S3 buckets, IAM, Route 53, CloudFront, ...) count as scoped when they name a specific
 resource: a name that begins with a wildcard (``*``, ``?*``) does not.
+
+Decision on privilege escalation: a Resource pinned to the account is scoped enough for most actions, but
+not for those that hand out the privileges of what they act on (:data:`ESCALATION_ACTIONS`): iam:PassRole
+or sts:AssumeRole on ``role/*`` reaches the administrators' roles. Conditions are not read for them, as for
+every pattern here: iam:PassedToService limits where a role goes, not which role.
 """
 
 from __future__ import annotations
@@ -26,7 +31,15 @@ from pulumi_policy import Severity
 
 from . import iam_catalog
 from .awsfacts import REGION_PATTERN, parse_arn
-from .documents import WILDCARD, Condition, Statement, glob_match, parse_policy, variables_as_wildcards
+from .documents import (
+    WILDCARD,
+    Condition,
+    Statement,
+    glob_match,
+    parse_policy,
+    variables_as_wildcards,
+    with_variables,
+)
 from .evaluator import (
     allowed_actions,
     public_statements,
@@ -202,6 +215,15 @@ def _scoped_resource_fault(statement: Statement) -> str | None:
             f"{_summary(actions)} on {pattern}, which matches any {' or '.join(kinds)} of any account; these "
             "actions take resource ARNs, so name the resources they need"
         )
+    escalation = _account_wide_escalation(statement)
+    if escalation is not None:
+        pattern, kinds, actions = escalation
+        return (
+            f"{_summary(actions)} on {pattern}, which matches every {' or '.join(kinds)} of its account; "
+            "these actions hand out the privileges of what they act on (pass, assume or rewrite a role, a "
+            "user's credentials or policies, a managed policy's version), an administrator's too, so name "
+            "the roles, users, groups or policies they need"
+        )
     split = _type_wide_together(statement)
     if split is not None:
         patterns, kinds, actions = split
@@ -250,6 +272,54 @@ def _type_wide_resource(statement: Statement) -> tuple[str, list[str], list[str]
         if names:
             return written, list(kinds), list(names)
     return None
+
+
+# The IAM and STS actions that hand the caller the privileges of the role, user, group or policy they act on
+# (the privilege-escalation paths): on every one of an account's roles they reach its administrators'.
+ESCALATION_ACTIONS = frozenset(
+    f"{service}:{name}".lower()
+    for service, names in (
+        (
+            "iam",
+            "PassRole PutRolePolicy AttachRolePolicy UpdateAssumeRolePolicy PutRolePermissionsBoundary "
+            "DeleteRolePermissionsBoundary CreatePolicyVersion SetDefaultPolicyVersion CreateAccessKey "
+            "CreateLoginProfile UpdateLoginProfile AttachUserPolicy PutUserPolicy PutUserPermissionsBoundary "
+            "DeleteUserPermissionsBoundary AddUserToGroup AttachGroupPolicy PutGroupPolicy",
+        ),
+        ("sts", "AssumeRole"),
+    )
+    for name in names.split()
+)
+
+
+def _account_wide_escalation(statement: Statement) -> tuple[str, list[str], list[str]] | None:
+    """``(pattern, resource types, actions)`` for the first Resource pattern that, pinned to an account,
+    matches every role (user, group, policy) of it that an escalation action takes: ``role/*`` for
+    iam:PassRole. A path or name prefix (``role/service-role/lambda-*``) names some of them and passes."""
+    actions = [a for a in allowed_actions(statement) if a.full_name.lower() in ESCALATION_ACTIONS]
+    for written in statement.resources:
+        if not isinstance(written, str):
+            continue
+        # The caller's own account is one account (its "${aws:PrincipalAccount}" holds a colon).
+        pinned = with_variables(written, {"aws:principalaccount": "0" * 12})
+        pattern = variables_as_wildcards(pinned, _CALLERS_OWN)
+        kinds: dict[str, None] = {}
+        names: dict[str, None] = {}
+        for action in actions:
+            for kind, arn_format in iam_catalog.resource_arn_formats(action):
+                if _matches_every_name(pattern, arn_format):
+                    kinds[kind] = None
+                    names[action.full_name] = None
+        if names:
+            return written, list(kinds), list(names)
+    return None
+
+
+def _matches_every_name(pattern: str, arn_format: str) -> bool:
+    # As _matches_every, with the account the pattern names (its wildcards read as matching nothing).
+    fixed = _fixed_parts(pattern)
+    account = _account_of(pattern).replace("*", "").replace("?", "0") or "0" * 12
+    return all(glob_match(pattern, _fill(arn_format, fixed, account, name)) for name in ("z" * 36, "y" * 36))
 
 
 def _type_wide_together(statement: Statement) -> tuple[list[str], list[str], list[str]] | None:
@@ -542,7 +612,14 @@ RULES = [
             'one resource (accounts split by digit, "arn:aws:kms:*:0*:key/*" to '
             '"...:9*:...", or bucket names by initial). ARNs pinned to an account '
             '("arn:aws:kms:us-east-1:<account>:key/*") or naming resources pass, and so do actions that only '
-            'work on "*" (ec2:Describe*, xray:PutTraceSegments, ...). Read against the IAM catalogue.'
+            'work on "*" (ec2:Describe*, xray:PutTraceSegments, ...), except the actions that hand out '
+            "privileges (iam:PassRole, sts:AssumeRole, iam:PutRolePolicy, iam:AttachRolePolicy, "
+            "iam:UpdateAssumeRolePolicy, iam:CreatePolicyVersion, iam:SetDefaultPolicyVersion, "
+            "iam:CreateAccessKey, iam:CreateLoginProfile, iam:UpdateLoginProfile, iam:AttachUserPolicy, "
+            "iam:PutUserPolicy, iam:AddUserToGroup, the group policy and permissions boundary actions): on a "
+            'pattern that matches every role, user, group or policy of the account ("arn:aws:iam::<account>:'
+            'role/*", "...:<account>:*") they reach an administrator\'s, so only names or a path or name '
+            'prefix ("role/service-role/lambda-*") pass. Read against the IAM catalogue.'
         ),
         severity=Severity.MEDIUM,
         pci=("7.2.1", "7.2.2"),

@@ -365,6 +365,99 @@ def test_scoped_resources_and_actions_without_resource_types_pass(statement):
     assert faults(SCOPED, identity(statement)) == []
 
 
+ESCALATES = (
+    "Statement[0] of policy allows {actions} on {pattern}, which matches every {kind} of its account; these "
+    "actions hand out the privileges of what they act on (pass, assume or rewrite a role, a user's "
+    "credentials or policies, a managed policy's version), an administrator's too, so name the roles, "
+    "users, groups or policies they need"
+)
+
+
+# Pinned to the account, a pattern that names every role (user, group, policy) still reaches the
+# administrators' own: passing, assuming or rewriting any role of the account is taking its privileges.
+@pytest.mark.parametrize(
+    ("action", "pattern", "actions", "kind"),
+    [
+        ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/*", "iam:PassRole", "role"),
+        ("IAM:passrole", f"arn:aws:iam::{ACCOUNT}:role/?*", "iam:PassRole", "role"),
+        ("iam:Pass*", f"arn:aws:iam::{ACCOUNT}:*", "iam:PassRole", "role"),
+        ("iam:PassRole", f"arn:*:iam::{ACCOUNT}:role*", "iam:PassRole", "role"),
+        ("iam:PassRole", "arn:aws:iam::${aws:PrincipalAccount}:role/*", "iam:PassRole", "role"),
+        ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/*", "sts:AssumeRole", "role"),
+        (
+            ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:GetRole"],
+            f"arn:aws:iam::{ACCOUNT}:role/*",
+            "iam:AttachRolePolicy, iam:PutRolePolicy, iam:UpdateAssumeRolePolicy",
+            "role",
+        ),
+        (
+            ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"],
+            f"arn:aws:iam::{ACCOUNT}:policy/*",
+            "iam:CreatePolicyVersion, iam:SetDefaultPolicyVersion",
+            "policy",
+        ),
+        (
+            ["iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"],
+            f"arn:aws:iam::{ACCOUNT}:user/*",
+            "iam:CreateAccessKey, iam:CreateLoginProfile, iam:UpdateLoginProfile",
+            "user",
+        ),
+        (
+            ["iam:AttachUserPolicy", "iam:PutUserPolicy"],
+            f"arn:aws:iam::{ACCOUNT}:user/*",
+            "iam:AttachUserPolicy, iam:PutUserPolicy",
+            "user",
+        ),
+        ("iam:AddUserToGroup", f"arn:aws:iam::{ACCOUNT}:group/*", "iam:AddUserToGroup", "group"),
+    ],
+)
+def test_escalation_actions_on_every_role_or_user_of_the_account_are_violations(
+    action, pattern, actions, kind
+):
+    statement = allow(action, pattern)
+    assert levels(SCOPED, identity(statement)) == ["mandatory"]
+    assert faults(SCOPED, identity(statement)) == [
+        ESCALATES.format(actions=actions, pattern=pattern, kind=kind)
+    ]
+
+
+def test_action_wildcards_and_not_action_reach_pass_role_on_every_role():
+    pattern = f"arn:aws:iam::{ACCOUNT}:role/*"
+    (fault,) = faults(SCOPED, identity(allow("iam:*Role*", pattern)))
+    assert fault.startswith("Statement[0] of policy allows iam:AttachRolePolicy, ")
+    assert f"on {pattern}, which matches every role of its account" in fault
+    # iam:PassedToService limits where the role goes, not which role: an administrator's role still goes.
+    passed = allow(
+        "iam:PassRole", pattern, Condition={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+    )
+    assert faults(SCOPED, identity(passed)) == [
+        ESCALATES.format(actions="iam:PassRole", pattern=pattern, kind="role")
+    ]
+    (fault,) = faults(SCOPED, identity({"Effect": "Allow", "NotAction": "s3:*", "Resource": pattern}))
+    assert "iam:PassRole" in fault
+    assert "which matches every role of its account" in fault
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        allow(
+            "iam:PassRole",
+            f"arn:aws:iam::{ACCOUNT}:role/service-role/lambda-*",
+            Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+        ),
+        allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/trading-app-*"),
+        allow("sts:AssumeRole", [f"arn:aws:iam::{ACCOUNT}:role/deployer", f"arn:aws:iam::{ACCOUNT}:role/ci"]),
+        allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"),
+        # Reading roles hands out nothing; AddUserToGroup acts on the group, not the user.
+        allow(["iam:GetRole", "iam:ListRolePolicies"], f"arn:aws:iam::{ACCOUNT}:role/*"),
+        allow("iam:AddUserToGroup", f"arn:aws:iam::{ACCOUNT}:user/*"),
+    ],
+)
+def test_escalation_actions_on_named_or_path_scoped_resources_pass(statement):
+    assert faults(SCOPED, identity(statement)) == []
+
+
 def test_scoped_resource_rule_reads_every_identity_policy_and_reports_unreadable_ones():
     role = R(
         "aws:iam/role:Role",
