@@ -536,7 +536,10 @@ def _condition_met(condition: Condition, account: str) -> bool | Missing:
     # The keys hold one value in every request, so a set operator or IfExists reads as the operator alone.
     base = condition.base_operator
     if base == "Null":
-        return all(str(v).lower() == "false" for v in condition.values)
+        known = [v for v in condition.values if v is not UNKNOWN]
+        if any(str(v).lower() != "false" for v in known):
+            return False
+        return True if len(known) == len(condition.values) else UNKNOWN
     if base not in _POSITIVE + _NEGATED:
         return False
     matches = [_names_account(v, account, base) for v in condition.values]

@@ -475,6 +475,7 @@ def test_a_root_statement_bound_to_the_account_itself_keeps_access(condition):
         {"StringEquals": {"aws:PrincipalAccount": U}},
         {"StringNotEquals": {"aws:PrincipalAccount": [OTHER, U]}},
         {"StringEquals": {"kms:CallerAccount": U, "aws:PrincipalAccount": ACCOUNT}},
+        {"Null": {"aws:PrincipalAccount": U}},
         U,
     ],
 )
