@@ -221,6 +221,9 @@ RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "aws:backup/vaultPolicy:VaultPolicy": (("policy",), "backup vault's recovery points"),
     "aws:glacier/vault:Vault": (("accessPolicy",), "vault's archives"),
+    # A Vault Lock policy is a vault access policy that can be locked: its Allow statements grant as the
+    # vault's own do, and once completeLock is set nobody can change or remove them.
+    "aws:glacier/vaultLock:VaultLock": (("policy",), "vault's archives"),
     "aws:glue/resourcePolicy:ResourcePolicy": (("policy",), "Data Catalog"),
     "aws:dynamodb/resourcePolicy:ResourcePolicy": (("policy",), "table's items (or its stream's records)"),
     "aws:kinesis/resourcePolicy:ResourcePolicy": (("policy",), "stream's records"),
@@ -340,8 +343,8 @@ RULES = [
             "Lambda), ECR repositories and registries, EventBridge event buses, CloudWatch Logs resource and "
             "destination policies, Backup and Glacier vaults, the Glue Data Catalog, DynamoDB tables and "
             "streams, Kinesis streams and consumers, and CodeArtifact domains and repositories (and the "
-            "policies that ECR repository creation templates, EventBridge event permissions and CloudWatch "
-            "Logs delivery destination policies set) do not allow "
+            "policies that ECR repository creation templates, EventBridge event permissions, Glacier Vault "
+            "Locks and CloudWatch Logs delivery destination policies set) do not allow "
             'Principal "*", {"AWS": "*"} or NotPrincipal unless a Condition '
             "binds the caller to an account, organisation, source or VPC, nor a service principal unless "
             "aws:SourceArn or aws:SourceAccount names whose resources it acts for. API Gateway, OpenSearch "

@@ -827,6 +827,8 @@ OPEN_SEND = {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "
         ("aws:cloudwatch/eventBusPolicy:EventBusPolicy", "policy", "event bus"),
         ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "policyDocument", "account's log groups"),
         ("aws:glacier/vault:Vault", "accessPolicy", "vault's archives"),
+        # A Vault Lock policy is a vault access policy that can be locked: immutable once completeLock.
+        ("aws:glacier/vaultLock:VaultLock", "policy", "vault's archives"),
         ("aws:codeartifact/domainPermissions:DomainPermissions", "policyDocument", "domain"),
         ("aws:dynamodb/resourcePolicy:ResourcePolicy", "policy", "table's items (or its stream's records)"),
         ("aws:kinesis/resourcePolicy:ResourcePolicy", "policy", "stream's records"),
