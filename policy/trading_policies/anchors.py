@@ -324,6 +324,7 @@ ANCHORS: dict[str, Anchors] = {
     ),
     "iam-role-trust-not-public": Anchors(
         checkov=("CKV_AWS_60", "CKV_AWS_61"),
+        aws_config=("cognito-identity-pool-unauth-access-check",),
         only_here=(
             "a trust policy public under a Condition that binds no caller (aws:SecureTransport, a wildcard "
             "account); CKV_AWS_60 skips any statement with a Condition"

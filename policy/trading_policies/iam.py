@@ -3,7 +3,8 @@ every resource, region restriction, and role trust policies that not every accou
 
 Identity documents come from role inline policies, ``RolePolicy``, ``Policy``, ``UserPolicy``,
 ``GroupPolicy`` and IAM Identity Center permission-set inline policies; managed policies from every resource
-that attaches them (:data:`MANAGED_POLICY_PROPERTIES`); trust documents from a role's ``assumeRolePolicy``.
+that attaches them (:data:`MANAGED_POLICY_PROPERTIES`); trust documents from a role's ``assumeRolePolicy``,
+and Cognito identity pools whose guest access hands a role to anyone, whatever its trust says.
 Actions are read by meaning against the IAM catalogue and callers after conditions, through
 :mod:`evaluator`: ``iam:?*`` is all of IAM, and a trust policy open to ``"*"`` under ``aws:SecureTransport``
 is open to every account.
@@ -51,9 +52,12 @@ from .evaluator import (
 from .graph import Resource
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
-from .values import ABSENT, UNKNOWN
+from .values import ABSENT, UNKNOWN, as_bool
 
 ROLE = "aws:iam/role:Role"
+# Guest access (allowUnauthenticatedIdentities) hands anyone credentials of the pool's unauthenticated role,
+# whose trust binds cognito-identity.amazonaws.com:aud to this very pool: that binding then binds no caller.
+IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool"
 PERMISSION_SET_INLINE_POLICY = "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"
 # Every resource that attaches managed policies, and the property (one ARN or a list) that names them. The
 # *PoliciesExclusive resources name inline policies only; their documents are RolePolicy, UserPolicy and
@@ -472,6 +476,19 @@ def _fill(arn_format: str, fixed: dict[str, str], account: str, name: str) -> st
 
 
 def check_trust_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
+    if resource.type == IDENTITY_POOL:
+        guests = as_bool(resource.get("allowUnauthenticatedIdentities"))
+        if guests is UNKNOWN:
+            yield unknown_until_deployed(
+                resource, resource, "allowUnauthenticatedIdentities", "whether anyone can get credentials"
+            )
+        elif guests is True:
+            yield (
+                "allowUnauthenticatedIdentities is true, so anyone on the internet, signed in nowhere, gets "
+                "temporary AWS credentials of the pool's unauthenticated role (its trust's "
+                "cognito-identity.amazonaws.com:aud names this pool, which hands them to everyone)"
+            )
+        return
     value = resource.get("assumeRolePolicy")
     if value is ABSENT:
         return
@@ -637,18 +654,21 @@ RULES = [
         description=(
             'No role trust policy lets Principal "*", {"AWS": "*"}, NotPrincipal or an open web identity '
             "provider (no aud/sub condition) assume the role, unless a Condition binds the caller to an "
-            "account, organisation or source."
+            "account, organisation or source; and no Cognito identity pool allows unauthenticated "
+            "identities (guest access), which gives anyone the credentials of its unauthenticated role "
+            "however its trust binds aud."
         ),
         severity=Severity.CRITICAL,
         pci=("7.2.1", "8.2.2"),
         remediation=(
             "Trust named principals (a service, a role ARN of a known account) and, for web identity, "
-            "condition on <provider>:aud and <provider>:sub"
+            "condition on <provider>:aud and <provider>:sub; leave allow_unauthenticated_identities False "
+            "on Cognito identity pools"
         ),
         url=_IAM_DOCS + "id_roles_create_for-user.html",
         topic="iam",
         check=check_trust_not_public,
-        resource_types=(ROLE,),
+        resource_types=(ROLE, IDENTITY_POOL),
     ),
     Rule(
         name="iam-region-restricted",

@@ -114,6 +114,42 @@ def test_trust_policies_unknown_unreadable_or_absent():
     assert faults(TRUST, R("aws:iam/role:Role", "role", {})) == []
 
 
+POOL = "aws:cognito/identityPool:IdentityPool"
+GUEST_TRUST = {
+    "Effect": "Allow",
+    "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+        "StringEquals": {
+            "cognito-identity.amazonaws.com:aud": "us-east-1:0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+        },
+        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"},
+    },
+}
+
+
+@pytest.mark.parametrize("guests", [True, "true"])
+def test_an_identity_pool_with_guest_access_hands_its_role_to_anyone(guests):
+    # The role's trust names the pool (aud), so it passes; the pool gives anonymous callers its credentials.
+    assert faults(TRUST, R("aws:iam/role:Role", "guest", {"assumeRolePolicy": doc(GUEST_TRUST)})) == []
+    pool = R(POOL, "pool", {"identityPoolName": "app", "allowUnauthenticatedIdentities": guests})
+    assert levels(TRUST, pool) == ["mandatory"]
+    assert faults(TRUST, pool) == [
+        "allowUnauthenticatedIdentities is true, so anyone on the internet, signed in nowhere, gets "
+        "temporary AWS credentials of the pool's unauthenticated role (its trust's "
+        "cognito-identity.amazonaws.com:aud names this pool, which hands them to everyone)"
+    ]
+
+
+def test_an_identity_pool_for_signed_in_users_passes_and_an_unknown_guest_setting_is_a_note():
+    assert faults(TRUST, R(POOL, "pool", {"identityPoolName": "app"})) == []
+    assert faults(TRUST, R(POOL, "pool", {"allowUnauthenticatedIdentities": False})) == []
+    (note,) = run(TRUST, [R(POOL, "pool", {"allowUnauthenticatedIdentities": U})])
+    assert note.level == "advisory"
+    assert "whether anyone can get credentials cannot be checked until" in note.message
+    assert "'pool'.allowUnauthenticatedIdentities is known" in note.message
+
+
 # ---- identity policies: resource-scoped actions on every resource -------------------------------
 
 
