@@ -208,6 +208,12 @@ def colocated(one: Resource, other: Resource) -> bool:
     mine, theirs = one.region(), other.region()
     if mine and theirs and mine != theirs:
         return False
+    return same_account(one, other)
+
+
+def same_account(one: Resource, other: Resource) -> bool:
+    """False when the stack shows two resources in different accounts (see :func:`colocated`): what a global
+    resource's name (an IAM role's, a policy's) names is the same in every region of one account."""
     if one.provider_props is other.provider_props:
         return True  # one provider, one account (resources of one provider share its properties)
     ours, yours = provider_account(one), provider_account(other)
