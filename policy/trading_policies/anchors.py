@@ -250,6 +250,12 @@ ANCHORS: dict[str, Anchors] = {
             "iam-policy-no-statements-with-full-access",
         ),
     ),
+    "iam-no-wildcard-actions-across-policies": Anchors(
+        only_here=(
+            "the listed checks read one policy document at a time; none adds up the policies that reach one "
+            "role, user or group (and a user's groups), where patterns split between them cover a service"
+        )
+    ),
     "iam-region-restricted": Anchors(
         only_here="identity policies limited to the stack's region (aws:RequestedRegion or regional ARNs)"
     ),

@@ -1,5 +1,6 @@
-"""IAM rules for the policies a stack creates: no whole-service actions, no resource-scoped actions on
-every resource, region restriction, and role trust policies that not every account can use.
+"""IAM rules for the policies a stack creates: no whole-service actions (in one resource, or only between
+the resources whose policies reach one role, user or group), no resource-scoped actions on every resource,
+region restriction, and role trust policies that not every account can use.
 
 Identity documents come from role inline policies, ``RolePolicy``, ``Policy``, ``UserPolicy``,
 ``GroupPolicy`` and IAM Identity Center permission-set inline policies; managed policies from every resource
@@ -22,6 +23,7 @@ every pattern here: iam:PassedToService limits where a role goes, not which role
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -49,7 +51,7 @@ from .evaluator import (
     whole_services_together,
     why_open,
 )
-from .graph import Resource
+from .graph import Resource, Stack, credentials, provider_account, same_account
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool
@@ -170,6 +172,205 @@ def check_wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> It
             f"{_statements([allows[p] for p in positions])} together allow every action of {service}; "
             "list the actions the workload calls"
         )
+
+
+# What reaches one principal: the identity-policy resources that name it, by the property that does.
+USER = "aws:iam/user:User"
+GROUP = "aws:iam/group:Group"
+POLICY = "aws:iam/policy:Policy"
+PRINCIPAL_KINDS = {ROLE: "role", USER: "user", GROUP: "group"}
+_NAMED_BY: dict[str, tuple[tuple[str, str], ...]] = {
+    "aws:iam/rolePolicy:RolePolicy": ((ROLE, "role"),),
+    "aws:iam/userPolicy:UserPolicy": ((USER, "user"),),
+    "aws:iam/groupPolicy:GroupPolicy": ((GROUP, "group"),),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ((ROLE, "role"),),
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": ((USER, "user"),),
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": ((GROUP, "group"),),
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": ((ROLE, "roleName"),),
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": ((USER, "userName"),),
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": ((GROUP, "groupName"),),
+    "aws:iam/policyAttachment:PolicyAttachment": ((ROLE, "roles"), (USER, "users"), (GROUP, "groups")),
+}
+# A user holds the policies of the groups it is a member of: (membership type, group property, user property).
+_MEMBERSHIPS = (
+    ("aws:iam/groupMembership:GroupMembership", "group", "users"),
+    ("aws:iam/userGroupMembership:UserGroupMembership", "groups", "user"),
+)
+# A principal the stack declares, or one it names by a literal name only: (type, lower-case name, account).
+Principal = Resource | tuple[str, str, str]
+
+
+def check_wildcard_actions_across(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    """IAM adds up every identity policy of a principal, and a user's groups' too: each finding is on the
+    principal (or, for one the stack names but does not declare, on the first resource that reaches it)."""
+    reach = _Reach(stack)
+    flagged: dict[Principal, list[tuple[str, str, Resource]]] = {}
+    # A group's finding is its members' too: a user is told only of what its own policies add.
+    for principal, sources in reach.sources.items():
+        if _kind(principal) != USER:
+            flagged[principal] = list(_split_between(principal, sources, set(), reach))
+    for user in dict.fromkeys([*reach.sources, *reach.groups]):
+        if _kind(user) == USER:
+            groups = reach.groups.get(user, {})
+            sources = [*reach.sources.get(user, {}), *(s for g in groups for s in reach.sources.get(g, {}))]
+            already = {service for group in groups for service, _, _ in flagged.get(group, ())}
+            flagged[user] = list(_split_between(user, dict.fromkeys(sources), already, reach))
+    for principal, faults in flagged.items():
+        for _, fault, first in faults:
+            yield Finding(principal if isinstance(principal, Resource) else first, fault)
+
+
+def _split_between(
+    principal: Principal, sources: Mapping[Resource, None], already: set[str], reach: _Reach
+) -> Iterator[tuple[str, str, Resource]]:
+    """``(service, fault, first resource)`` for each service all of whose actions ``sources`` allow only
+    between several of them (one that allows it alone is iam-no-wildcard-actions' to report)."""
+    allows = [(source, item) for source in sources for item in reach.statements(source)]
+    alone = {service for source in sources for service in reach.whole_alone(source)} | already
+    for service, positions in whole_services_together([statement for _, (_, statement) in allows]):
+        owners = list(dict.fromkeys(allows[p][0] for p in positions))
+        if service in alone or len(owners) < 2:
+            continue
+        yield (
+            service,
+            f"{_statements([allows[p][1] for p in positions])} reach {_describe(principal)} and together "
+            f"allow every action of {service}, which none of them does alone; list the actions the workload "
+            "calls",
+            owners[0],
+        )
+
+
+def _describe(principal: Principal) -> str:
+    if isinstance(principal, Resource):
+        return f"this {PRINCIPAL_KINDS[principal.type]}"
+    return f"{PRINCIPAL_KINDS[principal[0]]} '{principal[1]}'"
+
+
+def _kind(principal: Principal) -> str:
+    return principal.type if isinstance(principal, Resource) else principal[0]
+
+
+class _Reach:
+    """For each principal, the identity-policy resources whose documents reach it (in stack order), and for
+    each user its groups. A reference is followed by property dependency when its value is unknown, else by
+    its literal value (IAM names are unique in an account whatever their case, and name the same principal in
+    every region); each lookup is a dictionary read, so this stays linear in the number of resources."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.sources: dict[Principal, dict[Resource, None]] = {}
+        self.groups: dict[Principal, dict[Principal, None]] = {}
+        self._by_name: dict[tuple[str, str], list[Resource]] = {}
+        for kind in (*PRINCIPAL_KINDS, POLICY):
+            for resource in stack.of_type(kind):
+                name = resource.get("name")
+                if isinstance(name, str):
+                    self._by_name.setdefault((kind, name.lower()), []).append(resource)
+        self._statements: dict[Resource, list[tuple[str, Statement]]] = {}
+        self._alone: dict[Resource, set[str]] = {}
+        for role in stack.of_type(ROLE):
+            self._add(role, role)
+            for policy in self._policies(role, "managedPolicyArns"):
+                self._add(role, policy)
+        for kind, links in _NAMED_BY.items():
+            prop = MANAGED_POLICY_PROPERTIES.get(kind)
+            for source in stack.of_type(kind):
+                documents = [source] if prop is None else self._policies(source, prop)
+                for principal_type, key in links:
+                    for principal in self._principals(source, key, principal_type):
+                        for document in documents:
+                            self._add(principal, document)
+        for kind, group_prop, user_prop in _MEMBERSHIPS:
+            for membership in stack.of_type(kind):
+                for user in self._principals(membership, user_prop, USER):
+                    for group in self._principals(membership, group_prop, GROUP):
+                        self.groups.setdefault(user, {})[group] = None
+
+    def _add(self, principal: Principal, source: Resource) -> None:
+        self.sources.setdefault(principal, {})[source] = None
+
+    @staticmethod
+    def _references(source: Resource, prop: str, kind: str) -> Iterator[str | Resource]:
+        """Each known string of ``source.<prop>`` (one or a list), and, when some of it is unknown (preview),
+        each resource of ``kind`` it depends on."""
+        value = source.get(prop)
+        values = value if isinstance(value, list) else [value]
+        yield from (item for item in values if isinstance(item, str) and item)
+        if any(item is UNKNOWN for item in values):
+            yield from (
+                r for r in dict.fromkeys(source.property_dependencies.get(prop, [])) if r.type == kind
+            )
+
+    def _principals(self, source: Resource, prop: str, kind: str) -> list[Principal]:
+        found: list[Principal] = []
+        for literal in self._references(source, prop, kind):
+            if isinstance(literal, Resource):
+                found.append(literal)
+                continue
+            named = [
+                r
+                for r in self.stack.find((kind,), literal) or self._by_name.get((kind, literal.lower()), [])
+                if same_account(source, r)
+            ]
+            found += named or [(kind, literal.lower(), _account_key(source))]
+        return list(dict.fromkeys(found))
+
+    def _policies(self, source: Resource, prop: str) -> list[Resource]:
+        """The stack's customer managed policies ``source.<prop>`` attaches (by ARN, or by the name in it)."""
+        found: list[Resource] = []
+        for literal in self._references(source, prop, POLICY):
+            if isinstance(literal, Resource):
+                found.append(literal)
+                continue
+            arn = parse_arn(literal)
+            named = self.stack.find((POLICY,), literal, ("arn", "id")) or (
+                self._by_name.get((POLICY, arn.resource.rsplit("/", 1)[-1].lower()), [])
+                if arn is not None and arn.service == "iam" and arn.resource.startswith("policy/")
+                else []
+            )
+            found += [r for r in named if _in_account(r, source, arn.account if arn is not None else "")]
+        return list(dict.fromkeys(found))
+
+    def statements(self, source: Resource) -> list[tuple[str, Statement]]:
+        """The Allow statements of a resource's readable documents, each labelled with the resource."""
+        found = self._statements.get(source)
+        if found is None:
+            found = self._statements[source] = [
+                (f"{label} of {source.label}" if label != "policy" else source.label, statement)
+                for label, statement in _parsed(source)
+                if not isinstance(statement, str)
+            ]
+        return found
+
+    def whole_alone(self, source: Resource) -> set[str]:
+        """The services one resource's documents allow whole by themselves: iam-no-wildcard-actions' own."""
+        found = self._alone.get(source)
+        if found is None:
+            statements = [statement for _, statement in self.statements(source)]
+            found = self._alone[source] = {
+                s for statement in statements for s in whole_services(statement)
+            } | {service for service, _ in whole_services_together(statements)}
+        return found
+
+
+def _account_key(resource: Resource) -> str:
+    account = provider_account(resource)
+    return (
+        account
+        if isinstance(account, str)
+        else json.dumps(credentials(resource), sort_keys=True, default=str)
+    )
+
+
+def _in_account(policy: Resource, source: Resource, account: str) -> bool:
+    """Whether ``policy`` is the one an ARN of ``account`` attached by ``source`` names."""
+    own = provider_account(policy)
+    if _ACCOUNT_ONLY.fullmatch(account) and isinstance(own, str) and _ACCOUNT_ONLY.fullmatch(own):
+        return account == own
+    return same_account(source, policy)
+
+
+_ACCOUNT_ONLY = re.compile(r"\d{12}")
 
 
 def managed_policy_arns(resource: Resource) -> list[str]:
@@ -600,8 +801,9 @@ RULES = [
             "GroupPolicy, Identity Center permission-set inline policies) allow no action pattern that "
             'covers every action of a service ("*", "s3:*", "iam:?*", or every action listed one by one) and '
             "no NotAction, nor patterns that do so only between the statements and inline policies of one "
-            'resource ("iam:A*" to "iam:M*" in one, "iam:N*" to "iam:Z*" in another); and no role, policy '
-            "attachment (single or exclusive), permission set or "
+            'resource ("iam:A*" to "iam:M*" in one, "iam:N*" to "iam:Z*" in another; between resources, see '
+            "iam-no-wildcard-actions-across-policies); and no role, policy attachment (single or exclusive), "
+            "permission set or "
             "QuickSight IAM policy assignment attaches an AWS managed policy that allows whole services "
             "(AdministratorAccess, PowerUserAccess, *Administrator, any name with FullAccess such as "
             "AWSLambda_FullAccess, SecretsManagerReadWrite, ...)."
@@ -616,6 +818,30 @@ RULES = [
         topic="iam",
         check=check_wildcard_actions,
         resource_types=POLICY_TYPES + ATTACHMENTS,
+    ),
+    Rule(
+        name="iam-no-wildcard-actions-across-policies",
+        description=(
+            "No IAM role, user or group holds every action of a service only between several of the "
+            "stack's identity-policy resources that reach it (each below the whole service, as "
+            'iam-no-wildcard-actions reads one): "iam:A*" to "iam:M*" in one RolePolicy and "iam:N*" to '
+            '"iam:Z*" in another, or '
+            "between a role's inline policies, its RolePolicy, UserPolicy or GroupPolicy resources and the "
+            "stack's managed policies attached by managedPolicyArns or any policy attachment (single, "
+            "exclusive or PolicyAttachment); a user also holds the policies of its groups (GroupMembership, "
+            "UserGroupMembership). Principals and policies are followed by output or by literal name or ARN, "
+            "in any case, in the same account; documents unknown at preview are judged at update."
+        ),
+        severity=Severity.HIGH,
+        pci=("7.2.1", "7.2.2", "7.2.5"),
+        remediation=(
+            "List the exact actions the workload calls (e.g. dynamodb:GetItem, dynamodb:PutItem) in the "
+            "principal's policies, instead of patterns that add up to the whole service"
+        ),
+        url=_IAM_DOCS + "reference_policies_evaluation-logic_policy-eval-basics.html",
+        topic="iam",
+        check=check_wildcard_actions_across,
+        stack=True,
     ),
     Rule(
         name="iam-no-wildcard-resource",

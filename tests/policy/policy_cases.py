@@ -122,6 +122,24 @@ def role(policy: object) -> R:
     return R("aws:iam/role:Role", "bad", {"inlinePolicies": [{"name": "app", "policy": policy}]})
 
 
+def split_role(second: object) -> list[R]:
+    """Role 'bad' given all of IAM by two RolePolicy resources, one half each (the second's document is
+    ``second``, a document for the other half or one unknown at preview)."""
+    target = R("aws:iam/role:Role", "bad", {"name": U})
+    first = identity_document([f"iam:{c}*" for c in "ABCDEFGHIJKLM"])
+    return [
+        target,
+        R("aws:iam/rolePolicy:RolePolicy", "a", {"role": U, "policy": first}, deps={"role": [target]}),
+        R("aws:iam/rolePolicy:RolePolicy", "b", {"role": U, "policy": second}, deps={"role": [target]}),
+    ]
+
+
+def identity_document(actions: list[str]) -> str:
+    return json.dumps(
+        {"Statement": [{"Effect": "Allow", "Action": actions, "Resource": f"arn:aws:iam::{ACCOUNT}:*"}]}
+    )
+
+
 def wild_bucket_policy_statement() -> dict:
     return {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
 
@@ -221,6 +239,9 @@ BAD: dict[str, Case] = {
     "iam-no-wildcard-actions": lambda: [
         role(json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
     ],
+    "iam-no-wildcard-actions-across-policies": lambda: split_role(
+        identity_document([f"iam:{c}*" for c in "NOPQRSTUVWXYZ"])
+    ),
     "iam-region-restricted": lambda: [
         R(
             "aws:iam/rolePolicy:RolePolicy",
@@ -427,6 +448,7 @@ UNKNOWN: dict[str, Case] = {
         )
     ],
     "iam-no-wildcard-actions": lambda: [role(U)],
+    "iam-no-wildcard-actions-across-policies": lambda: split_role(U),
     "iam-region-restricted": lambda: [
         R(
             "aws:iam/rolePolicy:RolePolicy",

@@ -116,6 +116,232 @@ def test_a_whole_service_split_between_statements_and_inline_policies():
     assert faults("iam-no-wildcard-actions", [policy(allow(first[1:], scope), allow(second, scope))]) == []
 
 
+ACROSS = "iam-no-wildcard-actions-across-policies"
+FIRST_HALF = [f"iam:{c}*" for c in "ABCDEFGHIJKLM"]
+SECOND_HALF = [f"iam:{c}*" for c in "NOPQRSTUVWXYZ"]
+IAM_SCOPE = "arn:aws:iam::123456789012:*"
+POLICY_ARN = "arn:aws:iam::123456789012:policy/ops/half"
+
+
+def document(actions, *extra):
+    return json.dumps({"Statement": [allow(actions, IAM_SCOPE), *extra]})
+
+
+def across(resources):
+    """(subject's logical name, fault) of each finding of the stack rule."""
+    return [
+        (d.urn.rsplit("::", 1)[1], d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0])
+        for d in run(ACROSS, resources)
+        if d.level == "mandatory"
+    ]
+
+
+def test_a_whole_service_split_between_two_role_policies_named_literally_in_any_case():
+    # IAM adds up every identity policy of a principal; role names are unique in an account whatever their
+    # case, so "APP" names the role "app".
+    role = R("aws:iam/role:Role", "r", {"name": "app"})
+    first = R("aws:iam/rolePolicy:RolePolicy", "a", {"role": "app", "policy": document(FIRST_HALF)})
+    second = R("aws:iam/rolePolicy:RolePolicy", "b", {"role": "APP", "policy": document(SECOND_HALF)})
+    assert across([role, first, second]) == [
+        (
+            "r",
+            "Statement[0] of aws:iam/rolePolicy:RolePolicy 'a' and Statement[0] of "
+            "aws:iam/rolePolicy:RolePolicy 'b' reach this role and together allow every action of iam, which "
+            "none of them does alone; list the actions the workload calls",
+        )
+    ]
+    assert run("iam-no-wildcard-actions", [role, first, second]) == []
+    (diagnostic,) = run(ACROSS, [role, first, second])
+    assert diagnostic.level == "mandatory"
+    assert "[HIGH] aws:iam/role:Role 'r': " in diagnostic.message
+
+
+def test_inline_policies_and_managed_policies_attached_by_output_at_preview():
+    managed = R("aws:iam/policy:Policy", "p", {"arn": U, "name": U, "policy": document(SECOND_HALF)})
+    role = R(
+        "aws:iam/role:Role",
+        "r",
+        {"name": U, "inlinePolicies": [{"name": "app", "policy": document(FIRST_HALF)}]},
+    )
+    attachment = R(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "att",
+        {"role": U, "policyArn": U},
+        deps={"role": [role], "policyArn": [managed]},
+    )
+    assert across([managed, role, attachment]) == [
+        (
+            "r",
+            "Statement[0] of inline policy 'app' of aws:iam/role:Role 'r' and Statement[0] of "
+            "aws:iam/policy:Policy 'p' reach this role and together allow every action of iam, which none of "
+            "them does alone; list the actions the workload calls",
+        )
+    ]
+    # managedPolicyArns of the role itself, by output (a list with an unknown entry) or by literal ARN.
+    listed = R(
+        "aws:iam/role:Role",
+        "r",
+        {**role.props, "managedPolicyArns": [U]},
+        deps={"managedPolicyArns": [managed]},
+    )
+    assert [name for name, _ in across([managed, listed])] == ["r"]
+    known = R(
+        "aws:iam/policy:Policy", "p", {"arn": POLICY_ARN, "name": "half", "policy": document(SECOND_HALF)}
+    )
+    literal = R("aws:iam/role:Role", "r", {**role.props, "managedPolicyArns": [POLICY_ARN]})
+    assert [name for name, _ in across([known, literal])] == ["r"]
+    # At preview the policy's ARN is unknown: the name in the ARN (policy names are unique in an account,
+    # whatever their path and case) names it.
+    unnamed = R("aws:iam/policy:Policy", "p", {"arn": U, "name": "HALF", "policy": document(SECOND_HALF)})
+    assert [name for name, _ in across([unnamed, literal])] == ["r"]
+    # Deployed: an attachment whose document is still unknown, or one of another service, adds nothing.
+    assert (
+        across(
+            [
+                managed,
+                role,
+                R("aws:iam/rolePolicy:RolePolicy", "x", {"role": U, "policy": U}, deps={"role": [role]}),
+            ]
+        )
+        == []
+    )
+
+
+def test_every_resource_that_attaches_policies_to_a_principal_is_followed():
+    managed = R(
+        "aws:iam/policy:Policy", "p", {"arn": POLICY_ARN, "name": "half", "policy": document(SECOND_HALF)}
+    )
+    for kind, inline, links in (
+        (
+            "user",
+            "aws:iam/userPolicy:UserPolicy",
+            (
+                (
+                    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+                    {"user": "alice", "policyArn": POLICY_ARN},
+                ),
+                (
+                    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+                    {"userName": "alice", "policyArns": [POLICY_ARN]},
+                ),
+                ("aws:iam/policyAttachment:PolicyAttachment", {"users": ["alice"], "policyArn": POLICY_ARN}),
+            ),
+        ),
+        (
+            "group",
+            "aws:iam/groupPolicy:GroupPolicy",
+            (
+                (
+                    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+                    {"group": "alice", "policyArn": POLICY_ARN},
+                ),
+                (
+                    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+                    {"groupName": "alice", "policyArns": [POLICY_ARN]},
+                ),
+                ("aws:iam/policyAttachment:PolicyAttachment", {"groups": ["alice"], "policyArn": POLICY_ARN}),
+            ),
+        ),
+        (
+            "role",
+            "aws:iam/rolePolicy:RolePolicy",
+            (
+                (
+                    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+                    {"roleName": "alice", "policyArns": [POLICY_ARN]},
+                ),
+                ("aws:iam/policyAttachment:PolicyAttachment", {"roles": ["alice"], "policyArn": POLICY_ARN}),
+            ),
+        ),
+    ):
+        # The principal is not in the stack: the finding is on the first resource that reaches it.
+        first = R(inline, "own", {kind: "alice", "policy": document(FIRST_HALF)})
+        for type_, props in links:
+            assert across([first, managed, R(type_, "att", props)]) == [
+                (
+                    "own",
+                    f"Statement[0] of {inline} 'own' and Statement[0] of aws:iam/policy:Policy 'p' reach "
+                    f"{kind} 'alice' and together allow every action of iam, which none of them does alone; "
+                    "list the actions the workload calls",
+                )
+            ], type_
+
+
+def test_a_user_holds_the_policies_of_its_groups():
+    def group_policy(name, group, actions):
+        return R("aws:iam/groupPolicy:GroupPolicy", name, {"group": group, "policy": document(actions)})
+
+    user = R("aws:iam/user:User", "u", {"name": "alice"})
+    ops = R("aws:iam/group:Group", "ops", {"name": "ops"})
+    halves = [group_policy("g1", "ops", FIRST_HALF), group_policy("g2", "dev", SECOND_HALF)]
+    for membership in (
+        [
+            R("aws:iam/groupMembership:GroupMembership", "m1", {"group": "ops", "users": ["alice"]}),
+            R("aws:iam/groupMembership:GroupMembership", "m2", {"group": "dev", "users": ["alice", "bob"]}),
+        ],
+        [
+            R(
+                "aws:iam/userGroupMembership:UserGroupMembership",
+                "m",
+                {"user": U, "groups": ["ops", "dev"]},
+                deps={"user": [user]},
+            )
+        ],
+    ):
+        assert across([user, ops, *halves, *membership]) == [
+            (
+                "u",
+                "Statement[0] of aws:iam/groupPolicy:GroupPolicy 'g1' and Statement[0] of "
+                "aws:iam/groupPolicy:GroupPolicy 'g2' reach this user and together allow every action of "
+                "iam, which none of them does alone; list the actions the workload calls",
+            )
+        ]
+    # A group that holds the service itself is reported once, on the group, not again on each member.
+    both = [group_policy("g1", "ops", FIRST_HALF), group_policy("g2", "ops", SECOND_HALF)]
+    member = R("aws:iam/groupMembership:GroupMembership", "m", {"group": "ops", "users": ["alice"]})
+    assert [name for name, _ in across([user, ops, *both, member])] == ["ops"]
+
+
+def test_what_one_resource_allows_alone_and_other_accounts_are_not_added_up():
+    role = R("aws:iam/role:Role", "r", {"name": "app"})
+    # One resource that allows the service by itself is iam-no-wildcard-actions' finding, not this one's.
+    whole = R(
+        "aws:iam/rolePolicy:RolePolicy",
+        "w",
+        {"role": "app", "policy": document(FIRST_HALF, allow(SECOND_HALF, IAM_SCOPE))},
+    )
+    half = R("aws:iam/rolePolicy:RolePolicy", "h", {"role": "app", "policy": document(FIRST_HALF)})
+    assert across([role, whole, half]) == []
+    assert across([role, half]) == []
+    # A role of the same name in another account is another role.
+    other = {
+        "region": "us-east-1",
+        "assumeRole": json.dumps({"roleArn": "arn:aws:iam::210987654321:role/deploy"}),
+    }
+    elsewhere = R(
+        "aws:iam/rolePolicy:RolePolicy", "e", {"role": "app", "policy": document(SECOND_HALF)}, provider=other
+    )
+    assert across([role, half, elsewhere]) == []
+    # A policy ARN of another account, of another service or no ARN at all names none of the stack's policies.
+    # (The policy's provider names its account; one that does not may be in any.)
+    managed = R(
+        "aws:iam/policy:Policy",
+        "p",
+        {"arn": U, "name": "half", "policy": document(SECOND_HALF)},
+        provider={"region": "us-east-1", "allowedAccountIds": json.dumps(["123456789012"])},
+    )
+    for arn in ("arn:aws:iam::210987654321:policy/half", "arn:aws:s3:::half", "half"):
+        attachment = R(
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "att", {"role": "app", "policyArn": arn}
+        )
+        assert across([role, half, managed, attachment]) == [], arn
+    attachment.props["policyArn"] = "arn:aws:iam::123456789012:policy/half"
+    assert [name for name, _ in across([role, half, managed, attachment])] == ["r"]
+    # A reference unknown at preview with no dependency to follow names no principal.
+    loose = R("aws:iam/rolePolicy:RolePolicy", "l", {"role": U, "policy": document(SECOND_HALF)})
+    assert across([role, half, loose]) == []
+
+
 def test_unreadable_identity_policies():
     (fault,) = faults("iam-region-restricted", [R("aws:iam/policy:Policy", "p", {"policy": "nope"})])
     assert fault.startswith("policy is unreadable: policy document is not valid JSON")
