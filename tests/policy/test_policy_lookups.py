@@ -147,11 +147,51 @@ def functions_and_their_log_groups(units: int) -> list[R]:
     return resources
 
 
+def roles_and_policies_by_literal_name(units: int) -> list[R]:
+    """Named roles, each with a RolePolicy naming it and a managed policy attached by literal ARN; every
+    third pair splits all of IAM between the two."""
+    resources: list[R] = []
+    for i in range(units):
+        name = f"trading-role{i}"
+        arn = f"arn:aws:iam::{ACCOUNT}:policy/trading-policy{i}"
+        halves = ("ABCDEFGHIJKLM", "NOPQRSTUVWXYZ") if i % 3 == 0 else ("G", "L")
+        documents = [
+            json.dumps(
+                {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": [f"iam:{c}*" for c in letters],
+                            "Resource": f"arn:aws:iam::{ACCOUNT}:role/{name}",
+                        }
+                    ]
+                }
+            )
+            for letters in halves
+        ]
+        resources += [
+            R("aws:iam/role:Role", f"role{i}", {"name": name, "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"}),
+            R("aws:iam/rolePolicy:RolePolicy", f"role{i}-inline", {"role": name, "policy": documents[0]}),
+            R(
+                "aws:iam/policy:Policy",
+                f"policy{i}",
+                {"name": f"trading-policy{i}", "arn": arn, "policy": documents[1]},
+            ),
+            R(
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                f"role{i}-attachment",
+                {"role": name, "policyArn": arn},
+            ),
+        ]
+    return resources
+
+
 SHAPES: dict[str, Callable[[int], list[R]]] = {
     "log groups by literal key ARN": log_groups_by_literal_key_arn,
     "public access blocks by literal bucket": public_access_blocks_by_literal_bucket,
     "keys with key policies and log groups": keys_with_policies_and_log_groups,
     "functions and their log groups": functions_and_their_log_groups,
+    "roles and policies by literal name": roles_and_policies_by_literal_name,
 }
 # The policies each shape must make fire, so the comparison is not between two empty lists.
 EXPECTED = {
@@ -163,6 +203,7 @@ EXPECTED = {
     },
     "keys with key policies and log groups": {"log-group-kms-key-allows-logs"},
     "functions and their log groups": {"lambda-log-group-managed"},
+    "roles and policies by literal name": {"iam-no-wildcard-actions-across-policies"},
 }
 
 
