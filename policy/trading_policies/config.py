@@ -13,8 +13,12 @@ written for, and a resource policy, which sees one resource, cannot tell. Resour
 differ only in their parents' types; a URN tells them apart. An exemption that matches every resource the
 policy judges (``"resource": "*"`` with ``"type": "*"``, ``"urn:*"``, ``"urn:pulumi:dev::trading::*"``) is
 refused too: it would turn the policy advisory for the whole stack while the pack still lists it as
-mandatory; that is what the policy's ``enforcementLevel`` says, where everyone can see it. So is an entry of
-a name allowlist (e.g. ``sseS3AllowedBuckets``) that matches every resource it is about (see
+mandatory; that is what the policy's ``enforcementLevel`` says, where everyone can see it. So is one that
+matches resources of any type (:func:`spans_types`): a child's URN holds its parents' types before its own,
+joined by ``$``, so ``urn:pulumi:dev::trading::trading:*`` runs on across the ``$`` after a component's type
+into the type of each of its children, which in this project are every resource; a logical name in URN form
+(``*::legacy``) or with ``"type": "*"`` is a name alone again. So is an entry of a name allowlist (e.g.
+``sseS3AllowedBuckets``) that matches every resource it is about, under any parents (see
 :func:`catch_all_schema`).
 """
 
@@ -183,6 +187,15 @@ def _exemptions(policy_name: str, entries: list[dict[str, Any]]) -> list[Exempti
                 'the resources themselves (a URN, or a logical name with "type"), or set the policy\'s '
                 '"enforcementLevel" to "advisory"' + _FIX
             )
+        if spans_types(exemption):
+            raise PolicyConfigError(
+                f"policy config for '{policy_name}': exemptions[{index}] (resource {exemption.label}) "
+                "matches resources of any type (a wildcard stands for the resource's own type, e.g. every "
+                "child of a component, after the '$' that ends the component's type), so it would exempt "
+                "resources it was not written for; end the URN pattern with the resource's type and name "
+                '(e.g. "urn:pulumi:dev::trading::*$aws:kms/key:Key::legacy"), or give "type" one type '
+                '(e.g. "aws:kms/key:Key")' + _FIX
+            )
         exemptions.append(exemption)
     return exemptions
 
@@ -196,7 +209,8 @@ _PROBE_TYPES = ("aws:kms/key:Key", "aws:s3/bucket:Bucket")
 def _exempts_everything(exemption: Exemption) -> bool:
     if exemption.type is not None and not all(fnmatchcase(t, exemption.type) for t in _PROBE_TYPES):
         return False
-    return catches_all(exemption.resource, {"names": [list(_PROBE_NAMES)], "types": list(_PROBE_TYPES)})
+    probes = {"names": [list(_PROBE_NAMES)], "types": list(_PROBE_TYPES)}
+    return catches_all(exemption.resource, probes, parents=False)
 
 
 CATCH_ALL = "x-refuseCatchAll"
@@ -215,40 +229,109 @@ def catch_all_schema(what: str, types: tuple[str, ...], instead: str, routes: tu
     return {"type": "array", "items": {"type": "string", "minLength": 1, CATCH_ALL: probes}, "default": []}
 
 
-def catches_all(pattern: str, probes: Mapping[str, Any]) -> bool:
+def catches_all(pattern: str, probes: Mapping[str, Any], *, parents: bool = True) -> bool:
     """Whether ``pattern`` matches every name of one of the probes' groups or, as a URN pattern, the URN of
-    a resource of each probe type with each probe name, in some stack and project."""
+    a resource of each probe type with each probe name, in some stack and project and, with ``parents``,
+    under some parents (an entry that lets every child of a component through lets a whole concern of the
+    stack through)."""
     if is_urn_pattern(pattern):
         tokens = _glob_tokens(pattern)
-        return all(_matches_a_urn(tokens, kind, name) for kind in probes["types"] for name in _PROBE_NAMES)
+        return all(
+            _matches_a_urn(tokens, kind, name, parents=parents)
+            for kind in probes["types"]
+            for name in _PROBE_NAMES
+        )
     return any(all(fnmatchcase(name, pattern) for name in group) for group in probes["names"])
 
 
-# In a probe URN, the stack's or the project's name: any run of characters but ":".
-_SEGMENT = ""
+def spans_types(exemption: Exemption) -> bool:
+    """Whether ``exemption`` can match resources of two services' types (a Key and a Bucket, under any
+    parents and with any names): its wildcards stand for the resource's own type, as in
+    ``urn:pulumi:dev::trading::trading:*``, which runs on across the ``$`` after a component's type into
+    the type of every child, or a logical name with ``"type": "*"``."""
+    kinds = [k for k in _PROBE_TYPES if exemption.type is None or fnmatchcase(k, exemption.type)]
+    if len(kinds) < len(_PROBE_TYPES):
+        return False
+    if not exemption.by_urn:
+        return True
+    tokens = _glob_tokens(exemption.resource)
+    return all(_matches_a_urn(tokens, kind, None, parents=True) for kind in kinds)
 
 
-def _matches_a_urn(pattern: tuple[str, ...], kind: str, name: str) -> bool:
-    """Whether the pattern matches ``urn:pulumi:<stack>::<project>::<kind>::<name>`` for some stack and
-    project names (neither holds a colon)."""
-    urn = (*"urn:pulumi:", _SEGMENT, *"::", _SEGMENT, *f"::{kind}::{name}")
+# The automaton of the URNs a pattern is tried on: each state's edges are (label, next state); a label is
+# one character, or the frozenset of the characters it may not be (it stands for any other).
+_Label = str | frozenset[str]
+_NOT_COLON: frozenset[str] = frozenset(":")
+_NOT_IN_TYPE: frozenset[str] = frozenset(":$")
+# Characters tried against a [...] class for a label that stands for "any character but these".
+_SAMPLES = (*map(chr, range(32, 127)), "\u00e9")
 
-    @cache
-    def meet(i: int, j: int) -> bool:
-        if i == len(pattern) and j == len(urn):
-            return True
-        star = i < len(pattern) and pattern[i] == "*"
-        if (star and meet(i + 1, j)) or (j < len(urn) and urn[j] == _SEGMENT and meet(i, j + 1)):
-            return True
-        if i == len(pattern) or j == len(urn):
-            return False
-        if urn[j] == _SEGMENT:  # one more character of a name, which the pattern's token must allow
-            return not star and pattern[i] != ":" and meet(i + 1, j)
-        if star:
-            return meet(i, j + 1)
-        return _token_matches(pattern[i], urn[j]) and meet(i + 1, j + 1)
 
-    return meet(0, 0)
+@cache
+def _urn_automaton(kind: str, name: str | None, parents: bool) -> tuple[tuple[tuple[_Label, int], ...], int]:
+    """The URNs ``urn:pulumi:<stack>::<project>::[<parent type>$...]<kind>::<name>``: stack and project are
+    any runs of characters but ":", a parent type is ``<package>:<module>:<Type>`` (none holds ":" or
+    "$"), and ``name`` None stands for any name without "::"."""
+    edges: list[list[tuple[_Label, int]]] = [[]]
+
+    def new() -> int:
+        edges.append([])
+        return len(edges) - 1
+
+    def text(at: int, chars: str) -> int:
+        for char in chars:
+            nxt = new()
+            edges[at].append((char, nxt))
+            at = nxt
+        return at
+
+    def run(at: int, excluded: frozenset[str]) -> int:
+        """One or more characters, none of ``excluded``."""
+        nxt = new()
+        edges[at].append((excluded, nxt))
+        edges[nxt].append((excluded, nxt))
+        return nxt
+
+    at = run(text(0, "urn:pulumi:"), _NOT_COLON)
+    chain = run(text(at, "::"), _NOT_COLON)
+    chain = text(chain, "::")
+    if parents:
+        parent = run(text(run(text(run(chain, _NOT_IN_TYPE), ":"), _NOT_IN_TYPE), ":"), _NOT_IN_TYPE)
+        edges[parent].append(("$", chain))
+    at = text(text(chain, kind), "::")
+    if name is None:
+        at = run(at, _NOT_COLON)
+        colon = new()
+        edges[at].append((":", colon))
+        edges[colon].append((_NOT_COLON, at))
+    else:
+        at = text(at, name)
+    return tuple(tuple(state) for state in edges), at
+
+
+def _matches_a_urn(pattern: tuple[str, ...], kind: str, name: str | None, *, parents: bool) -> bool:
+    """Whether the pattern matches some URN of a resource of type ``kind`` named ``name`` (None: any name),
+    in some stack and project, under no parents or (``parents``) under any: a walk of the pattern's tokens
+    and the automaton's states together."""
+    edges, final = _urn_automaton(kind, name, parents)
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        i, state = todo.pop()
+        if (i, state) in seen:
+            continue
+        seen.add((i, state))
+        if i == len(pattern):
+            if state == final:
+                return True
+            continue
+        token = pattern[i]
+        if token == "*":
+            todo.append((i + 1, state))
+            todo.extend((i, nxt) for _, nxt in edges[state])
+        else:
+            todo.extend((i + 1, nxt) for label, nxt in edges[state] if _token_meets(token, label))
+    return False
 
 
 def _glob_tokens(pattern: str) -> tuple[str, ...]:
@@ -264,8 +347,14 @@ def _glob_tokens(pattern: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
-def _token_matches(token: str, char: str) -> bool:
-    return token == "?" or (fnmatchcase(char, token) if len(token) > 1 else token == char)
+def _token_meets(token: str, label: _Label) -> bool:
+    """Whether a pattern token (``?``, a ``[...]`` class or one character) matches some character the
+    automaton's ``label`` allows."""
+    if isinstance(label, str):
+        return token == "?" or (fnmatchcase(label, token) if len(token) > 1 else token == label)
+    if len(token) == 1 and token != "?":
+        return token not in label
+    return any(fnmatchcase(char, token) for char in _SAMPLES if char not in label)
 
 
 _WRITE = {

@@ -326,9 +326,13 @@ def test_an_exemption_by_urn_needs_no_type_and_a_type_narrows_it():
     assert narrowed.matches(key.name, key.urn, key.type)
     assert not narrowed.matches(key_policy.name, key_policy.urn, key_policy.type)
     # A pattern with "::" is a URN pattern: its wildcards cover what they say, the logical name is not read.
-    (tail,) = resolve("p", SCHEMA, {"exemptions": [{**by_urn, "resource": "*::legacy"}]})["exemptions"]
-    assert tail.matches(key_policy.name, key_policy.urn, key_policy.type)
-    assert not tail.matches("legacy", "urn:pulumi:dev::trading::aws:kms/key:Key::other", KEY)
+    tail = {**by_urn, "resource": "*$aws:kms/keyPolicy:KeyPolicy::legacy"}
+    (tail,) = resolve("p", SCHEMA, {"exemptions": [tail]})["exemptions"]
+    assert tail.matches(
+        key_policy.name, f"urn:pulumi:dev::trading::trading:kms:Keys${KEY_POLICY}::legacy", ""
+    )
+    assert not tail.matches(key_policy.name, key_policy.urn, key_policy.type)  # no parent, no "$"
+    assert not tail.matches("legacy", f"urn:pulumi:dev::trading::trading:kms:Keys${KEY_POLICY}::other", "")
 
 
 EVERYTHING = (
@@ -360,16 +364,60 @@ def test_an_exemption_of_every_resource_is_refused(exemption, label):
     )
 
 
+ANY_TYPE = (
+    "matches resources of any type (a wildcard stands for the resource's own type, e.g. every child of a "
+    "component, after the '$' that ends the component's type), so it would exempt resources it was not "
+    "written for; end the URN pattern with the resource's type and name (e.g. \"urn:pulumi:dev::trading::*"
+    '$aws:kms/key:Key::legacy"), or give "type" one type (e.g. "aws:kms/key:Key")'
+)
+
+
 @pytest.mark.parametrize(
     "exemption",
     [
+        # The red-team input: the project's components are the parents of every resource of the stack, and a
+        # child's URN holds its parents' types before its own, joined by "$", so a wildcard after the
+        # component's type ran on into every child's type: in practice the whole stack.
+        {"resource": "urn:pulumi:dev::trading::trading:*"},
+        {"resource": "urn:pulumi:dev::trading::trading:*$*"},
+        {"resource": "urn:pulumi:*::*::trading:*"},
+        {"resource": "urn:pulumi:dev::trading::trading:storage:Storage$*"},
+        {"resource": "urn:pulumi:dev::trading::*$aws:*"},
+        # A type family in a URN pattern: its "*" runs on across a "$", into the type of a resource's child.
+        {"resource": "urn:pulumi:dev::trading::trading:storage:Storage$aws:s3/*::*"},
+        {"resource": "urn:pulumi:dev::trading::trading:[a-z]*:*[$]*::*"},
+        {"resource": "urn:pulumi:dev::trading::trading:*", "type": "aws:*"},
+        # A logical name in URN form, or with a type that is every type, is a logical name alone.
         {"resource": "*::legacy"},
-        {"resource": "urn:pulumi:*::aws:s3/bucket:Bucket::b*"},
-        {"resource": "urn:pulumi:dev::trading::*", "type": "aws:kms/key:Key"},
         {"resource": "urn:pulumi:dev::trading::*::legacy-*"},
         {"resource": "legacy-*", "type": "*"},
+    ],
+)
+def test_an_exemption_of_resources_of_any_type_is_refused(exemption):
+    with pytest.raises(PolicyConfigError) as error:
+        resolve("p", SCHEMA, {"exemptions": [{**exemption, "reason": "temporary, see ticket 42"}]})
+    label = f"'{exemption['resource']}'" + (f" of type {exemption['type']}" if "type" in exemption else "")
+    assert str(error.value) == (
+        f"policy config for 'p': exemptions[0] (resource {label}) {ANY_TYPE}. Fix the policy pack config "
+        "(--policy-pack-config); docs/policies.md lists each policy's settings"
+    )
+
+
+@pytest.mark.parametrize(
+    "exemption",
+    [
+        {"resource": "urn:pulumi:*::aws:s3/bucket:Bucket::b*"},
+        {"resource": "urn:pulumi:dev::trading::*", "type": "aws:kms/key:Key"},
+        {"resource": "urn:pulumi:dev::trading::trading:*", "type": "aws:kms/key:Key"},
+        {"resource": "urn:pulumi:dev::trading::*$aws:kms/key:Key::legacy"},
+        {"resource": "urn:pulumi:dev::trading::trading:storage:Storage$*", "type": "aws:s3/*"},
+        {"resource": "urn:pulumi:sandbox::trading::*::aws:cloudwatch/logGroup:LogGroup::scratch-*"},
+        {"resource": "urn:pulumi:sandbox::trading::*aws:cloudwatch/logGroup:LogGroup::scratch-*"},
+        {"resource": "urn:pulumi:sandbox::trading::*$aws:cloudwatch/logGroup:LogGroup::scratch-*"},  # README
+        {"resource": "urn:pulumi:dev::trading::trading:logging:Logging$aws:kms/key:Key::trading-logs-key"},
         {"resource": "*", "type": "aws:s3/*"},
         {"resource": "[a-z]*", "type": "aws:kms/*"},
+        {"resource": "legacy-*", "type": "aws:kms/key:Key"},
     ],
 )
 def test_an_exemption_of_some_resources_is_kept(exemption):
@@ -385,12 +433,21 @@ def test_a_catch_all_entry_of_a_name_allowlist_is_refused_and_narrower_ones_kept
             "bucket", ("aws:s3/bucket:Bucket",), 'name the buckets (e.g. "legacy-*")', routes=("GET /a",)
         )
     }
-    for entry in ("*", "urn:*", "urn:pulumi:prod::trading::*", "[!:]*", "GET *"):
+    # Every child of the project's components (the red-team input), or of one component, is every bucket.
+    children = ("urn:pulumi:dev::trading::trading:*", "urn:pulumi:*::trading:storage:Storage$*")
+    for entry in ("*", "urn:*", "urn:pulumi:prod::trading::*", "[!:]*", "GET *", *children):
         with pytest.raises(PolicyConfigError) as error:
             resolve("p", schema, {"allowed": ["legacy-logs", entry]})
         assert (
             f"allowed[1] is '{entry}', which matches every bucket; name the buckets (e.g. \"legacy-*\")"
             in str(error.value)
         )
-    narrow = ["legacy-*", "urn:pulumi:*::aws:s3/bucket:Bucket::logs", "*::logs", "POST *", "[[]x"]
+    narrow = [
+        "legacy-*",
+        "urn:pulumi:*::aws:s3/bucket:Bucket::logs",
+        "*::logs",
+        "POST *",
+        "[[]x",
+        "urn:pulumi:dev::trading::trading:*::logs-*",
+    ]
     assert resolve("p", schema, {"allowed": narrow})["allowed"] == narrow
