@@ -108,6 +108,13 @@ ANCHORS: dict[str, Anchors] = {
         cdk_nag=("AwsSolutions-S1", "PCI.DSS.321-S3BucketLoggingEnabled"),
         aws_config=("s3-bucket-logging-enabled",),
     ),
+    "s3-access-log-retention": Anchors(
+        checkov=("CKV2_AWS_61",),
+        only_here=(
+            "how long the access-log bucket keeps the logs: CKV2_AWS_61 asks that a bucket have a lifecycle "
+            "configuration, not that it keep audit logs 12 months"
+        ),
+    ),
     "dynamodb-pitr-enabled": Anchors(
         checkov=("CKV_AWS_28",),
         cdk_nag=("AwsSolutions-DDB3",),

@@ -49,7 +49,7 @@ from .iam import POLICY_TYPES, documents
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
 from .resource_access import unbound_service_fault
-from .values import ABSENT, UNKNOWN, Missing, as_bool, describe, get
+from .values import ABSENT, UNKNOWN, Missing, as_bool, as_number, describe, get
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 DIRECTORY_BUCKETS = ("aws:s3/directoryBucket:DirectoryBucket",)
@@ -62,6 +62,10 @@ ENCRYPTION = (
 VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
 BUCKET_POLICY = ("aws:s3/bucketPolicy:BucketPolicy",)
 LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+LIFECYCLE = (
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+)
 BUCKET_KEYS = ("bucket", "id", "arn")
 BUCKET_ACL = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 OBJECTS = (
@@ -95,6 +99,13 @@ METADATA_READS = frozenset({"s3:GetBucketAcl", "s3:GetBucketLocation"})
 def _inline(bucket: Resource, prop: str) -> Any:
     # pulumi-aws v7 inline settings are objects; v6 BucketV2 had one-element lists.
     value = bucket.get(prop)
+    if isinstance(value, list):
+        return value[0] if value else ABSENT
+    return value
+
+
+def _one(value: Any) -> Any:
+    """A nested block: an object in pulumi-aws v7, a one-element list in v6."""
     if isinstance(value, list):
         return value[0] if value else ABSENT
     return value
@@ -780,6 +791,98 @@ def _logs_itself(bucket: Resource, what: str) -> Finding:
     )
 
 
+def check_access_log_retention(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    minimum = config["minimumRetentionDays"]
+    prefixes = _access_log_prefixes(stack)
+    for lifecycle in stack.of_type(*LIFECYCLE):
+        declared = stack.targets(lifecycle, "bucket", BUCKETS, ("bucket", "id"))
+        named = lifecycle.get("bucket")
+        found = [p for b in declared for p in prefixes.get(b, [])]
+        found += prefixes.get(named, []) if isinstance(named, str) else []
+        if found:
+            target = declared[0].label if declared else f"bucket '{named}'"
+            yield from _expiring_rules(lifecycle, lifecycle.get("rules"), target, found, minimum)
+    for bucket in stack.of_type(*BUCKETS):
+        found = prefixes.get(bucket, [])
+        if found:
+            # Unset, the provider fills the block in (unknown at preview) with the rules AWS holds.
+            rules = bucket.program_value("lifecycleRules")
+            yield from _expiring_rules(bucket, rules, "it", found, minimum, inline=True)
+
+
+def _access_log_prefixes(stack: Stack) -> dict[Resource | str, list[Any]]:
+    """The target prefixes of the server access logs each bucket receives, by bucket (declared) or by the
+    literal name a BucketLogging gives (a bucket outside the stack)."""
+    found: dict[Resource | str, list[Any]] = {}
+    for logging in stack.of_type(*LOGGING):
+        prefix = logging.get("targetPrefix")
+        targets: list[Resource | str] = list(_logging_targets(stack, logging))
+        name = logging.get("targetBucket")
+        for target in targets or ([name] if isinstance(name, str) else []):
+            found.setdefault(target, []).append(prefix)
+    for bucket in stack.of_type(*BUCKETS):
+        inline = _inline(bucket, "logging")
+        for target in _inline_logging_targets(stack, bucket):
+            found.setdefault(target, []).append(get(inline, "targetPrefix"))
+    return found
+
+
+def _expiring_rules(
+    source: Resource, rules: Any, target: str, prefixes: list[Any], minimum: int, *, inline: bool = False
+) -> Iterator[Finding]:
+    prop = "lifecycleRules" if inline else "rules"
+    what = f"the server access logs {target} receives"
+    for index, rule in enumerate(_items(rules)):
+        if rule is UNKNOWN:
+            yield unknown_until_deployed(source, source, prop, f"how long {what} are kept")
+            continue
+        if get(rule, "status") == "Disabled" or as_bool(get(rule, "enabled")) is False:
+            continue
+        if not _may_select_logs(rule, prefixes):
+            continue
+        rule_id = get(rule, "id")
+        where = f"{prop}[{index}]" + (f" (id {describe(rule_id)})" if rule_id is not ABSENT else "")
+        expiration = _one(get(rule, "expiration"))
+        date, days = get(expiration, "date"), as_number(get(expiration, "days"))
+        if isinstance(date, str) and date:
+            yield Finding(
+                source,
+                f"{where} expires {what} on {date} whatever their age, so a log delivered the day before "
+                f"goes too; PCI DSS 10.5.1 keeps audit logs at least {minimum} days: expire them by days",
+            )
+        elif UNKNOWN in (date, days):
+            yield unknown_until_deployed(source, source, prop, f"how long {what} are kept")
+        elif isinstance(days, float) and 0 < days < minimum:
+            yield Finding(
+                source,
+                f"{where} expires {what} after {int(days)} days; PCI DSS 10.5.1 keeps audit logs at least "
+                f"{minimum} days: raise expiration.days, or set this policy's minimumRetentionDays in the "
+                "policy pack config of a stack that may keep them less",
+            )
+
+
+def _may_select_logs(rule: Any, prefixes: list[Any]) -> bool:
+    """Whether a lifecycle rule's filter may select access-log objects, which S3 delivers under their
+    logging's targetPrefix and without tags."""
+    filter_ = _one(get(rule, "filter"))
+    both = _one(get(filter_, "and"))
+    if UNKNOWN in (filter_, both):
+        return True
+    if any(tags not in (ABSENT, {}) for tags in (get(filter_, "tag"), get(both, "tags"), get(rule, "tags"))):
+        return False
+    rule_prefixes = (get(rule, "prefix"), get(filter_, "prefix"), get(both, "prefix"))
+    return all(any(_overlap(r, p) for p in prefixes) for r in rule_prefixes if r is not ABSENT)
+
+
+def _overlap(rule_prefix: Any, log_prefix: Any) -> bool:
+    """Whether some key lies under both prefixes (an unknown one may be any)."""
+    if UNKNOWN in (rule_prefix, log_prefix):
+        return True
+    rule_prefix = rule_prefix if isinstance(rule_prefix, str) else ""
+    log_prefix = log_prefix if isinstance(log_prefix, str) else ""
+    return rule_prefix.startswith(log_prefix) or log_prefix.startswith(rule_prefix)
+
+
 _BUCKET_DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
 
 RULES = [
@@ -989,6 +1092,40 @@ RULES = [
                     "Logical names, URNs or bucket names (wildcards allowed) of buckets that receive access "
                     "logs from outside the stack, which need no access log of their own."
                 ),
+            }
+        },
+    ),
+    Rule(
+        name="s3-access-log-retention",
+        description=(
+            "No lifecycle rule (a BucketLifecycleConfiguration, or a bucket's inline lifecycleRules) of a "
+            "bucket that receives S3 server access logs (the targetBucket of a BucketLogging, declared or "
+            "named by its literal name) expires them before the configured minimum (default 365 days: PCI "
+            "DSS keeps audit logs 12 months), nor on a date, which expires every log whatever its age. A "
+            "rule counts unless it is Disabled, its prefix lies outside every targetPrefix, or it filters "
+            "on tags (S3 delivers logs untagged). Only the current version's expiration is read: with "
+            "versioning on, the version it leaves behind no longer lists as a log, so it is not counted as "
+            "kept, and noncurrent-version expiration, transitions and multipart-upload clean-up keep or "
+            "drop nothing a log reader sees."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("10.5.1",),
+        remediation=(
+            "Set expiration.days of the access-log bucket's lifecycle rules to at least "
+            "minimumRetentionDays, or set minimumRetentionDays in the policy pack config of a stack that may "
+            "keep them less"
+        ),
+        url=_BUCKET_DOCS + "lifecycle-expire-general-considerations.html",
+        topic="s3",
+        check=check_access_log_retention,
+        stack=True,
+        config={
+            "minimumRetentionDays": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 3653,
+                "default": 365,
+                "description": "Shortest expiry of S3 server access logs accepted, in days.",
             }
         },
     ),

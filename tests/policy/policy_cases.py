@@ -32,6 +32,7 @@ ADVISORY_WHEN_UNKNOWN = {
     "secretsmanager-secret-rotation": "rotationRules",
     "kms-grant-restricted": "granteePrincipal",
     "vpc-subnet-no-public-ipv6": "assignIpv6AddressOnCreation",
+    "s3-access-log-retention": "rules",
 }
 
 
@@ -87,6 +88,23 @@ def bucket(name: str = f"trading-data-{ACCOUNT}-us-east-1-dev", **props: object)
 
 def child(type_: str, target: R, props: dict, name: str = "child") -> R:
     return R(type_, name, {"bucket": U, **props}, deps={"bucket": [target]})
+
+
+def access_logs_expiring(days: object) -> list[R]:
+    """Bucket 'logs' receiving the access logs of bucket 'data', and lifecycle 'bad' expiring them."""
+    logs = R("aws:s3/bucket:Bucket", "logs", {"bucket": f"trading-logs-{ACCOUNT}-dev"})
+    data = R("aws:s3/bucket:Bucket", "data", {"bucket": f"trading-data-{ACCOUNT}-dev"})
+    logging = R(
+        "aws:s3/bucketLogging:BucketLogging",
+        "data-logging",
+        {"bucket": U, "targetBucket": U, "targetPrefix": "data/"},
+        deps={"bucket": [data], "targetBucket": [logs]},
+    )
+    rule = {"id": "expire", "status": "Enabled", "filter": {"prefix": ""}, "expiration": {"days": days}}
+    lifecycle = child(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", logs, {"rules": [rule]}, "bad"
+    )
+    return [logs, data, logging, lifecycle]
 
 
 def table(**props: object) -> R:
@@ -338,6 +356,7 @@ BAD: dict[str, Case] = {
     "rds-log-exports-enabled": lambda: [cluster()],
     "rds-postgresql-query-logging": lambda: [cluster()],
     "s3-bucket-access-logging": lambda: [bucket()],
+    "s3-access-log-retention": lambda: access_logs_expiring(90),
     "secretsmanager-secret-encrypted-with-cmk": lambda: [secret()],
     "secretsmanager-secret-rotation": lambda: [secret()],
     "ec2-security-group-no-unrestricted-egress": lambda: [
@@ -536,6 +555,7 @@ UNKNOWN: dict[str, Case] = {
     ],
     "rds-log-exports-enabled": lambda: [cluster(enabledCloudwatchLogsExports=U)],
     "rds-postgresql-query-logging": lambda: parameter_group_cluster(U),
+    "s3-access-log-retention": lambda: access_logs_expiring(U),
     "s3-bucket-access-logging": lambda: [
         b := bucket(),
         child("aws:s3/bucketLogging:BucketLogging", b, {"targetBucket": U}),

@@ -1302,3 +1302,131 @@ def test_whether_a_log_bucket_holds_only_logs_is_a_note_while_its_policy_is_unkn
     kms = [r for r in logged_into(logs, attached) if r.name != "target-sse"]
     kms.append(attach(SSE, logs, sse("aws:kms"), "target-kms"))
     assert run("s3-encrypted-with-kms", kms) == []
+
+
+# ---- s3-access-log-retention -----------------------------------------------------------------------
+
+RETENTION = "s3-access-log-retention"
+LOG_TARGET = f"trading-logs-{ACCOUNT}-us-east-1-dev"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+KEPT_LESS = (
+    "PCI DSS 10.5.1 keeps audit logs at least 365 days: raise expiration.days, or set this policy's "
+    "minimumRetentionDays in the policy pack config of a stack that may keep them less"
+)
+
+
+def expiring(days=90, **rule):
+    return {"id": "expire-logs", "status": "Enabled", "expiration": {"days": days}, **rule}
+
+
+def logs_lifecycle(rules, *, prefix="data/", linked=True, type_=LIFECYCLE):
+    """Bucket 'data' logging into bucket 'logs' under ``prefix``, and a lifecycle of 'logs' with ``rules``."""
+    data, logs = bucket(), bucket(LOG_TARGET, "logs")
+    logging = attach(
+        "aws:s3/bucketLogging:BucketLogging",
+        data,
+        {"targetBucket": LOG_TARGET, "targetPrefix": prefix},
+        "logging",
+    )
+    return [data, logs, logging, attach(type_, logs, {"rules": rules}, "logs-lifecycle", linked)]
+
+
+def test_a_lifecycle_that_expires_access_logs_before_a_year_is_blocked_by_literal_names_too():
+    # The red-team input: every name literal, no output linking the lifecycle to the log bucket.
+    for linked in (True, False):
+        (diag,) = run(RETENTION, logs_lifecycle([expiring(90, filter={"prefix": ""})], linked=linked))
+        assert diag.level == "mandatory"
+        assert diag.urn.endswith("::logs-lifecycle")
+        assert (
+            "rules[0] (id 'expire-logs') expires the server access logs aws:s3/bucket:Bucket 'logs' "
+            f"receives after 90 days; {KEPT_LESS}"
+        ) in diag.message
+
+
+def test_a_stack_may_lower_the_minimum_in_its_policy_config():
+    resources = logs_lifecycle([expiring(90)])
+    assert run(RETENTION, resources, {"minimumRetentionDays": 90}) == []
+    (diag,) = run(RETENTION, resources, {"minimumRetentionDays": 180})
+    assert "after 90 days; PCI DSS 10.5.1 keeps audit logs at least 180 days" in diag.message
+    assert run(RETENTION, logs_lifecycle([expiring(365), expiring("400")])) == []
+
+
+def test_a_bucket_outside_the_stack_named_as_target_is_read_by_its_name():
+    data = bucket()
+    logging = attach("aws:s3/bucketLogging:BucketLogging", data, {"targetBucket": "org-logs"}, "logging")
+    lifecycle = R(LIFECYCLE, "org-lifecycle", {"bucket": "org-logs", "rules": [expiring(30)]})
+    (diag,) = run(RETENTION, [data, logging, lifecycle])
+    assert "expires the server access logs bucket 'org-logs' receives after 30 days" in diag.message
+    other = R(LIFECYCLE, "other", {"bucket": "scratch", "rules": [expiring(1)]})
+    assert run(RETENTION, [data, logging, other]) == []
+
+
+def test_an_expiry_by_date_removes_every_log_whatever_its_age():
+    (diag,) = run(
+        RETENTION, logs_lifecycle([{"id": "d", "status": "Enabled", "expiration": {"date": "2030-01-01"}}])
+    )
+    assert diag.level == "mandatory"
+    assert (
+        "rules[0] (id 'd') expires the server access logs aws:s3/bucket:Bucket 'logs' receives on 2030-01-01 "
+        "whatever their age, so a log delivered the day before goes too"
+    ) in diag.message
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        expiring(30, filter={"prefix": "data/2024-"}),  # a part of the logs
+        expiring(30, filter={"and": {"prefix": "d", "objectSizeGreaterThan": 1}}),
+        expiring(30, prefix=""),  # the deprecated rule-level prefix
+        expiring(30, filter={"prefix": U}),
+        expiring(30, filter=U),
+        {"id": "u", "status": "Enabled", "expiration": [{"days": 30}]},  # v6: a one-element list
+    ],
+)
+def test_a_rule_whose_filter_may_select_the_logs_counts(rule):
+    assert [d.level for d in run(RETENTION, logs_lifecycle([rule]))] == ["mandatory"]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        expiring(30, status="Disabled"),
+        expiring(30, filter={"prefix": "exports/"}),  # outside targetPrefix data/
+        expiring(30, filter={"and": {"prefix": "data/", "tags": {"k": "v"}}}),  # logs carry no tags
+        expiring(30, filter={"tag": {"key": "k", "value": "v"}}),
+        {"id": "n", "status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 1}},
+        {"id": "t", "status": "Enabled", "transitions": [{"days": 30, "storageClass": "GLACIER"}]},
+        {"id": "a", "status": "Enabled", "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7}},
+        {"id": "m", "status": "Enabled", "expiration": {"expiredObjectDeleteMarker": True}},
+    ],
+)
+def test_rules_that_keep_every_log_current_pass(rule):
+    assert run(RETENTION, logs_lifecycle([rule])) == []
+
+
+def test_a_target_prefix_unknown_or_unset_may_be_any_rules_prefix():
+    assert len(run(RETENTION, logs_lifecycle([expiring(30, filter={"prefix": "x/"})], prefix=U))) == 1
+    assert len(run(RETENTION, logs_lifecycle([expiring(30, filter={"prefix": "x/"})], prefix=None))) == 1
+
+
+def test_the_v2_lifecycle_and_a_buckets_inline_rules_count_too():
+    v2 = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+    assert len(run(RETENTION, logs_lifecycle([expiring(7)], type_=v2))) == 1
+    data = bucket(logging={"targetBucket": LOG_TARGET, "targetPrefix": "data/"})
+    inline = [{"enabled": True, "prefix": "data/", "expiration": {"days": 30}}]
+    (diag,) = run(RETENTION, [data, bucket(LOG_TARGET, "logs", lifecycleRules=inline)])
+    assert "lifecycleRules[0] expires the server access logs it receives after 30 days" in diag.message
+    off = [{**inline[0], "enabled": False}]
+    assert run(RETENTION, [data, bucket(LOG_TARGET, "logs", lifecycleRules=off)]) == []
+    # Unset, the provider fills the block in: unknown at preview, and nothing the program chose.
+    assert run(RETENTION, [data, bucket(LOG_TARGET, "logs", lifecycleRules=U)]) == []
+
+
+@pytest.mark.parametrize("rules", [U, [U], [expiring(U)], [{"id": "d", "expiration": {"date": U}}]])
+def test_an_expiry_unknown_at_preview_is_a_note(rules):
+    (diag,) = run(RETENTION, logs_lifecycle(rules))
+    assert diag.level == "advisory"
+    assert (
+        "how long the server access logs aws:s3/bucket:Bucket 'logs' receives are kept cannot be checked "
+        f"until {LIFECYCLE} 'logs-lifecycle'.rules is known"
+    ) in diag.message
