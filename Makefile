@@ -27,10 +27,8 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
 	touch $(CHECKOV_STAMP)
 
-# dev keeps S3 access logs 90 days (Pulumi.dev.yaml): its policy config lowers s3-access-log-retention's minimum
-# from 365 to 90, in sight, for that stack only.
 preflight: $(STAMP)
-	$(BIN)/python -m preflight . --stack dev --policy-pack policy --policy-config policy-config.dev.json
+	$(BIN)/python -m preflight . --stack dev --policy-pack policy
 
 # Python may cache bytecode during the tests even where the environment says not to (PYTHONDONTWRITEBYTECODE,
 # set on some CI machines): the suite starts hundreds of Python processes (preflight, programs, packs), and

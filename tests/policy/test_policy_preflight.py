@@ -41,8 +41,6 @@ MODEL_FAILURE_NOTES = {
     "update": set(),
 }
 STACKS = ("dev", "staging", "prod")
-# Each stack's policy config, as Makefile and README run it (dev keeps S3 access logs 90 days, staging 180).
-STACK_CONFIG = {stack: ROOT / f"policy-config.{stack}.json" for stack in ("dev", "staging")} | {"prod": None}
 UNSEEN_CORRECT = PROGRAMS / "unseen_correct"
 SCANNER_RULES = PROGRAMS / "scanner_rules"
 # Policy -> the resources (logical names) it must block in the scanner_rules program, in both modes; each
@@ -121,27 +119,16 @@ def reports(tmp_path_factory) -> dict[tuple[str, str], tuple[int, dict]]:
     # checks the stacks in their deployment order would give it.
     dev_report = tmp_path_factory.mktemp("stack-outputs") / "dev.json"
     with ThreadPoolExecutor(max_workers=4) as pool:
-        dev = pool.submit(preflight, ROOT, "dev", "update", STACK_CONFIG["dev"])
+        dev = pool.submit(preflight, ROOT, "dev", "update")
 
         def staging(mode: str, speedups: bool = True) -> tuple[int, dict]:
             if not dev_report.exists():
                 dev_report.write_text(json.dumps(dev.result()[1]))
-            return preflight(
-                ROOT,
-                "staging",
-                mode,
-                STACK_CONFIG["staging"],
-                references={"dev": dev_report},
-                speedups=speedups,
-            )
+            return preflight(ROOT, "staging", mode, references={"dev": dev_report}, speedups=speedups)
 
         jobs = {("model_failures", mode): (MODEL_FAILURES, "dev", mode) for mode in MODES}
         jobs |= {("exempted", mode): (MODEL_FAILURES, "dev", mode, EXEMPTIONS) for mode in MODES}
-        jobs |= {
-            (stack, mode): (ROOT, stack, mode, STACK_CONFIG[stack])
-            for stack in ("dev", "prod")
-            for mode in MODES
-        }
+        jobs |= {(stack, mode): (ROOT, stack, mode) for stack in ("dev", "prod") for mode in MODES}
         jobs |= {("unseen_correct", mode): (UNSEEN_CORRECT, "dev", mode) for mode in MODES}
         jobs |= {("unseen_broken", mode): (UNSEEN_BROKEN, "dev", mode) for mode in MODES}
         jobs |= {("scanner_rules", mode): (SCANNER_RULES, "dev", mode) for mode in MODES}
@@ -156,7 +143,7 @@ def reports(tmp_path_factory) -> dict[tuple[str, str], tuple[int, dict]]:
             "generated": (generated, "dev", "update"),
             "model_failures": (MODEL_FAILURES, "dev", "update"),
         }
-        slow |= {stack: (ROOT, stack, "update", STACK_CONFIG[stack]) for stack in ("dev", "prod")}
+        slow |= {stack: (ROOT, stack, "update") for stack in ("dev", "prod")}
         futures |= {("generated", "update"): pool.submit(preflight, *slow["generated"])}
         futures |= {
             ("speedups-off", name): pool.submit(preflight, *args, speedups=False)
@@ -221,7 +208,7 @@ def test_a_malformed_exemption_is_a_configuration_error(tmp_path):
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_projects_stacks_pass_with_their_policy_config(reports, stack, mode):
+def test_the_projects_stacks_pass_with_the_default_config(reports, stack, mode):
     status, report = reports[(stack, mode)]
     assert [(v["policy"], v["urn"], v["message"]) for v in report["violations"]] == []
     assert status == 0
