@@ -244,7 +244,13 @@ def main() -> None:
         {"record": record, "drive": drive, "profile": profile, "memory": memory}[role](*rest)
         return
     shapes = args.shapes.split(",")
-    sizes = [int(s) for s in args.sizes.split(",")]
+    unknown = [shape for shape in shapes if shape not in SHAPES]
+    if unknown:
+        parser.error(f"--shapes: unknown shape {', '.join(unknown)}; choose from {', '.join(SHAPES)}")
+    try:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    except ValueError:
+        parser.error(f"--sizes: {args.sizes!r} is not a comma-separated list of resource counts")
     load = os.getloadavg()
     print(f"pack benchmark, mode {args.mode}, {os.cpu_count()} cores, load average {load[0]:.1f} at start")
     results: dict[str, dict[int, dict]] = {}

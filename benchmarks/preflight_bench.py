@@ -306,6 +306,13 @@ def main() -> None:
         project, stack, mode, isolated, *packs = args.measure
         measure_here(project, stack, mode, isolated, packs)
         return
+    unknown = [shape for shape in args.shapes.split(",") if shape not in ("references", "literal")]
+    if unknown:
+        parser.error(f"--shapes: unknown shape {', '.join(unknown)}; choose from references, literal")
+    try:
+        sizes = [int(size) for size in args.sizes.split(",")]
+    except ValueError:
+        parser.error(f"--sizes: {args.sizes!r} is not a comma-separated list of resource counts")
 
     pack = PROJECT_PACK if (PROJECT_PACK / "PulumiPolicy.yaml").is_file() else FALLBACK_PACK
     generated_pack = (args.pack or pack).resolve()
@@ -328,7 +335,6 @@ def main() -> None:
         rows["dev"] = row("dev stack", alone, packed)
         rows["dev"]["in_process_without_pack"] = in_process
         rows["dev"]["isolation_cost"] = alone["wall"] - in_process["wall"]
-    sizes = [int(size) for size in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="preflight-bench-") as tmp:
         for shape in args.shapes.split(","):
             for size in sizes:
