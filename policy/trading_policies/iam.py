@@ -17,15 +17,16 @@ resource: a name that begins with a wildcard (``*``, ``?*``) does not.
 
 Decision on privilege escalation: a Resource pinned to the account is scoped enough for most actions, but
 not for those that hand out the privileges of what they act on (:data:`ESCALATION_ACTIONS`): iam:PassRole
-or sts:AssumeRole on ``role/*`` reaches the administrators' roles. Conditions are not read for them, as for
-every pattern here: iam:PassedToService limits where a role goes, not which role.
+or sts:AssumeRole on ``role/*`` reaches the administrators' roles, and so does ``role/*`` in pieces
+(``role/a*`` to ``role/9*``), sampled as the pieces of a pattern open to any account are. Conditions are not
+read for them, as for every pattern here: iam:PassedToService limits where a role goes, not which role.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -393,15 +394,15 @@ def check_scoped_resources(resource: Resource, _config: Mapping[str, Any]) -> It
             yield f"{item.label} of {label} allows {fault}"
     # IAM adds up the statements of a document and the inline policies of a role: ten statements that each
     # name the keys of accounts starting with one digit name every key between them.
-    across = _type_wide_across([statement for _, statement in unflagged])
-    if across is not None:
-        patterns, kinds, actions, positions = across
-        yield (
-            f"{_statements([unflagged[p] for p in positions])} together allow {_summary(actions)} on "
-            f"{_patterns_summary(patterns)}, which together match more than half of all "
-            f"{' or '.join(kinds)} ARNs of any account; these actions take resource ARNs, so name the "
-            "resources they need"
-        )
+    statements = [statement for _, statement in unflagged]
+    for escalation in (False, True):
+        across = _type_wide_across(statements, escalation=escalation)
+        if across is not None:
+            patterns, kinds, actions, positions = across
+            yield (
+                f"{_statements([unflagged[p] for p in positions])} together allow "
+                f"{_split_fault(actions, patterns, kinds, escalation)}"
+            )
 
 
 def _scoped_resource_fault(statement: Statement) -> str | None:
@@ -429,15 +430,28 @@ def _scoped_resource_fault(statement: Statement) -> str | None:
             "user's credentials or policies, a managed policy's version), an administrator's too, so name "
             "the roles, users, groups or policies they need"
         )
-    split = _type_wide_together(statement)
-    if split is not None:
-        patterns, kinds, actions = split
+    for escalation in (False, True):
+        split = _type_wide_together(statement, escalation=escalation)
+        if split is not None:
+            patterns, kinds, actions = split
+            return _split_fault(actions, patterns, kinds, escalation)
+    return None
+
+
+def _split_fault(actions: list[str], patterns: list[str], kinds: list[str], escalation: bool) -> str:
+    if escalation:
+        # "iam role" and "sts role" (iam:PassRole, sts:AssumeRole) are the same roles.
+        names = " or ".join(dict.fromkeys(kind.split(" ", 1)[-1] for kind in kinds))
         return (
             f"{_summary(actions)} on {_patterns_summary(patterns)}, which together match more than half of "
-            f"all {' or '.join(kinds)} ARNs of any account; these actions take resource ARNs, so name the "
-            "resources they need"
+            f"the {names} names of their account; these actions hand out the privileges of what "
+            "they act on, an administrator's too, so name the roles, users, groups or policies they need"
         )
-    return None
+    return (
+        f"{_summary(actions)} on {_patterns_summary(patterns)}, which together match more than half of all "
+        f"{' or '.join(kinds)} ARNs of any account; these actions take resource ARNs, so name the resources "
+        "they need"
+    )
 
 
 def _patterns_summary(patterns: list[str]) -> str:
@@ -505,9 +519,7 @@ def _account_wide_escalation(statement: Statement) -> tuple[str, list[str], list
     for written in statement.resources:
         if not isinstance(written, str):
             continue
-        # The caller's own account is one account (its "${aws:PrincipalAccount}" holds a colon).
-        pinned = with_variables(written, {"aws:principalaccount": "0" * 12})
-        pattern = variables_as_wildcards(pinned, _CALLERS_OWN)
+        pattern = _pattern_read(written)
         kinds: dict[str, None] = {}
         names: dict[str, None] = {}
         for action in actions:
@@ -527,39 +539,49 @@ def _matches_every_name(pattern: str, arn_format: str) -> bool:
     return all(glob_match(pattern, _fill(arn_format, fixed, account, name)) for name in ("z" * 36, "y" * 36))
 
 
-def _type_wide_together(statement: Statement) -> tuple[list[str], list[str], list[str]] | None:
+def _type_wide_together(
+    statement: Statement, *, escalation: bool = False
+) -> tuple[list[str], list[str], list[str]] | None:
     """``(patterns, resource types, actions)`` when the statement's Resource patterns, none of them type-wide
     alone, together match most resources of a type its actions take: ``...:0*:key/*`` to ``...:9*:key/*``
-    split every account into ten patterns, ``arn:aws:s3:::a*`` to ``z*`` every bucket name."""
-    written = _open_patterns(statement)
+    split every account into ten patterns, ``arn:aws:s3:::a*`` to ``z*`` every bucket name. With
+    ``escalation``, the patterns of its escalation actions that together match most roles (users, groups,
+    policies) of the account they name: ``role/a*`` to ``role/9*`` is ``role/*`` in pieces."""
     # Each sample's account, and its name, repeat one character. A pattern that is not type-wide holds a
     # literal character where accounts or names vary, so it matches the samples of one account or one name
     # character at most: more than half of them takes six patterns or more.
-    if len(written) < _FEWEST_SPLIT_PATTERNS:
+    if len(_split_patterns(statement, escalation)) < _FEWEST_SPLIT_PATTERNS:
         return None
-    found = _type_wide_across([statement])
-    return None if found is None else (written, found[1], found[2])
+    found = _type_wide_across([statement], escalation=escalation)
+    return None if found is None else (found[0], found[1], found[2])
 
 
-def _open_patterns(statement: Statement) -> list[str]:
-    """The statement's Resource patterns, but those that name their account (a literal one, or the caller's
-    own), which are not open to any account."""
+def _split_patterns(statement: Statement, escalation: bool) -> list[str]:
+    """The statement's Resource patterns that pieces of a split can be: for escalation actions every one
+    (a pattern pinned to an account is a piece of that account), else those that name no account (a
+    literal one, or the caller's own), which are not open to any account."""
     return [
-        r for r in statement.resources if isinstance(r, str) and not _ACCOUNT_NAMED.fullmatch(_account_of(r))
+        r
+        for r in statement.resources
+        if isinstance(r, str) and (escalation or not _ACCOUNT_NAMED.fullmatch(_account_of(r)))
     ]
 
 
 def _type_wide_across(
-    statements: list[Statement],
+    statements: list[Statement], *, escalation: bool = False
 ) -> tuple[list[str], list[str], list[str], list[int]] | None:
     """``(patterns, resource types, actions, positions of the statements)`` when the Resource patterns of
     several statements, pooled for each type their actions take, together match most resources of it, as
-    :func:`_type_wide_together` reads the patterns of one statement."""
+    :func:`_type_wide_together` reads the patterns of one statement. With ``escalation``, only escalation
+    actions count, and the pooled patterns are sampled in each account they name, not in any account."""
     pools: dict[str, dict[str, list[int]]] = {}
     takers: dict[str, list[tuple[str, str]]] = {}
     for position, statement in enumerate(statements):
-        written = _open_patterns(statement)
-        for arn_format, taken in _takers(allowed_actions(statement)).items():
+        actions = allowed_actions(statement)
+        if escalation:
+            actions = tuple(a for a in actions if a.full_name.lower() in ESCALATION_ACTIONS)
+        written = _split_patterns(statement, escalation)
+        for arn_format, taken in _takers(actions).items():
             pool = pools.setdefault(arn_format, {})
             for pattern in written:
                 pool.setdefault(pattern, []).append(position)
@@ -574,15 +596,37 @@ def _type_wide_across(
         service = arn_format.split(":")[2]
         candidates = {
             written: read
-            for written, read in ((w, variables_as_wildcards(w, _CALLERS_OWN)) for w in pool)
+            for written, read in ((w, _pattern_read(w)) for w in pool)
             if glob_match(_service_of(read), service)
         }
-        if len(candidates) >= _FEWEST_SPLIT_PATTERNS and _covers_most(tuple(candidates.values()), arn_format):
-            patterns.update(dict.fromkeys(candidates))
-            kinds.update(dict.fromkeys(kind for kind, _ in takers[arn_format]))
-            names.update(dict.fromkeys(name for _, name in takers[arn_format]))
-            positions.update(p for written in candidates for p in pool[written])
+        for account in _named_accounts(candidates.values()) if escalation else (None,):
+            pieces = {
+                written: read
+                for written, read in candidates.items()
+                if account is None or glob_match(_account_of(read), account)
+            }
+            if len(pieces) >= _FEWEST_SPLIT_PATTERNS and _covers_most(
+                tuple(pieces.values()), arn_format, account
+            ):
+                patterns.update(dict.fromkeys(pieces))
+                kinds.update(dict.fromkeys(kind for kind, _ in takers[arn_format]))
+                names.update(dict.fromkeys(name for _, name in takers[arn_format]))
+                positions.update(p for written in pieces for p in pool[written])
     return (list(patterns), list(kinds), list(names), sorted(positions)) if names else None
+
+
+def _pattern_read(written: str) -> str:
+    # The caller's own account is one account (its "${aws:PrincipalAccount}" holds a colon); its own name is
+    # one name; any other variable is whatever the request makes it.
+    pinned = with_variables(written, {"aws:principalaccount": "0" * 12})
+    return variables_as_wildcards(pinned, _CALLERS_OWN)
+
+
+def _named_accounts(patterns: Iterable[str]) -> list[str]:
+    """The accounts patterns name, as :func:`_matches_every_name` reads them (wildcards matching nothing);
+    a pattern open to every account names none."""
+    named = (_account_of(p).replace("*", "").replace("?", "0") for p in patterns)
+    return list(dict.fromkeys(account for account in named if account))
 
 
 @lru_cache(maxsize=64)
@@ -615,13 +659,18 @@ _SAMPLE_NAMES = tuple(character * 36 for character in "abcdefghijklmnopqrstuvwxy
 
 
 @lru_cache(maxsize=1024)
-def _covers_most(patterns: tuple[str, ...], arn_format: str) -> bool:
+def _covers_most(patterns: tuple[str, ...], arn_format: str, account: str | None = None) -> bool:
+    """Whether the patterns match more than half of the sampled ARNs of the type: in any account, or in
+    ``account`` when it is given."""
     variables = set(_ARN_VARIABLE.findall(arn_format)) - {"Partition", "Region"}
     if not variables:  # one resource per region (see _matches_every)
         return False
     fixed = _fixed_parts(patterns[0])
     has_account = any(v == "Account" or v.endswith("AccountId") for v in variables)
-    accounts = _SAMPLE_ACCOUNTS if has_account else _SAMPLE_ACCOUNTS[:1]
+    if account is not None:
+        accounts: tuple[str, ...] = (account,)
+    else:
+        accounts = _SAMPLE_ACCOUNTS if has_account else _SAMPLE_ACCOUNTS[:1]
     grid = [[_fill(arn_format, fixed, account, name) for name in _SAMPLE_NAMES] for account in accounts]
     samples = [sample for row in grid for sample in row]
     # A pattern matches all of the samples' accounts or one, and all of their names or one. One that matches
@@ -861,8 +910,11 @@ RULES = [
             "iam:CreateAccessKey, iam:CreateLoginProfile, iam:UpdateLoginProfile, iam:AttachUserPolicy, "
             "iam:PutUserPolicy, iam:AddUserToGroup, the group policy and permissions boundary actions): on a "
             'pattern that matches every role, user, group or policy of the account ("arn:aws:iam::<account>:'
-            'role/*", "...:<account>:*") they reach an administrator\'s, so only names or a path or name '
-            'prefix ("role/service-role/lambda-*") pass. Read against the IAM catalogue.'
+            'role/*", "...:<account>:*") they reach an administrator\'s, and so do patterns that only '
+            'together match more than half of its role (user, group, policy) names ("role/a*" to "role/9*", '
+            "in either case, in one statement or across the statements and inline policies of one "
+            'resource), so only names or a few path or name prefixes ("role/service-role/lambda-*") pass. '
+            "Read against the IAM catalogue."
         ),
         severity=Severity.MEDIUM,
         pci=("7.2.1", "7.2.2"),

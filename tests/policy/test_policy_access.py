@@ -494,6 +494,110 @@ def test_escalation_actions_on_named_or_path_scoped_resources_pass(statement):
     assert faults(SCOPED, identity(statement)) == []
 
 
+ROLE_INITIALS = "abcdefghijklmnopqrstuvwxyz0123456789"
+SPLIT_ESCALATES = (
+    "{actions} on {count} patterns ({first}, {second} and {more} more), which together match more than "
+    "half of the {kind} names of their account; these actions hand out the privileges of what they act on, "
+    "an administrator's too, so name the roles, users, groups or policies they need"
+)
+
+
+def pieces(kind, initials, account=ACCOUNT, template="{}*"):
+    return [f"arn:aws:iam::{account}:{kind}/{template.format(c)}" for c in initials]
+
+
+# role/* in pieces is still every role of the account: one pattern per initial (in either case: matching is
+# case-sensitive and names are not), or per second character after "?".
+@pytest.mark.parametrize(
+    ("action", "patterns", "actions", "kind"),
+    [
+        ("iam:PassRole", pieces("role", ROLE_INITIALS), "iam:PassRole", "role"),
+        ("iam:PassRole", pieces("role", ROLE_INITIALS.upper()), "iam:PassRole", "role"),
+        ("sts:AssumeRole", pieces("role", ROLE_INITIALS, template="?{}*"), "sts:AssumeRole", "role"),
+        (
+            "iam:PassRole",
+            pieces("role", ROLE_INITIALS[:20], account="${aws:PrincipalAccount}"),
+            "iam:PassRole",
+            "role",
+        ),
+        ("iam:CreateAccessKey", pieces("user", ROLE_INITIALS), "iam:CreateAccessKey", "user"),
+        # Patterns open to any account match the account's roles too.
+        (
+            "iam:PassRole",
+            pieces("role", ROLE_INITIALS[:18]) + pieces("role", ROLE_INITIALS[18:], account="*"),
+            "iam:PassRole",
+            "role",
+        ),
+    ],
+)
+def test_escalation_patterns_that_together_match_most_of_the_account_are_violations(
+    action, patterns, actions, kind
+):
+    statement = allow([action, "iam:GetRole"], patterns)
+    assert levels(SCOPED, identity(statement)) == ["mandatory"]
+    assert faults(SCOPED, identity(statement)) == [
+        "Statement[0] of policy allows "
+        + SPLIT_ESCALATES.format(
+            actions=actions,
+            count=len(patterns),
+            first=patterns[0],
+            second=patterns[1],
+            more=len(patterns) - 2,
+            kind=kind,
+        )
+    ]
+
+
+def test_escalation_pieces_across_statements_and_inline_policies_are_pooled():
+    role = R(
+        "aws:iam/role:Role",
+        "policy",
+        {
+            "inlinePolicies": [
+                {"name": "low", "policy": doc(allow("iam:PassRole", pieces("role", ROLE_INITIALS[:18])))},
+                {"name": "high", "policy": doc(allow("sts:AssumeRole", pieces("role", ROLE_INITIALS[18:])))},
+            ]
+        },
+    )
+    assert levels(SCOPED, role) == ["mandatory"]
+    assert faults(SCOPED, role) == [
+        "Statement[0] of inline policy 'low' and Statement[0] of inline policy 'high' together allow "
+        + SPLIT_ESCALATES.format(
+            actions="iam:PassRole, sts:AssumeRole",
+            count=36,
+            first=f"arn:aws:iam::{ACCOUNT}:role/a*",
+            second=f"arn:aws:iam::{ACCOUNT}:role/b*",
+            more=34,
+            kind="role",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # Half of the initials is not most of the roles (the check samples, with a more-than-half threshold).
+        allow("iam:PassRole", pieces("role", ROLE_INITIALS[:18])),
+        # Name prefixes, the caller's own name and exact names match a few roles each.
+        allow(
+            ["iam:PassRole", "sts:AssumeRole"],
+            pieces(
+                "role", ["service-role/lambda-", "trading-", "${aws:username}-", "ci-", "deploy-", "app-"]
+            ),
+        ),
+        allow("sts:AssumeRole", pieces("role", ["deployer", "ci", "a", "b", "c", "d", "e"], template="{}")),
+        # Reading roles hands out nothing, and pieces in two accounts are half of each.
+        allow("iam:GetRole", pieces("role", ROLE_INITIALS)),
+        allow(
+            "iam:PassRole",
+            pieces("role", ROLE_INITIALS[:18]) + pieces("role", ROLE_INITIALS[18:], account=OTHER),
+        ),
+    ],
+)
+def test_escalation_patterns_that_leave_most_of_the_account_out_pass(statement):
+    assert faults(SCOPED, identity(statement)) == []
+
+
 def test_scoped_resource_rule_reads_every_identity_policy_and_reports_unreadable_ones():
     role = R(
         "aws:iam/role:Role",
