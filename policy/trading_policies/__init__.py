@@ -25,6 +25,7 @@ from . import (
     resource_access,
     s3,
     secretsmanager,
+    sharing,
     tags,
 )
 from .registry import Rule
@@ -48,6 +49,7 @@ RULES: list[Rule] = [
     *iam.RULES,
     *network.RULES,
     *resource_access.RULES,
+    *sharing.RULES,
     *secretsmanager.RULES,
     *tags.RULES,
     *generic.RULES,

@@ -346,6 +346,21 @@ ANCHORS: dict[str, Anchors] = {
     "vpc-endpoint-policy-not-open": Anchors(
         only_here="VPC endpoint policies that let any principal use the endpoint; no anchor reads them"
     ),
+    "ec2-image-not-public": Anchors(
+        checkov=("CKV_AWS_205 (every launch permission)",),
+        only_here=(
+            'an image made public (group "all"), also by an Image Builder distribution; CKV_AWS_205 fails '
+            "every launch permission, a named account's too, and no anchor reads Image Builder distributions"
+        ),
+    ),
+    "vpc-endpoint-service-not-public": Anchors(
+        checkov=("CKV_AWS_123 (acceptance only)",),
+        only_here=(
+            'who may connect: an endpoint service open to principal "*" without acceptance; CKV_AWS_123 asks '
+            "for acceptance whoever is allowed, and no anchor reads allowedPrincipals or "
+            "VpcEndpointServiceAllowedPrinciple"
+        ),
+    ),
     "secretsmanager-policy-not-public": Anchors(
         checkov=("CKV_AWS_283 (policy documents in general)",),
         only_here="the secret's resource policy judged after its conditions; no anchor reads secret policies",

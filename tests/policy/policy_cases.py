@@ -33,6 +33,8 @@ ADVISORY_WHEN_UNKNOWN = {
     "kms-grant-restricted": "granteePrincipal",
     "vpc-subnet-no-public-ipv6": "assignIpv6AddressOnCreation",
     "s3-access-log-retention": "rules",
+    "ec2-image-not-public": "group",
+    "vpc-endpoint-service-not-public": "allowedPrincipals",
 }
 
 
@@ -339,6 +341,16 @@ BAD: dict[str, Case] = {
     "resource-policy-not-public": lambda: [
         R("aws:sqs/queuePolicy:QueuePolicy", "bad", {"policy": OPEN_TO_ALL})
     ],
+    "ec2-image-not-public": lambda: [
+        R("aws:ec2/amiLaunchPermission:AmiLaunchPermission", "bad", {"imageId": "ami-0a1b", "group": "all"})
+    ],
+    "vpc-endpoint-service-not-public": lambda: [
+        R(
+            "aws:ec2/vpcEndpointService:VpcEndpointService",
+            "bad",
+            {"acceptanceRequired": False, "allowedPrincipals": ["*"]},
+        )
+    ],
     "ec2-instance-no-public-ip": lambda: [
         R("aws:ec2/instance:Instance", "bad", {"associatePublicIpAddress": True})
     ],
@@ -524,6 +536,16 @@ UNKNOWN: dict[str, Case] = {
     "vpc-endpoint-policy-not-open": lambda: [R("aws:ec2/vpcEndpoint:VpcEndpoint", "bad", {"policy": U})],
     "secretsmanager-policy-not-public": lambda: [R("aws:secretsmanager/secret:Secret", "bad", {"policy": U})],
     "resource-policy-not-public": lambda: [R("aws:sns/topicPolicy:TopicPolicy", "bad", {"policy": U})],
+    "ec2-image-not-public": lambda: [
+        R("aws:ec2/amiLaunchPermission:AmiLaunchPermission", "bad", {"imageId": "ami-0a1b", "group": U})
+    ],
+    "vpc-endpoint-service-not-public": lambda: [
+        R(
+            "aws:ec2/vpcEndpointService:VpcEndpointService",
+            "bad",
+            {"acceptanceRequired": False, "allowedPrincipals": [U]},
+        )
+    ],
     "ec2-instance-no-public-ip": lambda: [
         R("aws:ec2/instance:Instance", "bad", {"associatePublicIpAddress": U})
     ],

@@ -1,0 +1,178 @@
+"""What the stack opens to every AWS account outside resource policies: public AMIs (launch permissions
+and Image Builder distributions) and VPC endpoint services that allow principal "*"."""
+
+from __future__ import annotations
+
+import pytest
+from policy_harness import ACCOUNT, R, U, run
+
+IMAGE = "ec2-image-not-public"
+SERVICE = "vpc-endpoint-service-not-public"
+LAUNCH = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
+DISTRIBUTION = "aws:imagebuilder/distributionConfiguration:DistributionConfiguration"
+ENDPOINT_SERVICE = "aws:ec2/vpcEndpointService:VpcEndpointService"
+PRINCIPLE = "aws:ec2/vpcEndpointServiceAllowedPrinciple:VpcEndpointServiceAllowedPrinciple"
+PUBLIC_IMAGE = 'group is "all", so every AWS account can launch the image and read the data on its snapshots'
+NOT_ACCEPTED = "acceptanceRequired is not true, so their connections are approved automatically"
+OPEN = (
+    '{prop} allows "*", so every AWS account can create an endpoint to the service and reach the load '
+    "balancer behind it; {approval}"
+)
+
+
+def findings(rule, resources):
+    return [
+        (d.level, d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0])
+        for d in run(rule, resources)
+    ]
+
+
+def launch(**props):
+    return R(LAUNCH, "ami", {"imageId": "ami-0a1b2c3d", **props})
+
+
+def distribution(launch_permission):
+    return R(
+        DISTRIBUTION,
+        "dist",
+        {
+            "distributions": [
+                {
+                    "region": "us-east-1",
+                    "amiDistributionConfiguration": {"name": "trading-{{ imagebuilder:buildDate }}"},
+                },
+                {
+                    "region": "us-west-2",
+                    "amiDistributionConfiguration": {"launchPermission": launch_permission},
+                },
+            ]
+        },
+    )
+
+
+@pytest.mark.parametrize("group", ["all", "ALL"])
+def test_a_launch_permission_for_group_all_makes_the_image_public(group):
+    assert findings(IMAGE, [launch(group=group)]) == [("mandatory", PUBLIC_IMAGE)]
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"accountId": "999999999999"},
+        {"organizationArn": "arn:aws:organizations::111122223333:organization/o-abcdef1234"},
+        {"organizationalUnitArn": "arn:aws:organizations::111122223333:ou/o-abcdef1234/ou-ab12-cdef3456"},
+    ],
+)
+def test_launch_permissions_for_accounts_organizations_and_units_are_not_public(props):
+    assert findings(IMAGE, [launch(**props)]) == []
+
+
+def test_an_image_builder_distribution_to_group_all_makes_its_images_public():
+    assert findings(IMAGE, [distribution({"userGroups": ["all"], "userIds": [ACCOUNT]})]) == [
+        (
+            "mandatory",
+            'distributions[1].amiDistributionConfiguration.launchPermission.userGroups includes "all", so '
+            "every AWS account can launch the images it distributes and read the data on their snapshots",
+        )
+    ]
+    assert findings(IMAGE, [distribution({"userIds": [ACCOUNT], "organizationArns": [U]})]) == []
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        launch(group=U),
+        distribution({"userGroups": U}),
+        distribution({"userGroups": [U]}),
+        R(DISTRIBUTION, "dist", {"distributions": U}),
+    ],
+)
+def test_a_launch_group_unknown_at_preview_is_a_note(resource):
+    ((level, message),) = findings(IMAGE, [resource])
+    assert level == "advisory"
+    assert message.startswith("who may launch the image")
+    assert "cannot be checked until" in message
+
+
+def service(**props):
+    return R(ENDPOINT_SERVICE, "svc", {"id": "vpce-svc-0a1b", **props})
+
+
+def principle(principal, service_id="vpce-svc-0a1b", deps=None):
+    return R(
+        PRINCIPLE, "any", {"principalArn": principal, "vpcEndpointServiceId": service_id}, deps=deps or {}
+    )
+
+
+@pytest.mark.parametrize("accepted", [False, "false", None])
+def test_an_endpoint_service_open_to_every_principal_without_acceptance_is_a_violation(accepted):
+    props = {"allowedPrincipals": [f"arn:aws:iam::{ACCOUNT}:root", "*"]}
+    if accepted is not None:
+        props["acceptanceRequired"] = accepted
+    assert findings(SERVICE, [service(**props)]) == [
+        ("mandatory", OPEN.format(prop="allowedPrincipals", approval=NOT_ACCEPTED))
+    ]
+
+
+def test_an_allowed_principle_for_everyone_is_judged_with_the_service_it_opens():
+    # By literal id, or by output unknown at preview.
+    open_service = service(acceptanceRequired=False)
+    assert findings(SERVICE, [open_service, principle("*")]) == [
+        ("mandatory", OPEN.format(prop="principalArn", approval=NOT_ACCEPTED))
+    ]
+    linked = principle(" * ", service_id=U, deps={"vpcEndpointServiceId": [open_service]})
+    assert [level for level, _ in findings(SERVICE, [open_service, linked])] == ["mandatory"]
+    # A service outside the stack shows no approval.
+    assert findings(SERVICE, [principle("*", service_id="vpce-svc-elsewhere")]) == [
+        (
+            "mandatory",
+            OPEN.format(
+                prop="principalArn",
+                approval=(
+                    "the service is not in the stack, so nothing shows that the owner approves each endpoint"
+                ),
+            ),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [
+        # The owner approves each endpoint.
+        [service(acceptanceRequired=True, allowedPrincipals=["*"])],
+        [service(acceptanceRequired="true"), principle("*")],
+        # Named consumers.
+        [service(acceptanceRequired=False, allowedPrincipals=[f"arn:aws:iam::{ACCOUNT}:root"])],
+        [service(acceptanceRequired=False), principle("arn:aws:iam::999999999999:role/consumer")],
+        [service(acceptanceRequired=False)],
+        # Whoever it turns out to be, the owner approves each endpoint.
+        [service(acceptanceRequired=True, allowedPrincipals=U)],
+    ],
+)
+def test_endpoint_services_for_named_consumers_or_with_acceptance_pass(resources):
+    assert findings(SERVICE, resources) == []
+
+
+@pytest.mark.parametrize(
+    ("resources", "unknown"),
+    [
+        (
+            [service(acceptanceRequired=U, allowedPrincipals=["*"])],
+            "ec2/vpcEndpointService:VpcEndpointService 'svc'.acceptanceRequired",
+        ),
+        ([service(acceptanceRequired=U), principle("*")], "VpcEndpointService 'svc'.acceptanceRequired"),
+        (
+            [service(acceptanceRequired=False, allowedPrincipals=[U])],
+            "VpcEndpointService 'svc'.allowedPrincipals",
+        ),
+        (
+            [service(acceptanceRequired=False), principle(U)],
+            "VpcEndpointServiceAllowedPrinciple 'any'.principalArn",
+        ),
+    ],
+)
+def test_a_principal_or_acceptance_unknown_at_preview_is_a_note(resources, unknown):
+    ((level, message),) = findings(SERVICE, resources)
+    assert level == "advisory"
+    assert f"{unknown} is known" in message
