@@ -17,7 +17,8 @@ mandatory; that is what the policy's ``enforcementLevel`` says, where everyone c
 matches resources of any type (:func:`spans_types`): a child's URN holds its parents' types before its own,
 joined by ``$``, so ``urn:pulumi:dev::trading::trading:*`` runs on across the ``$`` after a component's type
 into the type of each of its children, which in this project are every resource; a logical name in URN form
-(``*::legacy``) or with ``"type": "*"`` is a name alone again. So is an entry of a name allowlist (e.g.
+(``*::legacy``) or with a ``type`` whose package and module are not spelt out (``"*"``,
+``"aws:???/*"``, ``"aws:[!s]*"``) is a name alone again. So is an entry of a name allowlist (e.g.
 ``sseS3AllowedBuckets``) that matches every resource it is about, under any parents (see
 :func:`catch_all_schema`).
 """
@@ -248,14 +249,23 @@ def spans_types(exemption: Exemption) -> bool:
     """Whether ``exemption`` can match resources of two services' types (a Key and a Bucket, under any
     parents and with any names): its wildcards stand for the resource's own type, as in
     ``urn:pulumi:dev::trading::trading:*``, which runs on across the ``$`` after a component's type into
-    the type of every child, or a logical name with ``"type": "*"``."""
-    kinds = [k for k in _PROBE_TYPES if exemption.type is None or fnmatchcase(k, exemption.type)]
-    if len(kinds) < len(_PROBE_TYPES):
+    the type of every child, or a logical name with a ``type`` that does not spell out its module
+    (``"*"``, ``"aws:???/*"``)."""
+    if exemption.type is not None and not _spans_modules(exemption.type):
         return False
     if not exemption.by_urn:
         return True
     tokens = _glob_tokens(exemption.resource)
-    return all(_matches_a_urn(tokens, kind, None, parents=True) for kind in kinds)
+    return all(_matches_a_urn(tokens, kind, None, parents=True) for kind in _PROBE_TYPES)
+
+
+def _spans_modules(type_pattern: str) -> bool:
+    """Whether a ``type`` pattern may match the types of two modules: unless it spells out its package and
+    module (``aws:kms/*``), a wildcard, ``?`` or class may stand in them (``aws:???/*`` is KMS, IAM, EC2,
+    RDS...; ``aws:[!s]*`` every type but S3's and a few more)."""
+    tokens = _glob_tokens(type_pattern)
+    fixed = next((i for i, token in enumerate(tokens) if token in "*?" or len(token) > 1), None)
+    return fixed is not None and "/" not in "".join(tokens[:fixed])
 
 
 # The automaton of the URNs a pattern is tried on: each state's edges are (label, next state); a label is
@@ -339,7 +349,12 @@ def _glob_tokens(pattern: str) -> tuple[str, ...]:
     tokens: list[str] = []
     index = 0
     while index < len(pattern):
-        end = pattern.find("]", index + 2) if pattern[index] == "[" else -1
+        end = -1
+        if pattern[index] == "[":
+            # As fnmatch reads a class: a "!" and then a "]" just after the "[" belong to it ("[!]]" is any
+            # character but "]"); with no closing "]" the "[" is a character.
+            start = index + 1 + pattern.startswith("!", index + 1)
+            end = pattern.find("]", start + pattern.startswith("]", start))
         token = pattern[index : end + 1] if end != -1 else pattern[index]
         if not (token == "*" and tokens and tokens[-1] == "*"):
             tokens.append(token)

@@ -387,10 +387,19 @@ ANY_TYPE = (
         {"resource": "urn:pulumi:dev::trading::trading:storage:Storage$aws:s3/*::*"},
         {"resource": "urn:pulumi:dev::trading::trading:[a-z]*:*[$]*::*"},
         {"resource": "urn:pulumi:dev::trading::trading:*", "type": "aws:*"},
+        # fnmatch reads "[!]]" as any character but "]": every URN of the stack again (the red-team input).
+        {"resource": "urn:pulumi:dev::trading::trading[!]]*"},
+        {"resource": "urn:pulumi:dev::trading::*", "type": "aws:[!s]*"},
         # A logical name in URN form, or with a type that is every type, is a logical name alone.
         {"resource": "*::legacy"},
         {"resource": "urn:pulumi:dev::trading::*::legacy-*"},
         {"resource": "legacy-*", "type": "*"},
+        # A type pattern whose wildcard stands in the module matches the types of many services, of which a
+        # Key and a Bucket may not both be (the red-team input): "aws:???/*" is KMS, IAM, EC2, RDS, SNS...
+        {"resource": "*", "type": "aws:???/*"},
+        {"resource": "*", "type": "aws:[!s]*"},
+        {"resource": "legacy", "type": "aws:*[!t]"},
+        {"resource": "*", "type": "aws:k*"},
     ],
 )
 def test_an_exemption_of_resources_of_any_type_is_refused(exemption):
@@ -418,6 +427,11 @@ def test_an_exemption_of_resources_of_any_type_is_refused(exemption):
         {"resource": "*", "type": "aws:s3/*"},
         {"resource": "[a-z]*", "type": "aws:kms/*"},
         {"resource": "legacy-*", "type": "aws:kms/key:Key"},
+        {"resource": "legacy-*", "type": "aws:kms/key:*"},
+        # A broad type narrows nothing, but a URN that ends with one type and name is one resource.
+        {"resource": "urn:pulumi:dev::trading::*$aws:kms/key:Key::legacy", "type": "aws:*"},
+        # "[!]" with no "]" after it is three characters, as fnmatch reads it.
+        {"resource": "urn:pulumi:dev::trading::[!]*", "type": "aws:kms/key:Key"},
     ],
 )
 def test_an_exemption_of_some_resources_is_kept(exemption):
