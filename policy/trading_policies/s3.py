@@ -104,6 +104,15 @@ def _inline(bucket: Resource, prop: str) -> Any:
     return value
 
 
+def _inline_logging(bucket: Resource) -> Any:
+    """A bucket's inline logging block: ``logging`` on a Bucket, a one-element ``loggings`` on a BucketV2
+    (pulumi-aws v7 still offers it, with its v6 names)."""
+    return _inline(bucket, _LOGGING_BLOCK.get(bucket.type, "logging"))
+
+
+_LOGGING_BLOCK = {"aws:s3/bucketV2:BucketV2": "loggings"}
+
+
 def _one(value: Any) -> Any:
     """A nested block: an object in pulumi-aws v7, a one-element list in v6."""
     if isinstance(value, list):
@@ -284,7 +293,7 @@ def _logging_targets(stack: Stack, logging: Resource) -> list[Resource]:
 
 
 def _inline_logging_targets(stack: Stack, bucket: Resource) -> list[Resource]:
-    return stack.find(BUCKETS, get(_inline(bucket, "logging"), "targetBucket"), ("bucket", "id"))
+    return stack.find(BUCKETS, get(_inline_logging(bucket), "targetBucket"), ("bucket", "id"))
 
 
 def _only_logs(
@@ -760,9 +769,10 @@ def check_access_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fi
             continue
         # A block the program did not set is the one the provider computes (unknown at preview), which is
         # empty once created, so the bucket is not logged.
-        inline = ABSENT if bucket.program_value("logging") is ABSENT else _inline(bucket, "logging")
+        block = _LOGGING_BLOCK.get(bucket.type, "logging")
+        inline = ABSENT if bucket.program_value(block) is ABSENT else _inline_logging(bucket)
         if inline is UNKNOWN:
-            yield unknown_until_deployed(bucket, bucket, "logging", "the bucket's access logging")
+            yield unknown_until_deployed(bucket, bucket, block, "the bucket's access logging")
             continue
         if bucket in _inline_logging_targets(stack, bucket):
             yield _logs_itself(bucket, "its logging block")
@@ -821,8 +831,10 @@ def _access_log_prefixes(stack: Stack) -> dict[Resource | str, list[Any]]:
         for target in targets or ([name] if isinstance(name, str) else []):
             found.setdefault(target, []).append(prefix)
     for bucket in stack.of_type(*BUCKETS):
-        inline = _inline(bucket, "logging")
-        for target in _inline_logging_targets(stack, bucket):
+        inline = _inline_logging(bucket)
+        targets: list[Resource | str] = list(_inline_logging_targets(stack, bucket))
+        name = get(inline, "targetBucket")
+        for target in targets or ([name] if isinstance(name, str) else []):
             found.setdefault(target, []).append(get(inline, "targetPrefix"))
     return found
 
@@ -842,7 +854,8 @@ def _expiring_rules(
             continue
         rule_id = get(rule, "id")
         where = f"{prop}[{index}]" + (f" (id {describe(rule_id)})" if rule_id is not ABSENT else "")
-        expiration = _one(get(rule, "expiration"))
+        # A BucketV2's inline rules hold a one-element list "expirations".
+        expiration = _one(get(rule, "expiration" if get(rule, "expirations") is ABSENT else "expirations"))
         date, days = get(expiration, "date"), as_number(get(expiration, "days"))
         if isinstance(date, str) and date:
             yield Finding(
@@ -1099,9 +1112,10 @@ RULES = [
         name="s3-access-log-retention",
         description=(
             "No lifecycle rule (a BucketLifecycleConfiguration, or a bucket's inline lifecycleRules) of a "
-            "bucket that receives S3 server access logs (the targetBucket of a BucketLogging, declared or "
-            "named by its literal name) expires them before the configured minimum (default 365 days: PCI "
-            "DSS keeps audit logs 12 months), nor on a date, which expires every log whatever its age. A "
+            "bucket that receives S3 server access logs (the targetBucket of a BucketLogging or of a "
+            "bucket's inline logging, a BucketV2's loggings, declared or named by its literal name) "
+            "expires them before the configured minimum (default 365 days: PCI DSS keeps audit logs 12 "
+            "months), nor on a date, which expires every log whatever its age. A "
             "rule counts unless it is Disabled, its prefix lies outside every targetPrefix, or it filters "
             "on tags (S3 delivers logs untagged). Only the current version's expiration is read: with "
             "versioning on, the version it leaves behind no longer lists as a log, so it is not counted as "

@@ -1422,6 +1422,30 @@ def test_the_v2_lifecycle_and_a_buckets_inline_rules_count_too():
     assert run(RETENTION, [data, bucket(LOG_TARGET, "logs", lifecycleRules=U)]) == []
 
 
+def test_a_bucket_v2s_inline_loggings_and_expirations_count_too():
+    # The red-team input: pulumi-aws v7 still offers BucketV2, whose inline blocks keep their v6 names, one-
+    # element lists "loggings" and, in lifecycleRules, "expirations"; S3 reads them as Bucket's.
+    v2 = "aws:s3/bucketV2:BucketV2"
+    data = bucket(type_=v2, loggings=[{"targetBucket": LOG_TARGET, "targetPrefix": "data/"}])
+    inline = [{"enabled": True, "prefix": "data/", "expirations": [{"days": 30}]}]
+    (diag,) = run(RETENTION, [data, bucket(LOG_TARGET, "logs", type_=v2, lifecycleRules=inline)])
+    assert diag.level == "mandatory"
+    assert (
+        "aws:s3/bucketV2:BucketV2 'logs': lifecycleRules[0] expires the server access logs it receives after "
+        f"30 days; {KEPT_LESS}"
+    ) in diag.message
+    # A log bucket outside the stack, named by an inline logging block, is read by its name as a
+    # BucketLogging's is.
+    for source in (data, bucket(logging={"targetBucket": LOG_TARGET, "targetPrefix": "data/"})):
+        outside = R(LIFECYCLE, "org-lifecycle", {"bucket": LOG_TARGET, "rules": [expiring(30)]})
+        (diag,) = run(RETENTION, [source, outside])
+        assert f"expires the server access logs bucket '{LOG_TARGET}' receives after 30 days" in diag.message
+    # The bucket that logs through "loggings" is logged, and one that names itself there is not.
+    assert run("s3-bucket-access-logging", [data]) == []
+    itself = bucket(type_=v2, loggings=[{"targetBucket": NAME}])
+    assert faults("s3-bucket-access-logging", [itself]) == [SELF_LOGGING.format("its logging block")]
+
+
 @pytest.mark.parametrize("rules", [U, [U], [expiring(U)], [{"id": "d", "expiration": {"date": U}}]])
 def test_an_expiry_unknown_at_preview_is_a_note(rules):
     (diag,) = run(RETENTION, logs_lifecycle(rules))
