@@ -20,6 +20,7 @@ a public key.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -489,7 +490,8 @@ def _no_account_access(
             f"no Allow statement gives the account ({root}) kms:* or kms:PutKeyPolicy under a Condition its "
             f"administrators meet: {', '.join(s.label for s in unmet)} names it under a Condition on "
             f"{', '.join(keys)}, which they may never meet (only aws:PrincipalAccount or kms:CallerAccount "
-            "naming the account is sure to hold), so the account cannot manage the key through IAM"
+            "naming the account, aws:PrincipalArn matching all its principals or kms:ViaService left "
+            "optional is sure to hold), so the account cannot manage the key through IAM"
         )
     why = (
         f" ({', '.join(s.label for s in elsewhere)} names it on {render_resources(elsewhere[0])}, which is "
@@ -515,8 +517,13 @@ def admins_meet(statement: Statement, account: str) -> bool | Missing:
 
     AWS's default statement for the account has no Condition. Only one on the caller's account
     (aws:PrincipalAccount, kms:CallerAccount, both in every request) is surely met when it names the
-    account; any other (kms:ViaService or aws:ViaAWSService: only through a service; aws:CurrentTime; Null
-    on a key every request has) may never hold for a person who administers the key, so it is not met.
+    account, one on aws:PrincipalArn when it matches every principal of the account ("*",
+    "arn:aws:iam::<account>:*") or names only other accounts' (negated), Null "false" on a key every
+    request has, and one that lets a direct call, without kms:ViaService, through (Null "true",
+    IfExists, a negated operator); any other (kms:ViaService or aws:ViaAWSService required: only through
+    a service; aws:CurrentTime; Null "true" on a key every request has) may never hold for a person who
+    administers the key, so it is not met. Read both ways: a Deny of kms:PutKeyPolicy under a Condition
+    they meet locks them out.
     """
     if statement.condition_unknown:
         return UNKNOWN
@@ -530,17 +537,39 @@ def admins_meet(statement: Statement, account: str) -> bool | Missing:
     return verdict
 
 
+# Keys every request of an IAM principal to KMS holds, and kms:ViaService, which a direct call (as an
+# administrator's PutKeyPolicy) never holds.
+_ALWAYS_PRESENT = _CALLER_ACCOUNT_KEYS | {
+    "aws:principalarn",
+    "aws:principaltype",
+    "aws:userid",
+    "aws:currenttime",
+}
+_ABSENT_IN_DIRECT_CALLS = frozenset({"kms:viaservice"})
+_ARN_POSITIVE = ("ArnLike", "ArnEquals", "StringLike", "StringEquals", "StringEqualsIgnoreCase")
+_ARN_NEGATED = ("ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals", "StringNotEqualsIgnoreCase")
+
+
 def _condition_met(condition: Condition, account: str) -> bool | Missing:
-    if condition.key.lower() not in _CALLER_ACCOUNT_KEYS:
-        return False
-    # The keys hold one value in every request, so a set operator or IfExists reads as the operator alone.
-    base = condition.base_operator
+    key, base = condition.key.lower(), condition.base_operator
     if base == "Null":
+        # {"Null": {key: "false"}} holds when the key is in the request, "true" when it is not.
+        expected = "false" if key in _ALWAYS_PRESENT else "true" if key in _ABSENT_IN_DIRECT_CALLS else None
         known = [v for v in condition.values if v is not UNKNOWN]
-        if any(str(v).lower() != "false" for v in known):
+        if expected is None or any(str(v).lower() != expected for v in known):
             return False
         return True if len(known) == len(condition.values) else UNKNOWN
-    if base not in _POSITIVE + _NEGATED:
+    if key in _ABSENT_IN_DIRECT_CALLS:
+        # Without the key, IfExists and a negated operator hold, and so does ForAllValues (over no values);
+        # ForAnyValue and a positive operator do not.
+        if condition.operator.startswith("ForAnyValue:"):
+            return False
+        return condition.if_exists or base in _NEGATED or condition.operator.startswith("ForAllValues:")
+    # The other keys hold one value in every request, so a set operator or IfExists reads as the operator
+    # alone.
+    if key == "aws:principalarn":
+        return _principal_arns_met(condition, account)
+    if key not in _CALLER_ACCOUNT_KEYS or base not in _POSITIVE + _NEGATED:
         return False
     matches = [_names_account(v, account, base) for v in condition.values]
     if base in _POSITIVE:
@@ -548,6 +577,45 @@ def _condition_met(condition: Condition, account: str) -> bool | Missing:
     if True in matches or None in matches:
         return False
     return UNKNOWN if UNKNOWN in matches else True
+
+
+def _principal_arns_met(condition: Condition, account: str) -> bool | Missing:
+    """Whether every principal of ``account`` meets a Condition on aws:PrincipalArn: a positive operator
+    with a pattern that matches its root, roles and users ("*", "arn:aws:iam::<account>:*"), a negated one
+    whose every value names another account."""
+    base = condition.base_operator
+    if base not in _ARN_POSITIVE + _ARN_NEGATED:
+        return False
+    probes = [f"arn:aws:iam::{account}:{name}" for name in ("root", "role/z", "user/z")]
+    found: list[bool | Missing] = []
+    for value in condition.values:
+        text = _with_account(value, account)
+        if text is UNKNOWN or text is None:
+            found.append(UNKNOWN if text is UNKNOWN else False)
+        elif base in _ARN_POSITIVE:
+            # One value equal to each of them would be three values: only a pattern matches them all.
+            like = base.startswith("Arn") or "Like" in base
+            found.append(like and all(glob_match(text, p) for p in probes))
+        else:
+            named = text.split(":")[4] if text.count(":") >= 5 else ""
+            found.append(bool(_ACCOUNT_ID.fullmatch(named)) and named != account)
+    if base in _ARN_POSITIVE:
+        return True if True in found else UNKNOWN if UNKNOWN in found else False
+    return False if False in found else UNKNOWN if UNKNOWN in found else True
+
+
+_ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+def _with_account(value: Any, account: str) -> str | Missing | None:
+    """A condition value with the caller's and the key's account filled in: None when it is no string or
+    another policy variable leaves it unsure."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(value, str):
+        return None
+    text = with_variables(value, dict.fromkeys(("aws:resourceaccount", "aws:principalaccount"), account))
+    return None if policy_variables(text) else text
 
 
 def _names_account(value: Any, account: str, base: str) -> bool | Missing | None:
@@ -775,13 +843,15 @@ RULES = [
             "KMS key policies let the stack's account root (arn:aws:iam::<account>:root) administer the key "
             '(kms:* or kms:PutKeyPolicy, on Resource "*" or an ARN that may be the key\'s, not another '
             "resource's), without a Condition or only under one the account's administrators surely meet "
-            "(aws:PrincipalAccount or kms:CallerAccount naming the account; kms:ViaService, "
-            "aws:ViaAWSService, a time or another account do not count), deny nobody kms:PutKeyPolicy "
-            "without a Condition (or under one they always meet), and do not bypass the lock-out safety "
-            "check; otherwise AWS rejects the policy or the key becomes unmanageable. The account is "
-            "found as for kms-key-policy-no-unconditional-grants; while it cannot be told, the root of each "
-            "account whose principals may administer the key must be able to. A root statement whose Action "
-            "or Condition value, or a bypassPolicyLockoutSafetyCheck, is not known at preview is a note."
+            "(aws:PrincipalAccount or kms:CallerAccount naming the account, aws:PrincipalArn matching all "
+            "its principals, kms:ViaService left optional; kms:ViaService or aws:ViaAWSService required, a "
+            "time or another account do not count), deny nobody kms:PutKeyPolicy without a Condition (or "
+            'under one they always meet, e.g. StringLike aws:PrincipalArn "*"), and do not bypass the '
+            "lock-out safety check; otherwise AWS rejects the policy or the key becomes unmanageable. The "
+            "account is found as for kms-key-policy-no-unconditional-grants; while it cannot be told, the "
+            "root of each account whose principals may administer the key must be able to. A root statement "
+            "whose Action or Condition value, or a bypassPolicyLockoutSafetyCheck, is not known at preview "
+            "is a note."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "3.7.1"),

@@ -413,8 +413,9 @@ def test_a_root_statement_that_may_name_the_key_keeps_access(resource):
 UNMET = (
     "no Allow statement gives the account (arn:aws:iam::{account}:root) kms:* or kms:PutKeyPolicy under a "
     "Condition its administrators meet: statement 'EnableRoot' (Statement[0]) names it under a Condition on "
-    "{keys}, which they may never meet (only aws:PrincipalAccount or kms:CallerAccount naming the account is "
-    "sure to hold), so the account cannot manage the key through IAM"
+    "{keys}, which they may never meet (only aws:PrincipalAccount or kms:CallerAccount naming the account, "
+    "aws:PrincipalArn matching all its principals or kms:ViaService left optional is sure to hold), so the "
+    "account cannot manage the key through IAM"
 )
 
 
@@ -514,6 +515,74 @@ def test_a_deny_under_a_condition_the_administrators_always_meet_locks_everyone_
     assert run(ACCESS, [key(root_statement(), guard)]) == []
     later = deny | {"Condition": {"StringEquals": {"aws:PrincipalAccount": U}}}
     assert run(ACCESS, [key(root_statement(), later)]) == []
+
+
+@pytest.mark.parametrize(
+    ("condition", "keys"),
+    [
+        # The red-team input: a Condition every caller of the account meets, on another key than its account.
+        ({"StringLike": {"aws:PrincipalArn": "*"}}, "aws:PrincipalArn"),
+        ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:*"}}, "aws:PrincipalArn"),
+        ({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::${aws:ResourceAccount}:*"}}, "aws:PrincipalArn"),
+        ({"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/break-glass"}}, "aws:PrincipalArn"),
+        ({"Null": {"aws:PrincipalArn": "false"}}, "aws:PrincipalArn"),
+        # An administrator calls PutKeyPolicy directly: kms:ViaService is not in the request.
+        ({"Null": {"kms:ViaService": "true"}}, "kms:ViaService"),
+        ({"StringNotEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}, "kms:ViaService"),
+    ],
+)
+def test_a_deny_under_a_condition_every_caller_of_the_account_meets_locks_everyone_out(condition, keys):
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": condition}
+    assert verdicts(ACCESS, key(root_statement(), deny), {"accountId": ACCOUNT}) == [
+        (
+            "mandatory",
+            f'Statement[1] denies "*" kms:PutKeyPolicy under a Condition on {keys} that the account\'s '
+            "administrators always meet, so nobody can change the key policy again",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        # A break-glass role kept out of the Deny, a pattern of some roles, a value not known yet, another
+        # variable, a ViaService required or a ForAnyValue over it (false without the key): not everyone.
+        {"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/break-glass"}},
+        {
+            "ArnNotLike": {
+                "aws:PrincipalArn": [f"arn:aws:iam::{OTHER}:root", "arn:aws:iam::${aws:username}:x"]
+            }
+        },
+        {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/app-*"}},
+        {"StringEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:root"}},
+        {"ArnLike": {"aws:PrincipalArn": U}},
+        {"ArnNotLike": {"aws:PrincipalArn": [f"arn:aws:iam::{OTHER}:root", U]}},
+        {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::${aws:username}:*", True]}},
+        {"DateGreaterThan": {"aws:PrincipalArn": "2020-01-01T00:00:00Z"}},
+        {"Null": {"aws:PrincipalArn": "true"}},
+        {"Null": {"aws:SourceIp": "false"}},
+        {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+        {"ForAnyValue:StringNotEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+    ],
+)
+def test_a_deny_that_spares_some_callers_of_the_account_locks_no_one_out(condition):
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": condition}
+    assert run(ACCESS, [key(root_statement(), deny)], {"accountId": ACCOUNT}) == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEqualsIfExists": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+        {"ForAllValues:StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+        {"Null": {"kms:ViaService": "true", "aws:PrincipalAccount": "false"}},
+        {"StringLike": {"aws:PrincipalArn": "*"}},
+    ],
+)
+def test_a_root_statement_under_a_condition_every_direct_caller_meets_keeps_access(condition):
+    # Before, these read as never met: a mandatory violation for a key its administrators can manage.
+    root = root_statement() | {"Condition": condition}
+    assert run(ACCESS, [key(root)], {"accountId": ACCOUNT}) == []
 
 
 def foreign_admin_beside_our_deployer():
