@@ -352,6 +352,9 @@ EVERYTHING = (
         ({"resource": "urn:pulumi:dev::trading::*"}, "'urn:pulumi:dev::trading::*'"),
         ({"resource": "urn:pulumi:d?v::trading::aws:*::*"}, "'urn:pulumi:d?v::trading::aws:*::*'"),
         ({"resource": "urn:pulumi:[ds]*::*", "type": "*"}, "'urn:pulumi:[ds]*::*' of type *"),
+        # fnmatch reads "[!]]" as any character but "]", ":" too.
+        ({"resource": "urn[!]]*::*"}, "'urn[!]]*::*'"),
+        ({"resource": "urn:[!]]*"}, "'urn:[!]]*'"),
     ],
 )
 def test_an_exemption_of_every_resource_is_refused(exemption, label):
