@@ -593,9 +593,10 @@ def _principal_arns_met(condition: Condition, account: str) -> bool | Missing:
         if text is UNKNOWN or text is None:
             found.append(UNKNOWN if text is UNKNOWN else False)
         elif base in _ARN_POSITIVE:
-            # One value equal to each of them would be three values: only a pattern matches them all.
+            # One value equal to each of them would be three values: only a pattern matches them all, and
+            # ArnLike and StringLike match case-sensitively.
             like = base.startswith("Arn") or "Like" in base
-            found.append(like and all(glob_match(text, p) for p in probes))
+            found.append(like and all(glob_match(text, p, case_sensitive=True) for p in probes))
         else:
             named = text.split(":")[4] if text.count(":") >= 5 else ""
             found.append(bool(_ACCOUNT_ID.fullmatch(named)) and named != account)

@@ -554,6 +554,7 @@ def test_a_deny_under_a_condition_every_caller_of_the_account_meets_locks_everyo
             }
         },
         {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/app-*"}},
+        {"ArnLike": {"aws:PrincipalArn": f"ARN:AWS:IAM::{ACCOUNT}:*"}},  # case-sensitive: matches no one
         {"StringEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:root"}},
         {"ArnLike": {"aws:PrincipalArn": U}},
         {"ArnNotLike": {"aws:PrincipalArn": [f"arn:aws:iam::{OTHER}:root", U]}},
