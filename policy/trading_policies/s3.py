@@ -97,20 +97,30 @@ METADATA_READS = frozenset({"s3:GetBucketAcl", "s3:GetBucketLocation"})
 
 
 def _inline(bucket: Resource, prop: str) -> Any:
-    # pulumi-aws v7 inline settings are objects; v6 BucketV2 had one-element lists.
-    value = bucket.get(prop)
+    """A bucket's inline block ``prop`` (a Bucket's name for it): an object in pulumi-aws v7, a one-element
+    list on a BucketV2, which v7 still offers with its v6 names (:func:`_block_name`)."""
+    value = bucket.get(_block_name(bucket, prop))
     if isinstance(value, list):
         return value[0] if value else ABSENT
     return value
 
 
+def _block_name(bucket: Resource, prop: str) -> str:
+    return _BUCKET_V2_BLOCKS.get(prop, prop) if bucket.type == "aws:s3/bucketV2:BucketV2" else prop
+
+
 def _inline_logging(bucket: Resource) -> Any:
-    """A bucket's inline logging block: ``logging`` on a Bucket, a one-element ``loggings`` on a BucketV2
-    (pulumi-aws v7 still offers it, with its v6 names)."""
-    return _inline(bucket, _LOGGING_BLOCK.get(bucket.type, "logging"))
+    """A bucket's inline logging block: ``logging`` on a Bucket, a one-element ``loggings`` on a BucketV2."""
+    return _inline(bucket, "logging")
 
 
-_LOGGING_BLOCK = {"aws:s3/bucketV2:BucketV2": "loggings"}
+# A Bucket's inline blocks -> their names on a BucketV2: without these, a BucketV2's own encryption and
+# versioning went unread and the rules said it had none.
+_BUCKET_V2_BLOCKS = {
+    "logging": "loggings",
+    "serverSideEncryptionConfiguration": "serverSideEncryptionConfigurations",
+    "versioning": "versionings",
+}
 
 
 def _one(value: Any) -> Any:
@@ -769,7 +779,7 @@ def check_access_logging(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fi
             continue
         # A block the program did not set is the one the provider computes (unknown at preview), which is
         # empty once created, so the bucket is not logged.
-        block = _LOGGING_BLOCK.get(bucket.type, "logging")
+        block = _block_name(bucket, "logging")
         inline = ABSENT if bucket.program_value(block) is ABSENT else _inline_logging(bucket)
         if inline is UNKNOWN:
             yield unknown_until_deployed(bucket, bucket, block, "the bucket's access logging")

@@ -507,6 +507,36 @@ def test_versioning_status_and_legacy_inline_versioning():
     ]
 
 
+def test_a_bucket_v2s_own_encryption_and_versioning_blocks_are_read():
+    # pulumi-aws v7 still offers BucketV2, whose inline blocks keep their v6 plural names and list form:
+    # a BucketV2 that encrypts with a customer-managed key and versions itself was reported as neither.
+    v2 = "aws:s3/bucketV2:BucketV2"
+    kms = [
+        {
+            "rules": [
+                {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "k"}}
+            ]
+        }
+    ]
+    assert faults("s3-encrypted-with-kms", [bucket(type_=v2, serverSideEncryptionConfigurations=kms)]) == []
+    aes = [{"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}]
+    (fault,) = faults("s3-encrypted-with-kms", [bucket(type_=v2, serverSideEncryptionConfigurations=aes)])
+    assert "'AES256'" in fault
+    managed = [{"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]}]
+    (fault,) = faults("s3-encrypted-with-kms", [bucket(type_=v2, serverSideEncryptionConfigurations=managed)])
+    assert fault.startswith(
+        "default encryption uses aws:kms without kmsMasterKeyId, so S3 uses the AWS managed key"
+    )
+    assert faults("s3-versioning-enabled", [bucket(type_=v2, versionings=[{"enabled": True}])]) == []
+    assert faults("s3-versioning-enabled", [bucket(type_=v2, versionings=[{"enabled": False}])]) == [
+        "has no aws.s3.BucketVersioning with status Enabled"
+    ]
+    # A Bucket's singular block on a BucketV2 is not what the provider reads there.
+    assert faults("s3-versioning-enabled", [bucket(type_=v2, versioning={"enabled": True})]) == [
+        "has no aws.s3.BucketVersioning with status Enabled"
+    ]
+
+
 def deny(**changes):
     statement = {
         "Effect": "Deny",
