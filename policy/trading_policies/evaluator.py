@@ -14,10 +14,13 @@ Decisions (docs/iam-evaluator.md explains each):
   ``aws:SourceAccount``, ``kms:CallerAccount``, the account of ``aws:PrincipalArn``/``aws:SourceArn``), an
   organisation (``aws:PrincipalOrgID``, ``aws:PrincipalOrgPaths``, their ``Source`` forms), a named
   source resource, a VPC or VPC endpoint, or a source IP range that is not the whole internet, with a
-  positive operator and values that are not wildcards. Anything else (``aws:SecureTransport``,
-  ``aws:Referer``, ``aws:UserAgent``, ``aws:CurrentTime``, ``...IfExists``, ``ForAllValues:``, negated
-  operators, wildcard values) restricts nothing. ``kms:ViaService`` names a path, not a caller: it binds
-  nothing by itself; ``kms:GrantIsForAWSResource`` restricts only what a grant can pass on.
+  positive operator and values that are not wildcards; or, as EFS defines a non-public file system policy,
+  ``"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}`` (only NFS clients that reach one of the
+  file system's mount targets, in its VPC; no other service's request carries the key). Anything else
+  (``aws:SecureTransport``, ``aws:Referer``, ``aws:UserAgent``, ``aws:CurrentTime``, ``...IfExists``,
+  ``ForAllValues:``, negated operators, wildcard values) restricts nothing. ``kms:ViaService`` names a
+  path, not a caller: it binds nothing by itself; ``kms:GrantIsForAWSResource`` restricts only what a
+  grant can pass on.
 - A value unknown at preview in a binding condition is taken as binding (it is an ARN or id the stack
   computes); the caller is then reported as unknown, never as everyone.
 - Deny statements are not subtracted from Allow statements: a public Allow stays a finding even when a
@@ -63,6 +66,9 @@ ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
 ORG_ID_KEYS = frozenset({"aws:principalorgid", "aws:sourceorgid"})
 ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
 NETWORK_KEYS = frozenset({"aws:sourcevpc", "aws:sourcevpce"})
+# True only for an NFS client that reached one of the file system's mount targets (EFS's own test of a
+# non-public file system policy).
+MOUNT_TARGET_KEY = "elasticfilesystem:accessedviamounttarget"
 CONTEXT_PREFIX = "kms:encryptioncontext:"
 STRING_OPERATORS = ("StringEquals", "StringLike")
 ARN_OPERATORS = ("ArnEquals", "ArnLike", "StringEquals", "StringLike")
@@ -324,13 +330,13 @@ _OWN_RESOURCE_VALUES = {
 
 
 def _flag(key: str, base: str, values: tuple[object, ...]) -> tuple[str, object]:
-    # Bool values arrive as strings or booleans; only an exact true restricts what a grant passes on.
-    if (
-        key == "kms:grantisforawsresource"
-        and base == "Bool"
-        and all(str(v).lower() == "true" for v in values)
-    ):
+    # Bool values arrive as strings or booleans; only an exact true restricts (a grant, or the clients).
+    if base != "Bool" or not all(str(v).lower() == "true" for v in values):
+        return _NOTHING
+    if key == "kms:grantisforawsresource":
         return "grants", None
+    if key == MOUNT_TARGET_KEY:
+        return "scope", "elasticfilesystem:AccessedViaMountTarget true"
     return _NOTHING
 
 

@@ -184,8 +184,7 @@ def check_secret_policy(resource: Resource, _config: Mapping[str, Any]) -> Itera
 
 # Other resource policies that decide who reaches a resource: type -> (path to the document, what it
 # guards). Left out on purpose: API Gateway (a public API's policy lets everyone invoke it; its authorizers
-# decide), OpenSearch and EFS (a domain or file system in a VPC is commonly run with an open policy, behind
-# its network).
+# decide) and OpenSearch (a domain in a VPC is commonly run with an open policy, behind its network).
 RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
     "aws:sqs/queue:Queue": (("policy",), "queue"),
     "aws:sqs/queuePolicy:QueuePolicy": (("policy",), "queue"),
@@ -232,6 +231,10 @@ RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
         ("policyDocument",),
         "repository's packages",
     ),
+    # Public as EFS defines it: not bound to an account, organisation, source, VPC or IP range, nor to
+    # clients that come through a mount target (elasticfilesystem:AccessedViaMountTarget, which the
+    # evaluator reads as binding). aws:SecureTransport binds no one.
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": (("policy",), "file system's files"),
 }
 
 
@@ -342,15 +345,16 @@ RULES = [
             "The resource policies of SQS queues, SNS topics, S3 access points (also multi-region and Object "
             "Lambda), ECR repositories and registries, EventBridge event buses, CloudWatch Logs resource and "
             "destination policies, Backup and Glacier vaults, the Glue Data Catalog, DynamoDB tables and "
-            "streams, Kinesis streams and consumers, and CodeArtifact domains and repositories (and the "
+            "streams, Kinesis streams and consumers, CodeArtifact domains and repositories and EFS file "
+            "systems (and the "
             "policies that ECR repository creation templates, EventBridge event permissions, Glacier Vault "
             "Locks and CloudWatch Logs delivery destination policies set) do not allow "
             'Principal "*", {"AWS": "*"} or NotPrincipal unless a Condition '
-            "binds the caller to an account, organisation, source or VPC, nor a service principal unless "
-            "aws:SourceArn or aws:SourceAccount names whose resources it acts for. API Gateway, OpenSearch "
-            "and EFS "
-            "policies are not judged: open policies there are how those services are commonly run, behind "
-            "authorizers or a VPC."
+            "binds the caller to an account, organisation, source or VPC (for EFS also "
+            "elasticfilesystem:AccessedViaMountTarget true, which EFS counts as not public), nor a service "
+            "principal unless aws:SourceArn or aws:SourceAccount names whose resources it acts for. API "
+            "Gateway and OpenSearch policies are not judged here: open policies there are how those services "
+            "are commonly run, behind authorizers or a VPC."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "7.2.1"),

@@ -992,6 +992,53 @@ def test_a_resource_policy_open_to_everyone_is_a_violation(type_, prop, guarded)
     )
 
 
+EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+EFS_CLIENT = [
+    "elasticfilesystem:ClientMount",
+    "elasticfilesystem:ClientWrite",
+    "elasticfilesystem:ClientRootAccess",
+]
+
+
+@pytest.mark.parametrize(
+    ("condition", "why"),
+    [
+        (None, "without a Condition"),
+        # Encryption in transit says how a client connects, not who it is.
+        (
+            {"Bool": {"aws:SecureTransport": "true"}},
+            "with a Condition on aws:SecureTransport that binds no caller to an account, organisation or "
+            "source",
+        ),
+    ],
+)
+def test_an_efs_policy_open_to_every_client_is_a_violation(condition, why):
+    statement = {**OPEN_SEND, "Action": EFS_CLIENT, **({"Condition": condition} if condition else {})}
+    policy = R(EFS_POLICY, "fs", {"fileSystemId": "fs-0a1b", "policy": doc(statement)})
+    assert levels(RESOURCE, policy) == ["mandatory"]
+    assert faults(RESOURCE, policy) == [
+        'policy Statement[0] allows "*" Action [elasticfilesystem:ClientMount, '
+        f"elasticfilesystem:ClientWrite, elasticfilesystem:ClientRootAccess] {why}, so any AWS account can "
+        "reach the file system's files"
+    ]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        # The console's "Prevent anonymous access" policy, which EFS itself counts as not public: only
+        # clients that reach a mount target, in the file system's VPC.
+        {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+        {"Bool": {"elasticfilesystem:accessedviamounttarget": True}},
+        {"StringEquals": {"aws:SourceVpc": "vpc-0a1b2c3d"}},
+        {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+    ],
+)
+def test_an_efs_policy_bound_to_mount_targets_or_a_vpc_or_an_account_passes(condition):
+    statement = {**OPEN_SEND, "Action": EFS_CLIENT, "Condition": condition}
+    assert faults(RESOURCE, R(EFS_POLICY, "fs", {"fileSystemId": "fs-0a1b", "policy": doc(statement)})) == []
+
+
 def test_a_multi_region_access_point_policy_is_read_from_its_details():
     resource = R(
         "aws:s3control/multiRegionAccessPointPolicy:MultiRegionAccessPointPolicy",

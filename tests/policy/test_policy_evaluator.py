@@ -156,6 +156,8 @@ def test_not_principal_with_allow_is_everyone():
         {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
         {"Bool": {"kms:GrantIsForAWSResource": "true"}},
         {"Bool": {"aws:MultiFactorAuthPresent": True}},
+        {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "false"}},
+        {"BoolIfExists": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
         {"NumericLessThan": {"aws:PrincipalAccount": 5}},
         {"StringEquals": {"aws:PrincipalTag/team": "trading"}},
         {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"}},
