@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import (
     apigateway,
     dynamodb,
+    endpoint_access,
     enforcement,
     generic,
     iam,
@@ -50,6 +51,7 @@ RULES: list[Rule] = [
     *network.RULES,
     *resource_access.RULES,
     *sharing.RULES,
+    *endpoint_access.RULES,
     *secretsmanager.RULES,
     *tags.RULES,
     *generic.RULES,

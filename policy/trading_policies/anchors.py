@@ -373,6 +373,20 @@ ANCHORS: dict[str, Anchors] = {
             "variables); the others cover SQS, SNS and ECR, each its own way"
         ),
     ),
+    "apigateway-private-api-not-open": Anchors(
+        only_here=(
+            "reads a private API's resource policy after its conditions and its Deny statements; no anchor "
+            "looks at API Gateway resource policies"
+        )
+    ),
+    "opensearch-access-policy-not-public": Anchors(
+        aws_config=("opensearch-in-vpc-only", "opensearch-access-control-enabled"),
+        only_here=(
+            "the access policy itself, judged with the domain's network and fine-grained access control: the "
+            "Config rules flag every public domain or every domain without fine-grained access control, "
+            "whatever its policy allows"
+        ),
+    ),
     "required-tags": Anchors(aws_config=("required-tags",)),
     "pci-scope-tags": Anchors(
         aws_config=("required-tags (with Compliance and DataClassification values)",),

@@ -301,7 +301,7 @@ def _open_operations(api: Resource, config: Mapping[str, Any]) -> Iterator[Findi
     if body is UNKNOWN:
         yield unknown_until_deployed(api, api, "body", "whether its OpenAPI operations need authorization")
         return
-    document = _openapi(body)
+    document = openapi_document(body)
     if document is None:
         yield Finding(
             api,
@@ -335,7 +335,7 @@ def _open_operations(api: Resource, config: Mapping[str, Any]) -> Iterator[Findi
                 )
 
 
-def _openapi(body: Any) -> Mapping[str, Any] | None:
+def openapi_document(body: Any) -> Mapping[str, Any] | None:
     """The body as a document with paths (API Gateway takes OpenAPI 2 or 3, in JSON or YAML), else None."""
     if not isinstance(body, str):
         return None

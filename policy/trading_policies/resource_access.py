@@ -183,8 +183,8 @@ def check_secret_policy(resource: Resource, _config: Mapping[str, Any]) -> Itera
 
 
 # Other resource policies that decide who reaches a resource: type -> (path to the document, what it
-# guards). Left out on purpose: API Gateway (a public API's policy lets everyone invoke it; its authorizers
-# decide) and OpenSearch (a domain in a VPC is commonly run with an open policy, behind its network).
+# guards). API Gateway and OpenSearch policies are not here: whether an open one opens anything depends on
+# the endpoint the API or domain is reached through (see endpoint_access).
 RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
     "aws:sqs/queue:Queue": (("policy",), "queue"),
     "aws:sqs/queuePolicy:QueuePolicy": (("policy",), "queue"),
@@ -353,8 +353,8 @@ RULES = [
             "binds the caller to an account, organisation, source or VPC (for EFS also "
             "elasticfilesystem:AccessedViaMountTarget true, which EFS counts as not public), nor a service "
             "principal unless aws:SourceArn or aws:SourceAccount names whose resources it acts for. API "
-            "Gateway and OpenSearch policies are not judged here: open policies there are how those services "
-            "are commonly run, behind authorizers or a VPC."
+            "Gateway and OpenSearch policies are judged with the endpoint they are reached through, by "
+            "apigateway-private-api-not-open and opensearch-access-policy-not-public."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "7.2.1"),

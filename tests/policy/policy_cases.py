@@ -26,6 +26,8 @@ ADVISORY_WHEN_UNKNOWN = {
     "vpc-endpoint-policy-not-open": "policy",
     "secretsmanager-policy-not-public": "policy",
     "resource-policy-not-public": "policy",
+    "apigateway-private-api-not-open": "policy",
+    "opensearch-access-policy-not-public": "accessPolicies",
     "ec2-security-group-no-public-ingress": "ingress",
     "ec2-security-group-no-unrestricted-egress": "egress",
     "apigateway-method-authorization": "authorization",
@@ -351,6 +353,16 @@ BAD: dict[str, Case] = {
             {"acceptanceRequired": False, "allowedPrincipals": ["*"]},
         )
     ],
+    "apigateway-private-api-not-open": lambda: [
+        R(
+            "aws:apigateway/restApi:RestApi",
+            "bad",
+            {"name": "orders", "endpointConfiguration": {"types": "PRIVATE"}, "policy": OPEN_TO_ALL},
+        )
+    ],
+    "opensearch-access-policy-not-public": lambda: [
+        R("aws:opensearch/domain:Domain", "bad", {"domainName": "search", "accessPolicies": OPEN_TO_ALL})
+    ],
     "ec2-instance-no-public-ip": lambda: [
         R("aws:ec2/instance:Instance", "bad", {"associatePublicIpAddress": True})
     ],
@@ -545,6 +557,16 @@ UNKNOWN: dict[str, Case] = {
             "bad",
             {"acceptanceRequired": False, "allowedPrincipals": [U]},
         )
+    ],
+    "apigateway-private-api-not-open": lambda: [
+        R(
+            "aws:apigateway/restApi:RestApi",
+            "bad",
+            {"name": "orders", "endpointConfiguration": {"types": "PRIVATE"}, "policy": U},
+        )
+    ],
+    "opensearch-access-policy-not-public": lambda: [
+        R("aws:opensearch/domain:Domain", "bad", {"domainName": "search", "accessPolicies": U})
     ],
     "ec2-instance-no-public-ip": lambda: [
         R("aws:ec2/instance:Instance", "bad", {"associatePublicIpAddress": U})

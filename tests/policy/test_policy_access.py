@@ -1148,3 +1148,241 @@ def test_resource_policies_absent_unknown_or_unreadable():
     )
     (fault,) = faults(RESOURCE, R("aws:sqs/queue:Queue", "q", {"policy": "{not json"}))
     assert fault.startswith("the resource policy (policy) is unreadable: ")
+
+
+# ---- resource policies reached through an endpoint: private APIs, OpenSearch domains -------------------
+
+
+PRIVATE_API = "apigateway-private-api-not-open"
+REST_API = "aws:apigateway/restApi:RestApi"
+INVOKE = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+VPCE = "vpce-0a1b2c3d4e5f60718"
+# AWS's example for a private API: allow everyone, deny whatever does not come through the endpoint.
+DENY_OTHER_ENDPOINTS = {
+    **INVOKE,
+    "Effect": "Deny",
+    "Condition": {"StringNotEquals": {"aws:SourceVpce": VPCE}},
+}
+
+
+def rest_api(policy, types="PRIVATE", **props):
+    configuration = {} if types is None else {"endpointConfiguration": {"types": types}}
+    return R(REST_API, "api", {"name": "orders", **configuration, "policy": policy, **props})
+
+
+def stack_faults(rule, resources):
+    return [d.message.split("\n", 1)[1].split(": ", 1)[1].split(". Fix:")[0] for d in run(rule, resources)]
+
+
+def test_a_private_api_any_accounts_endpoint_can_invoke_is_a_violation():
+    (diag,) = run(PRIVATE_API, [rest_api(doc(INVOKE))])
+    assert diag.level == "mandatory"
+    assert stack_faults(PRIVATE_API, [rest_api(doc(INVOKE))]) == [
+        'policy Statement[0] allows "*" Action [execute-api:Invoke] without a Condition and no Deny limits '
+        "it to named VPC endpoints, VPCs or accounts, so any AWS account can invoke the private API through "
+        "an execute-api VPC endpoint of its own"
+    ]
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        # The two ways AWS documents: a Condition on the Allow, or a Deny unless the endpoint matches.
+        [{**INVOKE, "Condition": {"StringEquals": {"aws:SourceVpce": VPCE}}}],
+        [{**INVOKE, "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-0a1b2c3d"}}}],
+        [DENY_OTHER_ENDPOINTS, INVOKE],
+        [
+            {**DENY_OTHER_ENDPOINTS, "Condition": {"StringNotEqualsIfExists": {"aws:SourceVpce": [VPCE]}}},
+            INVOKE,
+        ],
+        [
+            {
+                **DENY_OTHER_ENDPOINTS,
+                "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+            },
+            INVOKE,
+        ],
+        # Every spelling of the whole API in the Deny.
+        [{**DENY_OTHER_ENDPOINTS, "Resource": "execute-api:/*/*/*", "Action": "execute-api:*"}, INVOKE],
+        # Only execute-api actions mean anything on an API.
+        [{**DENY_OTHER_ENDPOINTS, "Resource": "*", "Action": "execute-api:*"}, {**INVOKE, "Action": "*"}],
+        [{**DENY_OTHER_ENDPOINTS, "Resource": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:*/*"}, INVOKE],
+        [{**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:*:*:*"}, INVOKE],
+        [{**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:us-east-1:*:a1b2c3d4e5/*"}, INVOKE],
+        [{**DENY_OTHER_ENDPOINTS, "Condition": {}}, INVOKE],  # a Deny of every request leaves nothing open
+        [{**INVOKE, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}}],
+    ],
+)
+def test_a_private_api_bound_to_its_endpoints_passes(statements):
+    assert stack_faults(PRIVATE_API, [rest_api(doc(*statements), id="a1b2c3d4e5")]) == []
+
+
+@pytest.mark.parametrize(
+    "deny",
+    [
+        # A Deny that leaves some requests of any account open, or that is no Deny of this API at all.
+        {**DENY_OTHER_ENDPOINTS, "Condition": {"StringNotLike": {"aws:SourceVpce": "vpce-*"}}},
+        {**DENY_OTHER_ENDPOINTS, "Condition": {"NotIpAddress": {"aws:VpcSourceIp": "10.0.0.0/8"}}},
+        {**DENY_OTHER_ENDPOINTS, "Condition": {"Null": {"aws:SourceVpce": "true"}}},
+        {**DENY_OTHER_ENDPOINTS, "Resource": "execute-api:/prod/*"},
+        {**DENY_OTHER_ENDPOINTS, "Resource": "execute-api:/*/*/*/*"},
+        {**DENY_OTHER_ENDPOINTS, "NotResource": "execute-api:/prod/*", "Resource": None},
+        {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:us-east-1:*:zzzzzzzzzz/*"},
+        {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:us-east-1:999999999999:*/*"},
+        {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:s3:::*"},
+        {**DENY_OTHER_ENDPOINTS, "Resource": "not-an-arn"},
+        {**DENY_OTHER_ENDPOINTS, "Action": "execute-api:InvalidateCache"},
+        {**DENY_OTHER_ENDPOINTS, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
+        {**DENY_OTHER_ENDPOINTS, "Principal": None, "NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
+        {**DENY_OTHER_ENDPOINTS, "Effect": "Allow"},
+    ],
+)
+def test_a_deny_that_leaves_any_accounts_endpoints_in_binds_nothing(deny):
+    deny = {k: v for k, v in deny.items() if v is not None}
+    provider = {"region": "us-east-1", "allowedAccountIds": [ACCOUNT]}
+    api = rest_api(doc(deny, INVOKE), id="a1b2c3d4e5")
+    api.provider = provider
+    (fault,) = [f for f in stack_faults(PRIVATE_API, [api]) if "Statement[1]" in f]
+    assert fault.startswith('policy Statement[1] allows "*" Action [execute-api:Invoke] without a Condition')
+
+
+def test_regional_and_edge_apis_are_left_to_their_methods_authorization():
+    for types in ("REGIONAL", "EDGE", None):
+        assert stack_faults(PRIVATE_API, [rest_api(doc(INVOKE), types=types)]) == []
+    assert stack_faults(PRIVATE_API, [rest_api(doc(INVOKE), types=["private"])]) != []
+
+
+def test_a_private_apis_policy_in_its_body_a_rest_api_policy_or_a_put_is_judged():
+    body = json.dumps(
+        {"openapi": "3.0.1", "paths": {}, "x-amazon-apigateway-policy": json.loads(doc(INVOKE))}
+    )
+    api = R(REST_API, "api", {"name": "orders", "endpointConfiguration": {"types": "PRIVATE"}, "body": body})
+    (fault,) = stack_faults(PRIVATE_API, [api])
+    assert fault.startswith('body\'s x-amazon-apigateway-policy Statement[0] allows "*"')
+    # The policy argument overrides the body's.
+    api.props["policy"] = doc({**INVOKE, "Condition": {"StringEquals": {"aws:SourceVpce": VPCE}}})
+    assert stack_faults(PRIVATE_API, [api]) == []
+    target = rest_api(None, id="a1b2c3d4e5")
+    del target.props["policy"]
+    policy = R("aws:apigateway/restApiPolicy:RestApiPolicy", "p", {"restApiId": U, "policy": doc(INVOKE)})
+    policy.deps = {"restApiId": [target]}
+    put = R("aws:apigateway/restApiPut:RestApiPut", "put", {"restApiId": "a1b2c3d4e5", "body": body})
+    found = run(PRIVATE_API, [target, policy, put])
+    assert [(d.level, d.urn.rsplit("::", 1)[1]) for d in found] == [("mandatory", "p"), ("mandatory", "put")]
+    assert (
+        stack_faults(PRIVATE_API, [target, R(put.type, "put", {"restApiId": "a1b2c3d4e5", "body": "{}"})])
+        == []
+    )
+
+
+def test_a_private_api_policy_that_cannot_be_judged_yet_is_a_note():
+    api = rest_api(doc(INVOKE), types=U)
+    (note,) = run(PRIVATE_API, [api])
+    assert note.level == "advisory"
+    assert "whether the API is private cannot be checked until aws:apigateway/restApi:RestApi 'api'" in (
+        note.message
+    )
+    (note,) = run(PRIVATE_API, [rest_api(U)])
+    assert note.level == "advisory"
+    assert "the API's resource policy cannot be checked until" in note.message
+    (note,) = run(PRIVATE_API, [R(REST_API, "api", {"name": "orders", "body": U})])
+    assert note.level == "advisory"
+    assert "the x-amazon-apigateway-policy of its OpenAPI body" in note.message
+    outside = R(
+        "aws:apigateway/restApiPolicy:RestApiPolicy", "p", {"restApiId": "zz99", "policy": doc(INVOKE)}
+    )
+    (note,) = run(PRIVATE_API, [outside])
+    assert note.level == "advisory"
+    assert "REST API 'zz99', which is not in the stack: whether the API is private" in note.message
+    (fault,) = stack_faults(PRIVATE_API, [rest_api("{not json")])
+    assert fault.startswith("the API's resource policy (policy) is unreadable: ")
+    assert stack_faults(PRIVATE_API, [rest_api("")]) == []
+
+
+OPENSEARCH = "opensearch-access-policy-not-public"
+DOMAIN = "aws:opensearch/domain:Domain"
+SEARCH = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}
+FGAC = {"enabled": True, "internalUserDatabaseEnabled": True}
+
+
+def domain(policy, type_=DOMAIN, **props):
+    return R(type_, "search", {"domainName": "search", "accessPolicies": policy, **props})
+
+
+@pytest.mark.parametrize(
+    ("props", "exposure"),
+    [
+        ({}, "no fine-grained access control"),
+        ({"vpcOptions": {"subnetIds": []}}, "no fine-grained access control"),
+        ({"advancedSecurityOptions": {"enabled": False}}, "no fine-grained access control"),
+        (
+            {"advancedSecurityOptions": {**FGAC, "anonymousAuthEnabled": True}},
+            "fine-grained access control lets anonymous requests in (anonymousAuthEnabled)",
+        ),
+    ],
+)
+def test_a_public_domain_open_to_everyone_without_fine_grained_access_control_is_a_violation(props, exposure):
+    for type_ in (DOMAIN, "aws:elasticsearch/domain:Domain"):
+        (diag,) = run(OPENSEARCH, [domain(doc(SEARCH), type_, **props)])
+        assert diag.level == "mandatory"
+        assert stack_faults(OPENSEARCH, [domain(doc(SEARCH), type_, **props)]) == [
+            'accessPolicies Statement[0] allows {"AWS": "*"} Action [es:*] without a Condition on a domain '
+            f"with a public endpoint and {exposure}, so anyone on the internet can read and write its indexes"
+        ]
+
+
+@pytest.mark.parametrize(
+    ("statement", "props"),
+    [
+        # Behind the VPC and its security groups, or behind fine-grained access control: AWS's own advice.
+        (SEARCH, {"vpcOptions": {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]}}),
+        (SEARCH, {"vpcOptions": {"subnetIds": U}}),
+        (SEARCH, {"advancedSecurityOptions": FGAC}),
+        (SEARCH, {"advancedSecurityOptions": {**FGAC, "anonymousAuthEnabled": False}}),
+        # An IP-based policy on a public domain.
+        ({**SEARCH, "Condition": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}}, {}),
+        ({**SEARCH, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/search"}}, {}),
+    ],
+)
+def test_a_domain_behind_its_network_or_its_users_or_bound_callers_passes(statement, props):
+    assert stack_faults(OPENSEARCH, [domain(doc(statement), **props)]) == []
+
+
+def test_a_domain_policy_is_judged_with_its_domain():
+    target = domain(None, advancedSecurityOptions={"enabled": False})
+    del target.props["accessPolicies"]
+    policy = R(
+        "aws:opensearch/domainPolicy:DomainPolicy", "dp", {"domainName": U, "accessPolicies": doc(SEARCH)}
+    )
+    policy.deps = {"domainName": [target]}
+    (fault,) = stack_faults(OPENSEARCH, [target, policy])
+    assert fault.startswith(
+        'accessPolicies Statement[0] allows {"AWS": "*"} Action [es:*] without a Condition'
+    )
+    assert run(OPENSEARCH, [target, policy])[0].urn.endswith("::dp")
+    target.props["vpcOptions"] = {"subnetIds": ["subnet-1"]}
+    assert stack_faults(OPENSEARCH, [target, policy]) == []
+    legacy = R(
+        "aws:elasticsearch/domainPolicy:DomainPolicy",
+        "dp",
+        {"domainName": "logs", "accessPolicies": doc(SEARCH)},
+    )
+    (note,) = run(OPENSEARCH, [legacy])
+    assert note.level == "advisory"
+    assert (
+        "domain 'logs', which is not in the stack: whether the domain has a public endpoint" in note.message
+    )
+
+
+def test_a_domain_policy_that_cannot_be_judged_yet_is_a_note():
+    (note,) = run(OPENSEARCH, [domain(doc(SEARCH), vpcOptions=U)])
+    assert note.level == "advisory"
+    assert "whether the domain is in a VPC cannot be checked until" in note.message
+    (note,) = run(OPENSEARCH, [domain(doc(SEARCH), advancedSecurityOptions={"enabled": U})])
+    assert note.level == "advisory"
+    assert "whether fine-grained access control guards the domain cannot be checked" in note.message
+    (note,) = run(OPENSEARCH, [domain(U)])
+    assert note.level == "advisory"
+    assert "the domain's access policy cannot be checked until" in note.message
+    assert stack_faults(OPENSEARCH, [domain(doc({**SEARCH, "Effect": "Deny"}))]) == []
+    assert stack_faults(OPENSEARCH, [domain(None)]) == []
