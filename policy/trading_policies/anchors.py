@@ -373,10 +373,10 @@ ANCHORS: dict[str, Anchors] = {
             "variables); the others cover SQS, SNS and ECR, each its own way"
         ),
     ),
-    "apigateway-private-api-not-open": Anchors(
+    "apigateway-resource-policy-not-open": Anchors(
         only_here=(
-            "reads a private API's resource policy after its conditions and its Deny statements; no anchor "
-            "looks at API Gateway resource policies"
+            "reads an API's resource policy after its conditions and Deny statements, with the API's "
+            "endpoint type and IAM-authorized methods; no anchor looks at API Gateway resource policies"
         )
     ),
     "opensearch-access-policy-not-public": Anchors(

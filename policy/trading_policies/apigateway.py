@@ -446,6 +446,47 @@ def _preflight_route_backend(route_resource: Resource, route: str) -> Iterator[F
     )
 
 
+def iam_routes(stack: Stack, api: Resource) -> list[str]:
+    """The routes (``"<METHOD> <path>"``) of a REST API that use IAM authorization: its methods with
+    authorization AWS_IAM and the operations of its body, or of a RestApiPut's into it, whose security names
+    an awsSigv4 scheme."""
+    routes = [
+        f"{method.get('httpMethod')} {_method_path(stack, method) or '?'}"
+        for method in stack.of_type(METHOD)
+        if str(method.get("authorization")).upper() == "AWS_IAM"
+        and api in stack.targets(method, "restApi", (REST_API,), ("id",))
+    ]
+    puts = [
+        p for p in stack.of_type(REST_API_PUT) if api in stack.targets(p, "restApiId", (REST_API,), ("id",))
+    ]
+    for source in (api, *puts):
+        document = openapi_document(source.get("body"))
+        if document is None:
+            continue
+        schemes = {
+            **_mapping(document.get("securityDefinitions")),
+            **_mapping(_mapping(document.get("components")).get("securitySchemes")),
+        }
+        for path, item in _mapping(document.get("paths")).items():
+            for verb, operation in _mapping(item).items():
+                if isinstance(operation, Mapping) and _signed(operation, document.get("security"), schemes):
+                    routes.append(f"{verb.upper()} {path}")
+    return routes
+
+
+def _signed(operation: Mapping[str, Any], default: Any, schemes: Mapping[str, Any]) -> bool:
+    legacy = _mapping(operation.get("x-amazon-apigateway-auth")).get("type")
+    if isinstance(legacy, str) and legacy.upper() == "AWS_IAM":
+        return True
+    security = operation.get("security", default)
+    return isinstance(security, list) and any(
+        str(_mapping(schemes.get(name)).get("x-amazon-apigateway-authtype")).lower() == "awssigv4"
+        for requirement in security
+        if isinstance(requirement, Mapping)
+        for name in requirement
+    )
+
+
 def _listed(resource: Resource, route: str, allowed: list[str]) -> bool:
     return any(
         fnmatchcase(candidate, p) for p in allowed for candidate in (route, resource.name, resource.urn)

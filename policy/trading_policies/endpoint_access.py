@@ -1,12 +1,12 @@
-"""Resource policies whose meaning depends on the endpoint the resource is reached through: a private REST
-API's and an OpenSearch domain's.
+"""Resource policies whose meaning depends on the endpoint the resource is reached through: a REST API's and
+an OpenSearch domain's.
 
 ``resource-policy-not-public`` leaves them out because an open policy there is often right. A REGIONAL or
 EDGE API is on the internet whatever its policy says, and its methods' authorization decides who gets in
-(``apigateway-method-authorization``); a domain inside a VPC is reached only through its network and
-security groups, where AWS suggests an open policy, as it does for a public domain behind fine-grained
-access control (whose users then authenticate to OpenSearch itself). What is left is judged here, by the
-same evaluator:
+(``apigateway-method-authorization``), except IAM authorization, which the policy widens; a domain inside
+a VPC is reached only through its network and security groups, where AWS suggests an open policy, as it
+does for a public domain behind fine-grained access control (whose users then authenticate to OpenSearch
+itself). What is left is judged here, by the same evaluator:
 
 - A private API is reached only through interface VPC endpoints for execute-api, but through any
   account's: an Allow for everyone that nothing binds to the stack's endpoints, VPCs, accounts or
@@ -15,6 +15,10 @@ same evaluator:
   everyone on the same actions and the whole API unless the request matches (``"StringNotEquals":
   {"aws:SourceVpce": ...}``): each of the Deny's conditions, read positively, must bind as the Allow's would.
   Private ranges in ``aws:VpcSourceIp`` bind nothing: every account's VPC may use them.
+- On any API, methods with AWS_IAM authorization (or body operations with an awsSigv4 scheme) admit the
+  principals of another account when both their own IAM policy and the API's resource policy allow them: an
+  unbound Allow for everyone lets every account's principals call them (and every principal of the API's
+  own account, IAM policy or not).
 - A domain with a public endpoint (no ``vpcOptions`` subnets) and without fine-grained access control (or
   with its anonymous access on) is reached from the internet: an Allow for everyone that no account,
   organisation, source or IP range binds lets anyone read and write its indexes.
@@ -33,7 +37,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .apigateway import REST_API, REST_API_PUT, openapi_document
+from .apigateway import REST_API, REST_API_PUT, iam_routes, openapi_document
 from .awsfacts import parse_arn
 from .documents import Condition, Document, Statement, glob_match, parse_policy
 from .evaluator import Binding, allowed_actions, binding, public_statements, why_open
@@ -70,15 +74,15 @@ def check_private_api_policy(stack: Stack, _config: Mapping[str, Any]) -> Iterat
     for api in stack.of_type(REST_API):
         # The policy argument overrides the body's x-amazon-apigateway-policy.
         if api.get("policy") is not ABSENT:
-            yield from _judge_api_policy(api, api, "policy", "policy", api.get("policy"))
+            yield from _judge_api_policy(stack, api, api, "policy", "policy", api.get("policy"))
         else:
-            yield from _body_policy(api, api)
+            yield from _body_policy(stack, api, api)
     for policy in stack.of_type(REST_API_POLICY):
         for api in _apis(stack, policy):
-            yield from _judge_api_policy(policy, api, "policy", "policy", policy.get("policy"))
+            yield from _judge_api_policy(stack, policy, api, "policy", "policy", policy.get("policy"))
     for put in stack.of_type(REST_API_PUT):
         for api in _apis(stack, put):
-            yield from _body_policy(put, api)
+            yield from _body_policy(stack, put, api)
 
 
 def _apis(stack: Stack, source: Resource) -> list[Resource | None]:
@@ -86,18 +90,20 @@ def _apis(stack: Stack, source: Resource) -> list[Resource | None]:
     return list(stack.targets(source, "restApiId", (REST_API,), ("id",))) or [None]
 
 
-def _body_policy(source: Resource, api: Resource | None) -> Iterator[Finding]:
+def _body_policy(stack: Stack, source: Resource, api: Resource | None) -> Iterator[Finding]:
     body = source.get("body")
     if body is UNKNOWN:
         yield unknown_until_deployed(source, source, "body", f"the {BODY_POLICY} of its OpenAPI body")
         return
     document = openapi_document(body)
     if document is not None and BODY_POLICY in document:
-        yield from _judge_api_policy(source, api, "body", f"body's {BODY_POLICY}", document[BODY_POLICY])
+        yield from _judge_api_policy(
+            stack, source, api, "body", f"body's {BODY_POLICY}", document[BODY_POLICY]
+        )
 
 
 def _judge_api_policy(
-    source: Resource, api: Resource | None, prop: str, shown: str, value: Any
+    stack: Stack, source: Resource, api: Resource | None, prop: str, shown: str, value: Any
 ) -> Iterator[Finding]:
     document, faults = _read(source, prop, shown, value, "the API's resource policy")
     yield from faults
@@ -124,14 +130,26 @@ def _judge_api_policy(
         yield unknown_until_deployed(source, api, "endpointConfiguration", "whether the API is private")
         return
     kinds = kind if isinstance(kind, list) else [kind]
-    if not any(isinstance(k, str) and k.upper() == "PRIVATE" for k in kinds):
-        return  # On the internet whatever the policy says: its methods' authorization decides.
+    if any(isinstance(k, str) and k.upper() == "PRIVATE" for k in kinds):
+        because = (
+            "no Deny limits it to named VPC endpoints, VPCs or accounts, so any AWS account can invoke the "
+            "private API through an execute-api VPC endpoint of its own"
+        )
+    else:
+        # On the internet whatever the policy says: its methods' authorization decides, but IAM
+        # authorization admits another account's principals whenever the resource policy allows them.
+        routes = iam_routes(stack, api)
+        if not routes:
+            return
+        because = (
+            f"the API authorizes {', '.join(routes)} with AWS_IAM, which admits another account's principals "
+            "whenever the resource policy allows them, so any AWS account can call those methods"
+        )
     for statement, bound in open_statements:
         yield Finding(
             source,
             f"{shown} {statement.label} allows {render_principals(statement)} {render_actions(statement)} "
-            f"{why_open(bound)} and no Deny limits it to named VPC endpoints, VPCs or accounts, so any AWS "
-            "account can invoke the private API through an execute-api VPC endpoint of its own",
+            f"{why_open(bound)} and {because}",
         )
 
 
@@ -282,15 +300,16 @@ def _read(
 
 RULES = [
     Rule(
-        name="apigateway-private-api-not-open",
+        name="apigateway-resource-policy-not-open",
         description=(
-            "The resource policy of a PRIVATE REST API (its policy, the x-amazon-apigateway-policy of "
-            "an OpenAPI body, a RestApiPolicy or a RestApiPut body) does not let every account's VPC "
-            'endpoints in: an Allow for Principal "*", {"AWS": "*"} or NotPrincipal needs a Condition '
+            "A REST API's resource policy (its policy, the x-amazon-apigateway-policy of an OpenAPI body, a "
+            "RestApiPolicy or a RestApiPut body) does not let every account in, on a PRIVATE API (through "
+            "its own VPC endpoints) or on an API with AWS_IAM methods (IAM then admits another account's "
+            'principals): an Allow for Principal "*", {"AWS": "*"} or NotPrincipal needs a Condition '
             "binding the caller (aws:SourceVpce, aws:SourceVpc, an account or organisation), or a Deny "
             "for everyone on the same actions and the whole API unless such a condition holds "
-            "(StringNotEquals aws:SourceVpce), as AWS's examples do. REGIONAL and EDGE APIs are on the "
-            "internet whatever their policy says and are left to apigateway-method-authorization."
+            "(StringNotEquals aws:SourceVpce), as AWS's examples do. Other REGIONAL and EDGE APIs are on "
+            "the internet whatever their policy says and are left to apigateway-method-authorization."
         ),
         severity=Severity.HIGH,
         pci=("1.3.1", "7.2.1"),

@@ -354,7 +354,7 @@ RULES = [
             "elasticfilesystem:AccessedViaMountTarget true, which EFS counts as not public), nor a service "
             "principal unless aws:SourceArn or aws:SourceAccount names whose resources it acts for. API "
             "Gateway and OpenSearch policies are judged with the endpoint they are reached through, by "
-            "apigateway-private-api-not-open and opensearch-access-policy-not-public."
+            "apigateway-resource-policy-not-open and opensearch-access-policy-not-public."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "7.2.1"),

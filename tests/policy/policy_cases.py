@@ -26,7 +26,7 @@ ADVISORY_WHEN_UNKNOWN = {
     "vpc-endpoint-policy-not-open": "policy",
     "secretsmanager-policy-not-public": "policy",
     "resource-policy-not-public": "policy",
-    "apigateway-private-api-not-open": "policy",
+    "apigateway-resource-policy-not-open": "policy",
     "opensearch-access-policy-not-public": "accessPolicies",
     "ec2-security-group-no-public-ingress": "ingress",
     "ec2-security-group-no-unrestricted-egress": "egress",
@@ -353,7 +353,7 @@ BAD: dict[str, Case] = {
             {"acceptanceRequired": False, "allowedPrincipals": ["*"]},
         )
     ],
-    "apigateway-private-api-not-open": lambda: [
+    "apigateway-resource-policy-not-open": lambda: [
         R(
             "aws:apigateway/restApi:RestApi",
             "bad",
@@ -558,7 +558,7 @@ UNKNOWN: dict[str, Case] = {
             {"acceptanceRequired": False, "allowedPrincipals": [U]},
         )
     ],
-    "apigateway-private-api-not-open": lambda: [
+    "apigateway-resource-policy-not-open": lambda: [
         R(
             "aws:apigateway/restApi:RestApi",
             "bad",

@@ -1153,7 +1153,7 @@ def test_resource_policies_absent_unknown_or_unreadable():
 # ---- resource policies reached through an endpoint: private APIs, OpenSearch domains -------------------
 
 
-PRIVATE_API = "apigateway-private-api-not-open"
+API_POLICY = "apigateway-resource-policy-not-open"
 REST_API = "aws:apigateway/restApi:RestApi"
 INVOKE = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
 VPCE = "vpce-0a1b2c3d4e5f60718"
@@ -1175,9 +1175,9 @@ def stack_faults(rule, resources):
 
 
 def test_a_private_api_any_accounts_endpoint_can_invoke_is_a_violation():
-    (diag,) = run(PRIVATE_API, [rest_api(doc(INVOKE))])
+    (diag,) = run(API_POLICY, [rest_api(doc(INVOKE))])
     assert diag.level == "mandatory"
-    assert stack_faults(PRIVATE_API, [rest_api(doc(INVOKE))]) == [
+    assert stack_faults(API_POLICY, [rest_api(doc(INVOKE))]) == [
         'policy Statement[0] allows "*" Action [execute-api:Invoke] without a Condition and no Deny limits '
         "it to named VPC endpoints, VPCs or accounts, so any AWS account can invoke the private API through "
         "an execute-api VPC endpoint of its own"
@@ -1214,7 +1214,7 @@ def test_a_private_api_any_accounts_endpoint_can_invoke_is_a_violation():
     ],
 )
 def test_a_private_api_bound_to_its_endpoints_passes(statements):
-    assert stack_faults(PRIVATE_API, [rest_api(doc(*statements), id="a1b2c3d4e5")]) == []
+    assert stack_faults(API_POLICY, [rest_api(doc(*statements), id="a1b2c3d4e5")]) == []
 
 
 @pytest.mark.parametrize(
@@ -1242,14 +1242,66 @@ def test_a_deny_that_leaves_any_accounts_endpoints_in_binds_nothing(deny):
     provider = {"region": "us-east-1", "allowedAccountIds": [ACCOUNT]}
     api = rest_api(doc(deny, INVOKE), id="a1b2c3d4e5")
     api.provider = provider
-    (fault,) = [f for f in stack_faults(PRIVATE_API, [api]) if "Statement[1]" in f]
+    (fault,) = [f for f in stack_faults(API_POLICY, [api]) if "Statement[1]" in f]
     assert fault.startswith('policy Statement[1] allows "*" Action [execute-api:Invoke] without a Condition')
 
 
 def test_regional_and_edge_apis_are_left_to_their_methods_authorization():
     for types in ("REGIONAL", "EDGE", None):
-        assert stack_faults(PRIVATE_API, [rest_api(doc(INVOKE), types=types)]) == []
-    assert stack_faults(PRIVATE_API, [rest_api(doc(INVOKE), types=["private"])]) != []
+        assert stack_faults(API_POLICY, [rest_api(doc(INVOKE), types=types)]) == []
+    assert stack_faults(API_POLICY, [rest_api(doc(INVOKE), types=["private"])]) != []
+
+
+def iam_method(api, verb="GET", authorization="AWS_IAM"):
+    method = R(
+        "aws:apigateway/method:Method",
+        f"m-{verb}",
+        {"restApi": U, "resourceId": U, "httpMethod": verb, "authorization": authorization},
+    )
+    method.deps = {"restApi": [api], "resourceId": [api]}
+    return method
+
+
+def test_a_policy_open_to_everyone_opens_iam_authorized_methods_to_every_account():
+    # Cross-account IAM callers get in when both their IAM policy and the API's resource policy allow them.
+    api = rest_api(doc(INVOKE), types="REGIONAL")
+    found = run(API_POLICY, [api, iam_method(api), iam_method(api, "POST", "COGNITO_USER_POOLS")])
+    assert [d.level for d in found] == ["mandatory"]
+    assert stack_faults(API_POLICY, [api, iam_method(api)]) == [
+        'policy Statement[0] allows "*" Action [execute-api:Invoke] without a Condition and the API '
+        "authorizes GET / with AWS_IAM, which admits another account's principals whenever the resource "
+        "policy allows them, so any AWS account can call those methods"
+    ]
+    assert stack_faults(API_POLICY, [api, iam_method(api, authorization="CUSTOM")]) == []
+    bound = rest_api(doc({**INVOKE, "Principal": {"AWS": ACCOUNT}}), types="REGIONAL")
+    assert stack_faults(API_POLICY, [bound, iam_method(bound)]) == []
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {
+            "securityDefinitions": {"sigv4": {"type": "apiKey", "x-amazon-apigateway-authtype": "awsSigv4"}},
+            "paths": {"/orders": {"get": {"security": [{"sigv4": []}]}, "post": {}}},
+        },
+        {
+            "components": {"securitySchemes": {"iam": {"x-amazon-apigateway-authtype": "awsSigv4"}}},
+            "security": [{"iam": []}],
+            "paths": {"/orders": {"get": {}, "parameters": []}},
+        },
+        {"paths": {"/orders": {"get": {"x-amazon-apigateway-auth": {"type": "aws_iam"}}}}},
+    ],
+)
+def test_iam_authorized_body_operations_count_too(spec):
+    body = json.dumps({"openapi": "3.0.1", **spec})
+    api = rest_api(doc(INVOKE), types="REGIONAL", body=body, id="a1b2c3d4e5")
+    (fault,) = stack_faults(API_POLICY, [api])
+    assert "the API authorizes GET /orders with AWS_IAM" in fault
+    plain = rest_api(doc(INVOKE), types="REGIONAL", id="a1b2c3d4e5")
+    put = R("aws:apigateway/restApiPut:RestApiPut", "put", {"restApiId": "a1b2c3d4e5", "body": body})
+    (fault,) = stack_faults(API_POLICY, [plain, put])
+    assert "the API authorizes GET /orders with AWS_IAM" in fault
+    assert stack_faults(API_POLICY, [rest_api(doc(INVOKE), types="REGIONAL", body="{}")]) == []
 
 
 def test_a_private_apis_policy_in_its_body_a_rest_api_policy_or_a_put_is_judged():
@@ -1257,46 +1309,46 @@ def test_a_private_apis_policy_in_its_body_a_rest_api_policy_or_a_put_is_judged(
         {"openapi": "3.0.1", "paths": {}, "x-amazon-apigateway-policy": json.loads(doc(INVOKE))}
     )
     api = R(REST_API, "api", {"name": "orders", "endpointConfiguration": {"types": "PRIVATE"}, "body": body})
-    (fault,) = stack_faults(PRIVATE_API, [api])
+    (fault,) = stack_faults(API_POLICY, [api])
     assert fault.startswith('body\'s x-amazon-apigateway-policy Statement[0] allows "*"')
     # The policy argument overrides the body's.
     api.props["policy"] = doc({**INVOKE, "Condition": {"StringEquals": {"aws:SourceVpce": VPCE}}})
-    assert stack_faults(PRIVATE_API, [api]) == []
+    assert stack_faults(API_POLICY, [api]) == []
     target = rest_api(None, id="a1b2c3d4e5")
     del target.props["policy"]
     policy = R("aws:apigateway/restApiPolicy:RestApiPolicy", "p", {"restApiId": U, "policy": doc(INVOKE)})
     policy.deps = {"restApiId": [target]}
     put = R("aws:apigateway/restApiPut:RestApiPut", "put", {"restApiId": "a1b2c3d4e5", "body": body})
-    found = run(PRIVATE_API, [target, policy, put])
+    found = run(API_POLICY, [target, policy, put])
     assert [(d.level, d.urn.rsplit("::", 1)[1]) for d in found] == [("mandatory", "p"), ("mandatory", "put")]
     assert (
-        stack_faults(PRIVATE_API, [target, R(put.type, "put", {"restApiId": "a1b2c3d4e5", "body": "{}"})])
+        stack_faults(API_POLICY, [target, R(put.type, "put", {"restApiId": "a1b2c3d4e5", "body": "{}"})])
         == []
     )
 
 
 def test_a_private_api_policy_that_cannot_be_judged_yet_is_a_note():
     api = rest_api(doc(INVOKE), types=U)
-    (note,) = run(PRIVATE_API, [api])
+    (note,) = run(API_POLICY, [api])
     assert note.level == "advisory"
     assert "whether the API is private cannot be checked until aws:apigateway/restApi:RestApi 'api'" in (
         note.message
     )
-    (note,) = run(PRIVATE_API, [rest_api(U)])
+    (note,) = run(API_POLICY, [rest_api(U)])
     assert note.level == "advisory"
     assert "the API's resource policy cannot be checked until" in note.message
-    (note,) = run(PRIVATE_API, [R(REST_API, "api", {"name": "orders", "body": U})])
+    (note,) = run(API_POLICY, [R(REST_API, "api", {"name": "orders", "body": U})])
     assert note.level == "advisory"
     assert "the x-amazon-apigateway-policy of its OpenAPI body" in note.message
     outside = R(
         "aws:apigateway/restApiPolicy:RestApiPolicy", "p", {"restApiId": "zz99", "policy": doc(INVOKE)}
     )
-    (note,) = run(PRIVATE_API, [outside])
+    (note,) = run(API_POLICY, [outside])
     assert note.level == "advisory"
     assert "REST API 'zz99', which is not in the stack: whether the API is private" in note.message
-    (fault,) = stack_faults(PRIVATE_API, [rest_api("{not json")])
+    (fault,) = stack_faults(API_POLICY, [rest_api("{not json")])
     assert fault.startswith("the API's resource policy (policy) is unreadable: ")
-    assert stack_faults(PRIVATE_API, [rest_api("")]) == []
+    assert stack_faults(API_POLICY, [rest_api("")]) == []
 
 
 OPENSEARCH = "opensearch-access-policy-not-public"
