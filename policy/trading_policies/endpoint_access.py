@@ -12,7 +12,7 @@ itself). What is left is judged here, by the same evaluator:
   account's: an Allow for everyone that nothing binds to the stack's endpoints, VPCs, accounts or
   organisation lets every AWS account invoke the API from its own VPC. The policy may bind either way AWS
   documents: a Condition on the Allow (``"StringEquals": {"aws:SourceVpce": "vpce-..."}``), or a Deny for
-  everyone on the same actions and the whole API unless the request matches (``"StringNotEquals":
+  everyone of execute-api:Invoke on the whole API unless the request matches (``"StringNotEquals":
   {"aws:SourceVpce": ...}``): each of the Deny's conditions, read positively, must bind as the Allow's would.
   Private ranges in ``aws:VpcSourceIp`` bind nothing: every account's VPC may use them.
 - On any API, methods with AWS_IAM authorization (or body operations with an awsSigv4 scheme) admit the
@@ -109,12 +109,14 @@ def _judge_api_policy(
     yield from faults
     if document is None:
         return
+    # Only execute-api:Invoke lets a request in (InvalidateCache needs it too; other services' actions
+    # grant nothing on an API).
     open_statements = [
         (statement, bound)
         for statement, bound in public_statements(document)
-        if not _denied_unless_bound(document, statement, source, api)
+        if "execute-api:Invoke" in _invocations(statement)
     ]
-    if not open_statements:
+    if not open_statements or _denied_unless_bound(document, source, api):
         return
     if api is None:
         yield Finding(
@@ -153,17 +155,15 @@ def _judge_api_policy(
         )
 
 
-def _denied_unless_bound(
-    document: Document, allow: Statement, source: Resource, api: Resource | None
-) -> bool:
-    """Whether a Deny for everyone, on every action and resource ``allow`` grants, holds for every request
-    that does not match conditions which, read positively, bind the caller."""
+def _denied_unless_bound(document: Document, source: Resource, api: Resource | None) -> bool:
+    """Whether a Deny for everyone, of execute-api:Invoke on the whole API, holds for every request that
+    does not match conditions which, read positively, bind the caller: every Allow is then bound too."""
     for deny in document.statements:
         if (
             deny.effect == "Deny"
             and not deny.negated_principals
             and any(p.is_everyone for p in deny.principals)
-            and _invocations(allow) <= _invocations(deny)
+            and "execute-api:Invoke" in _invocations(deny)
             and _covers_api(deny, source, api)
             and all(_binds_when_positive(deny, c) for c in deny.conditions)
         ):
@@ -307,7 +307,7 @@ RULES = [
             "its own VPC endpoints) or on an API with AWS_IAM methods (IAM then admits another account's "
             'principals): an Allow for Principal "*", {"AWS": "*"} or NotPrincipal needs a Condition '
             "binding the caller (aws:SourceVpce, aws:SourceVpc, an account or organisation), or a Deny "
-            "for everyone on the same actions and the whole API unless such a condition holds "
+            "for everyone of execute-api:Invoke on the whole API unless such a condition holds "
             "(StringNotEquals aws:SourceVpce), as AWS's examples do. Other REGIONAL and EDGE APIs are on "
             "the internet whatever their policy says and are left to apigateway-method-authorization."
         ),

@@ -1204,13 +1204,15 @@ def test_a_private_api_any_accounts_endpoint_can_invoke_is_a_violation():
         ],
         # Every spelling of the whole API in the Deny.
         [{**DENY_OTHER_ENDPOINTS, "Resource": "execute-api:/*/*/*", "Action": "execute-api:*"}, INVOKE],
-        # Only execute-api actions mean anything on an API.
-        [{**DENY_OTHER_ENDPOINTS, "Resource": "*", "Action": "execute-api:*"}, {**INVOKE, "Action": "*"}],
+        # Only execute-api:Invoke lets a request in.
+        [{**DENY_OTHER_ENDPOINTS, "Resource": "*"}, {**INVOKE, "Action": "*"}],
         [{**DENY_OTHER_ENDPOINTS, "Resource": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:*/*"}, INVOKE],
         [{**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:*:*:*"}, INVOKE],
         [{**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:us-east-1:*:a1b2c3d4e5/*"}, INVOKE],
         [{**DENY_OTHER_ENDPOINTS, "Condition": {}}, INVOKE],  # a Deny of every request leaves nothing open
         [{**INVOKE, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}}],
+        # Nothing that lets a request in.
+        [{**INVOKE, "Action": ["execute-api:InvalidateCache", "s3:GetObject"]}],
     ],
 )
 def test_a_private_api_bound_to_its_endpoints_passes(statements):
