@@ -21,7 +21,7 @@ itself). What is left is judged here, by the same evaluator:
   own account, IAM policy or not).
 - A domain with a public endpoint (no ``vpcOptions`` subnets) and without fine-grained access control (or
   with its anonymous access on) is reached from the internet: an Allow for everyone that no account,
-  organisation, source or IP range binds lets anyone read and write its indexes.
+  organisation, source or IP range binds lets anyone reach its indexes with the actions it allows.
 
 A policy set on its own resource (``RestApiPolicy``, ``DomainPolicy``) is judged with the API or domain it
 names; when that is not in the stack, or when what decides is unknown at preview, an open statement is an
@@ -228,7 +228,12 @@ def _judge_domain_policy(source: Resource, domain: Resource | None, value: Any) 
     yield from faults
     if document is None:
         return
-    open_statements = public_statements(document)
+    # A domain's policy admits HTTP requests only (es:ESHttp*); other actions grant nothing on it.
+    open_statements = [
+        (statement, bound)
+        for statement, bound in public_statements(document)
+        if any(a.full_name.startswith("es:ESHttp") for a in allowed_actions(statement))
+    ]
     if not open_statements:
         return
     if domain is None:
@@ -277,7 +282,7 @@ def _domain_fault(statement: Statement, bound: Binding, exposure: str) -> str:
     return (
         f"accessPolicies {statement.label} allows {render_principals(statement)} {render_actions(statement)} "
         f"{why_open(bound)} on a domain with a public endpoint and {exposure}, so anyone on the internet can "
-        "read and write its indexes"
+        "reach its indexes"
     )
 
 

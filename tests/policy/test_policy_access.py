@@ -1381,7 +1381,7 @@ def test_a_public_domain_open_to_everyone_without_fine_grained_access_control_is
         assert diag.level == "mandatory"
         assert stack_faults(OPENSEARCH, [domain(doc(SEARCH), type_, **props)]) == [
             'accessPolicies Statement[0] allows {"AWS": "*"} Action [es:*] without a Condition on a domain '
-            f"with a public endpoint and {exposure}, so anyone on the internet can read and write its indexes"
+            f"with a public endpoint and {exposure}, so anyone on the internet can reach its indexes"
         ]
 
 
@@ -1396,6 +1396,8 @@ def test_a_public_domain_open_to_everyone_without_fine_grained_access_control_is
         # An IP-based policy on a public domain.
         ({**SEARCH, "Condition": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}}, {}),
         ({**SEARCH, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/search"}}, {}),
+        # No HTTP request to the domain: nothing it grants reaches the indexes.
+        ({**SEARCH, "Action": ["es:DescribeDomain", "s3:GetObject"]}, {}),
     ],
 )
 def test_a_domain_behind_its_network_or_its_users_or_bound_callers_passes(statement, props):
@@ -1439,4 +1441,6 @@ def test_a_domain_policy_that_cannot_be_judged_yet_is_a_note():
     assert note.level == "advisory"
     assert "the domain's access policy cannot be checked until" in note.message
     assert stack_faults(OPENSEARCH, [domain(doc({**SEARCH, "Effect": "Deny"}))]) == []
+    (fault,) = stack_faults(OPENSEARCH, [domain(doc({**SEARCH, "Action": "es:ESHttpGet"}))])
+    assert fault.startswith('accessPolicies Statement[0] allows {"AWS": "*"} Action [es:ESHttpGet] without')
     assert stack_faults(OPENSEARCH, [domain(None)]) == []
