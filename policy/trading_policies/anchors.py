@@ -380,7 +380,12 @@ ANCHORS: dict[str, Anchors] = {
         )
     ),
     "opensearch-access-policy-not-public": Anchors(
-        aws_config=("opensearch-in-vpc-only", "opensearch-access-control-enabled"),
+        checkov=("CKV_AWS_137 (in a VPC only)",),
+        aws_config=(
+            "opensearch-in-vpc-only",
+            "elasticsearch-in-vpc-only",
+            "opensearch-access-control-enabled",
+        ),
         only_here=(
             "the access policy itself, judged with the domain's network and fine-grained access control: the "
             "Config rules flag every public domain or every domain without fine-grained access control, "
