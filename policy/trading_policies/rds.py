@@ -15,10 +15,10 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .awsfacts import is_aws_managed_key
+from .awsfacts import is_aws_managed_key, parse_arn
 from .config import ENVIRONMENTS_SCHEMA, applies_to_environment
 from .graph import Resource, Stack
-from .registry import Finding, Rule
+from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, as_bool, as_number, describe, get
 
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -59,7 +59,7 @@ _MYSQL_PAUSE_MINIMUM = (3, 8, 0)
 _RDS_DOCS = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
 
 
-def check_storage_encryption(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str]:
+def check_storage_encryption(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
     restore = _instance_restore(resource)
     if restore is not None:
         # The source is outside what a resource rule sees: a note, as for other things outside the stack.
@@ -72,15 +72,51 @@ def check_storage_encryption(resource: Resource, _config: Mapping[str, Any]) -> 
             unknown_at_preview=True,
         )
         return
+    source = resource.get("replicateSourceDb") if resource.type == INSTANCE else ABSENT
+    if source not in (ABSENT, "") and not _in_another_region(source, resource.region()):
+        yield _same_region_replica_note(resource, source)
+        return
     encrypted = resource.get("storageEncrypted")
     key = resource.get("kmsKeyId")
-    if as_bool(encrypted) not in (True, UNKNOWN):
+    # A cross-region read replica is encrypted with kmsKeyId (required when its source is encrypted, refused
+    # when it is not); RDS ignores its storageEncrypted.
+    if source in (ABSENT, "") and as_bool(encrypted) not in (True, UNKNOWN):
         yield f"storageEncrypted is {describe(encrypted)}; it must be true"
     if key is ABSENT or key == "" or is_aws_managed_key(key, "rds"):
         yield (
             "kmsKeyId is not a customer-managed key, so storage is encrypted (if at all) with the "
             "AWS managed key aws/rds"
         )
+
+
+def _in_another_region(source: Any, region: str | None) -> bool:
+    """Whether replicateSourceDb names a DB instance of another region: only an ARN can (an identifier
+    names one in the replica's region)."""
+    arn = parse_arn(source) if isinstance(source, str) else None
+    return arn is not None and region is not None and arn.region not in ("", region)
+
+
+def _same_region_replica_note(resource: Resource, source: Any) -> Finding:
+    """CreateDBInstanceReadReplica takes no key for a replica in its source's region: RDS encrypts it with
+    the source's key (and refuses an encrypted replica of an unencrypted source), whatever the replica
+    declares. The source is judged by this rule where the stack declares it; a resource rule cannot tell
+    whether it does, so this is a note, as for a restore."""
+    if source is UNKNOWN:
+        return unknown_until_deployed(
+            resource,
+            resource,
+            "replicateSourceDb",
+            "the key that encrypts the read replica (its source's when the source is in this region, "
+            "whatever the replica declares; kmsKeyId when it is in another)",
+        )
+    return Finding(
+        resource,
+        f"replicateSourceDb {describe(source)} names a DB instance in this region, so RDS encrypts the read "
+        "replica with its source's encryption and key and ignores storageEncrypted and kmsKeyId (a "
+        "same-region read replica takes no key of its own); the source is judged where the stack declares "
+        "it, and nothing shows the key of a source outside the stack is customer-managed: check it is",
+        unknown_at_preview=True,
+    )
 
 
 def _instance_restore(resource: Resource) -> str | None:
@@ -383,8 +419,10 @@ RULES = [
         name="rds-storage-encrypted-with-cmk",
         description=(
             "Aurora clusters and RDS instances encrypt storage (storageEncrypted true) with a "
-            "customer-managed KMS key; an instance restored from a snapshot or to a point in time keeps its "
-            "source's key whatever it declares, which the pack cannot see: an advisory note to check it."
+            "customer-managed KMS key (a cross-region read replica: kmsKeyId); an instance restored from a "
+            "snapshot or to a point in time, or a read replica (replicateSourceDb) of a DB instance in its "
+            "own region, keeps its source's key whatever it declares, which a rule of one resource cannot "
+            "see: an advisory note to check it (a source the stack declares is judged itself)."
         ),
         severity=Severity.HIGH,
         pci=("3.5.1", "3.6.1"),

@@ -250,6 +250,62 @@ def test_a_restored_instance_keeps_its_sources_key_whatever_it_declares(restore,
     assert faults("rds-storage-encrypted-with-cmk", [plain]) == []
 
 
+REPLICA_KEY = "arn:aws:kms:us-east-1:123456789012:key/data"
+
+
+@pytest.mark.parametrize(
+    "source", ["legacy-db", "arn:aws:rds:us-east-1:123456789012:db:legacy-db", "arn:aws:rds::1:db:x"]
+)
+def test_a_same_region_read_replica_keeps_its_sources_key_whatever_it_declares(source):
+    # CreateDBInstanceReadReplica: a replica in its source's region is always encrypted with the source's
+    # key (and RDS refuses an encrypted replica of an unencrypted source); what the replica declares is not
+    # what protects it, and the source may be outside the stack.
+    replica = R(
+        INSTANCE, "r", {"replicateSourceDb": source, "storageEncrypted": True, "kmsKeyId": REPLICA_KEY}
+    )
+    (diagnostic,) = run("rds-storage-encrypted-with-cmk", [replica])
+    assert diagnostic.level == "advisory"
+    assert (
+        f"replicateSourceDb '{source}' names a DB instance in this region, so RDS encrypts the read replica "
+        "with its source's encryption and key and ignores storageEncrypted and kmsKeyId (a same-region read "
+        "replica takes no key of its own); the source is judged where the stack declares it, and nothing "
+        "shows the key of a source outside the stack is customer-managed: check it is" in diagnostic.message
+    )
+    # Nor is a replica that declares nothing blocked for it: its source's key decides.
+    bare = R(INSTANCE, "r", {"replicateSourceDb": source})
+    assert [d.level for d in run("rds-storage-encrypted-with-cmk", [bare])] == ["advisory"]
+
+
+def test_a_read_replica_whose_source_is_unknown_at_preview_gets_a_note():
+    replica = R(INSTANCE, "r", {"replicateSourceDb": U, "storageEncrypted": True, "kmsKeyId": REPLICA_KEY})
+    (diagnostic,) = run("rds-storage-encrypted-with-cmk", [replica])
+    assert diagnostic.level == "advisory"
+    assert (
+        "the key that encrypts the read replica (its source's when the source is in this region, whatever "
+        "the replica declares; kmsKeyId when it is in another) cannot be checked until "
+        "aws:rds/instance:Instance 'r'.replicateSourceDb is known" in diagnostic.message
+    )
+
+
+def test_a_cross_region_read_replica_is_encrypted_with_its_kms_key_id():
+    # The replica's region's key encrypts it (required for an encrypted source, refused for an unencrypted
+    # one); the provider ignores storageEncrypted for a cross-region replica.
+    source = "arn:aws:rds:eu-west-1:123456789012:db:orders"
+    replica = R(INSTANCE, "r", {"replicateSourceDb": source, "kmsKeyId": REPLICA_KEY})
+    assert faults("rds-storage-encrypted-with-cmk", [replica]) == []
+    for key in ({}, {"kmsKeyId": "alias/aws/rds"}):
+        managed = R(INSTANCE, "r", {"replicateSourceDb": source, "storageEncrypted": True, **key})
+        assert faults("rds-storage-encrypted-with-cmk", [managed]) == [
+            "kmsKeyId is not a customer-managed key, so storage is encrypted (if at all) with the AWS "
+            "managed key aws/rds"
+        ]
+    # Aurora: CreateDBCluster takes KmsKeyId for a replica cluster (replicationSourceIdentifier), as its
+    # restores do; the cluster's own settings are judged.
+    replica_cluster = cluster(replicationSourceIdentifier=source, storageEncrypted=True)
+    (fault,) = faults("rds-storage-encrypted-with-cmk", [replica_cluster])
+    assert fault.startswith("kmsKeyId is not a customer-managed key")
+
+
 def test_master_passwords_are_managed_unless_inherited():
     (fault,) = faults(
         "rds-master-password-managed",
