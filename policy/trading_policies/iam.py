@@ -1,5 +1,6 @@
 """IAM rules for the policies a stack creates: no whole-service actions (in one resource, or only between
-the resources whose policies reach one role, user or group), no resource-scoped actions on every resource,
+the resources whose policies reach one role, user, group or permission set), no resource-scoped actions on
+every resource,
 region restriction, and role trust policies that not every account can use.
 
 Identity documents come from role inline policies, ``RolePolicy``, ``Policy``, ``UserPolicy``,
@@ -55,7 +56,7 @@ from .evaluator import (
 from .graph import Resource, Stack, credentials, provider_account, same_account
 from .kms import render_actions, render_principals
 from .registry import Finding, Rule, unknown_until_deployed
-from .values import ABSENT, UNKNOWN, as_bool
+from .values import ABSENT, UNKNOWN, as_bool, get
 
 ROLE = "aws:iam/role:Role"
 # Guest access (allowUnauthenticatedIdentities) hands anyone credentials of the pool's unauthenticated role,
@@ -179,7 +180,19 @@ def check_wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> It
 USER = "aws:iam/user:User"
 GROUP = "aws:iam/group:Group"
 POLICY = "aws:iam/policy:Policy"
-PRINCIPAL_KINDS = {ROLE: "role", USER: "user", GROUP: "group"}
+# An Identity Center permission set becomes a role in each account it is assigned to, holding its inline
+# policy, its AWS managed policies and the customer managed policies it names by name and path, which
+# Identity Center looks up in that account.
+PERMISSION_SET = "aws:ssoadmin/permissionSet:PermissionSet"
+PRINCIPAL_KINDS = {ROLE: "role", USER: "user", GROUP: "group", PERMISSION_SET: "permission set"}
+_CUSTOMER_MANAGED_REFERENCES = {
+    "aws:ssoadmin/customerManagedPolicyAttachment:CustomerManagedPolicyAttachment": (
+        "customerManagedPolicyReference"
+    ),
+    "aws:ssoadmin/customerManagedPolicyAttachmentsExclusive:CustomerManagedPolicyAttachmentsExclusive": (
+        "customerManagedPolicyReferences"
+    ),
+}
 _NAMED_BY: dict[str, tuple[tuple[str, str], ...]] = {
     "aws:iam/rolePolicy:RolePolicy": ((ROLE, "role"),),
     "aws:iam/userPolicy:UserPolicy": ((USER, "user"),),
@@ -247,6 +260,18 @@ def _describe(principal: Principal) -> str:
     return f"{PRINCIPAL_KINDS[principal[0]]} '{principal[1]}'"
 
 
+def _path(policy: Resource) -> Any:
+    path = policy.get("path")
+    return path if path is UNKNOWN or (isinstance(path, str) and path) else "/"
+
+
+def _label(principal: Principal) -> str:
+    if isinstance(principal, Resource):
+        name = principal.get("name")
+        return name if isinstance(name, str) and name else principal.name
+    return principal[1]
+
+
 def _kind(principal: Principal) -> str:
     return principal.type if isinstance(principal, Resource) else principal[0]
 
@@ -286,6 +311,54 @@ class _Reach:
                 for user in self._principals(membership, user_prop, USER):
                     for group in self._principals(membership, group_prop, GROUP):
                         self.groups.setdefault(user, {})[group] = None
+        self._add_permission_sets()
+
+    def _add_permission_sets(self) -> None:
+        """A permission set holds its inline policy and the stack's customer managed policies of the names
+        and paths it references. Those are looked up in each account the set is assigned to: policies of
+        one name in several of the stack's accounts reach the set's role in their own account only."""
+        inline: dict[Principal, list[Resource]] = {}
+        named: dict[Principal, dict[str, dict[Resource, None]]] = {}
+        for source in self.stack.of_type(PERMISSION_SET_INLINE_POLICY):
+            for permission_set in self._principals(source, "permissionSetArn", PERMISSION_SET, ("arn",)):
+                inline.setdefault(permission_set, []).append(source)
+        for kind, prop in _CUSTOMER_MANAGED_REFERENCES.items():
+            for source in self.stack.of_type(kind):
+                policies = self._customer_managed(source, prop)
+                for permission_set in self._principals(source, "permissionSetArn", PERMISSION_SET, ("arn",)):
+                    for policy in policies:
+                        named.setdefault(permission_set, {}).setdefault(_account_key(policy), {})[policy] = (
+                            None
+                        )
+        for permission_set in dict.fromkeys([*inline, *named]):
+            accounts = named.get(permission_set, {"": {}})
+            for account, policies in accounts.items():
+                principal = permission_set
+                if len(accounts) > 1:
+                    principal = (PERMISSION_SET, f"{_label(permission_set)}' in account '{account}", account)
+                for source in [*inline.get(permission_set, []), *policies]:
+                    self._add(principal, source)
+
+    def _customer_managed(self, source: Resource, prop: str) -> list[Resource]:
+        """The stack's customer managed policies of the names and paths ``source.<prop>`` references (one
+        reference or a list); by property dependency for a reference unknown at preview."""
+        value = source.get(prop)
+        found: list[Resource] = []
+        unknown = False
+        for reference in value if isinstance(value, list) else [value]:
+            name, path = get(reference, "name"), get(reference, "path")
+            if not isinstance(name, str):
+                unknown = unknown or name is UNKNOWN
+                continue
+            path = path if isinstance(path, str) and path else "/"
+            found += [
+                policy
+                for policy in self._by_name.get((POLICY, name.lower()), [])
+                if _path(policy) in (UNKNOWN, path)
+            ]
+        if unknown:
+            found += [r for r in source.property_dependencies.get(prop, []) if r.type == POLICY]
+        return list(dict.fromkeys(found))
 
     def _add(self, principal: Principal, source: Resource) -> None:
         self.sources.setdefault(principal, {})[source] = None
@@ -302,7 +375,9 @@ class _Reach:
                 r for r in dict.fromkeys(source.property_dependencies.get(prop, [])) if r.type == kind
             )
 
-    def _principals(self, source: Resource, prop: str, kind: str) -> list[Principal]:
+    def _principals(
+        self, source: Resource, prop: str, kind: str, keys: tuple[str, ...] = ("id", "arn", "name")
+    ) -> list[Principal]:
         found: list[Principal] = []
         for literal in self._references(source, prop, kind):
             if isinstance(literal, Resource):
@@ -310,10 +385,13 @@ class _Reach:
                 continue
             named = [
                 r
-                for r in self.stack.find((kind,), literal) or self._by_name.get((kind, literal.lower()), [])
+                for r in self.stack.find((kind,), literal, keys)
+                or self._by_name.get((kind, literal.lower()), [])
                 if same_account(source, r)
             ]
-            found += named or [(kind, literal.lower(), _account_key(source))]
+            # IAM names are case-insensitive; a permission set's ARN is shown as written.
+            key = literal if kind == PERMISSION_SET else literal.lower()
+            found += named or [(kind, key, _account_key(source))]
         return list(dict.fromkeys(found))
 
     def _policies(self, source: Resource, prop: str) -> list[Resource]:
@@ -871,15 +949,18 @@ RULES = [
     Rule(
         name="iam-no-wildcard-actions-across-policies",
         description=(
-            "No IAM role, user or group holds every action of a service only between several of the "
-            "stack's identity-policy resources that reach it (each below the whole service, as "
-            'iam-no-wildcard-actions reads one): "iam:A*" to "iam:M*" in one RolePolicy and "iam:N*" to '
-            '"iam:Z*" in another, or '
+            "No IAM role, user, group or IAM Identity Center permission set holds every action of a "
+            "service only between several of the stack's identity-policy resources that reach it (each below "
+            'the whole service, as iam-no-wildcard-actions reads one): "iam:A*" to "iam:M*" in one '
+            'RolePolicy and "iam:N*" to "iam:Z*" in another, or '
             "between a role's inline policies, its RolePolicy, UserPolicy or GroupPolicy resources and the "
             "stack's managed policies attached by managedPolicyArns or any policy attachment (single, "
             "exclusive or PolicyAttachment); a user also holds the policies of its groups (GroupMembership, "
-            "UserGroupMembership). Principals and policies are followed by output or by literal name or ARN, "
-            "in any case, in the same account; documents unknown at preview are judged at update."
+            "UserGroupMembership); a permission set holds its PermissionSetInlinePolicy and the stack's "
+            "policies of the name and path its customer managed policy attachments (single or exclusive) "
+            "reference, in each account apart. Principals and policies are followed by output or by "
+            "literal name or ARN, in any case, in the same account; documents unknown at preview are judged "
+            "at update."
         ),
         severity=Severity.HIGH,
         pci=("7.2.1", "7.2.2", "7.2.5"),

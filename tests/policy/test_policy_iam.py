@@ -342,6 +342,114 @@ def test_what_one_resource_allows_alone_and_other_accounts_are_not_added_up():
     assert across([role, half, loose]) == []
 
 
+SSO_INSTANCE = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
+PERMISSION_SET_ARN = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef"
+CUSTOMER_MANAGED = "aws:ssoadmin/customerManagedPolicyAttachment:CustomerManagedPolicyAttachment"
+CUSTOMER_MANAGED_EXCLUSIVE = (
+    "aws:ssoadmin/customerManagedPolicyAttachmentsExclusive:CustomerManagedPolicyAttachmentsExclusive"
+)
+
+
+SET_INLINE = "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"
+
+
+def permission_set_inline(permission_set, actions):
+    props = {"instanceArn": SSO_INSTANCE, "permissionSetArn": U, "inlinePolicy": document(actions)}
+    deps = {"permissionSetArn": [permission_set]}
+    if not isinstance(permission_set, R):
+        props["permissionSetArn"], deps = permission_set, {}
+    return R(SET_INLINE, "inline", props, deps=deps)
+
+
+def test_a_permission_set_holds_its_inline_and_customer_managed_policies():
+    # Identity Center provisions a permission set as a role in each account it is assigned to, with its
+    # inline policy and the customer managed policies it names (by name and path, looked up in that
+    # account): a stack Policy of that name and path is the one it gets where the stack deploys.
+    permission_set = R(
+        "aws:ssoadmin/permissionSet:PermissionSet",
+        "ps",
+        {"arn": U, "instanceArn": SSO_INSTANCE, "name": "ops"},
+    )
+    inline = permission_set_inline(permission_set, FIRST_HALF)
+    managed = R("aws:iam/policy:Policy", "p", {"name": "half", "path": "/", "policy": document(SECOND_HALF)})
+    attachment = R(
+        CUSTOMER_MANAGED,
+        "cmp",
+        {
+            "instanceArn": SSO_INSTANCE,
+            "permissionSetArn": U,
+            "customerManagedPolicyReference": {"name": "Half"},
+        },
+        deps={"permissionSetArn": [permission_set]},
+    )
+    assert across([permission_set, inline, managed, attachment]) == [
+        (
+            "ps",
+            f"Statement[0] of inlinePolicy of {SET_INLINE} 'inline' and Statement[0] of "
+            "aws:iam/policy:Policy 'p' reach this permission set and together allow every action of iam, "
+            "which none of them does alone; list the actions the workload calls",
+        )
+    ]
+    # By literal ARN, a set the stack does not declare: the finding is on the first resource that reaches it;
+    # the exclusive attachment names several policies, by output at preview.
+    pending = R("aws:iam/policy:Policy", "p", {"name": U, "policy": document(SECOND_HALF)})
+    exclusive = R(
+        CUSTOMER_MANAGED_EXCLUSIVE,
+        "cmps",
+        {
+            "instanceArn": SSO_INSTANCE,
+            "permissionSetArn": PERMISSION_SET_ARN,
+            "customerManagedPolicyReferences": [{"name": "other"}, {"name": U, "path": "/"}],
+        },
+        deps={"customerManagedPolicyReferences": [pending]},
+    )
+    assert across([permission_set_inline(PERMISSION_SET_ARN, FIRST_HALF), pending, exclusive]) == [
+        (
+            "inline",
+            f"Statement[0] of inlinePolicy of {SET_INLINE} 'inline' and Statement[0] of "
+            f"aws:iam/policy:Policy 'p' reach permission set '{PERMISSION_SET_ARN}' and together allow "
+            "every action of iam, which none of them does alone; list the actions the workload calls",
+        )
+    ]
+
+
+def test_a_permission_set_gets_the_customer_managed_policy_of_its_path_in_each_account():
+    permission_set = R("aws:ssoadmin/permissionSet:PermissionSet", "ps", {"arn": PERMISSION_SET_ARN})
+    inline = permission_set_inline(PERMISSION_SET_ARN, FIRST_HALF)
+
+    def reference(**path):
+        props = {
+            "permissionSetArn": PERMISSION_SET_ARN,
+            "customerManagedPolicyReference": {"name": "half", **path},
+        }
+        return R(CUSTOMER_MANAGED, "cmp", props)
+
+    def half(actions, path=None, account="123456789012", name="p"):
+        provider = {"region": "us-east-1", "allowedAccountIds": json.dumps([account])}
+        props = {"name": "half", "policy": document(actions), **({"path": path} if path else {})}
+        return R("aws:iam/policy:Policy", name, props, provider=provider)
+
+    # A policy of another path is another policy.
+    assert across([permission_set, inline, half(SECOND_HALF, "/ops/"), reference()]) == []
+    assert across([permission_set, inline, half(SECOND_HALF), reference(path="/ops/")]) == []
+    assert [
+        n for n, _ in across([permission_set, inline, half(SECOND_HALF, "/ops/"), reference(path="/ops/")])
+    ] == ["ps"]
+    # Policies of one name in two accounts reach the set's role in their own account only: they do not add up
+    # with each other, each with the inline policy does.
+    apart = [half(FIRST_HALF, name="a"), half(SECOND_HALF, account="210987654321", name="b"), reference()]
+    assert across([permission_set, *apart]) == []
+    (finding,) = across([permission_set, inline, *apart])
+    assert finding == (
+        "inline",
+        f"Statement[0] of inlinePolicy of {SET_INLINE} 'inline' and Statement[0] of aws:iam/policy:Policy "
+        "'b' reach permission set 'ps' in account '210987654321' and together allow every action of iam, "
+        "which none of them does alone; list the actions the workload calls",
+    )
+    (finding,) = across([inline, *apart])
+    assert f"reach permission set '{PERMISSION_SET_ARN}' in account '210987654321' and" in finding[1]
+
+
 def test_unreadable_identity_policies():
     (fault,) = faults("iam-region-restricted", [R("aws:iam/policy:Policy", "p", {"policy": "nope"})])
     assert fault.startswith("policy is unreadable: policy document is not valid JSON")
