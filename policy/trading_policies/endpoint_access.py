@@ -72,8 +72,9 @@ _ONLY_WILDCARDS = re.compile(r"[*?]+")
 
 def check_private_api_policy(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for api in stack.of_type(REST_API):
-        # The policy argument overrides the body's x-amazon-apigateway-policy.
-        if api.get("policy") is not ABSENT:
+        # The policy argument overrides the body's x-amazon-apigateway-policy, unless it is empty: the
+        # provider then leaves the body's policy in force.
+        if api.get("policy") not in (ABSENT, ""):
             yield from _judge_api_policy(stack, api, api, "policy", "policy", api.get("policy"))
         else:
             yield from _body_policy(stack, api, api)

@@ -1316,6 +1316,11 @@ def test_a_private_apis_policy_in_its_body_a_rest_api_policy_or_a_put_is_judged(
     # The policy argument overrides the body's.
     api.props["policy"] = doc({**INVOKE, "Condition": {"StringEquals": {"aws:SourceVpce": VPCE}}})
     assert stack_faults(API_POLICY, [api]) == []
+    # An empty policy argument overrides nothing: the provider leaves the body's policy in force.
+    api.props["policy"] = ""
+    (fault,) = run(API_POLICY, [api])
+    assert fault.level == "mandatory"
+    assert 'body\'s x-amazon-apigateway-policy Statement[0] allows "*"' in fault.message
     target = rest_api(None, id="a1b2c3d4e5")
     del target.props["policy"]
     policy = R("aws:apigateway/restApiPolicy:RestApiPolicy", "p", {"restApiId": U, "policy": doc(INVOKE)})
