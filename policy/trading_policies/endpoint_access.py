@@ -12,8 +12,10 @@ itself). What is left is judged here, by the same evaluator:
   account's: an Allow for everyone that nothing binds to the stack's endpoints, VPCs, accounts or
   organisation lets every AWS account invoke the API from its own VPC. The policy may bind either way AWS
   documents: a Condition on the Allow (``"StringEquals": {"aws:SourceVpce": "vpce-..."}``), or a Deny for
-  everyone of execute-api:Invoke on the whole API unless the request matches (``"StringNotEquals":
-  {"aws:SourceVpce": ...}``): each of the Deny's conditions, read positively, must bind as the Allow's would.
+  everyone of execute-api:Invoke on the whole API, or on the stages, methods and paths the Allow names,
+  unless the request matches (``"StringNotEquals": {"aws:SourceVpce": ...}``): each of the Deny's
+  conditions, read positively, must bind as the Allow's would, and an ARN in its Resource must name the API
+  in its own region and partition.
   Private ranges in ``aws:VpcSourceIp`` bind nothing: every account's VPC may use them.
 - On any API, methods with AWS_IAM authorization (or body operations with an awsSigv4 scheme) admit the
   principals of another account when both their own IAM policy and the API's resource policy allow them: an
@@ -38,7 +40,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from .apigateway import REST_API, REST_API_PUT, iam_routes, openapi_document
-from .awsfacts import parse_arn
+from .awsfacts import Arn, parse_arn
 from .documents import Condition, Document, Statement, glob_match, parse_policy
 from .evaluator import Binding, allowed_actions, binding, public_statements, why_open
 from .graph import Resource, Stack, provider_account
@@ -66,6 +68,15 @@ _POSITIVE = {
 # A path after the API id that matches every stage, method and resource ("execute-api:/*/*/*").
 _WHOLE_API = re.compile(r"\*|(/\*){1,3}")
 _ONLY_WILDCARDS = re.compile(r"[*?]+")
+# The partition of a region's ARNs: a Deny of another partition's APIs holds back nothing here.
+_PARTITIONS = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("us-iso-", "aws-iso"),
+    ("eu-isoe-", "aws-iso-e"),
+)
 
 # ---- API Gateway private APIs -------------------------------------------------------------------------
 
@@ -117,7 +128,8 @@ def _judge_api_policy(
         for statement, bound in public_statements(document)
         if "execute-api:Invoke" in _invocations(statement)
     ]
-    if not open_statements or _denied_unless_bound(document, source, api):
+    open_statements = _not_denied(document, source, api, open_statements)
+    if not open_statements:
         return
     if api is None:
         yield Finding(
@@ -156,52 +168,100 @@ def _judge_api_policy(
         )
 
 
-def _denied_unless_bound(document: Document, source: Resource, api: Resource | None) -> bool:
-    """Whether a Deny for everyone, of execute-api:Invoke on the whole API, holds for every request that
-    does not match conditions which, read positively, bind the caller: every Allow is then bound too."""
-    for deny in document.statements:
-        if (
-            deny.effect == "Deny"
-            and not deny.negated_principals
-            and any(p.is_everyone for p in deny.principals)
-            and "execute-api:Invoke" in _invocations(deny)
-            and _covers_api(deny, source, api)
-            and all(_binds_when_positive(deny, c) for c in deny.conditions)
-        ):
+def _not_denied(
+    document: Document,
+    source: Resource,
+    api: Resource | None,
+    open_statements: list[tuple[Statement, Binding]],
+) -> list[tuple[Statement, Binding]]:
+    """The open Allows that no Deny for everyone holds back: a Deny of execute-api:Invoke on every request
+    the Allow lets in (the whole API, or the Allow's own stages, methods and paths) unless the request
+    matches conditions which, read positively, bind the caller."""
+    denies = [
+        deny
+        for deny in document.statements
+        if deny.effect == "Deny"
+        and not deny.negated_principals
+        and any(p.is_everyone for p in deny.principals)
+        and "execute-api:Invoke" in _invocations(deny)
+        and not deny.negated_resources
+        and all(_binds_when_positive(deny, c) for c in deny.conditions)
+    ]
+    if not denies:
+        return open_statements
+    where = _Where(source, api)
+    denied = [
+        path
+        for deny in denies
+        for r in deny.resources
+        if isinstance(r, str) and (path := where.path(r, widest=True))
+    ]
+    return [
+        (statement, bound) for statement, bound in open_statements if not _held_back(statement, denied, where)
+    ]
+
+
+class _Where:
+    """Where a Resource entry of an API's policy points inside the API: its path after the API id
+    (``/<stage>/<method>/<resource path>``), or None when it may name another API, account, region or
+    partition (or is no execute-api resource at all)."""
+
+    def __init__(self, source: Resource, api: Resource | None) -> None:
+        self.api_id = api.get("id") if api is not None else ABSENT
+        self.account = provider_account(source)
+        self.region = (api or source).region()
+
+    def path(self, pattern: str, *, widest: bool) -> str | None:
+        """The path ``pattern`` names in this API. A wildcard in place of the API id may run on into the
+        path, so it names a path only ``widest``, as a Deny does (it covers at least that much)."""
+        if pattern == "*":
+            return "/*"
+        if pattern.startswith("execute-api:"):
+            rest = pattern.removeprefix("execute-api:")
+            return rest if rest.startswith("/") else "/*" if _ONLY_WILDCARDS.fullmatch(rest) else None
+        arn = parse_arn(pattern)
+        if arn is None or not glob_match(arn.service, "execute-api") or not self._here(arn):
+            return None
+        named, slash, path = arn.resource.partition("/")
+        any_api = _ONLY_WILDCARDS.fullmatch(named) is not None
+        if not slash:
+            return "/*" if any_api else None
+        return f"/{path}" if named == self.api_id or (any_api and widest) else None
+
+    def _here(self, arn: Arn) -> bool:
+        ours = not isinstance(self.account, str) or arn.account == self.account
+        if not (_ONLY_WILDCARDS.fullmatch(arn.account) or ours):
+            return False
+        if self.region is None:  # a region the provider takes from its environment: any may be the API's
             return True
-    return False
+        return glob_match(arn.region, self.region) and glob_match(arn.partition, _partition(self.region))
+
+
+def _partition(region: str) -> str:
+    return next((name for prefix, name in _PARTITIONS if region.startswith(prefix)), "aws")
+
+
+def _held_back(allow: Statement, denied: list[str], where: _Where) -> bool:
+    """Whether the Deny paths ``denied`` cover every path the Allow names: a Deny of the whole API covers
+    anything; otherwise each Allow path must be a Deny path, or start with what a Deny path ends in ``*``
+    after."""
+    if any(_WHOLE_API.fullmatch(d) for d in denied):
+        return True
+    paths = [where.path(r, widest=False) if isinstance(r, str) else None for r in allow.resources]
+    return (
+        not allow.negated_resources
+        and bool(paths)
+        and all(
+            path is not None
+            and any(path == d or (d.endswith("*") and path.startswith(d[:-1])) for d in denied)
+            for path in paths
+        )
+    )
 
 
 def _invocations(statement: Statement) -> set[str]:
     """The execute-api actions a statement covers: no other service's action means anything on an API."""
     return {a.full_name for a in allowed_actions(statement) if a.service == "execute-api"}
-
-
-def _covers_api(deny: Statement, source: Resource, api: Resource | None) -> bool:
-    if deny.negated_resources:
-        return False
-    api_id = api.get("id") if api is not None else ABSENT
-    account = provider_account(source)
-    return any(isinstance(r, str) and _whole_api(r, api_id, account) for r in deny.resources)
-
-
-def _whole_api(pattern: str, api_id: Any, account: Any) -> bool:
-    """Whether a Resource entry of an API's policy names the whole API (``execute-api:/*``, ``*`` or the
-    API's ARN with every stage, method and path)."""
-    if pattern == "*":
-        return True
-    if pattern.startswith("execute-api:"):
-        return _WHOLE_API.fullmatch(pattern.removeprefix("execute-api:")) is not None
-    arn = parse_arn(pattern)
-    if arn is None or not glob_match(arn.service, "execute-api"):
-        return False
-    named, _, path = arn.resource.partition("/")
-    ours = not isinstance(account, str) or arn.account == account
-    return (
-        (_ONLY_WILDCARDS.fullmatch(named) is not None or named == api_id)
-        and (_ONLY_WILDCARDS.fullmatch(arn.account) is not None or ours)
-        and _WHOLE_API.fullmatch(f"/{path}" if path else named) is not None
-    )
 
 
 def _binds_when_positive(deny: Statement, condition: Condition) -> bool:
@@ -313,8 +373,9 @@ RULES = [
             "its own VPC endpoints) or on an API with AWS_IAM methods (IAM then admits another account's "
             'principals): an Allow for Principal "*", {"AWS": "*"} or NotPrincipal needs a Condition '
             "binding the caller (aws:SourceVpce, aws:SourceVpc, an account or organisation), or a Deny "
-            "for everyone of execute-api:Invoke on the whole API unless such a condition holds "
-            "(StringNotEquals aws:SourceVpce), as AWS's examples do. Other REGIONAL and EDGE APIs are on "
+            "for everyone of execute-api:Invoke on the whole API (or on every stage, method and path the "
+            "Allow names, in the API's region) unless such a condition holds (StringNotEquals "
+            "aws:SourceVpce), as AWS's examples do. Other REGIONAL and EDGE APIs are on "
             "the internet whatever their policy says and are left to apigateway-method-authorization."
         ),
         severity=Severity.HIGH,

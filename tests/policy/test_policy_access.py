@@ -1210,6 +1210,15 @@ def test_a_private_api_any_accounts_endpoint_can_invoke_is_a_violation():
         [{**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:*:*:*"}, INVOKE],
         [{**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:us-east-1:*:a1b2c3d4e5/*"}, INVOKE],
         [{**DENY_OTHER_ENDPOINTS, "Condition": {}}, INVOKE],  # a Deny of every request leaves nothing open
+        # AWS's template with a stage filled in: the Deny holds back every path the Allow names.
+        [
+            {**DENY_OTHER_ENDPOINTS, "Resource": "execute-api:/prod/*"},
+            {**INVOKE, "Resource": ["execute-api:/prod/GET/orders", "execute-api:/prod/POST/*"]},
+        ],
+        [
+            {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:us-*:*:*/prod/GET/*"},
+            {**INVOKE, "Resource": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:a1b2c3d4e5/prod/GET/orders"},
+        ],
         [{**INVOKE, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}}],
         # Nothing that lets a request in.
         [{**INVOKE, "Action": ["execute-api:InvalidateCache", "s3:GetObject"]}],
@@ -1231,6 +1240,9 @@ def test_a_private_api_bound_to_its_endpoints_passes(statements):
         {**DENY_OTHER_ENDPOINTS, "NotResource": "execute-api:/prod/*", "Resource": None},
         {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:us-east-1:*:zzzzzzzzzz/*"},
         {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:us-east-1:999999999999:*/*"},
+        # Another region's or partition's APIs.
+        {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:eu-west-1:*:*"},
+        {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws-cn:execute-api:*:*:*/*"},
         {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:s3:::*"},
         {**DENY_OTHER_ENDPOINTS, "Resource": "not-an-arn"},
         {**DENY_OTHER_ENDPOINTS, "Action": "execute-api:InvalidateCache"},
@@ -1246,6 +1258,35 @@ def test_a_deny_that_leaves_any_accounts_endpoints_in_binds_nothing(deny):
     api.provider = provider
     (fault,) = [f for f in stack_faults(API_POLICY, [api]) if "Statement[1]" in f]
     assert fault.startswith('policy Statement[1] allows "*" Action [execute-api:Invoke] without a Condition')
+
+
+@pytest.mark.parametrize(
+    ("resources", "region"),
+    [
+        # The Allow names a stage the Deny leaves out.
+        (["execute-api:/prod/GET/orders", "execute-api:/dev/GET/orders"], "us-east-1"),
+        (["execute-api:/*"], "us-east-1"),
+        # A wildcard in place of the API id may run on into the path: "*/prod/*" matches ".../dev/prod/x".
+        (["arn:aws:execute-api:us-east-1:*:*/prod/GET/orders"], "us-east-1"),
+        # The API's own region is not the Deny's.
+        (["execute-api:/prod/GET/orders"], "eu-west-1"),
+    ],
+)
+def test_a_deny_of_some_paths_leaves_the_allows_other_paths_open(resources, region):
+    deny = {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:us-east-1:*:*/prod/*"}
+    api = rest_api(doc(deny, {**INVOKE, "Resource": resources}), id="a1b2c3d4e5", region=region)
+    (diag,) = run(API_POLICY, [api])
+    assert diag.level == "mandatory"
+    assert stack_faults(API_POLICY, [api])[0].startswith(
+        'policy Statement[1] allows "*" Action [execute-api:Invoke] without a Condition and no Deny limits'
+    )
+
+
+def test_a_deny_in_a_named_region_holds_when_the_apis_region_is_not_known():
+    deny = {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:eu-west-1:*:*"}
+    api = rest_api(doc(deny, INVOKE), id="a1b2c3d4e5")
+    api.provider = {}
+    assert stack_faults(API_POLICY, [api]) == []
 
 
 def test_regional_and_edge_apis_are_left_to_their_methods_authorization():
