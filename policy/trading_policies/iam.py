@@ -678,10 +678,14 @@ def _type_wide_across(
             if glob_match(_service_of(read), service)
         }
         for account in _named_accounts(candidates.values()) if escalation else (None,):
+            # The caller's own account ("${aws:PrincipalAccount}") is the stack's, which may be any account
+            # named: its pieces count in each, so that role/a* pinned and role/n* own are role/* in pieces.
             pieces = {
-                written: read
+                written: _moved_to(read, account)
                 for written, read in candidates.items()
-                if account is None or glob_match(_account_of(read), account)
+                if account is None
+                or glob_match(_account_of(read), account)
+                or _account_of(read) == _CALLERS_ACCOUNT
             }
             if len(pieces) >= _FEWEST_SPLIT_PATTERNS and _covers_most(
                 tuple(pieces.values()), arn_format, account
@@ -696,8 +700,16 @@ def _type_wide_across(
 def _pattern_read(written: str) -> str:
     # The caller's own account is one account (its "${aws:PrincipalAccount}" holds a colon); its own name is
     # one name; any other variable is whatever the request makes it.
-    pinned = with_variables(written, {"aws:principalaccount": "0" * 12})
+    pinned = with_variables(written, {"aws:principalaccount": _CALLERS_ACCOUNT})
     return variables_as_wildcards(pinned, _CALLERS_OWN)
+
+
+def _moved_to(read: str, account: str | None) -> str:
+    """A pattern read in the caller's own account, moved to ``account`` (the one being sampled)."""
+    parts = read.split(":")
+    if account is None or len(parts) < 5 or parts[4] != _CALLERS_ACCOUNT:
+        return read
+    return ":".join([*parts[:4], account, *parts[5:]])
 
 
 def _named_accounts(patterns: Iterable[str]) -> list[str]:
@@ -724,6 +736,8 @@ def _service_of(pattern: str) -> str:
 
 
 _FEWEST_SPLIT_PATTERNS = 6
+# The account "${aws:PrincipalAccount}" stands for when patterns are read: one account, the caller's own.
+_CALLERS_ACCOUNT = "0" * 12
 _ACCOUNT_NAMED = re.compile(r"\d{12}|\$\{aws:PrincipalAccount\}", re.IGNORECASE)
 
 

@@ -521,10 +521,18 @@ def pieces(kind, initials, account=ACCOUNT, template="{}*"):
             "role",
         ),
         ("iam:CreateAccessKey", pieces("user", ROLE_INITIALS), "iam:CreateAccessKey", "user"),
-        # Patterns open to any account match the account's roles too.
+        # Patterns open to any account match the account's roles too, and the caller's own account is the
+        # stack's: half of the pieces pinned to it by id and half by variable are every role of it.
         (
             "iam:PassRole",
             pieces("role", ROLE_INITIALS[:18]) + pieces("role", ROLE_INITIALS[18:], account="*"),
+            "iam:PassRole",
+            "role",
+        ),
+        (
+            "iam:PassRole",
+            pieces("role", ROLE_INITIALS[:18])
+            + pieces("role", ROLE_INITIALS[18:], account="${aws:PrincipalAccount}"),
             "iam:PassRole",
             "role",
         ),
