@@ -452,14 +452,10 @@ def iam_routes(stack: Stack, api: Resource) -> list[str]:
     an awsSigv4 scheme."""
     routes = [
         f"{method.get('httpMethod')} {_method_path(stack, method) or '?'}"
-        for method in stack.of_type(METHOD)
+        for method in _methods(stack, api)
         if str(method.get("authorization")).upper() == "AWS_IAM"
-        and api in stack.targets(method, "restApi", (REST_API,), ("id",))
     ]
-    puts = [
-        p for p in stack.of_type(REST_API_PUT) if api in stack.targets(p, "restApiId", (REST_API,), ("id",))
-    ]
-    for source in (api, *puts):
+    for source in _bodies(stack, api):
         document = openapi_document(source.get("body"))
         if document is None:
             continue
@@ -472,6 +468,25 @@ def iam_routes(stack: Stack, api: Resource) -> list[str]:
                 if isinstance(operation, Mapping) and _signed(operation, document.get("security"), schemes):
                     routes.append(f"{verb.upper()} {path}")
     return routes
+
+
+def unknown_iam_route(stack: Stack, api: Resource) -> tuple[Resource, str] | None:
+    """``(resource, property)`` of the first method authorization or body of a REST API not known at
+    preview, where a route with IAM authorization may yet be; None when every one is known."""
+    for method in _methods(stack, api):
+        if method.get("authorization") is UNKNOWN:
+            return method, "authorization"
+    return next(((source, "body") for source in _bodies(stack, api) if source.get("body") is UNKNOWN), None)
+
+
+def _methods(stack: Stack, api: Resource) -> list[Resource]:
+    return [m for m in stack.of_type(METHOD) if api in stack.targets(m, "restApi", (REST_API,), ("id",))]
+
+
+def _bodies(stack: Stack, api: Resource) -> list[Resource]:
+    """The API and the RestApiPuts into it: each may hold an OpenAPI body."""
+    puts = stack.of_type(REST_API_PUT)
+    return [api, *(p for p in puts if api in stack.targets(p, "restApiId", (REST_API,), ("id",)))]
 
 
 def _signed(operation: Mapping[str, Any], default: Any, schemes: Mapping[str, Any]) -> bool:

@@ -39,7 +39,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .apigateway import REST_API, REST_API_PUT, iam_routes, openapi_document
+from .apigateway import REST_API, REST_API_PUT, iam_routes, openapi_document, unknown_iam_route
 from .awsfacts import Arn, parse_arn
 from .documents import Condition, Document, Statement, glob_match, parse_policy
 from .evaluator import Binding, allowed_actions, binding, public_statements, why_open
@@ -155,6 +155,14 @@ def _judge_api_policy(
         # authorization admits another account's principals whenever the resource policy allows them.
         routes = iam_routes(stack, api)
         if not routes:
+            unknown = unknown_iam_route(stack, api)
+            if unknown is not None:
+                yield unknown_until_deployed(
+                    source,
+                    *unknown,
+                    "whether the API authorizes a method with AWS_IAM (which its open policy lets every "
+                    "account call)",
+                )
             return
         because = (
             f"the API authorizes {', '.join(routes)} with AWS_IAM, which admits another account's principals "

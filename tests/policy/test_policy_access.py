@@ -1328,6 +1328,26 @@ def test_a_policy_open_to_everyone_opens_iam_authorized_methods_to_every_account
     assert stack_faults(API_POLICY, [bound, iam_method(bound)]) == []
 
 
+def test_an_authorization_or_body_unknown_at_preview_may_hide_iam_methods():
+    api = rest_api(doc(INVOKE), types="REGIONAL", id="a1b2c3d4e5")
+    put = R("aws:apigateway/restApiPut:RestApiPut", "put", {"restApiId": "a1b2c3d4e5", "body": U})
+    for resources, where in (
+        ([api, iam_method(api, authorization=U)], "aws:apigateway/method:Method 'm-GET'.authorization"),
+        ([api, put], "aws:apigateway/restApiPut:RestApiPut 'put'.body"),
+        ([rest_api(doc(INVOKE), types="REGIONAL", body=U)], "aws:apigateway/restApi:RestApi 'api'.body"),
+    ):
+        # (A RestApiPut's unknown body is also a note of its own: the policy it may hold.)
+        notes = run(API_POLICY, resources)
+        assert {note.level for note in notes} == {"advisory"}
+        assert any(
+            "whether the API authorizes a method with AWS_IAM (which its open policy lets every account "
+            f"call) cannot be checked until {where} is known" in note.message
+            for note in notes
+        )
+    bound = rest_api(doc({**INVOKE, "Principal": {"AWS": ACCOUNT}}), types="REGIONAL")
+    assert run(API_POLICY, [bound, iam_method(bound, authorization=U)]) == []
+
+
 @pytest.mark.parametrize(
     "spec",
     [
