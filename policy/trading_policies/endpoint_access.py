@@ -41,7 +41,7 @@ from pulumi_policy import Severity
 
 from .apigateway import REST_API, REST_API_PUT, iam_routes, openapi_document, unknown_iam_route
 from .awsfacts import Arn, parse_arn
-from .documents import Condition, Document, Statement, glob_match, parse_policy
+from .documents import WILDCARD, Condition, Document, Statement, glob_match, parse_policy
 from .evaluator import Binding, allowed_actions, binding, public_statements, why_open
 from .graph import Resource, Stack, provider_account
 from .kms import render_actions, render_principals
@@ -251,8 +251,8 @@ def _partition(region: str) -> str:
 
 def _held_back(allow: Statement, denied: list[str], where: _Where) -> bool:
     """Whether the Deny paths ``denied`` cover every path the Allow names: a Deny of the whole API covers
-    anything; otherwise each Allow path must be a Deny path, or start with what a Deny path ends in ``*``
-    after."""
+    anything; otherwise each Allow path must be a Deny path, start with what a Deny path ends in ``*``
+    after, or be a literal path a Deny path matches."""
     if any(_WHOLE_API.fullmatch(d) for d in denied):
         return True
     paths = [where.path(r, widest=False) if isinstance(r, str) else None for r in allow.resources]
@@ -261,7 +261,12 @@ def _held_back(allow: Statement, denied: list[str], where: _Where) -> bool:
         and bool(paths)
         and all(
             path is not None
-            and any(path == d or (d.endswith("*") and path.startswith(d[:-1])) for d in denied)
+            and any(
+                path == d
+                or (d.endswith("*") and path.startswith(d[:-1]))
+                or (not WILDCARD.search(path) and glob_match(d, path, case_sensitive=True))
+                for d in denied
+            )
             for path in paths
         )
     )

@@ -1224,6 +1224,10 @@ def test_a_private_api_any_accounts_endpoint_can_invoke_is_a_violation():
             {**INVOKE, "Resource": ["execute-api:/prod/GET/orders", "execute-api:/prod/POST/*"]},
         ],
         [
+            {**DENY_OTHER_ENDPOINTS, "Resource": "execute-api:/*/GET/*"},
+            {**INVOKE, "Resource": ["execute-api:/prod/GET/orders", "execute-api:/dev/GET/orders/7"]},
+        ],
+        [
             {**DENY_OTHER_ENDPOINTS, "Resource": "arn:aws:execute-api:us-*:*:*/prod/GET/*"},
             {**INVOKE, "Resource": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:a1b2c3d4e5/prod/GET/orders"},
         ],
@@ -1271,8 +1275,9 @@ def test_a_deny_that_leaves_any_accounts_endpoints_in_binds_nothing(deny):
 @pytest.mark.parametrize(
     ("resources", "region"),
     [
-        # The Allow names a stage the Deny leaves out.
+        # The Allow names a stage the Deny leaves out, or a pattern that reaches past it.
         (["execute-api:/prod/GET/orders", "execute-api:/dev/GET/orders"], "us-east-1"),
+        (["execute-api:/pro?/GET/orders"], "us-east-1"),
         (["execute-api:/*"], "us-east-1"),
         # A wildcard in place of the API id may run on into the path: "*/prod/*" matches ".../dev/prod/x".
         (["arn:aws:execute-api:us-east-1:*:*/prod/GET/orders"], "us-east-1"),
