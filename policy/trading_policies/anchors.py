@@ -263,6 +263,13 @@ ANCHORS: dict[str, Anchors] = {
             "role, user or group (and a user's groups), where patterns split between them cover a service"
         )
     ),
+    "iam-no-wildcard-resource-across-policies": Anchors(
+        only_here=(
+            "the listed checks read one policy document at a time; none adds up the Resource patterns of the "
+            "policies that reach one role, user or group, where patterns split between them match most "
+            "resources of a type"
+        )
+    ),
     "iam-region-restricted": Anchors(
         only_here="identity policies limited to the stack's region (aws:RequestedRegion or regional ARNs)"
     ),

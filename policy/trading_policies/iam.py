@@ -254,6 +254,59 @@ def _split_between(
         )
 
 
+def check_scoped_resources_across(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    """IAM adds up every identity policy of a principal, and a user's groups' too: Resource patterns split
+    between them count as iam-no-wildcard-resource counts them in one resource. Each finding is on the
+    principal (or, for one the stack names but does not declare, on the first resource that reaches it)."""
+    reach = _Reach(stack)
+    found: dict[Principal, list[tuple[bool, list[str], str, Resource]]] = {}
+    for principal, sources in reach.sources.items():
+        if _kind(principal) != USER:
+            found[principal] = list(_patterns_between(principal, sources, {}, reach))
+    for user in dict.fromkeys([*reach.sources, *reach.groups]):
+        if _kind(user) == USER:
+            groups = reach.groups.get(user, {})
+            sources = [*reach.sources.get(user, {}), *(s for g in groups for s in reach.sources.get(g, {}))]
+            # A group's finding is its members' too: a user is told only of what its own policies add.
+            already: dict[bool, set[str]] = {}
+            for group in groups:
+                for escalation, kinds, _, _ in found.get(group, ()):
+                    already.setdefault(escalation, set()).update(kinds)
+            found[user] = list(_patterns_between(user, dict.fromkeys(sources), already, reach))
+    for principal, faults in found.items():
+        for _, _, fault, first in faults:
+            yield Finding(principal if isinstance(principal, Resource) else first, fault)
+
+
+def _patterns_between(
+    principal: Principal, sources: Mapping[Resource, None], already: Mapping[bool, set[str]], reach: _Reach
+) -> Iterator[tuple[bool, list[str], str, Resource]]:
+    """``(escalation, resource types, fault, first resource)`` for the Resource patterns that match most of
+    a type only between several of ``sources`` (one that does so alone is iam-no-wildcard-resource's)."""
+    allows = [
+        (source, item)
+        for source in sources
+        for item in reach.statements(source)
+        if _scoped_resource_fault(item[1]) is None
+    ]
+    for escalation in (False, True):
+        across = _type_wide_across([statement for _, (_, statement) in allows], escalation=escalation)
+        if across is None:
+            continue
+        patterns, kinds, actions, positions = across
+        owners = list(dict.fromkeys(allows[p][0] for p in positions))
+        alone = {k for source in sources for k in reach.split_alone(source, escalation)}
+        if len(owners) < 2 or set(kinds) <= alone | already.get(escalation, set()):
+            continue
+        yield (
+            escalation,
+            kinds,
+            f"{_statements([allows[p][1] for p in positions])} reach {_describe(principal)} and together "
+            f"allow {_split_fault(actions, patterns, kinds, escalation)}",
+            owners[0],
+        )
+
+
 def _describe(principal: Principal) -> str:
     if isinstance(principal, Resource):
         return f"this {PRINCIPAL_KINDS[principal.type]}"
@@ -294,6 +347,7 @@ class _Reach:
                     self._by_name.setdefault((kind, name.lower()), []).append(resource)
         self._statements: dict[Resource, list[tuple[str, Statement]]] = {}
         self._alone: dict[Resource, set[str]] = {}
+        self._split: dict[tuple[Resource, bool], set[str]] = {}
         for role in stack.of_type(ROLE):
             self._add(role, role)
             for policy in self._policies(role, "managedPolicyArns"):
@@ -419,6 +473,16 @@ class _Reach:
                 for label, statement in _parsed(source)
                 if not isinstance(statement, str)
             ]
+        return found
+
+    def split_alone(self, source: Resource, escalation: bool) -> set[str]:
+        """The resource types whose ARNs one resource's patterns match most of between its own statements:
+        iam-no-wildcard-resource's own."""
+        found = self._split.get((source, escalation))
+        if found is None:
+            statements = [s for _, s in self.statements(source) if _scoped_resource_fault(s) is None]
+            across = _type_wide_across(statements, escalation=escalation)
+            found = self._split[(source, escalation)] = set(across[1]) if across is not None else set()
         return found
 
     def whole_alone(self, source: Resource) -> set[str]:
@@ -1008,7 +1072,8 @@ RULES = [
             'role/*", "...:<account>:*") they reach an administrator\'s, and so do patterns that only '
             'together match more than half of its role (user, group, policy) names ("role/a*" to "role/9*", '
             "in either case, in one statement or across the statements and inline policies of one "
-            'resource), so only names or a few path or name prefixes ("role/service-role/lambda-*") pass. '
+            "resource; between resources, see iam-no-wildcard-resource-across-policies), so only names or a "
+            'few path or name prefixes ("role/service-role/lambda-*") pass. '
             "Read against the IAM catalogue."
         ),
         severity=Severity.MEDIUM,
@@ -1021,6 +1086,30 @@ RULES = [
         topic="iam",
         check=check_scoped_resources,
         resource_types=POLICY_TYPES,
+    ),
+    Rule(
+        name="iam-no-wildcard-resource-across-policies",
+        description=(
+            "No IAM role, user or group is allowed an action that takes resource ARNs on patterns that only "
+            "between several of the stack's identity-policy resources that reach it (each below the "
+            "threshold, as iam-no-wildcard-resource reads one) match more than half of the type's ARNs in "
+            'any account ("arn:aws:kms:*:0*:key/*" to "...:4*:..." in one RolePolicy, "5*" to "9*" in '
+            "another), or, for the actions that hand out privileges (iam:PassRole, sts:AssumeRole, ...), "
+            'more than half of the role, user, group or policy names of their account ("role/a*" to '
+            '"role/r*" in one, "role/s*" to "role/9*" in another). Policies are followed as '
+            "iam-no-wildcard-actions-across-policies follows them: inline policies, RolePolicy, UserPolicy "
+            "and GroupPolicy resources, attached managed policies, and a user's groups."
+        ),
+        severity=Severity.MEDIUM,
+        pci=("7.2.1", "7.2.2"),
+        remediation=(
+            "Name the resources (roles, keys, tables) in the principal's policies, instead of patterns that "
+            "add up to every resource of the type"
+        ),
+        url=_IAM_DOCS + "reference_policies_evaluation-logic_policy-eval-basics.html",
+        topic="iam",
+        check=check_scoped_resources_across,
+        stack=True,
     ),
     Rule(
         name="iam-role-trust-not-public",

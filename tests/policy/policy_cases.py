@@ -144,16 +144,22 @@ def role(policy: object) -> R:
     return R("aws:iam/role:Role", "bad", {"inlinePolicies": [{"name": "app", "policy": policy}]})
 
 
-def split_role(second: object) -> list[R]:
+def split_role(second: object, first: object = None) -> list[R]:
     """Role 'bad' given all of IAM by two RolePolicy resources, one half each (the second's document is
-    ``second``, a document for the other half or one unknown at preview)."""
+    ``second``, a document for the other half or one unknown at preview; ``first`` replaces the first's)."""
     target = R("aws:iam/role:Role", "bad", {"name": U})
-    first = identity_document([f"iam:{c}*" for c in "ABCDEFGHIJKLM"])
+    first = first or identity_document([f"iam:{c}*" for c in "ABCDEFGHIJKLM"])
     return [
         target,
         R("aws:iam/rolePolicy:RolePolicy", "a", {"role": U, "policy": first}, deps={"role": [target]}),
         R("aws:iam/rolePolicy:RolePolicy", "b", {"role": U, "policy": second}, deps={"role": [target]}),
     ]
+
+
+def pass_role_document(initials: str) -> str:
+    """iam:PassRole on the account's roles whose names start with one of ``initials``."""
+    roles = [f"arn:aws:iam::{ACCOUNT}:role/{c}*" for c in initials]
+    return json.dumps({"Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": roles}]})
 
 
 def identity_document(actions: list[str]) -> str:
@@ -263,6 +269,9 @@ BAD: dict[str, Case] = {
     ],
     "iam-no-wildcard-actions-across-policies": lambda: split_role(
         identity_document([f"iam:{c}*" for c in "NOPQRSTUVWXYZ"])
+    ),
+    "iam-no-wildcard-resource-across-policies": lambda: split_role(
+        pass_role_document("stuvwxyz0123456789"), pass_role_document("abcdefghijklmnopqr")
     ),
     "iam-region-restricted": lambda: [
         R(
@@ -492,6 +501,9 @@ UNKNOWN: dict[str, Case] = {
     ],
     "iam-no-wildcard-actions": lambda: [role(U)],
     "iam-no-wildcard-actions-across-policies": lambda: split_role(U),
+    "iam-no-wildcard-resource-across-policies": lambda: split_role(
+        U, pass_role_document("abcdefghijklmnopqr")
+    ),
     "iam-region-restricted": lambda: [
         R(
             "aws:iam/rolePolicy:RolePolicy",

@@ -302,6 +302,73 @@ def test_a_user_holds_the_policies_of_its_groups():
     assert [name for name, _ in across([user, ops, *both, member])] == ["ops"]
 
 
+RESOURCE_ACROSS = "iam-no-wildcard-resource-across-policies"
+INITIALS = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def pass_roles(name, role, initials, account="123456789012", action="iam:PassRole"):
+    resources = [f"arn:aws:iam::{account}:role/{c}*" for c in initials]
+    return R(
+        "aws:iam/rolePolicy:RolePolicy",
+        name,
+        {"role": role, "policy": json.dumps({"Statement": [allow(action, resources)]})},
+    )
+
+
+def test_role_pieces_split_between_two_role_policies_are_every_role_of_the_account():
+    # iam-no-wildcard-resource reads each RolePolicy alone: half of the role names each.
+    role = R("aws:iam/role:Role", "r", {"name": "app"})
+    first = pass_roles("a", "app", INITIALS[:18])
+    second = pass_roles("b", "APP", INITIALS[18:], action="sts:AssumeRole")
+    assert run("iam-no-wildcard-resource", [role, first, second]) == []
+    (diagnostic,) = run(RESOURCE_ACROSS, [role, first, second])
+    assert diagnostic.level == "mandatory"
+    assert diagnostic.urn.endswith("::r")
+    assert (
+        "Statement[0] of aws:iam/rolePolicy:RolePolicy 'a' and Statement[0] of aws:iam/rolePolicy:RolePolicy "
+        "'b' reach this role and together allow iam:PassRole, sts:AssumeRole on 36 patterns "
+        "(arn:aws:iam::123456789012:role/a*, arn:aws:iam::123456789012:role/b* and 34 more), which together "
+        "match more than half of the role names of their account; these actions hand out the privileges of "
+        "what they act on"
+    ) in diagnostic.message
+
+
+def test_key_accounts_split_between_a_group_and_its_member_are_added_up():
+    def keys(name, type_, link, digits):
+        resources = [f"arn:aws:kms:*:{d}*:key/*" for d in digits]
+        document = json.dumps({"Statement": [allow("kms:Decrypt", resources)]})
+        return R(type_, name, {link: "alice" if link == "user" else "ops", "policy": document})
+
+    user = R("aws:iam/user:User", "u", {"name": "alice"})
+    member = R("aws:iam/groupMembership:GroupMembership", "m", {"group": "ops", "users": ["alice"]})
+    own = keys("own", "aws:iam/userPolicy:UserPolicy", "user", "01234")
+    group = keys("grp", "aws:iam/groupPolicy:GroupPolicy", "group", "56789")
+    (diagnostic,) = run(RESOURCE_ACROSS, [user, member, own, group])
+    assert diagnostic.urn.endswith("::u")
+    assert "which together match more than half of all kms key ARNs of any account" in diagnostic.message
+    # A group whose own policies split the keys is told once; its members are not told again.
+    ops = R("aws:iam/group:Group", "ops", {"name": "ops"})
+    both = keys("grp2", "aws:iam/groupPolicy:GroupPolicy", "group", "01234")
+    found = run(RESOURCE_ACROSS, [user, ops, member, both, group])
+    assert [d.urn.rsplit("::", 1)[1] for d in found] == ["ops"]
+
+
+def test_pieces_one_resource_splits_alone_or_that_leave_most_roles_out_are_not_added_up():
+    role = R("aws:iam/role:Role", "r", {"name": "app"})
+    # One RolePolicy that holds the split by itself is iam-no-wildcard-resource's finding, not this one's.
+    whole = pass_roles("w", "app", INITIALS)
+    assert [d.level for d in run("iam-no-wildcard-resource", [role, whole])] == ["mandatory"]
+    assert run(RESOURCE_ACROSS, [role, whole, pass_roles("h", "app", INITIALS[:18])]) == []
+    # Half of the names between them is not most of them; another account's role is another role.
+    assert run(RESOURCE_ACROSS, [role, pass_roles("a", "app", "abc"), pass_roles("b", "app", "def")]) == []
+    assert (
+        run(
+            RESOURCE_ACROSS, [role, pass_roles("a", "app", INITIALS[:18]), pass_roles("b", "other", INITIALS)]
+        )
+        == []
+    )
+
+
 def test_what_one_resource_allows_alone_and_other_accounts_are_not_added_up():
     role = R("aws:iam/role:Role", "r", {"name": "app"})
     # One resource that allows the service by itself is iam-no-wildcard-actions' finding, not this one's.
