@@ -439,6 +439,20 @@ UNMET = (
             {"StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.us-east-1.amazonaws.com"}},
             "kms:CallerAccount, kms:ViaService",
         ),
+        # StringEquals reads "*" as itself; a direct call carries no aws:SourceAccount, and aws:SourceIp
+        # may be absent only on some calls (through a VPC endpoint).
+        ({"StringEquals": {"kms:CallerAccount": "1234*"}}, "kms:CallerAccount"),
+        ({"StringEquals": {"aws:SourceAccount": ACCOUNT}}, "aws:SourceAccount"),
+        ({"Null": {"aws:SourceIp": "true"}}, "aws:SourceIp"),
+        # A pattern of some roles, or one on another policy variable, is not every principal of the account.
+        ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/app-*"}}, "aws:PrincipalArn"),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:username}:*"}}, "aws:PrincipalArn"),
+        ({"ArnLike": {"aws:PrincipalArn": True}}, "aws:PrincipalArn"),
+        # Keys are named in the order of their lower-case spelling, whatever case the policy wrote.
+        (
+            {"Bool": {"aws:ViaAWSService": "true"}, "StringEquals": {"KMS:ViaService": "s3.amazonaws.com"}},
+            "aws:ViaAWSService, KMS:ViaService",
+        ),
     ],
 )
 @pytest.mark.parametrize("principal", [f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT])
@@ -478,6 +492,7 @@ def test_a_root_statement_bound_to_the_account_itself_keeps_access(condition):
         {"StringEquals": {"kms:CallerAccount": U, "aws:PrincipalAccount": ACCOUNT}},
         {"Null": {"aws:PrincipalAccount": U}},
         U,
+        {"ArnLike": {"aws:PrincipalArn": U}},
     ],
 )
 def test_a_root_condition_not_known_at_preview_is_a_note(condition):
@@ -524,6 +539,9 @@ def test_a_deny_under_a_condition_the_administrators_always_meet_locks_everyone_
         ({"StringLike": {"aws:PrincipalArn": "*"}}, "aws:PrincipalArn"),
         ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:*"}}, "aws:PrincipalArn"),
         ({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::${aws:ResourceAccount}:*"}}, "aws:PrincipalArn"),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:*"}}, "aws:PrincipalArn"),
+        # Every principal ARN of the account has an "r" in its name ("root", "role/...", "user/...").
+        ({"StringLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:*r*"}}, "aws:PrincipalArn"),
         ({"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/break-glass"}}, "aws:PrincipalArn"),
         ({"Null": {"aws:PrincipalArn": "false"}}, "aws:PrincipalArn"),
         # An administrator calls PutKeyPolicy directly: kms:ViaService is not in the request.
@@ -555,6 +573,10 @@ def test_a_deny_under_a_condition_every_caller_of_the_account_meets_locks_everyo
         },
         {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/app-*"}},
         {"ArnLike": {"aws:PrincipalArn": f"ARN:AWS:IAM::{ACCOUNT}:*"}},  # case-sensitive: matches no one
+        # Patterns that spare the root user (4 characters), a user named "ab", a break-glass role.
+        {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:?????*"}},
+        {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:*r???*"}},
+        {"StringNotLike": {"aws:PrincipalArn": "*break-glass*"}},
         {"StringEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:root"}},
         {"ArnLike": {"aws:PrincipalArn": U}},
         {"ArnNotLike": {"aws:PrincipalArn": [f"arn:aws:iam::{OTHER}:root", U]}},
@@ -584,6 +606,36 @@ def test_a_root_statement_under_a_condition_every_direct_caller_meets_keeps_acce
     # Before, these read as never met: a mandatory violation for a key its administrators can manage.
     root = root_statement() | {"Condition": condition}
     assert run(ACCESS, [key(root)], {"accountId": ACCOUNT}) == []
+
+
+def test_the_lock_out_message_names_every_root_statement_at_fault_and_no_other():
+    via = {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
+    unmet = [root_statement() | {"Condition": via}, root_statement() | {"Sid": "Again", "Condition": via}]
+    assert verdicts(ACCESS, key(*unmet), {"accountId": ACCOUNT}) == [
+        (
+            "mandatory",
+            UNMET.format(account=ACCOUNT, keys="kms:ViaService").replace(
+                "statement 'EnableRoot' (Statement[0])",
+                "statement 'EnableRoot' (Statement[0]), statement 'Again' (Statement[1])",
+            ),
+        )
+    ]
+    # A deployer statement on another resource does not name the root: the root's own statement is at fault.
+    deployer = allow({"AWS": DEPLOYER}, "kms:*") | {"Resource": "arn:aws:dynamodb:*"}
+    assert verdicts(ACCESS, key(unmet[0], deployer), {"accountId": ACCOUNT}) == [
+        ("mandatory", UNMET.format(account=ACCOUNT, keys="kms:ViaService"))
+    ]
+    elsewhere = [root_statement() | {"Resource": "arn:aws:dynamodb:*"}, allow({"AWS": ACCOUNT}, "kms:*")]
+    elsewhere[1]["Resource"] = "arn:aws:s3:::x"
+    assert verdicts(ACCESS, key(*elsewhere, deployer), {"accountId": ACCOUNT}) == [
+        (
+            "mandatory",
+            f"no Allow statement gives the account (arn:aws:iam::{ACCOUNT}:root) kms:* or kms:PutKeyPolicy "
+            "(statement 'EnableRoot' (Statement[0]), Statement[1] names it on Resource [arn:aws:dynamodb:*], "
+            'which is not this key: in a key policy the key is Resource "*"), so AWS rejects the policy '
+            "(lock-out safety check) or, if bypassed, nobody can manage the key again",
+        )
+    ]
 
 
 def foreign_admin_beside_our_deployer():
