@@ -594,11 +594,15 @@ def _principal_arns_met(condition: Condition, account: str) -> bool | Missing:
             found.append(UNKNOWN if text is UNKNOWN else False)
         elif base in _ARN_POSITIVE:
             # One value equal to each of them would be three values: only a pattern matches them all, and
-            # ArnLike and StringLike match case-sensitively.
+            # ArnLike and StringLike match case-sensitively. A pattern that holds another policy variable
+            # matches none of them (none holds "${"): it is not sure to match every principal.
             like = base.startswith("Arn") or "Like" in base
             found.append(like and all(glob_match(text, p, case_sensitive=True) for p in probes))
         else:
-            named = text.split(":")[4] if text.count(":") >= 5 else ""
+            # The account is read before any other policy variable: after it, a variable changes the
+            # principal named, not its account ("arn:aws:iam::<other>:user/${aws:username}").
+            head = text.split("${", 1)[0]
+            named = head.split(":")[4] if head.count(":") >= 5 else ""
             found.append(bool(_ACCOUNT_ID.fullmatch(named)) and named != account)
     if base in _ARN_POSITIVE:
         return True if True in found else UNKNOWN if UNKNOWN in found else False
@@ -609,14 +613,13 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 
 
 def _with_account(value: Any, account: str) -> str | Missing | None:
-    """A condition value with the caller's and the key's account filled in: None when it is no string or
-    another policy variable leaves it unsure."""
+    """A condition value with the caller's and the key's account filled in (other policy variables left as
+    written): None when it is no string."""
     if value is UNKNOWN:
         return UNKNOWN
     if not isinstance(value, str):
         return None
-    text = with_variables(value, dict.fromkeys(("aws:resourceaccount", "aws:principalaccount"), account))
-    return None if policy_variables(text) else text
+    return with_variables(value, dict.fromkeys(("aws:resourceaccount", "aws:principalaccount"), account))
 
 
 def _names_account(value: Any, account: str, base: str) -> bool | Missing | None:

@@ -543,6 +543,11 @@ def test_a_deny_under_a_condition_the_administrators_always_meet_locks_everyone_
         # Every principal ARN of the account has an "r" in its name ("root", "role/...", "user/...").
         ({"StringLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:*r*"}}, "aws:PrincipalArn"),
         ({"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/break-glass"}}, "aws:PrincipalArn"),
+        # A variable after another account's id still names only that account's principals.
+        (
+            {"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER}:user/${{aws:username}}"}},
+            "aws:PrincipalArn",
+        ),
         ({"Null": {"aws:PrincipalArn": "false"}}, "aws:PrincipalArn"),
         # An administrator calls PutKeyPolicy directly: kms:ViaService is not in the request.
         ({"Null": {"kms:ViaService": "true"}}, "kms:ViaService"),
@@ -571,6 +576,7 @@ def test_a_deny_under_a_condition_every_caller_of_the_account_meets_locks_everyo
                 "aws:PrincipalArn": [f"arn:aws:iam::{OTHER}:root", "arn:aws:iam::${aws:username}:x"]
             }
         },
+        {"ArnNotLike": {"aws:PrincipalArn": "arn:${aws:username}:iam::999999999999:root"}},
         {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/app-*"}},
         {"ArnLike": {"aws:PrincipalArn": f"ARN:AWS:IAM::{ACCOUNT}:*"}},  # case-sensitive: matches no one
         # Patterns that spare the root user (4 characters), a user named "ab", a break-glass role.
