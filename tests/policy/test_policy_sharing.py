@@ -79,19 +79,33 @@ def test_an_image_builder_distribution_to_group_all_makes_its_images_public():
 
 
 @pytest.mark.parametrize(
-    "resource",
+    ("resource", "what"),
     [
-        launch(group=U),
-        distribution({"userGroups": U}),
-        distribution({"userGroups": [U]}),
-        R(DISTRIBUTION, "dist", {"distributions": U}),
+        (launch(group=U), "who may launch the image cannot be checked until {type} 'ami'.group is known"),
+        (
+            distribution({"userGroups": U}),
+            "who may launch the images cannot be checked until {type} 'dist'.distributions is known",
+        ),
+        (
+            distribution({"userGroups": [U]}),
+            "who may launch the images cannot be checked until {type} 'dist'.distributions is known",
+        ),
+        (
+            R(DISTRIBUTION, "dist", {"distributions": U}),
+            "who may launch the images cannot be checked until {type} 'dist'.distributions is known",
+        ),
     ],
 )
-def test_a_launch_group_unknown_at_preview_is_a_note(resource):
+def test_a_launch_group_unknown_at_preview_is_a_note(resource, what):
+    # The note names the property to wait for: a distribution's groups are read from its distributions.
     ((level, message),) = findings(IMAGE, [resource])
     assert level == "advisory"
-    assert message.startswith("who may launch the image")
-    assert "cannot be checked until" in message
+    assert message.startswith(f"{what.format(type=resource.type)} (it is built from values computed during")
+
+
+@pytest.mark.parametrize("props", [{}, {"distributions": None}, {"distributions": {"region": "us-east-1"}}])
+def test_a_distribution_configuration_without_a_list_of_distributions_shares_nothing(props):
+    assert findings(IMAGE, [R(DISTRIBUTION, "dist", props)]) == []
 
 
 def service(**props):
@@ -154,25 +168,36 @@ def test_endpoint_services_for_named_consumers_or_with_acceptance_pass(resources
     assert findings(SERVICE, resources) == []
 
 
+APPROVES = "whether the service approves each endpoint"
+CONNECTS = "who may connect to the endpoint service"
+
+
 @pytest.mark.parametrize(
-    ("resources", "unknown"),
+    ("resources", "what", "unknown"),
     [
         (
             [service(acceptanceRequired=U, allowedPrincipals=["*"])],
-            "ec2/vpcEndpointService:VpcEndpointService 'svc'.acceptanceRequired",
+            APPROVES,
+            "aws:ec2/vpcEndpointService:VpcEndpointService 'svc'.acceptanceRequired",
         ),
-        ([service(acceptanceRequired=U), principle("*")], "VpcEndpointService 'svc'.acceptanceRequired"),
+        (
+            [service(acceptanceRequired=U), principle("*")],
+            APPROVES,
+            "aws:ec2/vpcEndpointService:VpcEndpointService 'svc'.acceptanceRequired",
+        ),
         (
             [service(acceptanceRequired=False, allowedPrincipals=[U])],
-            "VpcEndpointService 'svc'.allowedPrincipals",
+            CONNECTS,
+            "aws:ec2/vpcEndpointService:VpcEndpointService 'svc'.allowedPrincipals",
         ),
         (
             [service(acceptanceRequired=False), principle(U)],
-            "VpcEndpointServiceAllowedPrinciple 'any'.principalArn",
+            CONNECTS,
+            f"{PRINCIPLE} 'any'.principalArn",
         ),
     ],
 )
-def test_a_principal_or_acceptance_unknown_at_preview_is_a_note(resources, unknown):
+def test_a_principal_or_acceptance_unknown_at_preview_is_a_note(resources, what, unknown):
     ((level, message),) = findings(SERVICE, resources)
     assert level == "advisory"
-    assert f"{unknown} is known" in message
+    assert message.startswith(f"{what} cannot be checked until {unknown} is known")
