@@ -1432,6 +1432,90 @@ def test_a_private_api_policy_that_cannot_be_judged_yet_is_a_note():
     assert stack_faults(API_POLICY, [rest_api("")]) == []
 
 
+IAM_OPEN = (
+    '{shown} Statement[0] allows "*" Action [execute-api:Invoke] without a Condition and the API authorizes '
+    "{routes} with AWS_IAM, which admits another account's principals whenever the resource policy allows "
+    "them, so any AWS account can call those methods"
+)
+
+
+def test_an_open_policy_from_a_body_a_rest_api_policy_or_a_put_opens_iam_methods_too():
+    policy_in_body = json.dumps(
+        {"openapi": "3.0.1", "paths": {}, "x-amazon-apigateway-policy": json.loads(doc(INVOKE))}
+    )
+    body_api = R(REST_API, "api", {"name": "orders", "endpointConfiguration": {"types": "REGIONAL"}})
+    body_api.props["body"] = policy_in_body
+    assert stack_faults(API_POLICY, [body_api, iam_method(body_api)]) == [
+        IAM_OPEN.format(shown="body's x-amazon-apigateway-policy", routes="GET /")
+    ]
+    target = rest_api(None, types="REGIONAL", id="a1b2c3d4e5")
+    del target.props["policy"]
+    methods = [iam_method(target), iam_method(target, "POST")]
+    policy = R(
+        "aws:apigateway/restApiPolicy:RestApiPolicy", "p", {"restApiId": "a1b2c3d4e5", "policy": doc(INVOKE)}
+    )
+    assert stack_faults(API_POLICY, [target, *methods, policy]) == [
+        IAM_OPEN.format(shown="policy", routes="GET /, POST /")
+    ]
+    put = R(
+        "aws:apigateway/restApiPut:RestApiPut", "put", {"restApiId": "a1b2c3d4e5", "body": policy_in_body}
+    )
+    assert stack_faults(API_POLICY, [target, methods[0], put]) == [
+        IAM_OPEN.format(shown="body's x-amazon-apigateway-policy", routes="GET /")
+    ]
+
+
+def test_notes_name_the_property_to_wait_for():
+    def note(resources):
+        (found,) = run(API_POLICY, resources)
+        assert found.level == "advisory"
+        return found.message.split("': ", 1)[1].split(" (", 1)[0]
+
+    assert note([rest_api(doc(INVOKE), types=U)]) == (
+        "whether the API is private cannot be checked until aws:apigateway/restApi:RestApi "
+        "'api'.endpointConfiguration is known"
+    )
+    assert note([R(REST_API, "api", {"name": "orders", "body": U})]) == (
+        "the x-amazon-apigateway-policy of its OpenAPI body cannot be checked until "
+        "aws:apigateway/restApi:RestApi 'api'.body is known"
+    )
+    # A policy partly unknown: the statement not known yet may be the Deny that binds the open one.
+    partly = json.dumps({"Version": "2012-10-17", "Statement": [INVOKE, U]})
+    assert note([rest_api(partly)]) == (
+        "the API's resource policy cannot be checked until aws:apigateway/restApi:RestApi 'api'.policy is "
+        "known"
+    )
+    target = rest_api(None, id="a1b2c3d4e5")
+    del target.props["policy"]
+    policy = R("aws:apigateway/restApiPolicy:RestApiPolicy", "p", {"restApiId": "a1b2c3d4e5", "policy": U})
+    assert note([target, policy]) == (
+        "the API's resource policy cannot be checked until aws:apigateway/restApiPolicy:RestApiPolicy "
+        "'p'.policy is known"
+    )
+
+
+def test_a_rest_api_policy_names_its_api_by_id_only():
+    # AWS looks restApiId up as an id: the API's name there names no API of the stack.
+    target = rest_api(None, id="a1b2c3d4e5")
+    del target.props["policy"]
+    by_name = R(
+        "aws:apigateway/restApiPolicy:RestApiPolicy", "p", {"restApiId": "orders", "policy": doc(INVOKE)}
+    )
+    (found,) = run(API_POLICY, [target, by_name])
+    assert found.level == "advisory"
+    assert stack_faults(API_POLICY, [target, by_name]) == [
+        "its policy lets everyone invoke REST API 'orders', which is not in the stack: whether the API is "
+        "private, and so open to every account's VPC endpoints, cannot be checked"
+    ]
+    # Outside the stack too, a Deny of every other endpoint binds the policy.
+    bound = R(
+        "aws:apigateway/restApiPolicy:RestApiPolicy",
+        "p",
+        {"restApiId": "zz99", "policy": doc(DENY_OTHER_ENDPOINTS, INVOKE)},
+    )
+    assert run(API_POLICY, [bound]) == []
+
+
 OPENSEARCH = "opensearch-access-policy-not-public"
 DOMAIN = "aws:opensearch/domain:Domain"
 SEARCH = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}
@@ -1523,3 +1607,45 @@ def test_a_domain_policy_that_cannot_be_judged_yet_is_a_note():
     (fault,) = stack_faults(OPENSEARCH, [domain(doc({**SEARCH, "Action": "es:ESHttpGet"}))])
     assert fault.startswith('accessPolicies Statement[0] allows {"AWS": "*"} Action [es:ESHttpGet] without')
     assert stack_faults(OPENSEARCH, [domain(None)]) == []
+
+
+def test_a_domain_policys_notes_name_the_property_to_wait_for():
+    def note(resources):
+        (found,) = run(OPENSEARCH, resources)
+        assert found.level == "advisory"
+        return found.message.split("': ", 1)[1].split(" (", 1)[0]
+
+    assert note([domain(doc(SEARCH), vpcOptions=U)]) == (
+        f"whether the domain is in a VPC cannot be checked until {DOMAIN} 'search'.vpcOptions is known"
+    )
+    assert note([domain(doc(SEARCH), advancedSecurityOptions={"enabled": U})]) == (
+        "whether fine-grained access control guards the domain cannot be checked until "
+        f"{DOMAIN} 'search'.advancedSecurityOptions is known"
+    )
+    assert note([domain(U)]) == (
+        f"the domain's access policy cannot be checked until {DOMAIN} 'search'.accessPolicies is known"
+    )
+    outside = R(
+        "aws:opensearch/domainPolicy:DomainPolicy",
+        "dp",
+        {"domainName": "logs", "accessPolicies": doc(SEARCH)},
+    )
+    assert stack_faults(OPENSEARCH, [outside]) == [
+        "its access policy lets everyone in to domain 'logs', which is not in the stack: whether the domain "
+        "has a public endpoint without fine-grained access control cannot be checked"
+    ]
+
+
+def test_a_domain_policy_names_its_domain_by_its_literal_domain_name():
+    target = domain(None, advancedSecurityOptions={"enabled": False})
+    del target.props["accessPolicies"]
+    policy = R(
+        "aws:opensearch/domainPolicy:DomainPolicy",
+        "dp",
+        {"domainName": "search", "accessPolicies": doc(SEARCH)},
+    )
+    assert stack_faults(OPENSEARCH, [target, policy]) == [
+        'accessPolicies Statement[0] allows {"AWS": "*"} Action [es:*] without a Condition on a domain with '
+        "a public endpoint and no fine-grained access control, so anyone on the internet can reach its "
+        "indexes"
+    ]
