@@ -445,6 +445,8 @@ ESCALATES = (
             "user",
         ),
         ("iam:AddUserToGroup", f"arn:aws:iam::{ACCOUNT}:group/*", "iam:AddUserToGroup", "group"),
+        # A "?" in the account stands for one digit of it.
+        ("iam:PassRole", f"arn:aws:iam::{ACCOUNT[:-1]}?:role/*", "iam:PassRole", "role"),
     ],
 )
 def test_escalation_actions_on_every_role_or_user_of_the_account_are_violations(
@@ -454,6 +456,13 @@ def test_escalation_actions_on_every_role_or_user_of_the_account_are_violations(
     assert levels(SCOPED, identity(statement)) == ["mandatory"]
     assert faults(SCOPED, identity(statement)) == [
         ESCALATES.format(actions=actions, pattern=pattern, kind=kind)
+    ]
+
+
+def test_an_escalation_pattern_after_a_resource_not_known_at_preview_is_still_read():
+    pattern = f"arn:aws:iam::{ACCOUNT}:role/*"
+    assert faults(SCOPED, identity(allow("iam:PassRole", [U, pattern]))) == [
+        ESCALATES.format(actions="iam:PassRole", pattern=pattern, kind="role")
     ]
 
 

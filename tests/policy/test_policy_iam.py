@@ -515,6 +515,126 @@ def test_a_permission_set_gets_the_customer_managed_policy_of_its_path_in_each_a
     )
     (finding,) = across([inline, *apart])
     assert f"reach permission set '{PERMISSION_SET_ARN}' in account '210987654321' and" in finding[1]
+def split_finding(first, second, reached):
+    return (
+        f"Statement[0] of {first} and Statement[0] of {second} reach {reached} and together allow every "
+        "action of iam, which none of them does alone; list the actions the workload calls"
+    )
+
+
+def test_a_user_named_only_by_literal_holds_its_groups_policies_and_an_empty_group_adds_nothing():
+    # "bob" is not declared: the finding is on the first resource that reaches him. A group without
+    # policies ("empty") is one of his groups all the same.
+    own = R("aws:iam/userPolicy:UserPolicy", "own", {"user": "bob", "policy": document(FIRST_HALF)})
+    devs = R("aws:iam/groupPolicy:GroupPolicy", "devs", {"group": "devs", "policy": document(SECOND_HALF)})
+    member = R(
+        "aws:iam/userGroupMembership:UserGroupMembership", "m", {"user": "bob", "groups": ["empty", "devs"]}
+    )
+    assert across([own, devs, member]) == [
+        (
+            "own",
+            split_finding(
+                "aws:iam/userPolicy:UserPolicy 'own'", "aws:iam/groupPolicy:GroupPolicy 'devs'", "user 'bob'"
+            ),
+        )
+    ]
+    # His own policies split the service while the group adds nothing.
+    second = R("aws:iam/userPolicy:UserPolicy", "second", {"user": "bob", "policy": document(SECOND_HALF)})
+    alone = R("aws:iam/userGroupMembership:UserGroupMembership", "m", {"user": "bob", "groups": ["empty"]})
+    assert [name for name, _ in across([own, second, alone])] == ["own"]
+
+
+def test_every_reference_of_a_list_is_followed():
+    # Groups and managed policies listed by outputs (preview) or by literal ARNs, an AWS managed policy
+    # among them: each one counts, not the first or the last.
+    user = R("aws:iam/user:User", "u", {"name": "alice"})
+    ops, dev = (R("aws:iam/group:Group", name, {"name": name}) for name in ("ops", "dev"))
+    halves = [
+        R("aws:iam/groupPolicy:GroupPolicy", "g1", {"group": "ops", "policy": document(FIRST_HALF)}),
+        R("aws:iam/groupPolicy:GroupPolicy", "g2", {"group": "dev", "policy": document(SECOND_HALF)}),
+    ]
+    member = R(
+        "aws:iam/userGroupMembership:UserGroupMembership",
+        "m",
+        {"user": "alice", "groups": [U, U]},
+        deps={"groups": [ops, dev]},
+    )
+    assert [name for name, _ in across([user, ops, dev, *halves, member])] == ["u"]
+    arns = [f"arn:aws:iam::123456789012:policy/{name}" for name in ("first", "second")]
+    managed = [
+        R("aws:iam/policy:Policy", name, {"arn": arn, "name": name, "policy": document(actions)})
+        for name, arn, actions in zip(("first", "second"), arns, (FIRST_HALF, SECOND_HALF), strict=True)
+    ]
+    literal = R(
+        "aws:iam/role:Role",
+        "r",
+        {"name": "app", "managedPolicyArns": [arns[0], "arn:aws:iam::aws:policy/ReadOnlyAccess", arns[1]]},
+    )
+    assert across([*managed, literal]) == [
+        ("r", split_finding("aws:iam/policy:Policy 'first'", "aws:iam/policy:Policy 'second'", "this role"))
+    ]
+    by_output = R(
+        "aws:iam/role:Role",
+        "r",
+        {"name": "app", "managedPolicyArns": [U, U]},
+        deps={"managedPolicyArns": managed},
+    )
+    assert [name for name, _ in across([*managed, by_output])] == ["r"]
+
+
+def test_a_service_one_resource_allows_whole_does_not_hide_another_split_between_resources():
+    # athena is whole in one resource (iam-no-wildcard-actions' finding); iam is split between two.
+    athena = [allow([f"athena:{c}*" for c in half], "*") for half in ("ABCDEFGHIJKLM", "NOPQRSTUVWXYZ")]
+    role = R("aws:iam/role:Role", "r", {"name": "app"})
+    whole = R("aws:iam/rolePolicy:RolePolicy", "w", {"role": "app", "policy": document(FIRST_HALF, *athena)})
+    half = R("aws:iam/rolePolicy:RolePolicy", "h", {"role": "app", "policy": document(SECOND_HALF)})
+    assert across([role, whole, half]) == [
+        (
+            "r",
+            split_finding(
+                "aws:iam/rolePolicy:RolePolicy 'w'", "aws:iam/rolePolicy:RolePolicy 'h'", "this role"
+            ),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "pooled"),
+    [
+        # Two providers that pin one account name one role "app", whatever else they set.
+        (
+            {"allowedAccountIds": json.dumps(["123456789012"]), "profile": "ops"},
+            {"allowedAccountIds": json.dumps(["123456789012"]), "profile": "ci"},
+            True,
+        ),
+        # Without an account, the same credentials (in any order) are one account, others may not be.
+        ({"profile": "ops", "accessKey": "AKIA1"}, {"accessKey": "AKIA1", "profile": "ops"}, True),
+        ({"profile": "ops"}, {"profile": "ci"}, False),
+        ({"profile": U}, {"profile": U}, True),
+    ],
+)
+def test_a_role_named_only_by_literal_is_one_role_per_account(first, second, pooled):
+    a = R(
+        "aws:iam/rolePolicy:RolePolicy",
+        "a",
+        {"role": "app", "policy": document(FIRST_HALF)},
+        provider={"region": "us-east-1", **first},
+    )
+    b = R(
+        "aws:iam/rolePolicy:RolePolicy",
+        "b",
+        {"role": "app", "policy": document(SECOND_HALF)},
+        provider={"region": "us-west-2", **second},
+    )
+    expected = [
+        (
+            "a",
+            split_finding(
+                "aws:iam/rolePolicy:RolePolicy 'a'", "aws:iam/rolePolicy:RolePolicy 'b'", "role 'app'"
+            ),
+        )
+    ]
+    assert across([a, b]) == (expected if pooled else [])
 
 
 def test_unreadable_identity_policies():
