@@ -1411,10 +1411,33 @@ def test_an_expiry_by_date_removes_every_log_whatever_its_age():
         expiring(30, filter={"prefix": U}),
         expiring(30, filter=U),
         {"id": "u", "status": "Enabled", "expiration": [{"days": 30}]},  # v6: a one-element list
+        {"id": "e", "status": "Enabled", "filter": [], "expiration": {"days": 30}},  # an empty filter block
+        expiring(30, filter={"prefix": None}),  # no prefix: every key
     ],
 )
 def test_a_rule_whose_filter_may_select_the_logs_counts(rule):
     assert [d.level for d in run(RETENTION, logs_lifecycle([rule]))] == ["mandatory"]
+
+
+def test_a_single_day_is_less_than_a_year():
+    (diag,) = run(RETENTION, logs_lifecycle([expiring(1)]))
+    assert diag.level == "mandatory"
+    assert (
+        "rules[0] (id 'expire-logs') expires the server access logs aws:s3/bucket:Bucket 'logs' receives "
+        f"after 1 days; {KEPT_LESS}" in diag.message
+    )
+
+
+def test_every_rule_is_read_after_ones_unknown_disabled_or_not_selecting_the_logs():
+    rules = [
+        U,
+        expiring(30, status="Disabled"),
+        expiring(30, filter={"tag": {"key": "k", "value": "v"}}),
+        expiring(30, id="last"),
+    ]
+    diags = run(RETENTION, logs_lifecycle(rules))
+    assert [d.level for d in diags] == ["advisory", "mandatory"]
+    assert "rules[3] (id 'last') expires the server access logs" in diags[1].message
 
 
 @pytest.mark.parametrize(
@@ -1422,6 +1445,8 @@ def test_a_rule_whose_filter_may_select_the_logs_counts(rule):
     [
         expiring(30, status="Disabled"),
         expiring(30, filter={"prefix": "exports/"}),  # outside targetPrefix data/
+        expiring(30, prefix="exports/"),  # the deprecated rule-level prefix
+        expiring(30, filter={"and": {"prefix": "exports/", "objectSizeGreaterThan": 1}}),
         expiring(30, filter={"and": {"prefix": "data/", "tags": {"k": "v"}}}),  # logs carry no tags
         expiring(30, filter={"tag": {"key": "k", "value": "v"}}),
         {"id": "n", "status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 1}},
@@ -1450,6 +1475,35 @@ def test_the_v2_lifecycle_and_a_buckets_inline_rules_count_too():
     assert run(RETENTION, [data, bucket(LOG_TARGET, "logs", lifecycleRules=off)]) == []
     # Unset, the provider fills the block in: unknown at preview, and nothing the program chose.
     assert run(RETENTION, [data, bucket(LOG_TARGET, "logs", lifecycleRules=U)]) == []
+
+
+def test_an_inline_loggings_prefix_and_an_inline_rules_tags_decide_which_rules_select_the_logs():
+    data = bucket(logging={"targetBucket": LOG_TARGET, "targetPrefix": "data/"})
+    logs = bucket(LOG_TARGET, "logs")
+    elsewhere = attach(LIFECYCLE, logs, {"rules": [expiring(30, filter={"prefix": "exports/"})]}, "lc")
+    assert run(RETENTION, [data, logs, elsewhere]) == []
+    under = attach(LIFECYCLE, logs, {"rules": [expiring(30, filter={"prefix": "data/2024"})]}, "lc")
+    assert [d.level for d in run(RETENTION, [data, logs, under])] == ["mandatory"]
+    # S3 delivers access logs without tags: an inline rule on tagged objects never selects them.
+    tagged = [{"enabled": True, "tags": {"k": "v"}, "expirations": [{"days": 30}]}]
+    v2 = "aws:s3/bucketV2:BucketV2"
+    assert run(RETENTION, [data, bucket(LOG_TARGET, "logs", type_=v2, lifecycleRules=tagged)]) == []
+
+
+def test_only_buckets_that_receive_access_logs_are_held_to_the_retention():
+    data = bucket()
+    scratch = attach(LIFECYCLE, data, {"rules": [expiring(1)]}, "scratch")
+    logs = bucket(LOG_TARGET, "logs")
+    logging = attach("aws:s3/bucketLogging:BucketLogging", data, {"targetBucket": LOG_TARGET}, "logging")
+    assert run(RETENTION, [data, logs, logging, scratch]) == []
+
+
+def test_a_log_bucket_named_by_its_literal_name_is_found_while_its_id_is_unknown():
+    # At preview a new bucket's name is known and its id is not: a lifecycle naming it still names it.
+    resources = logs_lifecycle([expiring(30)], linked=False)
+    resources[1].props["id"] = U
+    (diag,) = run(RETENTION, resources)
+    assert "expires the server access logs aws:s3/bucket:Bucket 'logs' receives after 30 days" in diag.message
 
 
 def test_a_bucket_v2s_inline_loggings_and_expirations_count_too():
