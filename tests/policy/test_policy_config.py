@@ -355,6 +355,8 @@ EVERYTHING = (
         # fnmatch reads "[!]]" as any character but "]", ":" too.
         ({"resource": "urn[!]]*::*"}, "'urn[!]]*::*'"),
         ({"resource": "urn:[!]]*"}, "'urn:[!]]*'"),
+        # "?" stands for a character the URN spells out ("u" of "pulumi").
+        ({"resource": "urn:pul?mi:*"}, "'urn:pul?mi:*'"),
     ],
 )
 def test_an_exemption_of_every_resource_is_refused(exemption, label):
@@ -403,6 +405,9 @@ ANY_TYPE = (
         {"resource": "*", "type": "aws:[!s]*"},
         {"resource": "legacy", "type": "aws:*[!t]"},
         {"resource": "*", "type": "aws:k*"},
+        {"resource": "legacy", "type": "a*"},
+        # A logical name may hold any character, not only ASCII.
+        {"resource": "urn:pulumi:dev::trading::*::bücher-*"},
     ],
 )
 def test_an_exemption_of_resources_of_any_type_is_refused(exemption):
@@ -435,6 +440,8 @@ def test_an_exemption_of_resources_of_any_type_is_refused(exemption):
         {"resource": "urn:pulumi:dev::trading::*$aws:kms/key:Key::legacy", "type": "aws:*"},
         # "[!]" with no "]" after it is three characters, as fnmatch reads it.
         {"resource": "urn:pulumi:dev::trading::[!]*", "type": "aws:kms/key:Key"},
+        # A class of ":" alone cannot begin a stack's name: this names no resource, let alone every one.
+        {"resource": "urn:pulumi:[:]*"},
     ],
 )
 def test_an_exemption_of_some_resources_is_kept(exemption):
@@ -468,3 +475,12 @@ def test_a_catch_all_entry_of_a_name_allowlist_is_refused_and_narrower_ones_kept
         "urn:pulumi:dev::trading::trading:*::logs-*",
     ]
     assert resolve("p", schema, {"allowed": narrow})["allowed"] == narrow
+
+
+def test_a_name_allowlist_without_routes_is_empty_by_default_and_refuses_an_empty_name():
+    schema = {"allowed": config.catch_all_schema("bucket", ("aws:s3/bucket:Bucket",), "name the buckets")}
+    assert resolve("p", schema, None)["allowed"] == []
+    assert resolve("p", schema, {"allowed": ["legacy-*", "logs"]})["allowed"] == ["legacy-*", "logs"]
+    with pytest.raises(PolicyConfigError) as error:
+        resolve("p", schema, {"allowed": [""]})
+    assert "allowed[0] must be at least 1 characters, got ''" in str(error.value)
