@@ -1634,6 +1634,8 @@ def test_a_domain_policys_notes_name_the_property_to_wait_for():
     assert note([domain(U)]) == (
         f"the domain's access policy cannot be checked until {DOMAIN} 'search'.accessPolicies is known"
     )
+    (fault,) = stack_faults(OPENSEARCH, [domain("{not json")])
+    assert fault.startswith("the domain's access policy (accessPolicies) is unreadable: ")
     outside = R(
         "aws:opensearch/domainPolicy:DomainPolicy",
         "dp",
