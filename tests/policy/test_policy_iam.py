@@ -515,6 +515,8 @@ def test_a_permission_set_gets_the_customer_managed_policy_of_its_path_in_each_a
     )
     (finding,) = across([inline, *apart])
     assert f"reach permission set '{PERMISSION_SET_ARN}' in account '210987654321' and" in finding[1]
+
+
 def split_finding(first, second, reached):
     return (
         f"Statement[0] of {first} and Statement[0] of {second} reach {reached} and together allow every "
