@@ -99,10 +99,7 @@ METADATA_READS = frozenset({"s3:GetBucketAcl", "s3:GetBucketLocation"})
 def _inline(bucket: Resource, prop: str) -> Any:
     """A bucket's inline block ``prop`` (a Bucket's name for it): an object in pulumi-aws v7, a one-element
     list on a BucketV2, which v7 still offers with its v6 names (:func:`_block_name`)."""
-    value = bucket.get(_block_name(bucket, prop))
-    if isinstance(value, list):
-        return value[0] if value else ABSENT
-    return value
+    return _one(bucket.get(_block_name(bucket, prop)))
 
 
 def _block_name(bucket: Resource, prop: str) -> str:
