@@ -38,6 +38,8 @@ from pulumi_policy import policy as sdk_policy
 from pulumi_policy.policy import PolicyResource, _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError
 
+from . import stack_request
+
 # sha256 of inspect.getsource() of pulumi-policy 1.21's _PolicyAnalyzerServicer.Analyze and .AnalyzeStack.
 SDK_SOURCES = {
     "Analyze": "75db9cf8fc9d1585",
@@ -134,7 +136,7 @@ def serve_analyze_stack(method: Any, servicer: Any, request: Any, context: Any) 
     """The SDK's ``AnalyzeStack``; when every stack policy is the pack's own, with one build of the stack."""
     policies = list.__iter__(servicer.__dict__[_POLICIES])
     if any(isinstance(p, StackValidationPolicy) and rule_of(p) is None for p in policies):
-        return method(servicer, request, context)
+        return method(servicer, stack_request.whole(request), context)
     return _analyze_stack_once(servicer, request)
 
 
@@ -196,13 +198,16 @@ def _stack_resources(servicer: Any, request: Any) -> list[PolicyResource]:
     # A provider's resource object is built once per distinct provider message, not once per resource
     # (thousands of resources share the default provider); the pack's rules only read it.
     providers: dict[tuple[bool, bytes], Any] = {}
+    # A streamed request's resources are parsed one at a time; their options are read at once, so that
+    # nothing of the build keeps a parsed resource alive (see stack_request).
+    streamed = isinstance(request, stack_request.StackRequest)
     with scope.converting_once():
         for r in request.resources:
             deserialized = sdk_policy.deserialize_properties(
                 sdk_policy.json_format.MessageToDict(r.properties)
             )
             props = sdk_policy.unknown_checking_proxy(deserialized)
-            opts = servicer._get_resource_options(r)
+            opts = _detached_options(servicer, r) if streamed else servicer._get_resource_options(r)
             provider = (r.HasField("provider"), r.provider.SerializeToString(deterministic=True))
             if provider not in providers:
                 providers[provider] = servicer._get_provider_resource(r)
@@ -217,3 +222,16 @@ def _stack_resources(servicer: Any, request: Any) -> list[PolicyResource]:
         for key, urns in property_dependencies.items():
             resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
     return [resource for resource, _, _, _ in built]
+
+
+_REPEATED_OPTIONS = ("ignore_changes", "aliases", "additional_secret_outputs")
+
+
+def _detached_options(servicer: Any, resource: Any) -> Any:
+    # The SDK's options of the resource, built now (not lazily), with its repeated fields as lists: the
+    # protobuf containers it would hold are views that keep the whole parsed resource in memory.
+    method = type(servicer)._get_resource_options
+    options = getattr(method, "__wrapped__", method)(servicer, resource)
+    for name in _REPEATED_OPTIONS:
+        setattr(options, name, list(getattr(options, name)))
+    return options

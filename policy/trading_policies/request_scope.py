@@ -53,7 +53,7 @@ from pulumi_policy import proxy as sdk_proxy
 from pulumi_policy.policy import PolicyResourceOptions
 from pulumi_policy.version import VERSION
 
-from . import dispatch
+from . import dispatch, stack_request
 from .enforcement import SdkShapeError
 
 T = TypeVar("T")
@@ -243,6 +243,8 @@ def install(servicer_class: Any = None, sdk_module: Any = None) -> None:
     fast = dispatch.matches_sdk(servicer)
     for name, method in originals.items():
         setattr(servicer, name, _scoped(method, dispatched[name] if fast else None))
+    if fast:  # the stack is then built once, from one resource parsed at a time
+        stack_request.install(module)
 
 
 def install_if_compatible(servicer_class: Any = None, sdk_module: Any = None) -> bool:
@@ -378,10 +380,10 @@ def _scoped(
     @functools.wraps(method)
     def serve(self: Any, request: Any, _context: Any) -> Any:
         if not _enabled:  # switched off: the SDK's own method, with nothing shared
-            return method(self, request, _context)
+            return method(self, stack_request.whole(request), _context)
         with request_scope():
             if dispatched is None:
-                return method(self, request, _context)
+                return method(self, stack_request.whole(request), _context)
             return dispatched(method, self, request, _context)
 
     setattr(serve, _INSTALLED_MARK, True)
