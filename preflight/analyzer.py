@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import itertools
 import json
 import os
@@ -807,9 +808,11 @@ def stack_request(resources: Sequence[Resource], lookup: Callable[[str | None], 
     parent, dependencies, property dependencies, options and provider.
 
     Serialized one resource at a time: the bytes are those of the whole message, deterministic as the stub
-    sends it, without the message itself in memory (at 5,000 resources about 20 MB of preflight's peak).
+    sends it, without the message itself in memory (at 5,000 resources about 20 MB of preflight's peak). They
+    are written to one buffer that becomes the result without a copy (``BytesIO.getvalue``), so the request
+    is in memory once, not also as a list of pieces to join.
     """
-    chunks = []
+    out = io.BytesIO()
     for resource in resources:
         entry = analyzer_pb2.AnalyzerResource(
             type=resource.type,
@@ -827,8 +830,9 @@ def stack_request(resources: Sequence[Resource], lookup: Callable[[str | None], 
         if provider is not None:
             entry.provider.CopyFrom(provider_message(provider))
         data = entry.SerializeToString(deterministic=True)
-        chunks += (_RESOURCES_FIELD, _varint(len(data)), data)  # field 1, length-delimited, per resource
-    return b"".join(chunks)
+        out.write(_RESOURCES_FIELD + _varint(len(data)))  # field 1, length-delimited, per resource
+        out.write(data)
+    return out.getvalue()
 
 
 _RESOURCES_FIELD = bytes([1 << 3 | 2])
