@@ -20,9 +20,12 @@ a public key.
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pulumi_policy import Severity
@@ -37,6 +40,7 @@ from .documents import (
     glob_match,
     parse_policy,
     policy_variables,
+    variables_as_wildcards,
     with_variables,
 )
 from .evaluator import (
@@ -450,24 +454,27 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
         )
     configured = trusted.account or ""
     for statement in document.statements:
-        # A Condition the account's administrators always meet (their own account) denies them all the same.
+        # A Condition the account's administrators always meet (their own account) denies them all the same,
+        # and one they will meet from a date on, or meet until one, denies them for that time.
         always = not statement.has_condition or any(admins_meet(statement, a) is True for a in needed)
+        for_a_time = any(admins_meet(statement, a, eventually=True) is True for a in needed)
         if (
             statement.effect == "Deny"
-            and always
+            and (always or for_a_time)
             and statement.covers_action(ADMIN_ACTION) is True
             and (statement.applies_to_everyone or any(_is_root(p, configured) for p in statement.principals))
         ):
-            keys = sorted({c.key for c in statement.conditions}, key=str.lower)
-            when = (
-                f"under a Condition on {', '.join(keys)} that the account's administrators always meet"
-                if keys
-                else "without a Condition"
-            )
-            yield (
-                f"{statement.label} denies {render_principals(statement)} kms:PutKeyPolicy {when}, so nobody "
-                "can change the key policy again"
-            )
+            keys = ", ".join(sorted({c.key for c in statement.conditions}, key=str.lower))
+            if not keys:
+                when, then = "without a Condition", "nobody can change the key policy again"
+            elif always:
+                when = f"under a Condition on {keys} that the account's administrators always meet"
+                then = "nobody can change the key policy again"
+            else:
+                when = f"under a Condition on {keys} that the account's administrators all meet for a time"
+                then = "for that time nobody can change the key policy"
+            denied = f"{statement.label} denies {render_principals(statement)} kms:PutKeyPolicy"
+            yield f"{denied} {when}, so {then}"
 
 
 def _no_account_access(
@@ -490,8 +497,9 @@ def _no_account_access(
             f"no Allow statement gives the account ({root}) kms:* or kms:PutKeyPolicy under a Condition its "
             f"administrators meet: {', '.join(s.label for s in unmet)} names it under a Condition on "
             f"{', '.join(keys)}, which they may never meet (only aws:PrincipalAccount or kms:CallerAccount "
-            "naming the account, aws:PrincipalArn matching all its principals or kms:ViaService left "
-            "optional is sure to hold), so the account cannot manage the key through IAM"
+            "naming the account, aws:PrincipalArn, aws:userid or aws:PrincipalType matching all its "
+            "principals, what every direct call over TLS carries or kms:ViaService left optional is sure to "
+            "hold), so the account cannot manage the key through IAM"
         )
     why = (
         f" ({', '.join(s.label for s in elsewhere)} names it on {render_resources(elsewhere[0])}, which is "
@@ -511,29 +519,46 @@ _POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
 _NEGATED = ("StringNotEquals", "StringNotLike", "StringNotEqualsIgnoreCase")
 
 
-def admins_meet(statement: Statement, account: str) -> bool | Missing:
+def admins_meet(statement: Statement, account: str, *, eventually: bool = False) -> bool | Missing:
     """Whether the IAM administrators of ``account`` (the key's) meet the statement's Condition: True,
-    False, or UNKNOWN while a value is not known until deployment.
+    False, or UNKNOWN while a value is not known until deployment. ``eventually``: whether they will all
+    meet it at some time from now on (a Deny that does locks them out for that time); else whether they
+    meet it now and always (an Allow that keeps them in).
 
-    AWS's default statement for the account has no Condition. Only one on the caller's account
-    (aws:PrincipalAccount, kms:CallerAccount, both in every request) is surely met when it names the
-    account, one on aws:PrincipalArn when it matches every principal of the account ("*",
-    "arn:aws:iam::<account>:*") or names only other accounts' (negated), Null "false" on a key every
-    request has, and one that lets a direct call, without kms:ViaService, through (Null "true",
-    IfExists, a negated operator); any other (kms:ViaService or aws:ViaAWSService required: only through
-    a service; aws:CurrentTime; Null "true" on a key every request has) may never hold for a person who
-    administers the key, so it is not met. Read both ways: a Deny of kms:PutKeyPolicy under a Condition
-    they meet locks them out.
+    AWS's default statement for the account has no Condition. A Condition is surely met only when every
+    request an administrator makes to KMS, directly, over TLS (KMS takes no other), satisfies it: on the
+    caller's account (aws:PrincipalAccount, kms:CallerAccount) naming the account; on aws:PrincipalArn
+    matching every principal of the account ("*", "arn:aws:iam::<account>:*") or naming only other
+    accounts' (negated); on aws:userid or aws:RequestedRegion a pattern that matches any value ("*"); on
+    aws:PrincipalType every type of an account's principal (Account, User, FederatedUser, AssumedRole) or,
+    negated, none of them ("Anonymous"); aws:SecureTransport true, aws:PrincipalIsAWSService or
+    aws:ViaAWSService false; a time from a date now past on (aws:CurrentTime, aws:EpochTime); Null "false"
+    on a key every request has; and one that lets a direct call, without kms:ViaService, through (Null
+    "true", IfExists, a negated operator). Any other (kms:ViaService or aws:ViaAWSService required: only
+    through a service; a time that ends or has not begun; one fixed user id or principal type) may never
+    hold for a person who administers the key, so it is not met. Read both ways: a Deny of
+    kms:PutKeyPolicy under a Condition they meet locks them out.
     """
     if statement.condition_unknown:
         return UNKNOWN
     verdict: bool | Missing = True
+    window = _ALL_TIME
     for condition in statement.conditions:
-        met = _condition_met(condition, account)
+        if condition.key.lower() in _TIME_KEYS and condition.base_operator != "Null":
+            met: bool | Missing | tuple[float, float] = _time_window(condition)
+        else:
+            met = _condition_met(condition, account)
+        if isinstance(met, tuple):
+            window = (max(window[0], met[0]), min(window[1], met[1]))
+            continue
         if met is False:
             return False
         if met is UNKNOWN:
             verdict = UNKNOWN
+    now = time.time()
+    # An Allow must hold from now on; a Deny locks out whenever it holds, now or from a date on.
+    if (max(window[0], now) >= window[1]) if eventually else not (window[0] <= now and window[1] == _FOREVER):
+        return False
     return verdict
 
 
@@ -544,10 +569,27 @@ _ALWAYS_PRESENT = _CALLER_ACCOUNT_KEYS | {
     "aws:principaltype",
     "aws:userid",
     "aws:currenttime",
+    "aws:epochtime",
+    "aws:requestedregion",
+    "aws:securetransport",
+    "aws:principalisawsservice",
+    "aws:viaawsservice",
 }
 _ABSENT_IN_DIRECT_CALLS = frozenset({"kms:viaservice"})
 _ARN_POSITIVE = ("ArnLike", "ArnEquals", "StringLike", "StringEquals", "StringEqualsIgnoreCase")
 _ARN_NEGATED = ("ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals", "StringNotEqualsIgnoreCase")
+# The aws:PrincipalType of each principal of an account that may administer a key: its root, an IAM user, a
+# federated user, a role session ("Anonymous" is no one's).
+_PRINCIPAL_TYPES = ("Account", "User", "FederatedUser", "AssumedRole")
+# Keys any text may be the value of, with the length of the shortest: a caller's unique id (the root's is the
+# account id), the key's Region ("us-east-1"). Only a pattern that matches all of them holds for everyone.
+_ANY_TEXT = {"aws:userid": 12, "aws:requestedregion": 9}
+# The value of Boolean keys in every direct request to KMS, which takes TLS connections only.
+_DIRECT_CALL = {
+    "aws:securetransport": "true",
+    "aws:principalisawsservice": "false",
+    "aws:viaawsservice": "false",
+}
 
 
 def _condition_met(condition: Condition, account: str) -> bool | Missing:
@@ -569,6 +611,13 @@ def _condition_met(condition: Condition, account: str) -> bool | Missing:
     # alone.
     if key == "aws:principalarn":
         return _principal_arns_met(condition, account)
+    if key in _DIRECT_CALL:
+        return base == "Bool" and _any_value(condition, lambda v: str(v).lower() == _DIRECT_CALL[key])
+    if key == "aws:principaltype" and base in _POSITIVE + _NEGATED:
+        return _principal_types_met(condition)
+    if key in _ANY_TEXT and base in ("StringLike", "StringEquals"):
+        shortest = _ANY_TEXT[key]
+        return _any_value(condition, lambda v: isinstance(v, str) and _matches_any(v, key, base, shortest))
     if key not in _CALLER_ACCOUNT_KEYS or base not in _POSITIVE + _NEGATED:
         return False
     matches = [_names_account(v, account, base) for v in condition.values]
@@ -577,6 +626,86 @@ def _condition_met(condition: Condition, account: str) -> bool | Missing:
     if True in matches or None in matches:
         return False
     return UNKNOWN if UNKNOWN in matches else True
+
+
+def _any_value(condition: Condition, holds: Callable[[Any], bool]) -> bool | Missing:
+    """Whether one of the condition's values surely holds: UNKNOWN when only a value not known yet may."""
+    if any(v is not UNKNOWN and holds(v) for v in condition.values):
+        return True
+    return UNKNOWN if UNKNOWN in condition.values else False
+
+
+def _matches_any(value: str, key: str, base: str, shortest: int) -> bool:
+    """Whether a value matches every text of at least ``shortest`` characters: "*", "?*", or the key's own
+    policy variable ("${aws:userid}" is the caller's id)."""
+    text = variables_as_wildcards(value) if policy_variables(value) <= {key} else value
+    if base == "StringEquals":
+        return text == "*" and value != "*"  # StringEquals reads "*" as itself, a variable as its value
+    return "*" in text and not text.strip("*?") and text.count("?") <= shortest
+
+
+def _principal_types_met(condition: Condition) -> bool | Missing:
+    """A positive operator must name every type of an account's principal, a negated one none of them."""
+    base = condition.base_operator
+    texts = [v for v in condition.values if isinstance(v, str)]
+    named = {t for t in _PRINCIPAL_TYPES for v in texts if _names_type(v, t, base)}
+    unknown = UNKNOWN in condition.values
+    if base in _POSITIVE:
+        return True if len(named) == len(_PRINCIPAL_TYPES) else UNKNOWN if unknown else False
+    # A value with a policy variable in it may be any type.
+    if named or any(policy_variables(v) for v in texts):
+        return False
+    return UNKNOWN if unknown else True
+
+
+def _names_type(value: str, principal_type: str, base: str) -> bool:
+    if policy_variables(value) == {"aws:principaltype"}:
+        return True  # the caller's own type
+    if "IgnoreCase" in base:
+        return value.lower() == principal_type.lower()
+    if "Like" in base:
+        return glob_match(value, principal_type, case_sensitive=True)
+    return value == principal_type
+
+
+# When a statement's Condition on the time holds: from (start) until (end), in seconds of Unix time.
+_FOREVER = float("inf")
+_ALL_TIME = (-_FOREVER, _FOREVER)
+_TIME_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
+_AFTER = ("DateGreaterThan", "DateGreaterThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals")
+_BEFORE = ("DateLessThan", "DateLessThanEquals", "NumericLessThan", "NumericLessThanEquals")
+
+
+def _time_window(condition: Condition) -> tuple[float, float] | bool | Missing:
+    """When a Condition on the request's time holds, as (start, end); False: never (an operator that does
+    not compare times, a value that is no time), True: at every time but one (DateNotEquals)."""
+    base = condition.base_operator
+    if base in ("DateNotEquals", "NumericNotEquals"):
+        return True
+    times = [_seconds(v) for v in condition.values if v is not UNKNOWN]
+    known = [t for t in times if t is not None]
+    if base not in _AFTER + _BEFORE or not known:
+        return UNKNOWN if UNKNOWN in condition.values and base in _AFTER + _BEFORE else False
+    if UNKNOWN in condition.values:
+        return UNKNOWN
+    # Values are alternatives: after the earliest of them, or before the latest.
+    return (min(known), _FOREVER) if base in _AFTER else (-_FOREVER, max(known))
+
+
+def _seconds(value: Any) -> float | None:
+    """A date (ISO 8601) or Unix time as seconds of Unix time; None when it is neither."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if math.isfinite(value) else None
+    text = str(value)  # a condition value is a string, a number or a boolean ("True" is no time)
+    try:
+        return float(text) if text.strip().isdigit() else _iso_seconds(text)
+    except ValueError:
+        return None
+
+
+def _iso_seconds(value: str) -> float:
+    moment = datetime.fromisoformat(value)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _principal_arns_met(condition: Condition, account: str) -> bool | Missing:
@@ -847,15 +976,17 @@ RULES = [
             "KMS key policies let the stack's account root (arn:aws:iam::<account>:root) administer the key "
             '(kms:* or kms:PutKeyPolicy, on Resource "*" or an ARN that may be the key\'s, not another '
             "resource's), without a Condition or only under one the account's administrators surely meet "
-            "(aws:PrincipalAccount or kms:CallerAccount naming the account, aws:PrincipalArn matching all "
-            "its principals, kms:ViaService left optional; kms:ViaService or aws:ViaAWSService required, a "
-            "time or another account do not count), deny nobody kms:PutKeyPolicy without a Condition (or "
-            'under one they always meet, e.g. StringLike aws:PrincipalArn "*"), and do not bypass the '
-            "lock-out safety check; otherwise AWS rejects the policy or the key becomes unmanageable. The "
-            "account is found as for kms-key-policy-no-unconditional-grants; while it cannot be told, the "
-            "root of each account whose principals may administer the key must be able to. A root statement "
-            "whose Action or Condition value, or a bypassPolicyLockoutSafetyCheck, is not known at preview "
-            "is a note."
+            "(aws:PrincipalAccount or kms:CallerAccount naming the account, aws:PrincipalArn, aws:userid or "
+            "aws:PrincipalType matching all its principals, aws:SecureTransport true, a time from a past "
+            "date on, kms:ViaService left optional; kms:ViaService or aws:ViaAWSService required, a time "
+            "that ends or is to come, one user id or principal type, or another account do not count), deny "
+            "nobody kms:PutKeyPolicy without a Condition (or under one they always meet, e.g. StringLike "
+            'aws:PrincipalArn or aws:userid "*", or will all meet for a time, e.g. DateGreaterThan '
+            "aws:CurrentTime), and do not bypass the lock-out safety check; otherwise AWS rejects the "
+            "policy or the key becomes unmanageable. The account is found as for "
+            "kms-key-policy-no-unconditional-grants; while it cannot be told, the root of each account whose "
+            "principals may administer the key must be able to. A root statement whose Action or Condition "
+            "value, or a bypassPolicyLockoutSafetyCheck, is not known at preview is a note."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "3.7.1"),

@@ -414,8 +414,9 @@ UNMET = (
     "no Allow statement gives the account (arn:aws:iam::{account}:root) kms:* or kms:PutKeyPolicy under a "
     "Condition its administrators meet: statement 'EnableRoot' (Statement[0]) names it under a Condition on "
     "{keys}, which they may never meet (only aws:PrincipalAccount or kms:CallerAccount naming the account, "
-    "aws:PrincipalArn matching all its principals or kms:ViaService left optional is sure to hold), so the "
-    "account cannot manage the key through IAM"
+    "aws:PrincipalArn, aws:userid or aws:PrincipalType matching all its principals, what every direct call "
+    "over TLS carries or kms:ViaService left optional is sure to hold), so the account cannot manage the key "
+    "through IAM"
 )
 
 
@@ -453,6 +454,34 @@ UNMET = (
             {"Bool": {"aws:ViaAWSService": "true"}, "StringEquals": {"KMS:ViaService": "s3.amazonaws.com"}},
             "aws:ViaAWSService, KMS:ViaService",
         ),
+        # One user, users only, a pattern that misses the root's id (the account id) or a role session, a
+        # principal type short of one an administrator may be, a variable the request may leave empty.
+        ({"StringEquals": {"aws:userid": "AIDAEXAMPLE123"}}, "aws:userid"),
+        ({"StringLike": {"aws:userid": "AIDA*"}}, "aws:userid"),
+        ({"StringEquals": {"aws:userid": "*"}}, "aws:userid"),
+        ({"StringLike": {"aws:userid": "?????????????*"}}, "aws:userid"),
+        ({"StringLike": {"aws:userid": "${aws:username}*"}}, "aws:userid"),
+        ({"StringNotLike": {"aws:userid": "AIDABREAKGLASS"}}, "aws:userid"),
+        ({"StringEquals": {"aws:PrincipalType": "User"}}, "aws:PrincipalType"),
+        ({"StringEquals": {"aws:PrincipalType": ["Account", "User", "AssumedRole"]}}, "aws:PrincipalType"),
+        (
+            {"StringEquals": {"aws:PrincipalType": ["account", "user", "federateduser", "assumedrole"]}},
+            "aws:PrincipalType",
+        ),
+        ({"StringNotEquals": {"aws:PrincipalType": "FederatedUser"}}, "aws:PrincipalType"),
+        ({"StringNotLike": {"aws:PrincipalType": "${aws:username}"}}, "aws:PrincipalType"),
+        ({"StringLike": {"aws:RequestedRegion": "us-*"}}, "aws:RequestedRegion"),
+        ({"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}, "aws:RequestedRegion"),
+        ({"Bool": {"aws:SecureTransport": "false"}}, "aws:SecureTransport"),
+        ({"StringEquals": {"aws:SecureTransport": "true"}}, "aws:SecureTransport"),
+        ({"Bool": {"aws:PrincipalIsAWSService": True}}, "aws:PrincipalIsAWSService"),
+        # A time to come, a time that ends, a value that is no time, an operator that compares no times.
+        ({"DateGreaterThan": {"aws:CurrentTime": "2999-01-01T00:00:00Z"}}, "aws:CurrentTime"),
+        ({"DateLessThan": {"aws:CurrentTime": "2999-01-01T00:00:00Z"}}, "aws:CurrentTime"),
+        ({"NumericLessThan": {"aws:EpochTime": 32503680000}}, "aws:EpochTime"),
+        ({"DateGreaterThan": {"aws:CurrentTime": ["yesterday", True]}}, "aws:CurrentTime"),
+        ({"NumericGreaterThan": {"aws:EpochTime": float("inf")}}, "aws:EpochTime"),
+        ({"DateEquals": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}, "aws:CurrentTime"),
     ],
 )
 @pytest.mark.parametrize("principal", [f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT])
@@ -493,6 +522,11 @@ def test_a_root_statement_bound_to_the_account_itself_keeps_access(condition):
         {"Null": {"aws:PrincipalAccount": U}},
         U,
         {"ArnLike": {"aws:PrincipalArn": U}},
+        {"StringLike": {"aws:userid": ["AIDA*", U]}},
+        {"StringEquals": {"aws:PrincipalType": ["Account", "User", U]}},
+        {"StringNotEquals": {"aws:PrincipalType": ["Anonymous", U]}},
+        {"DateGreaterThan": {"aws:CurrentTime": U}},
+        {"NumericGreaterThan": {"aws:EpochTime": [0, U]}},
     ],
 )
 def test_a_root_condition_not_known_at_preview_is_a_note(condition):
@@ -552,6 +586,48 @@ def test_a_deny_under_a_condition_the_administrators_always_meet_locks_everyone_
         # An administrator calls PutKeyPolicy directly: kms:ViaService is not in the request.
         ({"Null": {"kms:ViaService": "true"}}, "kms:ViaService"),
         ({"StringNotEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}, "kms:ViaService"),
+        # Every signed request carries the caller's unique id and principal type, and the Region it calls.
+        ({"StringLike": {"aws:userid": "*"}}, "aws:userid"),
+        ({"StringLike": {"aws:userid": "${aws:userid}"}}, "aws:userid"),
+        ({"StringEquals": {"aws:userid": "${aws:userid}"}}, "aws:userid"),
+        ({"StringLike": {"aws:userid": ["AIDA*", "????????????*"]}}, "aws:userid"),
+        ({"StringLike": {"aws:PrincipalType": "*"}}, "aws:PrincipalType"),
+        (
+            {
+                "StringEquals": {
+                    "aws:PrincipalType": ["Account", "User", "FederatedUser", "AssumedRole", "Anonymous"]
+                }
+            },
+            "aws:PrincipalType",
+        ),
+        (
+            {
+                "StringEqualsIgnoreCase": {
+                    "aws:PrincipalType": ["ACCOUNT", "user", "FederatedUser", "assumedrole"]
+                }
+            },
+            "aws:PrincipalType",
+        ),
+        ({"StringEquals": {"aws:PrincipalType": "${aws:PrincipalType}"}}, "aws:PrincipalType"),
+        ({"StringNotEquals": {"aws:PrincipalType": ["Anonymous", 7]}}, "aws:PrincipalType"),
+        ({"StringLike": {"aws:RequestedRegion": "*"}}, "aws:RequestedRegion"),
+        (
+            {"Null": {"aws:RequestedRegion": "false", "aws:EpochTime": "false"}},
+            "aws:EpochTime, aws:RequestedRegion",
+        ),
+        # KMS takes TLS connections only, and an administrator calls it directly, as no service.
+        ({"Bool": {"aws:SecureTransport": "true"}}, "aws:SecureTransport"),
+        ({"BoolIfExists": {"aws:ViaAWSService": False}}, "aws:ViaAWSService"),
+        ({"Bool": {"aws:PrincipalIsAWSService": ["false"]}}, "aws:PrincipalIsAWSService"),
+        # A time long past, however written; every time but one.
+        ({"DateGreaterThan": {"aws:CurrentTime": "1970-01-01T00:00:00Z"}}, "aws:CurrentTime"),
+        (
+            {"DateGreaterThanEquals": {"aws:CurrentTime": ["2999-01-01", "2001-01-01T00:00:00"]}},
+            "aws:CurrentTime",
+        ),
+        ({"NumericGreaterThan": {"aws:EpochTime": 0}}, "aws:EpochTime"),
+        ({"DateGreaterThan": {"aws:EpochTime": "978307200"}}, "aws:EpochTime"),
+        ({"DateNotEquals": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}, "aws:CurrentTime"),
     ],
 )
 def test_a_deny_under_a_condition_every_caller_of_the_account_meets_locks_everyone_out(condition, keys):
@@ -592,6 +668,28 @@ def test_a_deny_under_a_condition_every_caller_of_the_account_meets_locks_everyo
         {"Null": {"aws:SourceIp": "false"}},
         {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
         {"ForAnyValue:StringNotEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+        # One user id, users only, a type that spares federated users or one with a variable, a value not
+        # known yet, a pattern that spares the root, a Region, a connection or caller KMS never sees.
+        {"StringEquals": {"aws:userid": "AIDAEXAMPLE123"}},
+        {"StringLike": {"aws:userid": "AIDA*"}},
+        {"StringLike": {"aws:userid": U}},
+        {"StringEquals": {"aws:PrincipalType": "User"}},
+        {"StringLike": {"aws:PrincipalType": ["*User", "Account"]}},
+        {"StringNotEquals": {"aws:PrincipalType": ["Anonymous", "FederatedUser"]}},
+        {"StringNotEquals": {"aws:PrincipalType": "${aws:username}"}},
+        {"StringNotEquals": {"aws:PrincipalType": ["Anonymous", U]}},
+        {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+        {"Bool": {"aws:SecureTransport": "false"}},
+        {"Bool": {"aws:ViaAWSService": "true"}},
+        {"Null": {"aws:MultiFactorAuthPresent": "false"}},
+        {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        # A time long past, a window that never opens, a time not known yet.
+        {"DateLessThan": {"aws:CurrentTime": "2001-01-01T00:00:00Z"}},
+        {
+            "DateGreaterThan": {"aws:CurrentTime": "2999-01-01T00:00:00Z"},
+            "DateLessThan": {"aws:EpochTime": 0},
+        },
+        {"DateGreaterThan": {"aws:CurrentTime": U}},
     ],
 )
 def test_a_deny_that_spares_some_callers_of_the_account_locks_no_one_out(condition):
@@ -606,12 +704,44 @@ def test_a_deny_that_spares_some_callers_of_the_account_locks_no_one_out(conditi
         {"ForAllValues:StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
         {"Null": {"kms:ViaService": "true", "aws:PrincipalAccount": "false"}},
         {"StringLike": {"aws:PrincipalArn": "*"}},
+        # Before, these too read as never met, though every administrator's direct call meets them.
+        {"StringLike": {"aws:userid": "*"}},
+        {"StringEquals": {"aws:PrincipalType": ["Account", "User", "FederatedUser", "AssumedRole"]}},
+        {"StringNotEquals": {"aws:PrincipalType": "Anonymous"}},
+        {"StringLike": {"aws:RequestedRegion": "?????????*"}},
+        {"Bool": {"aws:SecureTransport": "true", "aws:PrincipalIsAWSService": "false"}},
+        {"Bool": {"aws:ViaAWSService": "false"}},
+        {"DateGreaterThan": {"aws:CurrentTime": "2001-01-01T00:00:00Z"}},
+        {"NumericGreaterThanEquals": {"aws:EpochTime": "0"}, "Null": {"aws:userid": "false"}},
     ],
 )
 def test_a_root_statement_under_a_condition_every_direct_caller_meets_keeps_access(condition):
     # Before, these read as never met: a mandatory violation for a key its administrators can manage.
     root = root_statement() | {"Condition": condition}
     assert run(ACCESS, [key(root)], {"accountId": ACCOUNT}) == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        # A time bomb: from 2999 on nobody can manage the key; and a lock-out until 2999.
+        {"DateGreaterThan": {"aws:CurrentTime": "2999-01-01T00:00:00Z"}},
+        {"DateLessThan": {"aws:CurrentTime": "2999-01-01T00:00:00+00:00"}},
+        {"NumericLessThanEquals": {"aws:EpochTime": 32503680000}, "StringLike": {"aws:userid": "*"}},
+    ],
+)
+def test_a_deny_the_administrators_will_all_meet_for_a_time_locks_them_out_for_that_time(condition):
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": condition}
+    keys = ", ".join(
+        sorted(condition[next(iter(condition))] | condition.get("StringLike", {}), key=str.lower)
+    )
+    assert verdicts(ACCESS, key(root_statement(), deny), {"accountId": ACCOUNT}) == [
+        (
+            "mandatory",
+            f'Statement[1] denies "*" kms:PutKeyPolicy under a Condition on {keys} that the account\'s '
+            "administrators all meet for a time, so for that time nobody can change the key policy",
+        )
+    ]
 
 
 def test_the_lock_out_message_names_every_root_statement_at_fault_and_no_other():
