@@ -12,8 +12,9 @@ Decisions (docs/iam-evaluator.md explains each):
 
 - A Condition narrows who can act only when it binds the caller to an account (``aws:PrincipalAccount``,
   ``aws:SourceAccount``, ``kms:CallerAccount``, the account of ``aws:PrincipalArn``/``aws:SourceArn``), an
-  organisation (``aws:PrincipalOrgID``, ``aws:PrincipalOrgPaths``, their ``Source`` forms), a named
-  source resource, a VPC or VPC endpoint, or a source IP range that is not the whole internet, with a
+  organisation (``aws:PrincipalOrgID``, ``aws:PrincipalOrgPaths``, their ``Source`` forms), one principal
+  (a fixed ``aws:userid``, not ``anonymous``: EFS and S3 count it as not public), a named source resource,
+  a VPC or VPC endpoint, or a source IP range that is not the whole internet, with a
   positive operator and values that are not wildcards; or, as EFS defines a non-public file system policy,
   ``"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}`` (only NFS clients that reach one of the
   file system's mount targets, in its VPC; no other service's request carries the key). Anything else
@@ -69,6 +70,11 @@ NETWORK_KEYS = frozenset({"aws:sourcevpc", "aws:sourcevpce"})
 # True only for an NFS client that reached one of the file system's mount targets (EFS's own test of a
 # non-public file system policy).
 MOUNT_TARGET_KEY = "elasticfilesystem:accessedviamounttarget"
+# The caller's unique id: a user's, a role's with its session name, the root's (the account id), never the
+# same for two principals. Fixed, it names one principal (EFS and S3 count it as not public); AWS once gave
+# anonymous callers the id "anonymous".
+USER_ID_KEY = "aws:userid"
+_ANONYMOUS = frozenset({"anonymous"})
 CONTEXT_PREFIX = "kms:encryptioncontext:"
 STRING_OPERATORS = ("StringEquals", "StringLike")
 ARN_OPERATORS = ("ArnEquals", "ArnLike", "StringEquals", "StringLike")
@@ -273,7 +279,7 @@ def _restriction(condition: Condition) -> tuple[str, object]:
     # IAM reads a number as its digits: "aws:SourceAccount": 123456789012 names that account.
     values = tuple(str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in condition.values)
     if any(v is UNKNOWN for v in values):
-        binds = key in ACCOUNT_KEYS | ARN_KEYS | ORG_ID_KEYS | ORG_PATH_KEYS | NETWORK_KEYS
+        binds = key in ACCOUNT_KEYS | ARN_KEYS | ORG_ID_KEYS | ORG_PATH_KEYS | NETWORK_KEYS | {USER_ID_KEY}
         return ("unknown", None) if binds and base in ARN_OPERATORS else _NOTHING
     texts = [v for v in values if isinstance(v, str)]
     if len(texts) != len(values):
@@ -312,6 +318,13 @@ def _restriction(condition: Condition) -> tuple[str, object]:
         return "scope", shown
     if key in NETWORK_KEYS and base in STRING_OPERATORS and literal:
         return "network", shown
+    if (
+        key == USER_ID_KEY
+        and base in STRING_OPERATORS
+        and literal
+        and not _ANONYMOUS & {v.lower() for v in texts}
+    ):
+        return "scope", shown
     if key in ORG_PATH_KEYS and base in STRING_OPERATORS and all(_ORG_PATH.match(v) for v in texts):
         return "scope", shown
     if key == "aws:sourceip" and base == "IpAddress" and _ip_ranges_restrict(texts):

@@ -231,9 +231,9 @@ RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
         ("policyDocument",),
         "repository's packages",
     ),
-    # Public as EFS defines it: not bound to an account, organisation, source, VPC or IP range, nor to
-    # clients that come through a mount target (elasticfilesystem:AccessedViaMountTarget, which the
-    # evaluator reads as binding). aws:SecureTransport binds no one.
+    # Public as EFS defines it: not bound to an account, organisation, source, VPC or IP range, a fixed
+    # aws:userid, nor to clients that come through a mount target (elasticfilesystem:AccessedViaMountTarget,
+    # which the evaluator reads as binding). aws:SecureTransport binds no one.
     "aws:efs/fileSystemPolicy:FileSystemPolicy": (("policy",), "file system's files"),
 }
 
@@ -350,11 +350,12 @@ RULES = [
             "policies that ECR repository creation templates, EventBridge event permissions, Glacier Vault "
             "Locks and CloudWatch Logs delivery destination policies set) do not allow "
             'Principal "*", {"AWS": "*"} or NotPrincipal unless a Condition '
-            "binds the caller to an account, organisation, source or VPC (for EFS also "
-            "elasticfilesystem:AccessedViaMountTarget true, which EFS counts as not public), nor a service "
-            "principal unless aws:SourceArn or aws:SourceAccount names whose resources it acts for. API "
-            "Gateway and OpenSearch policies are judged with the endpoint they are reached through, by "
-            "apigateway-resource-policy-not-open and opensearch-access-policy-not-public."
+            "binds the caller to an account, organisation, source or VPC, or to one principal (aws:userid "
+            "with fixed values, not anonymous; AIDA* or AROA...:* are not one), or for EFS "
+            "elasticfilesystem:AccessedViaMountTarget true (both of which EFS counts as not public), nor a "
+            "service principal unless aws:SourceArn or aws:SourceAccount names whose resources it acts "
+            "for. API Gateway and OpenSearch policies are judged with the endpoint they are reached "
+            "through, by apigateway-resource-policy-not-open and opensearch-access-policy-not-public."
         ),
         severity=Severity.CRITICAL,
         pci=("1.3.1", "7.2.1"),

@@ -1027,6 +1027,24 @@ EFS_CLIENT = [
             "with a Condition on aws:SecureTransport that binds no caller to an account, organisation or "
             "source",
         ),
+        # Any user, any session of a role, any id, the caller's own id, a negated or IfExists test, and the id
+        # AWS gave anonymous callers: none is one principal.
+        *(
+            (
+                {operator: {"aws:userid": value}},
+                "with a Condition on aws:userid that binds no caller to an account, organisation or source",
+            )
+            for operator, value in [
+                ("StringLike", "AIDA*"),
+                ("StringLike", "AROAEXAMPLE456:*"),
+                ("StringLike", ["AIDAEXAMPLE123", "*"]),
+                ("StringEquals", "${aws:userid}"),
+                ("StringNotEquals", "AIDAEXAMPLE123"),
+                ("StringEqualsIfExists", "AIDAEXAMPLE123"),
+                ("StringEquals", ["AIDAEXAMPLE123", "Anonymous"]),
+                ("StringEqualsIgnoreCase", "AIDAEXAMPLE123"),
+            ]
+        ),
     ],
 )
 def test_an_efs_policy_open_to_every_client_is_a_violation(condition, why):
@@ -1049,6 +1067,11 @@ def test_an_efs_policy_open_to_every_client_is_a_violation(condition, why):
         {"Bool": {"elasticfilesystem:accessedviamounttarget": True}},
         {"StringEquals": {"aws:SourceVpc": "vpc-0a1b2c3d"}},
         {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        # One principal by its unique id (a user's, a role session's, the root's: the account id), which EFS
+        # counts as not public; before, a false violation. A value the stack computes counts as one too.
+        {"StringEquals": {"aws:userid": "AIDAEXAMPLE123"}},
+        {"StringLike": {"aws:userid": ["AROAEXAMPLE456:deployer", ACCOUNT]}},
+        {"StringEquals": {"aws:userid": U}},
     ],
 )
 def test_an_efs_policy_bound_to_mount_targets_or_a_vpc_or_an_account_passes(condition):
