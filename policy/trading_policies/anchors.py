@@ -399,6 +399,12 @@ ANCHORS: dict[str, Anchors] = {
             "whatever its policy allows"
         ),
     ),
+    "opensearch-serverless-encrypted-with-cmk": Anchors(
+        only_here=(
+            "a customer-managed key for OpenSearch Serverless collections, in their encryption policies and "
+            "their own encryptionConfigs; the recorded anchors read no OpenSearch Serverless resource"
+        )
+    ),
     "required-tags": Anchors(aws_config=("required-tags",)),
     "pci-scope-tags": Anchors(
         aws_config=("required-tags (with Compliance and DataClassification values)",),

@@ -28,6 +28,7 @@ ADVISORY_WHEN_UNKNOWN = {
     "resource-policy-not-public": "policy",
     "apigateway-resource-policy-not-open": "policy",
     "opensearch-access-policy-not-public": "accessPolicies",
+    "opensearch-serverless-encrypted-with-cmk": "policy",
     "ec2-security-group-no-public-ingress": "ingress",
     "ec2-security-group-no-unrestricted-egress": "egress",
     "apigateway-method-authorization": "authorization",
@@ -372,6 +373,22 @@ BAD: dict[str, Case] = {
     "opensearch-access-policy-not-public": lambda: [
         R("aws:opensearch/domain:Domain", "bad", {"domainName": "search", "accessPolicies": OPEN_TO_ALL})
     ],
+    "opensearch-serverless-encrypted-with-cmk": lambda: [
+        R(
+            "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy",
+            "bad",
+            {
+                "name": "orders",
+                "type": "encryption",
+                "policy": json.dumps(
+                    {
+                        "Rules": [{"ResourceType": "collection", "Resource": ["collection/orders"]}],
+                        "AWSOwnedKey": True,
+                    }
+                ),
+            },
+        )
+    ],
     "ec2-instance-no-public-ip": lambda: [
         R("aws:ec2/instance:Instance", "bad", {"associatePublicIpAddress": True})
     ],
@@ -579,6 +596,13 @@ UNKNOWN: dict[str, Case] = {
     ],
     "opensearch-access-policy-not-public": lambda: [
         R("aws:opensearch/domain:Domain", "bad", {"domainName": "search", "accessPolicies": U})
+    ],
+    "opensearch-serverless-encrypted-with-cmk": lambda: [
+        R(
+            "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy",
+            "bad",
+            {"name": "orders", "type": "encryption", "policy": U},
+        )
     ],
     "ec2-instance-no-public-ip": lambda: [
         R("aws:ec2/instance:Instance", "bad", {"associatePublicIpAddress": U})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from policy_harness import R, U, run
 
@@ -496,3 +498,94 @@ def test_point_in_time_recovery_keeps_the_configured_number_of_days(period, conf
     assert faults(PITR, [table(pointInTimeRecovery={"enabled": False, "recoveryPeriodInDays": 1})]) == [
         "pointInTimeRecovery.enabled is False; it must be true"
     ]
+
+
+SERVERLESS_CMK = "opensearch-serverless-encrypted-with-cmk"
+SECURITY_POLICY = "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy"
+COLLECTION = "aws:opensearch/serverlessCollection:ServerlessCollection"
+DATA_KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+ORDERS = [{"ResourceType": "collection", "Resource": ["collection/orders*"]}]
+
+
+def encryption(policy, kind="encryption"):
+    text = policy if isinstance(policy, str) else json.dumps(policy)
+    return R(SECURITY_POLICY, "enc", {"name": "orders-enc", "type": kind, "policy": text})
+
+
+def test_a_serverless_encryption_policy_on_a_customer_managed_key_passes():
+    assert (
+        faults(SERVERLESS_CMK, [encryption({"Rules": ORDERS, "AWSOwnedKey": False, "KmsARN": DATA_KEY})])
+        == []
+    )
+    assert faults(SERVERLESS_CMK, [encryption({"Rules": ORDERS, "KmsARN": U})]) == []
+    assert faults(SERVERLESS_CMK, [encryption("")]) == []
+    # A network policy is judged by opensearch-access-policy-not-public; so is a list under an unknown type.
+    assert faults(SERVERLESS_CMK, [encryption([{"Rules": ORDERS, "AllowFromPublic": True}], "network")]) == []
+    assert faults(SERVERLESS_CMK, [encryption([{"Rules": ORDERS, "AllowFromPublic": True}], U)]) == []
+
+
+def test_a_serverless_encryption_policy_on_an_aws_owned_key_is_a_violation():
+    (diag,) = run(SERVERLESS_CMK, [encryption({"Rules": ORDERS, "AWSOwnedKey": True})])
+    assert diag.level == "mandatory"
+    assert faults(SERVERLESS_CMK, [encryption({"Rules": ORDERS, "AWSOwnedKey": True})]) == [
+        "policy sets AWSOwnedKey true, so the collections it matches (collection collection/orders*) are "
+        "encrypted with an AWS owned key, whose use no key policy of yours limits and CloudTrail does not log"
+    ]
+    assert faults(SERVERLESS_CMK, [encryption({"rules": ORDERS[0], "awsOwnedKey": False}, "Encryption")]) == [
+        "policy names no KmsARN, so the collections it matches (collection collection/orders*) are not "
+        "encrypted with a customer-managed key"
+    ]
+    # A type unknown at preview: an object is an encryption policy's shape.
+    (fault,) = faults(SERVERLESS_CMK, [encryption({"Rules": ORDERS, "AWSOwnedKey": "true", "KmsARN": ""}, U)])
+    assert fault.startswith("policy sets AWSOwnedKey true")
+    assert faults(SERVERLESS_CMK, [encryption([{"AWSOwnedKey": True}])]) == [
+        "policy[0] sets AWSOwnedKey true, so the collections it matches (no collection) are encrypted with "
+        "an AWS owned key, whose use no key policy of yours limits and CloudTrail does not log"
+    ]
+    assert faults(SERVERLESS_CMK, [encryption({"Rules": ORDERS, "AWSOwnedKey": "yes"})]) == [
+        "policy sets AWSOwnedKey to 'yes', which is not true or false"
+    ]
+
+
+def test_a_serverless_encryption_policy_that_cannot_be_read_or_judged_yet():
+    (note,) = run(SERVERLESS_CMK, [encryption(U)])
+    assert note.level == "advisory"
+    assert (
+        f"the key the encryption policy puts collections on cannot be checked until {SECURITY_POLICY} "
+        "'enc'.policy is known" in note.message
+    )
+    (note,) = run(SERVERLESS_CMK, [encryption({"Rules": ORDERS, "AWSOwnedKey": U})])
+    assert note.level == "advisory"
+    assert faults(SERVERLESS_CMK, [encryption('{"KmsARN": "a", "kmsarn": "b"}')]) == [
+        'the encryption policy (policy) is unreadable: the document is ambiguous: the key "kmsarn" appears '
+        "twice in one object (in any case); write each key once"
+    ]
+    assert faults(SERVERLESS_CMK, [R(SECURITY_POLICY, "enc", {"type": "encryption", "policy": 7})]) == [
+        "the encryption policy (policy) is unreadable: it is not a string"
+    ]
+    assert faults(SERVERLESS_CMK, [encryption("{not json")]) == [
+        "the encryption policy (policy) is unreadable: the document is not valid JSON"
+    ]
+    assert faults(SERVERLESS_CMK, [encryption(["collection/*"])]) == [
+        "the encryption policy (policy) is unreadable: the document must be a rule set (a JSON object) or a "
+        "list of rule sets"
+    ]
+    (fault,) = faults(SERVERLESS_CMK, [encryption({"Rules": ["collection/*"], "AWSOwnedKey": True})])
+    assert fault.startswith("policy sets AWSOwnedKey true, so the collections it matches (no collection) ")
+
+
+def test_a_serverless_collection_on_an_aws_owned_key_is_a_violation():
+    def collection(configs):
+        return R(COLLECTION, "orders", {"name": "orders", "encryptionConfigs": configs})
+
+    assert faults(SERVERLESS_CMK, [collection([{"awsOwnedKey": False, "kmsKeyArn": DATA_KEY}])]) == []
+    assert faults(SERVERLESS_CMK, [R(COLLECTION, "orders", {"name": "orders"})]) == []
+    assert faults(SERVERLESS_CMK, [collection([{"awsOwnedKey": True, "kmsKeyArn": ""}])]) == [
+        "encryptionConfigs[0].awsOwnedKey is true, so the collection is encrypted with an AWS owned key, "
+        "whose use no key policy of yours limits and CloudTrail does not log"
+    ]
+    assert len(faults(SERVERLESS_CMK, [collection({"awsOwnedKey": "true"})])) == 1
+    assert faults(SERVERLESS_CMK, [collection(["odd"])]) == []
+    (note,) = run(SERVERLESS_CMK, [collection([{"awsOwnedKey": U}])])
+    assert note.level == "advisory"
+    assert "whether the collection uses an AWS owned key cannot be checked until" in note.message
