@@ -184,7 +184,11 @@ def check_secret_policy(resource: Resource, _config: Mapping[str, Any]) -> Itera
 
 # Other resource policies that decide who reaches a resource: type -> (path to the document, what it
 # guards). API Gateway and OpenSearch policies are not here: whether an open one opens anything depends on
-# the endpoint the API or domain is reached through (see endpoint_access).
+# the endpoint the API or domain is reached through (see endpoint_access). Nor is a VPC Lattice auth policy:
+# its documented Principal "*" (any authenticated caller) reaches only clients in the VPCs associated with
+# the service network, a question of those networks. Nor are Aurora DSQL cluster policies, which AWS refuses
+# when they grant public or cross-account access, nor S3 Files file system policies, whose mount-target
+# condition (as EFS's elasticfilesystem:AccessedViaMountTarget) the evaluator does not know.
 RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
     "aws:sqs/queue:Queue": (("policy",), "queue"),
     "aws:sqs/queuePolicy:QueuePolicy": (("policy",), "queue"),
@@ -235,6 +239,60 @@ RESOURCE_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
     # aws:userid, nor to clients that come through a mount target (elasticfilesystem:AccessedViaMountTarget,
     # which the evaluator reads as binding). aws:SecureTransport binds no one.
     "aws:efs/fileSystemPolicy:FileSystemPolicy": (("policy",), "file system's files"),
+    # Other stores of data: tables, vectors and Outposts objects behind S3 policies, the objects of a
+    # MediaStore container, a CloudSearch domain's documents (its endpoints are public), X-Ray's traces,
+    # Prometheus's metrics, Redshift's integrations and Redshift Serverless's snapshots, SageMaker's model
+    # packages.
+    "aws:s3tables/tableBucketPolicy:TableBucketPolicy": (("resourcePolicy",), "table bucket's tables"),
+    "aws:s3tables/tablePolicy:TablePolicy": (("resourcePolicy",), "table's data"),
+    "aws:s3/vectorsVectorBucketPolicy:VectorsVectorBucketPolicy": (("policy",), "vector bucket's vectors"),
+    "aws:s3control/bucketPolicy:BucketPolicy": (("policy",), "Outposts bucket's objects"),
+    "aws:s3control/accessGrantsInstanceResourcePolicy:AccessGrantsInstanceResourcePolicy": (
+        ("policy",),
+        "Access Grants instance and the S3 data its grants reach",
+    ),
+    "aws:mediastore/containerPolicy:ContainerPolicy": (("policy",), "container's objects"),
+    "aws:cloudsearch/domainServiceAccessPolicy:DomainServiceAccessPolicy": (
+        ("accessPolicy",),
+        "search domain's documents",
+    ),
+    "aws:xray/resourcePolicy:ResourcePolicy": (("policyDocument",), "account's X-Ray traces"),
+    "aws:amp/resourcePolicy:ResourcePolicy": (("policyDocument",), "Prometheus workspace's metrics"),
+    "aws:redshift/resourcePolicy:ResourcePolicy": (("policy",), "Redshift cluster or namespace"),
+    "aws:redshiftserverless/resourcePolicy:ResourcePolicy": (("policy",), "snapshot's data"),
+    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": (
+        ("resourcePolicy",),
+        "model package group's models",
+    ),
+    # What a caller may connect to or run: an MSK cluster (a private connection from its own VPC), an
+    # OpenSearch Ingestion pipeline, an AgentCore runtime or gateway, a public ECR repository (beyond the
+    # public pull: pushing and deleting images), CodeBuild projects and report groups shared by policy.
+    "aws:msk/clusterPolicy:ClusterPolicy": (("policy",), "cluster's brokers and topics"),
+    "aws:opensearchingest/resourcePolicy:ResourcePolicy": (("policy",), "ingestion pipeline"),
+    "aws:bedrock/agentcoreResourcePolicy:AgentcoreResourcePolicy": (
+        ("policy",),
+        "AgentCore runtime or gateway",
+    ),
+    "aws:ecrpublic/repositoryPolicy:RepositoryPolicy": (("policy",), "public repository's images"),
+    "aws:codebuild/resourcePolicy:ResourcePolicy": (
+        ("policy",),
+        "project's builds or report group's reports",
+    ),
+    # What a caller may act as or through: a private CA that signs its certificates, an SES identity it sends
+    # email as (sending authorization), End User Messaging phone numbers and sender IDs, an EventBridge schema
+    # registry, Network Firewall policies and rule groups, VPC Lattice service networks and services, and an
+    # Observability Access Manager sink that links its telemetry into the monitoring account.
+    "aws:acmpca/policy:Policy": (("policy",), "private CA and the certificates it signs"),
+    "aws:ses/identityPolicy:IdentityPolicy": (("policy",), "identity, to send email as it"),
+    "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy": (("policy",), "identity, to send email as it"),
+    "aws:pinpoint/smsvoicev2ResourcePolicy:Smsvoicev2ResourcePolicy": (
+        ("policy",),
+        "phone number, sender ID or pool, to send messages from it",
+    ),
+    "aws:schemas/registryPolicy:RegistryPolicy": (("policy",), "schema registry"),
+    "aws:networkfirewall/resourcePolicy:ResourcePolicy": (("policy",), "firewall policy or rule group"),
+    "aws:vpclattice/resourcePolicy:ResourcePolicy": (("policy",), "service network or service"),
+    "aws:oam/sinkPolicy:SinkPolicy": (("policy",), "monitoring account's sink"),
 }
 
 
@@ -345,8 +403,13 @@ RULES = [
             "The resource policies of SQS queues, SNS topics, S3 access points (also multi-region and Object "
             "Lambda), ECR repositories and registries, EventBridge event buses, CloudWatch Logs resource and "
             "destination policies, Backup and Glacier vaults, the Glue Data Catalog, DynamoDB tables and "
-            "streams, Kinesis streams and consumers, CodeArtifact domains and repositories and EFS file "
-            "systems (and the "
+            "streams, Kinesis streams and consumers, CodeArtifact domains and repositories, EFS file "
+            "systems, S3 table buckets and tables, vector buckets, Outposts buckets and Access Grants "
+            "instances, MediaStore containers, CloudSearch domains, X-Ray, Prometheus workspaces, Redshift "
+            "and Redshift Serverless, SageMaker model package groups, MSK clusters, OpenSearch Ingestion "
+            "pipelines, Bedrock AgentCore runtimes and gateways, ECR Public and CodeBuild, Private CAs, SES "
+            "identities (sending authorization), End User Messaging SMS, EventBridge schema registries, "
+            "Network Firewall, VPC Lattice resource policies and Observability Access Manager sinks (and the "
             "policies that ECR repository creation templates, EventBridge event permissions, Glacier Vault "
             "Locks and CloudWatch Logs delivery destination policies set) do not allow "
             'Principal "*", {"AWS": "*"} or NotPrincipal unless a Condition '

@@ -1009,6 +1009,76 @@ def test_a_resource_policy_open_to_everyone_is_a_violation(type_, prop, guarded)
     )
 
 
+# Resource policies of further services: each AWS accepts with Principal "*" and judges as IAM does.
+MORE_RESOURCE_POLICIES = [
+    ("aws:s3tables/tableBucketPolicy:TableBucketPolicy", "resourcePolicy", "table bucket's tables"),
+    ("aws:s3tables/tablePolicy:TablePolicy", "resourcePolicy", "table's data"),
+    ("aws:s3/vectorsVectorBucketPolicy:VectorsVectorBucketPolicy", "policy", "vector bucket's vectors"),
+    ("aws:s3control/bucketPolicy:BucketPolicy", "policy", "Outposts bucket's objects"),
+    (
+        "aws:s3control/accessGrantsInstanceResourcePolicy:AccessGrantsInstanceResourcePolicy",
+        "policy",
+        "Access Grants instance and the S3 data its grants reach",
+    ),
+    ("aws:mediastore/containerPolicy:ContainerPolicy", "policy", "container's objects"),
+    (
+        "aws:cloudsearch/domainServiceAccessPolicy:DomainServiceAccessPolicy",
+        "accessPolicy",
+        "search domain's documents",
+    ),
+    ("aws:xray/resourcePolicy:ResourcePolicy", "policyDocument", "account's X-Ray traces"),
+    ("aws:amp/resourcePolicy:ResourcePolicy", "policyDocument", "Prometheus workspace's metrics"),
+    ("aws:redshift/resourcePolicy:ResourcePolicy", "policy", "Redshift cluster or namespace"),
+    ("aws:redshiftserverless/resourcePolicy:ResourcePolicy", "policy", "snapshot's data"),
+    (
+        "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
+        "resourcePolicy",
+        "model package group's models",
+    ),
+    ("aws:msk/clusterPolicy:ClusterPolicy", "policy", "cluster's brokers and topics"),
+    ("aws:opensearchingest/resourcePolicy:ResourcePolicy", "policy", "ingestion pipeline"),
+    ("aws:bedrock/agentcoreResourcePolicy:AgentcoreResourcePolicy", "policy", "AgentCore runtime or gateway"),
+    ("aws:ecrpublic/repositoryPolicy:RepositoryPolicy", "policy", "public repository's images"),
+    ("aws:codebuild/resourcePolicy:ResourcePolicy", "policy", "project's builds or report group's reports"),
+    ("aws:acmpca/policy:Policy", "policy", "private CA and the certificates it signs"),
+    ("aws:ses/identityPolicy:IdentityPolicy", "policy", "identity, to send email as it"),
+    ("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy", "policy", "identity, to send email as it"),
+    (
+        "aws:pinpoint/smsvoicev2ResourcePolicy:Smsvoicev2ResourcePolicy",
+        "policy",
+        "phone number, sender ID or pool, to send messages from it",
+    ),
+    ("aws:schemas/registryPolicy:RegistryPolicy", "policy", "schema registry"),
+    ("aws:networkfirewall/resourcePolicy:ResourcePolicy", "policy", "firewall policy or rule group"),
+    ("aws:vpclattice/resourcePolicy:ResourcePolicy", "policy", "service network or service"),
+    ("aws:oam/sinkPolicy:SinkPolicy", "policy", "monitoring account's sink"),
+]
+
+
+@pytest.mark.parametrize(("type_", "prop", "guarded"), MORE_RESOURCE_POLICIES)
+def test_more_services_resource_policies_open_to_everyone_are_violations(type_, prop, guarded):
+    resource = R(type_, "res", {prop: doc({**OPEN_SEND, "Principal": {"AWS": "*"}})})
+    assert levels(RESOURCE, resource) == ["mandatory"]
+    assert faults(RESOURCE, resource) == [
+        f'{prop} Statement[0] allows {{"AWS": "*"}} Action [sqs:SendMessage] without a Condition, so any '
+        f"AWS account can reach the {guarded}"
+    ]
+
+
+@pytest.mark.parametrize(("type_", "prop", "guarded"), MORE_RESOURCE_POLICIES)
+def test_more_services_resource_policies_bound_to_an_account_pass_and_unknown_ones_get_a_note(
+    type_, prop, guarded
+):
+    bound = {**OPEN_SEND, "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}}
+    assert faults(RESOURCE, R(type_, "res", {prop: doc(bound)})) == []
+    assert faults(RESOURCE, R(type_, "res", {prop: doc({**OPEN_SEND, "Principal": {"AWS": OTHER}})})) == []
+    (note,) = run(RESOURCE, [R(type_, "res", {prop: U})])
+    assert note.level == "advisory"
+    assert (
+        f"the resource policy ({prop}) cannot be checked until {type_} 'res'.{prop} is known" in note.message
+    )
+
+
 EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
 EFS_CLIENT = [
     "elasticfilesystem:ClientMount",
