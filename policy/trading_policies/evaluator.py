@@ -19,7 +19,8 @@ Decisions (docs/iam-evaluator.md explains each):
   ``"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}`` (only NFS clients that reach one of the
   file system's mount targets, in its VPC; no other service's request carries the key). Anything else
   (``aws:SecureTransport``, ``aws:Referer``, ``aws:UserAgent``, ``aws:CurrentTime``, ``...IfExists``,
-  ``ForAllValues:``, negated operators, wildcard values) restricts nothing. ``kms:ViaService`` names a
+  ``ForAllValues:``, negated operators, wildcard values) restricts nothing; ``ForAnyValue:`` is false without
+  the key, and on a key with one value it is the plain operator. ``kms:ViaService`` names a
   path, not a caller: it binds nothing by itself; ``kms:GrantIsForAWSResource`` restricts only what a
   grant can pass on.
 - A value unknown at preview in a binding condition is taken as binding (it is an ARN or id the stack
@@ -270,10 +271,9 @@ def _restriction(condition: Condition) -> tuple[str, object]:
     ("none", None) when it restricts nothing."""
     key = condition.key.lower()
     operator = condition.operator
-    prefixed = operator.startswith(("ForAnyValue:", "ForAllValues:"))
-    if condition.if_exists or (
-        prefixed and not (operator.startswith("ForAnyValue:") and key in ORG_PATH_KEYS)
-    ):
+    # ForAllValues: holds when the key is missing; ForAnyValue: does not, and on a key with one value it is
+    # the plain operator (AWS's organisation-wide sink and bucket policies write it so).
+    if condition.if_exists or operator.startswith("ForAllValues:"):
         return _NOTHING
     base = condition.base_operator
     # IAM reads a number as its digits: "aws:SourceAccount": 123456789012 names that account.

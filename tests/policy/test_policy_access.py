@@ -1079,6 +1079,29 @@ def test_more_services_resource_policies_bound_to_an_account_pass_and_unknown_on
     )
 
 
+def test_an_organisation_wide_sink_policy_as_aws_writes_it_passes():
+    # CloudWatch cross-account observability: AWS's policy for "every account of my organisation" binds the
+    # caller with ForAnyValue:StringEquals on aws:PrincipalOrgID (false without the key).
+    statement = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": ["oam:CreateLink", "oam:UpdateLink"],
+        "Resource": "*",
+        "Condition": {
+            "ForAllValues:StringEquals": {
+                "oam:ResourceTypes": ["AWS::CloudWatch::Metric", "AWS::Logs::LogGroup"]
+            },
+            "ForAnyValue:StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
+        },
+    }
+    sink = "aws:oam/sinkPolicy:SinkPolicy"
+    assert faults(RESOURCE, R(sink, "sink", {"sinkIdentifier": "arn", "policy": doc(statement)})) == []
+    del statement["Condition"]["ForAnyValue:StringEquals"]  # only the resource types: any account may link
+    assert levels(RESOURCE, R(sink, "sink", {"sinkIdentifier": "arn", "policy": doc(statement)})) == [
+        "mandatory"
+    ]
+
+
 EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
 EFS_CLIENT = [
     "elasticfilesystem:ClientMount",

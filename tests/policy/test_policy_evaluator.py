@@ -139,7 +139,7 @@ def test_not_principal_with_allow_is_everyone():
         {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}},
         {"StringNotEquals": {"aws:PrincipalAccount": OTHER}},
         {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": ORG}},
-        {"ForAnyValue:StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        {"ForAnyValue:StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}},
         {"StringLike": {"aws:PrincipalOrgID": "o-*"}},
         {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin"}},
         # StringLike matches the whole ARN: "*" in the partition also matches
@@ -219,6 +219,10 @@ def test_conditions_that_bind_no_caller_leave_everyone_everyone(condition):
         ({"StringEquals": {"aws:PrincipalOrgID": ORG}}, [(SCOPED, None)]),
         ({"StringEquals": {"aws:PrincipalOrgID": "o-1"}}, [(SCOPED, None)]),
         ({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": f"{ORG}/r-ab12/*"}}, [(SCOPED, None)]),
+        # ForAnyValue: on a key with one value is the plain operator, and false without the key (AWS writes
+        # organisation-wide CloudWatch sink policies so).
+        ({"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": ORG}}, [(SCOPED, None)]),
+        ({"ForAnyValue:StringEquals": {"aws:PrincipalAccount": ACCOUNT}}, [(ACCOUNT_KIND, ACCOUNT)]),
         ({"StringEquals": {"aws:SourceVpce": "vpce-0123"}}, [(SCOPED, None)]),
         ({"StringEquals": {"aws:SourceVpc": "vpc-0123"}}, [(SCOPED, None)]),
         ({"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32"]}}, [(SCOPED, None)]),
