@@ -368,6 +368,13 @@ ANCHORS: dict[str, Anchors] = {
             "VpcEndpointServiceAllowedPrinciple"
         ),
     ),
+    "ssm-document-not-public": Anchors(aws_config=("ssm-document-not-public",)),
+    "codebuild-project-not-public": Anchors(
+        only_here=(
+            "a CodeBuild project whose builds, logs and artifacts are public (projectVisibility "
+            '"PUBLIC_READ"); no anchor reads projectVisibility'
+        )
+    ),
     "secretsmanager-policy-not-public": Anchors(
         checkov=("CKV_AWS_283 (policy documents in general)",),
         only_here="the secret's resource policy judged after its conditions; no anchor reads secret policies",

@@ -1,5 +1,5 @@
-"""What the stack opens to every AWS account outside resource policies: machine images and VPC endpoint
-services.
+"""What the stack opens to every AWS account outside resource policies: machine images, VPC endpoint
+services, Systems Manager documents and CodeBuild projects.
 
 An AMI whose launch permission names the group ``all`` is public: any account can launch it, and so read
 what its snapshots hold (ModifyImageAttribute; Image Builder's distribution ``launchPermission.userGroups``
@@ -12,6 +12,13 @@ create an interface endpoint to the load balancer behind it, and without ``accep
 connection is approved automatically (ModifyVpcEndpointServicePermissions). With ``acceptanceRequired``
 true the service owner approves each endpoint, which names the consumer as an allowed principal would, so
 that passes.
+
+An SSM document whose permissions list the account id ``All`` (in any case; ``account_ids`` is a
+comma-separated string) is public: every AWS account can read its content and run it
+(ModifyDocumentPermission).
+A CodeBuild project whose ``projectVisibility`` is ``PUBLIC_READ`` shows the results, logs and artifacts of
+all its builds, those run while it was private too, to anyone, with or without an AWS account
+(UpdateProjectVisibility).
 """
 
 from __future__ import annotations
@@ -29,7 +36,10 @@ AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
 DISTRIBUTION_CONFIGURATION = "aws:imagebuilder/distributionConfiguration:DistributionConfiguration"
 ENDPOINT_SERVICE = "aws:ec2/vpcEndpointService:VpcEndpointService"
 ALLOWED_PRINCIPLE = "aws:ec2/vpcEndpointServiceAllowedPrinciple:VpcEndpointServiceAllowedPrinciple"
-# The launch permission group of every AWS account (the only group EC2 has).
+SSM_DOCUMENT = "aws:ssm/document:Document"
+CODEBUILD_PROJECT = "aws:codebuild/project:Project"
+# The launch permission group of every AWS account (the only group EC2 has), and the account id SSM shares a
+# document with every account by.
 PUBLIC_GROUP = "all"
 
 
@@ -62,6 +72,29 @@ def check_image_not_public(resource: Resource, _config: Mapping[str, Any]) -> It
 
 def _is_public_group(group: Any) -> bool:
     return isinstance(group, str) and group.strip().lower() == PUBLIC_GROUP
+
+
+def check_document_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
+    # permissions is a map the provider passes on as written: its keys are type and account_ids.
+    accounts = resource.get("permissions", "account_ids")
+    if accounts is UNKNOWN:
+        yield unknown_until_deployed(resource, resource, "permissions", "who may use the document")
+    elif isinstance(accounts, str) and any(_is_public_group(account) for account in accounts.split(",")):
+        yield (
+            'permissions.account_ids includes "All", so every AWS account can read the document and run it '
+            "in its own account"
+        )
+
+
+def check_build_project_not_public(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
+    visibility = resource.get("projectVisibility")
+    if visibility is UNKNOWN:
+        yield unknown_until_deployed(resource, resource, "projectVisibility", "who may read the builds")
+    elif isinstance(visibility, str) and visibility.strip().upper() == "PUBLIC_READ":
+        yield (
+            'projectVisibility is "PUBLIC_READ", so anyone, with or without an AWS account, can read the '
+            "results, logs and artifacts of every build of the project, those run while it was private too"
+        )
 
 
 def check_endpoint_service_not_public(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -145,5 +178,40 @@ RULES = [
         topic="network",
         check=check_endpoint_service_not_public,
         stack=True,
+    ),
+    Rule(
+        name="ssm-document-not-public",
+        description=(
+            'No SSM document is shared with the account id "All" (permissions.account_ids, in any case): '
+            "every AWS account could read its content and run it. Named accounts pass; account ids unknown "
+            "at preview are a note."
+        ),
+        severity=Severity.CRITICAL,
+        pci=("7.2.1",),
+        remediation=(
+            'List the consumer accounts in permissions account_ids ("111122223333,444455556666"), never "All"'
+        ),
+        url="https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ModifyDocumentPermission.html",
+        topic="ssm",
+        check=check_document_not_public,
+        resource_types=(SSM_DOCUMENT,),
+    ),
+    Rule(
+        name="codebuild-project-not-public",
+        description=(
+            'No CodeBuild project has projectVisibility "PUBLIC_READ": anyone, with or without an AWS '
+            "account, could read the results, logs and artifacts of all its builds, where environment "
+            "variables, source and secrets a build prints end up. A visibility unknown at preview is a note."
+        ),
+        severity=Severity.HIGH,
+        pci=("7.2.1",),
+        remediation=(
+            'Remove project_visibility (or set it to "PRIVATE"); share the project with named accounts '
+            "through AWS RAM"
+        ),
+        url="https://docs.aws.amazon.com/codebuild/latest/userguide/public-builds.html",
+        topic="codebuild",
+        check=check_build_project_not_public,
+        resource_types=(CODEBUILD_PROJECT,),
     ),
 ]

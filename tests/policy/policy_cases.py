@@ -38,6 +38,8 @@ ADVISORY_WHEN_UNKNOWN = {
     "s3-access-log-retention": "rules",
     "ec2-image-not-public": "group",
     "vpc-endpoint-service-not-public": "allowedPrincipals",
+    "ssm-document-not-public": "permissions",
+    "codebuild-project-not-public": "projectVisibility",
 }
 
 
@@ -363,6 +365,12 @@ BAD: dict[str, Case] = {
             {"acceptanceRequired": False, "allowedPrincipals": ["*"]},
         )
     ],
+    "ssm-document-not-public": lambda: [
+        R("aws:ssm/document:Document", "bad", {"permissions": {"type": "Share", "account_ids": "All"}})
+    ],
+    "codebuild-project-not-public": lambda: [
+        R("aws:codebuild/project:Project", "bad", {"projectVisibility": "PUBLIC_READ"})
+    ],
     "apigateway-resource-policy-not-open": lambda: [
         R(
             "aws:apigateway/restApi:RestApi",
@@ -586,6 +594,12 @@ UNKNOWN: dict[str, Case] = {
             "bad",
             {"acceptanceRequired": False, "allowedPrincipals": [U]},
         )
+    ],
+    "ssm-document-not-public": lambda: [
+        R("aws:ssm/document:Document", "bad", {"permissions": {"type": "Share", "account_ids": U}})
+    ],
+    "codebuild-project-not-public": lambda: [
+        R("aws:codebuild/project:Project", "bad", {"projectVisibility": U})
     ],
     "apigateway-resource-policy-not-open": lambda: [
         R(

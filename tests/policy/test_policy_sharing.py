@@ -1,5 +1,6 @@
 """What the stack opens to every AWS account outside resource policies: public AMIs (launch permissions
-and Image Builder distributions) and VPC endpoint services that allow principal "*"."""
+and Image Builder distributions), VPC endpoint services that allow principal "*", SSM documents shared with
+"All" and CodeBuild projects with public builds."""
 
 from __future__ import annotations
 
@@ -201,3 +202,67 @@ def test_a_principal_or_acceptance_unknown_at_preview_is_a_note(resources, what,
     ((level, message),) = findings(SERVICE, resources)
     assert level == "advisory"
     assert message.startswith(f"{what} cannot be checked until {unknown} is known")
+
+
+DOCUMENT = "ssm-document-not-public"
+BUILDS = "codebuild-project-not-public"
+SSM_DOCUMENT = "aws:ssm/document:Document"
+PROJECT = "aws:codebuild/project:Project"
+PUBLIC_DOCUMENT = (
+    'permissions.account_ids includes "All", so every AWS account can read the document and run it in its '
+    "own account"
+)
+PUBLIC_BUILDS = (
+    'projectVisibility is "PUBLIC_READ", so anyone, with or without an AWS account, can read the results, '
+    "logs and artifacts of every build of the project, those run while it was private too"
+)
+
+
+def document(permissions):
+    props = {"name": "rotate-keys", "documentType": "Command", "content": "{}"}
+    return R(SSM_DOCUMENT, "doc", props if permissions is None else {**props, "permissions": permissions})
+
+
+@pytest.mark.parametrize("accounts", ["All", "all", f"{ACCOUNT},ALL", f"{ACCOUNT}, All"])
+def test_an_ssm_document_shared_with_all_is_public(accounts):
+    # account_ids is one comma-separated string; ModifyDocumentPermission reads "All" in any case.
+    assert findings(DOCUMENT, [document({"type": "Share", "account_ids": accounts})]) == [
+        ("mandatory", PUBLIC_DOCUMENT)
+    ]
+
+
+@pytest.mark.parametrize(
+    "permissions",
+    [None, {"type": "Share", "account_ids": f"{ACCOUNT},999999999999"}, {"type": "Share"}, {}],
+)
+def test_an_ssm_document_shared_with_named_accounts_or_not_at_all_is_not_public(permissions):
+    assert findings(DOCUMENT, [document(permissions)]) == []
+
+
+@pytest.mark.parametrize("permissions", [U, {"type": "Share", "account_ids": U}])
+def test_ssm_document_accounts_unknown_at_preview_are_a_note(permissions):
+    ((level, message),) = findings(DOCUMENT, [document(permissions)])
+    assert level == "advisory"
+    assert message.startswith(
+        f"who may use the document cannot be checked until {SSM_DOCUMENT} 'doc'.permissions is known"
+    )
+
+
+@pytest.mark.parametrize("visibility", ["PUBLIC_READ", "public_read"])
+def test_a_codebuild_project_with_public_builds_is_public(visibility):
+    assert findings(BUILDS, [R(PROJECT, "build", {"projectVisibility": visibility})]) == [
+        ("mandatory", PUBLIC_BUILDS)
+    ]
+
+
+@pytest.mark.parametrize("props", [{}, {"projectVisibility": "PRIVATE"}])
+def test_a_private_codebuild_project_passes(props):
+    assert findings(BUILDS, [R(PROJECT, "build", props)]) == []
+
+
+def test_a_codebuild_visibility_unknown_at_preview_is_a_note():
+    ((level, message),) = findings(BUILDS, [R(PROJECT, "build", {"projectVisibility": U})])
+    assert level == "advisory"
+    assert message.startswith(
+        f"who may read the builds cannot be checked until {PROJECT} 'build'.projectVisibility is known"
+    )
