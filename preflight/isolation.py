@@ -17,7 +17,6 @@ import os
 import pickle
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +45,18 @@ _BOOTSTRAP = (
     "import sys; sys.path[0] = sys.argv[1]; from preflight.launcher import main; "
     "main(int(sys.argv[2]), int(sys.argv[3]))"
 )
+
+
+def _environment(virtualenv: Path | None) -> dict[str, str] | None:
+    """The program's environment: preflight's, with the virtualenv activated as the CLI's language host
+    activates it (VIRTUAL_ENV, its bin first on PATH), so what the program runs finds the same tools."""
+    if virtualenv is None:
+        return None
+    return {
+        **os.environ,
+        "VIRTUAL_ENV": str(virtualenv),
+        "PATH": f"{virtualenv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
 
 
 @dataclass
@@ -128,7 +139,7 @@ class ProgramProcess:
         try:
             self.process = subprocess.Popen(
                 [
-                    sys.executable,
+                    self.project.interpreter,
                     "-c",
                     _BOOTSTRAP,
                     _PACKAGE_ROOT,
@@ -137,6 +148,7 @@ class ProgramProcess:
                     str(self.project.directory),
                 ],
                 pass_fds=(job_read, event_write),
+                env=_environment(self.project.virtualenv),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -146,7 +158,7 @@ class ProgramProcess:
             os.close(event_read)
             os.close(job_write)
             raise PreflightError(
-                f"cannot start {sys.executable} to run the program: {exc.strerror or exc}"
+                f"cannot start {self.project.interpreter} to run the program: {exc.strerror or exc}"
             ) from None
         finally:
             os.close(job_read)

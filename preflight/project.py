@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,9 @@ class Project:
     warnings: tuple[str, ...]
     # Other stacks' outputs by the name given to --stack-outputs, for the program's stack references.
     stack_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The Python that runs the program, as the CLI picks it (runtime.options), and its virtualenv if any.
+    interpreter: str = sys.executable
+    virtualenv: Path | None = None
 
     def config_strings(self) -> dict[str, str]:
         """The config as the CLI hands it to the program and to providers: every value a string, structured
@@ -206,6 +210,7 @@ def load_project(directory: Path, stack: str) -> Project:
     if not isinstance(name, str) or not name:
         raise PreflightError(f"{project_file}: `name` is missing; set `name: <project name>`")
     _check_runtime(project_file, settings.get("runtime"))
+    interpreter, virtualenv, venv_warnings = _interpreter(directory, project_file, settings.get("runtime"))
     program = _program(directory, project_file, settings.get("main"))
 
     stack_name = stack.rsplit("/", 1)[-1]
@@ -229,7 +234,9 @@ def load_project(directory: Path, stack: str) -> Project:
         stack=stack_name,
         config=collector.values,
         secret_keys=frozenset(collector.secret_keys),
-        warnings=tuple(collector.warnings),
+        warnings=(*venv_warnings, *collector.warnings),
+        interpreter=interpreter,
+        virtualenv=virtualenv,
     )
 
 
@@ -268,6 +275,40 @@ def _check_runtime(project_file: Path, runtime: Any) -> None:
             f"{project_file}: runtime {runtime_name} is not supported: preflight runs Python programs "
             "(`runtime: python`)"
         )
+
+
+def _interpreter(directory: Path, project_file: Path, runtime: Any) -> tuple[str, Path | None, list[str]]:
+    """The Python that runs the program, as the CLI picks it from ``runtime.options``: the virtualenv's
+    (uv's default is ``.venv``), else the one running preflight. A virtualenv that does not exist, and a
+    toolchain whose environment only its own tool knows (poetry), run the program with preflight's and say so.
+    """
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    options = options if isinstance(options, dict) else {}
+    toolchain = options.get("toolchain", "pip")
+    venv = options.get("virtualenv", ".venv" if toolchain == "uv" else None)
+    if venv is None and toolchain == "poetry":
+        warning = (
+            f"{project_file}: toolchain poetry: the program runs with {sys.executable}; run preflight from "
+            "the project's poetry environment (poetry run python -m preflight ...) to use its packages"
+        )
+        return sys.executable, None, [warning]
+    if venv is None:
+        return sys.executable, None, []
+    if not isinstance(venv, str) or not venv:
+        raise PreflightError(
+            f"{project_file}: runtime.options.virtualenv must be the path of a virtualenv folder, relative "
+            "to the project or absolute"
+        )
+    path = Path(venv) if Path(venv).is_absolute() else directory / venv
+    python = path / "bin" / "python"
+    if not python.exists():
+        warning = (
+            f"{project_file}: the virtualenv {path} does not exist, so the program runs with "
+            f"{sys.executable} (the Pulumi CLI creates it: pulumi install, or python -m venv {path} && "
+            f"{path}/bin/pip install -r {directory}/requirements.txt)"
+        )
+        return sys.executable, None, [warning]
+    return str(python), path, []
 
 
 def _program(directory: Path, project_file: Path, main: Any) -> Path:

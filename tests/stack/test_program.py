@@ -79,7 +79,7 @@ def test_pulumi_yaml_declares_the_trading_python_project():
 
     assert project["name"] == "trading"
     assert project["runtime"]["name"] == "python"
-    assert project["runtime"]["options"]["virtualenv"] == "venv"
+    assert project["runtime"]["options"]["virtualenv"] == ".venv"  # the one make creates
     assert (PROJECT_ROOT / "requirements.txt").is_file()
 
 

@@ -1,5 +1,6 @@
 """Loading Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI reads them."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,85 @@ def test_missing_folder_and_missing_project_file(tmp_path):
         load_project(tmp_path / "absent", "dev")
     with pytest.raises(PreflightError, match=r"has no Pulumi.yaml"):
         load_project(tmp_path, "dev")
+
+
+# -- the interpreter that runs the program -----------------------------------------------------------------
+
+
+def _venv(directory: Path, name: str) -> Path:
+    python = directory / name / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(sys.executable)
+    return directory / name
+
+
+def _runtime(options: str) -> str:
+    return f"name: demo\nruntime:\n  name: python\n  options:\n{options}"
+
+
+def test_without_options_the_program_runs_with_preflights_interpreter(tmp_path):
+    project = load_project(project_dir(tmp_path), "dev")
+    assert (project.interpreter, project.virtualenv, project.warnings) == (sys.executable, None, ())
+    project = load_project(project_dir(tmp_path, project_yaml=_runtime("    toolchain: pip\n")), "dev")
+    assert (project.interpreter, project.virtualenv) == (sys.executable, None)
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ("    virtualenv: venv\n", "venv"),
+        ("    toolchain: uv\n", ".venv"),
+        ("    virtualenv: env/py\n", "env/py"),
+    ],
+)
+def test_the_projects_virtualenv_runs_the_program_as_the_cli_picks_it(tmp_path, options, name):
+    venv = _venv(tmp_path, name)
+    project = load_project(project_dir(tmp_path, project_yaml=_runtime(options)), "dev")
+    assert project.interpreter == str(venv / "bin" / "python")
+    assert project.virtualenv == venv
+    assert project.warnings == ()
+
+
+def test_an_absolute_virtualenv_is_taken_as_written(tmp_path):
+    venv = _venv(tmp_path, "elsewhere")
+    project_yaml = _runtime(f"    virtualenv: {venv}\n")
+    project = load_project(project_dir(tmp_path / "project", project_yaml=project_yaml), "dev")
+    assert project.interpreter == str(venv / "bin" / "python")
+
+
+def test_a_virtualenv_that_does_not_exist_runs_the_program_with_preflights_and_says_so(tmp_path):
+    directory = project_dir(tmp_path, project_yaml=_runtime("    virtualenv: venv\n"))
+    project = load_project(directory, "dev")
+    assert (project.interpreter, project.virtualenv) == (sys.executable, None)
+    venv = directory.resolve() / "venv"
+    assert project.warnings == (
+        f"{directory.resolve() / 'Pulumi.yaml'}: the virtualenv {venv} does not exist, so the program runs "
+        f"with {sys.executable} (the Pulumi CLI creates it: pulumi install, or python -m venv {venv} && "
+        f"{venv}/bin/pip install -r {directory.resolve()}/requirements.txt)",
+    )
+
+
+def test_a_poetry_project_runs_with_preflights_interpreter_and_says_how_to_use_its_own(tmp_path):
+    project = load_project(project_dir(tmp_path, project_yaml=_runtime("    toolchain: poetry\n")), "dev")
+    assert project.interpreter == sys.executable
+    (warning,) = project.warnings
+    assert warning.endswith(
+        f"toolchain poetry: the program runs with {sys.executable}; run preflight from the project's poetry "
+        "environment (poetry run python -m preflight ...) to use its packages"
+    )
+
+
+@pytest.mark.parametrize("value", ['""', "5", "[venv]"])
+def test_a_virtualenv_that_is_not_a_path_is_refused(tmp_path, value):
+    directory = project_dir(tmp_path, project_yaml=_runtime(f"    virtualenv: {value}\n"))
+    with pytest.raises(PreflightError) as caught:
+        load_project(directory, "dev")
+    assert str(caught.value) == (
+        f"{directory.resolve() / 'Pulumi.yaml'}: runtime.options.virtualenv must be the path of a virtualenv "
+        "folder, relative to the project or absolute"
+    )
+
+
+def test_options_that_are_not_a_mapping_are_ignored_as_the_cli_ignores_them(tmp_path):
+    project = load_project(project_dir(tmp_path, project_yaml=_runtime("    - virtualenv\n")), "dev")
+    assert (project.interpreter, project.warnings) == (sys.executable, ())

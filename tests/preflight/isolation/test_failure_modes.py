@@ -8,6 +8,7 @@ running before something happens to it, it says so through a FIFO, so no test de
 starts; a time limit (`--timeout`) only ever bounds a program that never ends.
 """
 
+import dataclasses
 import os
 import select
 import shutil
@@ -456,7 +457,7 @@ def test_a_program_that_prints_without_end_keeps_only_its_last_output(capsys, tm
 
 
 def test_an_interpreter_that_cannot_start_is_one_line(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(isolation.sys, "executable", str(tmp_path / "no-python"))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))  # the project then names it
     directory = project(tmp_path, "Thing('a')\n")
     status, line = preflight(capsys, directory)
     assert status == 2
@@ -464,9 +465,9 @@ def test_an_interpreter_that_cannot_start_is_one_line(capsys, tmp_path, monkeypa
     assert line == f"preflight: error: cannot start {missing} to run the program: No such file or directory"
 
 
-def test_run_program_with_an_interpreter_that_cannot_start_is_one_error(tmp_path, monkeypatch):
+def test_run_program_with_an_interpreter_that_cannot_start_is_one_error(tmp_path):
     loaded = load_project(project(tmp_path, "Thing('a')\n"), "dev")
-    monkeypatch.setattr(isolation.sys, "executable", str(tmp_path / "no-python"))
+    loaded = dataclasses.replace(loaded, interpreter=str(tmp_path / "no-python"))
     with pytest.raises(PreflightError, match=r"^cannot start .*no-python to run the program: No such file"):
         isolation.run_program(
             loaded, Mode.PREVIEW, "123456789012", print, deadline=time.monotonic() + 600, timeout=600
