@@ -532,12 +532,12 @@ def admins_meet(statement: Statement, account: str, *, eventually: bool = False)
     accounts' (negated); on aws:userid or aws:RequestedRegion a pattern that matches any value ("*"); on
     aws:PrincipalType every type of an account's principal (Account, User, FederatedUser, AssumedRole) or,
     negated, none of them ("Anonymous"); aws:SecureTransport true, aws:PrincipalIsAWSService or
-    aws:ViaAWSService false; a time from a date now past on (aws:CurrentTime, aws:EpochTime); Null "false"
-    on a key every request has; and one that lets a direct call, without kms:ViaService, through (Null
-    "true", IfExists, a negated operator). Any other (kms:ViaService or aws:ViaAWSService required: only
-    through a service; a time that ends or has not begun; one fixed user id or principal type) may never
-    hold for a person who administers the key, so it is not met. Read both ways: a Deny of
-    kms:PutKeyPolicy under a Condition they meet locks them out.
+    aws:ViaAWSService false; a time from a date now past on (aws:CurrentTime, aws:EpochTime, which alone a
+    Numeric operator reads, given a number); Null "false" on a key every request has; and one that lets a
+    direct call, without kms:ViaService, through (Null "true", IfExists, a negated operator). Any other
+    (kms:ViaService or aws:ViaAWSService required: only through a service; a time that ends or has not
+    begun; one fixed user id or principal type) may never hold for a person who administers the key, so it
+    is not met. Read both ways: a Deny of kms:PutKeyPolicy under a Condition they meet locks them out.
     """
     if statement.condition_unknown:
         return UNKNOWN
@@ -680,9 +680,14 @@ def _time_window(condition: Condition) -> tuple[float, float] | bool | Missing:
     """When a Condition on the request's time holds, as (start, end); False: never (an operator that does
     not compare times, a value that is no time), True: at every time but one (DateNotEquals)."""
     base = condition.base_operator
+    numeric = base.startswith("Numeric")
+    # aws:CurrentTime is a date ("2026-01-01T00:00:00Z"), which a Numeric operator cannot read: it never
+    # matches (only aws:EpochTime is also a number).
+    if numeric and condition.key.lower() == "aws:currenttime":
+        return False
     if base in ("DateNotEquals", "NumericNotEquals"):
         return True
-    times = [_seconds(v) for v in condition.values if v is not UNKNOWN]
+    times = [_seconds(v, numeric=numeric) for v in condition.values if v is not UNKNOWN]
     known = [t for t in times if t is not None]
     if base not in _AFTER + _BEFORE or not known:
         return UNKNOWN if UNKNOWN in condition.values and base in _AFTER + _BEFORE else False
@@ -692,13 +697,16 @@ def _time_window(condition: Condition) -> tuple[float, float] | bool | Missing:
     return (min(known), _FOREVER) if base in _AFTER else (-_FOREVER, max(known))
 
 
-def _seconds(value: Any) -> float | None:
-    """A date (ISO 8601) or Unix time as seconds of Unix time; None when it is neither."""
+def _seconds(value: Any, *, numeric: bool) -> float | None:
+    """A date (ISO 8601) or Unix time as seconds of Unix time; None when it is neither, or when a Numeric
+    operator (``numeric``), which reads its value as a number, is given a date."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value) if math.isfinite(value) else None
     text = str(value)  # a condition value is a string, a number or a boolean ("True" is no time)
+    if text.strip().isdigit():
+        return float(text)
     try:
-        return float(text) if text.strip().isdigit() else _iso_seconds(text)
+        return None if numeric else _iso_seconds(text)
     except ValueError:
         return None
 

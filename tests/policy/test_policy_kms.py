@@ -482,6 +482,11 @@ UNMET = (
         ({"DateGreaterThan": {"aws:CurrentTime": ["yesterday", True]}}, "aws:CurrentTime"),
         ({"NumericGreaterThan": {"aws:EpochTime": float("inf")}}, "aws:EpochTime"),
         ({"DateEquals": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}, "aws:CurrentTime"),
+        # aws:CurrentTime is a date, which a Numeric operator cannot read, and a Numeric operator reads its
+        # value as a number, which a date is not: neither ever matches.
+        ({"NumericGreaterThan": {"aws:CurrentTime": 0}}, "aws:CurrentTime"),
+        ({"NumericNotEquals": {"aws:CurrentTime": "1"}}, "aws:CurrentTime"),
+        ({"NumericGreaterThan": {"aws:EpochTime": "2001-01-01T00:00:00Z"}}, "aws:EpochTime"),
     ],
 )
 @pytest.mark.parametrize("principal", [f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT])
@@ -690,6 +695,9 @@ def test_a_deny_under_a_condition_every_caller_of_the_account_meets_locks_everyo
             "DateLessThan": {"aws:EpochTime": 0},
         },
         {"DateGreaterThan": {"aws:CurrentTime": U}},
+        # A Numeric operator on the date aws:CurrentTime, or given a date, never matches.
+        {"NumericGreaterThan": {"aws:CurrentTime": 0}},
+        {"NumericGreaterThanEquals": {"aws:EpochTime": "2001-01-01T00:00:00Z"}},
     ],
 )
 def test_a_deny_that_spares_some_callers_of_the_account_locks_no_one_out(condition):
