@@ -194,6 +194,12 @@ class Document:
     unknown: bool = False
     raw: Any = field(default=None, compare=False)
 
+    @property
+    def substitutes_variables(self) -> bool:
+        """Whether IAM reads ``${...}`` in the document as policy variables: only under Version 2012-10-17.
+        Under 2008-10-17, the Version of a document that names none, they are literal text."""
+        return isinstance(self.raw, dict) and self.raw.get("Version") == "2012-10-17"
+
 
 def parse_policy(value: Any, *, principals_required: bool, resources_required: bool = True) -> Document:
     """Parse and normalise a policy document; never raises.

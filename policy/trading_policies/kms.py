@@ -24,7 +24,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -407,6 +407,7 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
     yield from (f"key policy is unreadable: {error}" for error in document.errors)
     if document.errors:
         return
+    document = _as_written(document)
     trusted = trusted_account(resource, config["accountId"], KEY_ARNS)
     admins = administrators(document)
     account = key_account(resource, trusted, admins).account
@@ -475,6 +476,20 @@ def check_account_access(resource: Resource, config: Mapping[str, Any]) -> Itera
                 then = "for that time nobody can change the key policy"
             denied = f"{statement.label} denies {render_principals(statement)} kms:PutKeyPolicy"
             yield f"{denied} {when}, so {then}"
+
+
+def _as_written(document: Document) -> Document:
+    """The document as IAM reads its Conditions: in one whose Version substitutes no policy variables,
+    ``"${aws:userid}"`` is that text, which no caller's id is, so each is escaped (``${$}`` is "$")."""
+    if document.substitutes_variables:
+        return document
+
+    def literal(condition: Condition) -> Condition:
+        values = tuple(v.replace("${", "${$}{") if isinstance(v, str) else v for v in condition.values)
+        return replace(condition, values=values)
+
+    statements = tuple(replace(s, conditions=tuple(map(literal, s.conditions))) for s in document.statements)
+    return replace(document, statements=statements)
 
 
 def _no_account_access(
@@ -993,8 +1008,9 @@ RULES = [
             "aws:CurrentTime), and do not bypass the lock-out safety check; otherwise AWS rejects the "
             "policy or the key becomes unmanageable. The account is found as for "
             "kms-key-policy-no-unconditional-grants; while it cannot be told, the root of each account whose "
-            "principals may administer the key must be able to. A root statement whose Action or Condition "
-            "value, or a bypassPolicyLockoutSafetyCheck, is not known at preview is a note."
+            "principals may administer the key must be able to. A policy variable in a Condition counts as "
+            "one only under Version 2012-10-17 (else it is literal text). A root statement whose Action or "
+            "Condition value, or a bypassPolicyLockoutSafetyCheck, is not known at preview is a note."
         ),
         severity=Severity.HIGH,
         pci=("3.6.1", "3.7.1"),

@@ -519,6 +519,34 @@ def test_a_root_statement_bound_to_the_account_itself_keeps_access(condition):
 
 
 @pytest.mark.parametrize(
+    ("condition", "keys"),
+    [
+        ({"StringEquals": {"aws:userid": "${aws:userid}"}}, "aws:userid"),
+        ({"StringLike": {"aws:RequestedRegion": "${aws:RequestedRegion}*"}}, "aws:RequestedRegion"),
+        ({"StringEquals": {"aws:PrincipalType": "${aws:PrincipalType}"}}, "aws:PrincipalType"),
+        ({"StringEquals": {"kms:CallerAccount": ["${aws:PrincipalAccount}", 7]}}, "kms:CallerAccount"),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:*"}}, "aws:PrincipalArn"),
+    ],
+)
+@pytest.mark.parametrize("version", [{"Version": "2008-10-17"}, {}])
+def test_a_policy_variable_is_literal_text_in_a_document_of_the_old_version(condition, keys, version):
+    # Under Version 2008-10-17, also the Version of a document that names none, IAM reads "${aws:userid}" as
+    # that text, which no administrator's id is: the root statement holds for no one, and a Deny under it
+    # denies no one.
+    root = root_statement() | {"Condition": condition}
+    old = R("aws:kms/key:Key", "key", {"policy": json.dumps(version | {"Statement": [root]})})
+    assert verdicts(ACCESS, old, {"accountId": ACCOUNT}) == [
+        ("mandatory", UNMET.format(account=ACCOUNT, keys=keys))
+    ]
+    assert run(ACCESS, [key(root)], {"accountId": ACCOUNT}) == []
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": condition}
+    old_deny = R(
+        "aws:kms/key:Key", "key", {"policy": json.dumps(version | {"Statement": [root_statement(), deny]})}
+    )
+    assert run(ACCESS, [old_deny], {"accountId": ACCOUNT}) == []
+
+
+@pytest.mark.parametrize(
     "condition",
     [
         {"StringEquals": {"aws:PrincipalAccount": U}},
