@@ -667,15 +667,16 @@ def _principal_types_met(condition: Condition) -> bool | Missing:
     unknown = UNKNOWN in condition.values
     if base in _POSITIVE:
         return True if len(named) == len(_PRINCIPAL_TYPES) else UNKNOWN if unknown else False
-    # A value with a policy variable in it may be any type.
-    if named or any(policy_variables(v) for v in texts):
+    # A value with another policy variable in it may be any type.
+    if named or any(policy_variables(v) - {"aws:principaltype"} for v in texts):
         return False
     return UNKNOWN if unknown else True
 
 
 def _names_type(value: str, principal_type: str, base: str) -> bool:
-    if policy_variables(value) == {"aws:principaltype"}:
-        return True  # the caller's own type
+    # "${aws:PrincipalType}" is the caller's own type: the value matches a caller of that type only as it
+    # reads with the type in its place ("${aws:PrincipalType}-x" is no type).
+    value = with_variables(value, {"aws:principaltype": principal_type})
     if "IgnoreCase" in base:
         return value.lower() == principal_type.lower()
     if "Like" in base:

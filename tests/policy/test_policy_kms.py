@@ -470,6 +470,11 @@ UNMET = (
         ),
         ({"StringNotEquals": {"aws:PrincipalType": "FederatedUser"}}, "aws:PrincipalType"),
         ({"StringNotLike": {"aws:PrincipalType": "${aws:username}"}}, "aws:PrincipalType"),
+        # The caller's own type with more text around it is no type.
+        ({"StringEquals": {"aws:PrincipalType": "${aws:PrincipalType}-x"}}, "aws:PrincipalType"),
+        ({"StringEqualsIgnoreCase": {"aws:PrincipalType": "x${aws:PrincipalType}"}}, "aws:PrincipalType"),
+        ({"StringLike": {"aws:PrincipalType": "${aws:PrincipalType}?"}}, "aws:PrincipalType"),
+        ({"StringNotEquals": {"aws:PrincipalType": "${aws:PrincipalType}"}}, "aws:PrincipalType"),
         ({"StringLike": {"aws:RequestedRegion": "us-*"}}, "aws:RequestedRegion"),
         ({"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}, "aws:RequestedRegion"),
         ({"Bool": {"aws:SecureTransport": "false"}}, "aws:SecureTransport"),
@@ -642,7 +647,11 @@ def test_a_deny_under_a_condition_the_administrators_always_meet_locks_everyone_
             "aws:PrincipalType",
         ),
         ({"StringEquals": {"aws:PrincipalType": "${aws:PrincipalType}"}}, "aws:PrincipalType"),
+        ({"StringLike": {"aws:PrincipalType": "${aws:PrincipalType}*"}}, "aws:PrincipalType"),
+        ({"StringEqualsIgnoreCase": {"aws:PrincipalType": "${aws:principaltype}"}}, "aws:PrincipalType"),
         ({"StringNotEquals": {"aws:PrincipalType": ["Anonymous", 7]}}, "aws:PrincipalType"),
+        # No caller's type is its own type with more text around it.
+        ({"StringNotEquals": {"aws:PrincipalType": "${aws:PrincipalType}-x"}}, "aws:PrincipalType"),
         ({"StringLike": {"aws:RequestedRegion": "*"}}, "aws:RequestedRegion"),
         (
             {"Null": {"aws:RequestedRegion": "false", "aws:EpochTime": "false"}},
