@@ -513,8 +513,9 @@ def _no_account_access(
             f"administrators meet: {', '.join(s.label for s in unmet)} names it under a Condition on "
             f"{', '.join(keys)}, which they may never meet (only aws:PrincipalAccount or kms:CallerAccount "
             "naming the account, aws:PrincipalArn, aws:userid or aws:PrincipalType matching all its "
-            "principals, what every direct call over TLS carries or kms:ViaService left optional is sure to "
-            "hold), so the account cannot manage the key through IAM"
+            "principals, what every direct call over TLS carries, or a key it lacks (kms:ViaService, "
+            "aws:SourceArn...) left optional is sure to hold), so the account cannot manage the key through "
+            "IAM"
         )
     why = (
         f" ({', '.join(s.label for s in elsewhere)} names it on {render_resources(elsewhere[0])}, which is "
@@ -549,7 +550,8 @@ def admins_meet(statement: Statement, account: str, *, eventually: bool = False)
     negated, none of them ("Anonymous"); aws:SecureTransport true, aws:PrincipalIsAWSService or
     aws:ViaAWSService false; a time from a date now past on (aws:CurrentTime, aws:EpochTime, which alone a
     Numeric operator reads, given a number); Null "false" on a key every request has; and one that lets a
-    direct call, without kms:ViaService, through (Null "true", IfExists, a negated operator). Any other
+    direct call, without kms:ViaService, aws:SourceArn or another key only a service's call or another
+    operation carries, through (Null "true", IfExists, a negated operator, ForAllValues). Any other
     (kms:ViaService or aws:ViaAWSService required: only through a service; a time that ends or has not
     begun; one fixed user id or principal type) may never hold for a person who administers the key, so it
     is not met. Read both ways: a Deny of kms:PutKeyPolicy under a Condition they meet locks them out.
@@ -577,8 +579,7 @@ def admins_meet(statement: Statement, account: str, *, eventually: bool = False)
     return verdict
 
 
-# Keys every request of an IAM principal to KMS holds, and kms:ViaService, which a direct call (as an
-# administrator's PutKeyPolicy) never holds.
+# Keys every request of an IAM principal to KMS holds.
 _ALWAYS_PRESENT = _CALLER_ACCOUNT_KEYS | {
     "aws:principalarn",
     "aws:principaltype",
@@ -590,7 +591,33 @@ _ALWAYS_PRESENT = _CALLER_ACCOUNT_KEYS | {
     "aws:principalisawsservice",
     "aws:viaawsservice",
 }
-_ABSENT_IN_DIRECT_CALLS = frozenset({"kms:viaservice"})
+# Keys a direct call to KMS (an administrator's PutKeyPolicy) never holds: the services it came through
+# (kms:ViaService, aws:CalledVia...), the resource a service calls for (aws:SourceArn, aws:SourceAccount and
+# its organisation, only in a service's call on a resource's behalf), tags (PutKeyPolicy takes none), and what
+# only the cryptographic operations and the grant operations carry.
+_ABSENT_IN_DIRECT_CALLS = frozenset(
+    {
+        "kms:viaservice",
+        "aws:calledvia",
+        "aws:calledviafirst",
+        "aws:calledvialast",
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:tagkeys",
+        "kms:encryptioncontextkeys",
+        "kms:encryptionalgorithm",
+        "kms:signingalgorithm",
+        "kms:macalgorithm",
+        "kms:grantoperations",
+        "kms:granteeprincipal",
+        "kms:retiringprincipal",
+        "kms:grantisforawsresource",
+        "kms:grantconstrainttype",
+    }
+)
+_ABSENT_PREFIXES = ("aws:requesttag/", "kms:encryptioncontext:")
 _ARN_POSITIVE = ("ArnLike", "ArnEquals", "StringLike", "StringEquals", "StringEqualsIgnoreCase")
 _ARN_NEGATED = ("ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals", "StringNotEqualsIgnoreCase")
 # The aws:PrincipalType of each principal of an account that may administer a key: its root, an IAM user, a
@@ -611,17 +638,17 @@ def _condition_met(condition: Condition, account: str) -> bool | Missing:
     key, base = condition.key.lower(), condition.base_operator
     if base == "Null":
         # {"Null": {key: "false"}} holds when the key is in the request, "true" when it is not.
-        expected = "false" if key in _ALWAYS_PRESENT else "true" if key in _ABSENT_IN_DIRECT_CALLS else None
+        expected = "false" if key in _ALWAYS_PRESENT else "true" if _absent(key) else None
         known = [v for v in condition.values if v is not UNKNOWN]
         if expected is None or any(str(v).lower() != expected for v in known):
             return False
         return True if len(known) == len(condition.values) else UNKNOWN
-    if key in _ABSENT_IN_DIRECT_CALLS:
-        # Without the key, IfExists and a negated operator hold, and so does ForAllValues (over no values);
-        # ForAnyValue and a positive operator do not.
+    if _absent(key):
+        # Without the key, IfExists and a negated operator (StringNotEquals, ArnNotLike...) hold, and so does
+        # ForAllValues (over no values); ForAnyValue and a positive operator do not.
         if condition.operator.startswith("ForAnyValue:"):
             return False
-        return condition.if_exists or base in _NEGATED or condition.operator.startswith("ForAllValues:")
+        return condition.if_exists or "Not" in base or condition.operator.startswith("ForAllValues:")
     # The other keys hold one value in every request, so a set operator or IfExists reads as the operator
     # alone.
     if key == "aws:principalarn":
@@ -641,6 +668,10 @@ def _condition_met(condition: Condition, account: str) -> bool | Missing:
     if True in matches or None in matches:
         return False
     return UNKNOWN if UNKNOWN in matches else True
+
+
+def _absent(key: str) -> bool:
+    return key in _ABSENT_IN_DIRECT_CALLS or key.startswith(_ABSENT_PREFIXES)
 
 
 def _any_value(condition: Condition, holds: Callable[[Any], bool]) -> bool | Missing:
@@ -1002,10 +1033,11 @@ RULES = [
             "resource's), without a Condition or only under one the account's administrators surely meet "
             "(aws:PrincipalAccount or kms:CallerAccount naming the account, aws:PrincipalArn, aws:userid or "
             "aws:PrincipalType matching all its principals, aws:SecureTransport true, a time from a past "
-            "date on, kms:ViaService left optional; kms:ViaService or aws:ViaAWSService required, a time "
-            "that ends or is to come, one user id or principal type, or another account do not count), deny "
-            "nobody kms:PutKeyPolicy without a Condition (or under one they always meet, e.g. StringLike "
-            'aws:PrincipalArn or aws:userid "*", or will all meet for a time, e.g. DateGreaterThan '
+            "date on, a key a direct call lacks (kms:ViaService, aws:SourceArn...) left optional; "
+            "kms:ViaService or aws:ViaAWSService required, a time that ends or is to come, one user id or "
+            "principal type, or another account do not count), deny nobody kms:PutKeyPolicy without a "
+            "Condition (or under one they always meet, e.g. StringLike aws:PrincipalArn or aws:userid "
+            '"*", StringNotEquals aws:SourceAccount, or will all meet for a time, e.g. DateGreaterThan '
             "aws:CurrentTime), and do not bypass the lock-out safety check; otherwise AWS rejects the "
             "policy or the key becomes unmanageable. The account is found as for "
             "kms-key-policy-no-unconditional-grants; while it cannot be told, the root of each account whose "

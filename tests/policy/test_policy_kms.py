@@ -415,8 +415,8 @@ UNMET = (
     "Condition its administrators meet: statement 'EnableRoot' (Statement[0]) names it under a Condition on "
     "{keys}, which they may never meet (only aws:PrincipalAccount or kms:CallerAccount naming the account, "
     "aws:PrincipalArn, aws:userid or aws:PrincipalType matching all its principals, what every direct call "
-    "over TLS carries or kms:ViaService left optional is sure to hold), so the account cannot manage the key "
-    "through IAM"
+    "over TLS carries, or a key it lacks (kms:ViaService, aws:SourceArn...) left optional is sure to hold), "
+    "so the account cannot manage the key through IAM"
 )
 
 
@@ -624,6 +624,16 @@ def test_a_deny_under_a_condition_the_administrators_always_meet_locks_everyone_
         # An administrator calls PutKeyPolicy directly: kms:ViaService is not in the request.
         ({"Null": {"kms:ViaService": "true"}}, "kms:ViaService"),
         ({"StringNotEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}, "kms:ViaService"),
+        # Nor does it carry the source of a service's call for a resource, tags, or what only another
+        # operation carries: a negated operator, ForAllValues or Null "true" on them holds for everyone (the
+        # usual confused-deputy guard, written with Principal "*", denies every administrator).
+        ({"StringNotEquals": {"aws:SourceAccount": ACCOUNT}}, "aws:SourceAccount"),
+        ({"ArnNotLike": {"AWS:SourceArn": f"arn:aws:s3:::bucket-{ACCOUNT}"}}, "AWS:SourceArn"),
+        ({"Null": {"aws:SourceOrgID": "true"}}, "aws:SourceOrgID"),
+        ({"ForAllValues:StringEquals": {"aws:TagKeys": ["Owner"]}}, "aws:TagKeys"),
+        ({"StringNotEqualsIfExists": {"aws:RequestTag/Owner": "ops"}}, "aws:RequestTag/Owner"),
+        ({"StringNotEquals": {"kms:EncryptionContext:tenant": "a"}}, "kms:EncryptionContext:tenant"),
+        ({"ForAllValues:StringLike": {"kms:GrantOperations": "Decrypt"}}, "kms:GrantOperations"),
         # Every signed request carries the caller's unique id and principal type, and the Region it calls.
         ({"StringLike": {"aws:userid": "*"}}, "aws:userid"),
         ({"StringLike": {"aws:userid": "${aws:userid}"}}, "aws:userid"),
@@ -710,6 +720,9 @@ def test_a_deny_under_a_condition_every_caller_of_the_account_meets_locks_everyo
         {"Null": {"aws:SourceIp": "false"}},
         {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
         {"ForAnyValue:StringNotEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+        {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        {"ForAnyValue:StringEquals": {"aws:TagKeys": "Owner"}},
+        {"Null": {"aws:CalledVia": "false"}},
         # One user id, users only, a type that spares federated users or one with a variable, a value not
         # known yet, a pattern that spares the root, a Region, a connection or caller KMS never sees.
         {"StringEquals": {"aws:userid": "AIDAEXAMPLE123"}},
@@ -749,6 +762,8 @@ def test_a_deny_that_spares_some_callers_of_the_account_locks_no_one_out(conditi
         {"ForAllValues:StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
         {"Null": {"kms:ViaService": "true", "aws:PrincipalAccount": "false"}},
         {"StringLike": {"aws:PrincipalArn": "*"}},
+        {"StringNotEquals": {"aws:SourceAccount": OTHER}},
+        {"ArnNotLikeIfExists": {"aws:SourceArn": "arn:aws:s3:::*"}},
         # Before, these too read as never met, though every administrator's direct call meets them.
         {"StringLike": {"aws:userid": "*"}},
         {"StringEquals": {"aws:PrincipalType": ["Account", "User", "FederatedUser", "AssumedRole"]}},
