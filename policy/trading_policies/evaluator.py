@@ -24,7 +24,8 @@ Decisions (docs/iam-evaluator.md explains each):
   path, not a caller: it binds nothing by itself; ``kms:GrantIsForAWSResource`` restricts only what a
   grant can pass on.
 - A value unknown at preview in a binding condition is taken as binding (it is an ARN or id the stack
-  computes); the caller is then reported as unknown, never as everyone.
+  computes); the caller is then reported as unknown, never as everyone, unless a known value beside it
+  binds no one (``["*", <unknown>]`` under StringLike is everyone).
 - Deny statements are not subtracted from Allow statements: a public Allow stays a finding even when a
   Deny elsewhere narrows it, which errs on the side of the guard rail.
 """
@@ -280,6 +281,11 @@ def _restriction(condition: Condition) -> tuple[str, object]:
     values = tuple(str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in condition.values)
     if any(v is UNKNOWN for v in values):
         binds = key in ACCOUNT_KEYS | ARN_KEYS | ORG_ID_KEYS | ORG_PATH_KEYS | NETWORK_KEYS | {USER_ID_KEY}
+        # The values are alternatives: one known value that restricts nothing ("*" under StringLike, a
+        # variable, "anonymous") lets everyone in, whatever the others turn out to be.
+        known = tuple(v for v in values if v is not UNKNOWN)
+        if known and _restriction(replace(condition, values=known)) == _NOTHING:
+            return _NOTHING
         return ("unknown", None) if binds and base in ARN_OPERATORS else _NOTHING
     texts = [v for v in values if isinstance(v, str)]
     if len(texts) != len(values):

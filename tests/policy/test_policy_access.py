@@ -1136,6 +1136,11 @@ EFS_CLIENT = [
                 ("StringEqualsIfExists", "AIDAEXAMPLE123"),
                 ("StringEquals", ["AIDAEXAMPLE123", "Anonymous"]),
                 ("StringEqualsIgnoreCase", "AIDAEXAMPLE123"),
+                # The values are alternatives: a known one that matches everyone opens the file system,
+                # whatever the one not known yet turns out to be.
+                ("StringLike", ["*", U]),
+                ("StringEquals", [U, "${aws:userid}"]),
+                ("StringEquals", [U, "anonymous"]),
             ]
         ),
     ],

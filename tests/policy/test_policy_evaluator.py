@@ -163,6 +163,12 @@ def test_not_principal_with_allow_is_everyone():
         {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"}},
         {"StringEquals": {"aws:SourceIp": "10.0.0.1"}},
         {"IpAddress": {"aws:SourceIp": U}},
+        # The values are alternatives: a known one that binds no one ("*" under StringLike, the caller's own
+        # value) opens the statement, whatever the one not known yet turns out to be.
+        {"StringLike": {"aws:PrincipalAccount": ["*", U]}},
+        {"StringEquals": {"aws:PrincipalAccount": [U, "${aws:PrincipalAccount}"]}},
+        {"ArnLike": {"aws:PrincipalArn": [U, "arn:aws:iam::*:role/x"]}},
+        {"StringLike": {"aws:SourceVpce": [U, "vpce-*"]}},
     ],
 )
 def test_conditions_that_bind_no_caller_leave_everyone_everyone(condition):
