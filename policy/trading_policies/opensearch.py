@@ -13,7 +13,9 @@ Decision: a collection holds the same order data a table or a queue does, so it 
 customer-managed key as they are (``dynamodb-encrypted-with-cmk``, ``sqs-queue-encrypted-with-cmk``). An
 AWS owned key (``AWSOwnedKey: true``) is shared by AWS across accounts: no key policy of the stack's
 limits who uses it and CloudTrail records none of its use. A key set on the collection itself
-(``encryptionConfigs``) takes precedence over the policies that match it, and is judged too. Data access
+(``encryptionConfigs``) takes precedence over the policies that match it, and is judged too. A collection
+that sets none and that no encryption policy of the stack matches takes its key from a policy outside the
+stack (AWS creates no collection without one), which may be an AWS owned key: a note says so. Data access
 policies (``ServerlessAccessPolicy``) are not judged: their principals can only be IAM users and roles or
 SAML identities of the collection's own account, and each caller needs ``aoss:APIAccessAll`` in its own
 IAM policy as well.
@@ -28,7 +30,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .graph import Resource
+from .documents import glob_match
+from .graph import Resource, Stack
 from .registry import Finding, Rule, unknown_until_deployed
 from .values import ABSENT, UNKNOWN, Missing, as_bool, describe, plain
 
@@ -83,25 +86,52 @@ def policy_kind(resource: Resource) -> str | Missing:
     return kind.lower() if isinstance(kind, str) else kind
 
 
-def patterns(rule_set: Mapping[str, Any]) -> str:
-    """The resource patterns a rule set's ``Rules`` name, e.g. ``collection collection/orders*``."""
+def _rules(rule_set: Mapping[str, Any]) -> Iterator[tuple[Any, list[Any]]]:
+    """Each rule of a rule set's ``Rules``: its ResourceType and its list of resource patterns."""
     rules = rule_set.get("rules", ABSENT)
     rules = [rules] if isinstance(rules, dict) else rules if isinstance(rules, list) else []
-    named = []
     for rule in rules:
-        if not isinstance(rule, dict):
-            continue
-        resources = rule.get("resource", ABSENT)
-        resources = resources if isinstance(resources, list) else [resources]
-        shown = ", ".join(r if isinstance(r, str) else describe(r) for r in resources)
-        named.append(f"{rule.get('resourcetype', '?')} {shown}")
-    return "; ".join(named)
+        if isinstance(rule, dict):
+            resources = rule.get("resource", ABSENT)
+            yield rule.get("resourcetype", "?"), resources if isinstance(resources, list) else [resources]
 
 
-def check_serverless_encryption(resource: Resource, _config: Mapping[str, Any]) -> Iterator[str | Finding]:
-    if resource.type == COLLECTION:
-        yield from _collection_key(resource)
-        return
+def patterns(rule_set: Mapping[str, Any]) -> str:
+    """The resource patterns a rule set's ``Rules`` name, e.g. ``collection collection/orders*``."""
+    return "; ".join(
+        f"{kind} {', '.join(r if isinstance(r, str) else describe(r) for r in resources)}"
+        for kind, resources in _rules(rule_set)
+    )
+
+
+def _matches(rule_set: Mapping[str, Any], collection: str) -> bool:
+    """Whether a rule set applies to the collection named ``collection`` ("collection/orders*" matches
+    "orders-dev")."""
+    return any(
+        isinstance(kind, str)
+        and kind.lower() == "collection"
+        and any(
+            isinstance(r, str) and glob_match(r, f"collection/{collection}", case_sensitive=True)
+            for r in found
+        )
+        for kind, found in _rules(rule_set)
+    )
+
+
+def check_serverless_encryption(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    policies = stack.of_type(SECURITY_POLICY)
+    for policy in policies:
+        yield from _on(policy, _policy_key(policy))
+    for collection in stack.of_type(COLLECTION):
+        yield from _on(collection, _collection_key(collection))
+        yield from _key_from_outside(collection, policies)
+
+
+def _on(resource: Resource, faults: Iterator[str | Finding]) -> Iterator[Finding]:
+    yield from (f if isinstance(f, Finding) else Finding(resource, f) for f in faults)
+
+
+def _policy_key(resource: Resource) -> Iterator[str | Finding]:
     kind = policy_kind(resource)
     value = resource.get("policy")
     if kind not in ("encryption", UNKNOWN) or value is ABSENT or value == "":
@@ -138,9 +168,41 @@ def check_serverless_encryption(resource: Resource, _config: Mapping[str, Any]) 
             )
 
 
-def _collection_key(collection: Resource) -> Iterator[str | Finding]:
+def _configs(collection: Resource) -> list[Any]:
     configs = collection.get("encryptionConfigs")
-    configs = [configs] if isinstance(configs, dict) else configs if isinstance(configs, list) else []
+    return [configs] if isinstance(configs, dict) else configs if isinstance(configs, list) else []
+
+
+def _key_from_outside(collection: Resource, policies: list[Resource]) -> Iterator[Finding]:
+    """A note when no encryption policy of the stack decides the collection's key."""
+    name = collection.get("name")
+    if _configs(collection) or collection.get("encryptionConfigs") is UNKNOWN or not isinstance(name, str):
+        return
+    for policy in policies:
+        kind, value = policy_kind(policy), policy.get("policy")
+        if kind not in ("encryption", UNKNOWN) or value is ABSENT or value == "":
+            continue
+        if not isinstance(value, str):
+            return  # not known yet, or unreadable: the policy's own finding says so
+        document = read_rule_sets(value)
+        if document.error or any(
+            _matches(s, name) for s in document.sets if kind != UNKNOWN or document.single
+        ):
+            return
+    yield Finding(
+        collection,
+        f"no encryption policy of the stack matches collection {name} and it sets no encryptionConfigs, so "
+        "its key comes from an encryption policy outside the stack, which may be an AWS owned key: whether "
+        "it is a customer-managed key cannot be checked",
+        unknown_at_preview=True,
+    )
+
+
+def _collection_key(collection: Resource) -> Iterator[str | Finding]:
+    # encryptionConfigs=[some.output]: the whole block is not known yet.
+    configs = (
+        [{"awsOwnedKey": UNKNOWN}] if collection.get("encryptionConfigs") is UNKNOWN else _configs(collection)
+    )
     for index, config in enumerate(configs):
         owned = as_bool(config.get("awsOwnedKey", ABSENT)) if isinstance(config, dict) else None
         if owned is UNKNOWN:
@@ -161,7 +223,8 @@ RULES = [
             "OpenSearch Serverless collections are encrypted with a customer-managed KMS key: every "
             "encryption security policy (a ServerlessSecurityPolicy of type encryption) names a KmsARN and "
             "does not set AWSOwnedKey true, and no collection's own encryptionConfigs asks for an AWS owned "
-            "key."
+            "key. A collection that sets no encryptionConfigs and that no encryption policy of the stack "
+            "matches takes its key from a policy outside the stack: a note."
         ),
         severity=Severity.HIGH,
         pci=("3.5.1", "3.6.1"),
@@ -173,6 +236,6 @@ RULES = [
         url="https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-encryption.html",
         topic="opensearch",
         check=check_serverless_encryption,
-        resource_types=(SECURITY_POLICY, COLLECTION),
+        stack=True,
     ),
 ]

@@ -579,7 +579,6 @@ def test_a_serverless_collection_on_an_aws_owned_key_is_a_violation():
         return R(COLLECTION, "orders", {"name": "orders", "encryptionConfigs": configs})
 
     assert faults(SERVERLESS_CMK, [collection([{"awsOwnedKey": False, "kmsKeyArn": DATA_KEY}])]) == []
-    assert faults(SERVERLESS_CMK, [R(COLLECTION, "orders", {"name": "orders"})]) == []
     assert faults(SERVERLESS_CMK, [collection([{"awsOwnedKey": True, "kmsKeyArn": ""}])]) == [
         "encryptionConfigs[0].awsOwnedKey is true, so the collection is encrypted with an AWS owned key, "
         "whose use no key policy of yours limits and CloudTrail does not log"
@@ -587,5 +586,74 @@ def test_a_serverless_collection_on_an_aws_owned_key_is_a_violation():
     assert len(faults(SERVERLESS_CMK, [collection({"awsOwnedKey": "true"})])) == 1
     assert faults(SERVERLESS_CMK, [collection(["odd"])]) == []
     (note,) = run(SERVERLESS_CMK, [collection([{"awsOwnedKey": U}])])
+    assert note.level == "advisory"
+    assert "whether the collection uses an AWS owned key cannot be checked until" in note.message
+
+
+OUTSIDE = (
+    "no encryption policy of the stack matches collection orders-dev and it sets no encryptionConfigs, so "
+    "its key comes from an encryption policy outside the stack, which may be an AWS owned key: whether it is "
+    "a customer-managed key cannot be checked"
+)
+
+
+@pytest.mark.parametrize(
+    "policies",
+    [
+        [],
+        # Policies for other collections, a network policy, an empty one.
+        [
+            encryption(
+                {"Rules": [{"ResourceType": "collection", "Resource": ["collection/trades*"]}], "KmsARN": "k"}
+            )
+        ],
+        [
+            encryption(
+                {"Rules": [{"ResourceType": "index", "Resource": ["collection/orders-dev"]}], "KmsARN": "k"}
+            )
+        ],
+        [
+            encryption(
+                {"Rules": [{"ResourceType": "collection", "Resource": ["collection/Orders*"]}], "KmsARN": "k"}
+            )
+        ],
+        [encryption({"Rules": ORDERS[0], "AWSOwnedKey": False, "KmsARN": "k"}, "network")],
+        [encryption([{"Rules": ORDERS, "AllowFromPublic": True}], U)],
+        [encryption("")],
+    ],
+)
+def test_a_serverless_collection_whose_key_no_policy_of_the_stack_sets_is_a_note(policies):
+    # AWS creates a collection only when an encryption policy matches its name: without one in the stack,
+    # the collection takes its key from a policy outside it, which may be an AWS owned key (the console's
+    # default).
+    collection = R(COLLECTION, "orders", {"name": "orders-dev"})
+    diags = [d for d in run(SERVERLESS_CMK, [*policies, collection]) if "'orders'" in d.message]
+    assert [d.level for d in diags] == ["advisory"]
+    assert faults(SERVERLESS_CMK, [*policies, collection])[-1] == OUTSIDE
+
+
+@pytest.mark.parametrize(
+    "policies",
+    [
+        [encryption({"Rules": ORDERS, "AWSOwnedKey": False, "KmsARN": DATA_KEY})],
+        [
+            encryption(
+                {"Rules": {"resourceType": "Collection", "resource": "collection/orders-dev"}, "KmsARN": "k"}
+            )
+        ],
+        # A type not known yet: an object is an encryption policy's shape.
+        [encryption({"Rules": ORDERS, "KmsARN": DATA_KEY}, U)],
+        # A policy not known yet or unreadable has its own finding.
+        [encryption(U)],
+        [encryption("{not json")],
+    ],
+)
+def test_a_serverless_collection_is_judged_by_the_stacks_policy_that_matches_it(policies):
+    collection = R(COLLECTION, "orders", {"name": "orders-dev"})
+    assert [d for d in run(SERVERLESS_CMK, [*policies, collection]) if "'orders'" in d.message] == []
+    # Its own encryptionConfigs, or a name or configs not known yet: no note either.
+    for props in ({"encryptionConfigs": [{"awsOwnedKey": False, "kmsKeyArn": DATA_KEY}]}, {"name": U}):
+        assert run(SERVERLESS_CMK, [R(COLLECTION, "orders", {"name": "orders-dev"} | props)]) == []
+    (note,) = run(SERVERLESS_CMK, [R(COLLECTION, "orders", {"name": "orders-dev", "encryptionConfigs": U})])
     assert note.level == "advisory"
     assert "whether the collection uses an AWS owned key cannot be checked until" in note.message
