@@ -36,7 +36,7 @@ from typing import Any
 
 import pulumi
 import pulumi.log
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks
 from pulumi.runtime import resource as runtime_resource
@@ -44,7 +44,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.proto import engine_pb2, provider_pb2, resource_pb2, source_pb2
 
-from preflight import dynamic, invokes, stack_outputs, values, wire
+from preflight import conform, dynamic, invokes, schema, stack_outputs, values, wire
 from preflight.errors import PreflightError
 from preflight.model import UNKNOWN, Mode, Resource
 from preflight.project import Project
@@ -594,8 +594,7 @@ class _Monitor(mocks.MockMonitor):
         target, default_tags = self._target(provider, inputs)
         resource_id, computed = values.computed_values(type_, name, urn, inputs, target)
         info = values.type_info(type_)
-        outputs = struct_pb2.Struct()
-        outputs.CopyFrom(inputs)
+        outputs = _echoed_inputs(type_, inputs)
         fields = outputs.fields
         if self.preview:
             # Output-only properties: the provider sets them when it creates the resource.
@@ -746,6 +745,24 @@ class _Monitor(mocks.MockMonitor):
     def RegisterStackInvokeTransform(self, request: Any) -> empty_pb2.Empty:
         self.warn("invoke transforms are not run by preflight; invokes are answered as declared")
         return empty_pb2.Empty()
+
+
+def _echoed_inputs(type_: str, inputs: struct_pb2.Struct) -> struct_pb2.Struct:
+    """The inputs as the provider returns them among the outputs: each converted to the output's declared
+    shape (``preflight.conform``), and left out where it cannot be (an azure-native ``userAssignedIdentities``
+    list comes back as a map of identities, which the SDK would otherwise reject)."""
+    outputs = struct_pb2.Struct()
+    outputs.CopyFrom(inputs)
+    for declared in schema.resource_schema(type_).outputs:
+        name = declared.name
+        if name not in outputs.fields:
+            continue
+        converted = conform.conform(json_format.MessageToDict(outputs.fields[name]), declared.shape)
+        if converted is conform.MISFIT:
+            del outputs.fields[name]
+        else:
+            outputs[name] = converted
+    return outputs
 
 
 def _asset_paths(struct: struct_pb2.Struct) -> Iterator[str]:

@@ -699,3 +699,28 @@ def test_the_projects_own_program_runs_in_both_modes():
         assert len(result.resources) > 20
         assert result.outputs["region"] == project.config["aws:region"]
         assert result.outputs["accountId"] == ACCOUNT
+
+
+@pytest.mark.parametrize("mode", list(Mode), ids=lambda mode: mode.value)
+def test_inputs_come_back_in_the_shape_their_outputs_declare(tmp_path, mode):
+    # A policy document given as a dict for a string property comes back as its JSON, as pulumi-aws stores
+    # it; a list where a map is declared, which the SDK rejects with an AssertionError, is left out.
+    project = make(
+        tmp_path,
+        """
+        import pulumi
+        import pulumi_aws as aws
+
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}
+        role = aws.iam.Role("r", assume_role_policy=trust, max_session_duration="7200")
+        pulumi.export("policy", role.assume_role_policy)
+        pulumi.export("duration", role.max_session_duration)
+        pulumi.export("types", pulumi.Output.all(role.assume_role_policy, role.max_session_duration).apply(
+            lambda values: [type(value).__name__ for value in values]))
+        """,
+    )
+    outputs = run(project, mode).outputs
+    assert outputs["policy"] == (
+        '{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow"}],"Version":"2012-10-17"}'
+    )
+    assert (outputs["duration"], outputs["types"]) == (7200, ["str", "int"])

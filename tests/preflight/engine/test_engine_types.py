@@ -10,8 +10,9 @@ import pulumi
 import pytest
 from google.protobuf import struct_pb2
 
-from preflight import invokes, schema, synthesis, values
+from preflight import conform, engine, invokes, schema, synthesis, values
 from preflight.identity import Ids, Target
+from preflight.model import UNKNOWN
 
 TARGET = Target("123456789012", "eu-west-1")
 SUBJECT = synthesis.Subject(TARGET, Ids("urn:x"), "lb", "load-balancer", "web-1234567")
@@ -255,3 +256,92 @@ def test_any_installed_sdk_type_gets_autonamed_on_name():
     rule = values._autoname_rule("aws:apigatewayv2/stage:Stage")
     assert (rule.prop, rule.max_length) == ("name", 255)
     assert values._autoname_rule("aws:ec2/route:Route") is None  # no name property
+
+
+@pulumi.output_type
+class ClusterIdentity:
+    """As azure-native's ManagedClusterIdentityResponse: the program gives a list of identity ids, the
+    provider returns a map of them."""
+
+    @property
+    @pulumi.getter
+    def type(self) -> str: ...
+
+    @property
+    @pulumi.getter(name="userAssignedIdentities")
+    def user_assigned_identities(self) -> dict[str, Node] | None: ...
+
+
+SECRET_SIG = {values.SIG_KEY: values.SECRET_SIG}
+ASSET = {values.SIG_KEY: "c44067f5952c0a294b673a41bacd8c17", "path": "index.html"}
+STRING, BOOLEAN = schema.Scalar("string"), schema.Scalar("boolean")
+INTEGER, NUMBER = schema.Scalar("integer"), schema.Scalar("number")
+CONFORMED = [
+    # As the Terraform bridge converts a value to the declared type (Go's strconv parses strings).
+    ("true", BOOLEAN, True),
+    ("F", BOOLEAN, False),
+    (True, BOOLEAN, True),
+    ("yes", BOOLEAN, conform.MISFIT),
+    (1.0, BOOLEAN, conform.MISFIT),
+    ("42", INTEGER, 42.0),
+    ("4.2", INTEGER, conform.MISFIT),
+    (3.0, INTEGER, 3.0),
+    (3.5, INTEGER, conform.MISFIT),
+    (True, INTEGER, conform.MISFIT),
+    ("-1.5e3", NUMBER, -1500.0),
+    (2.5, NUMBER, 2.5),
+    ("1_000", NUMBER, conform.MISFIT),
+    ([1], NUMBER, conform.MISFIT),
+    ("x", STRING, "x"),
+    (False, STRING, "false"),
+    (8080.0, STRING, "8080"),
+    (0.5, STRING, "0.5"),
+    # An object given for a string (a policy document) is stored as its compact JSON, keys sorted.
+    ({"b": [1, "x"], "a": None}, STRING, '{"a":null,"b":[1,"x"]}'),
+    ({"arn": UNKNOWN}, STRING, UNKNOWN),
+    ({"arn": {**SECRET_SIG, "value": "x"}}, STRING, conform.MISFIT),
+    ({"a": 1}, schema.Scalar("any"), {"a": 1}),
+    ("red", schema.Choice(("red", "blue")), "red"),
+    ("green", schema.Choice(("red", "blue")), conform.MISFIT),
+    (["1", "true"], schema.ListOf(STRING), ["1", "true"]),
+    (["1", "x"], schema.ListOf(INTEGER), conform.MISFIT),
+    ("a", schema.ListOf(STRING), conform.MISFIT),
+    ({"a": "1"}, schema.MapOf(INTEGER), {"a": 1.0}),
+    ({"a": "x"}, schema.MapOf(INTEGER), conform.MISFIT),
+    (["a"], schema.MapOf(STRING), conform.MISFIT),
+    ("a", schema.ObjectOf(Node), conform.MISFIT),
+    # Unknowns, nulls, assets are kept; a secret is conformed inside and stays secret.
+    (UNKNOWN, schema.ListOf(STRING), UNKNOWN),
+    (None, BOOLEAN, None),
+    (ASSET, STRING, ASSET),
+    ({**SECRET_SIG, "value": "true"}, BOOLEAN, {**SECRET_SIG, "value": True}),
+    ({**SECRET_SIG, "value": "x"}, BOOLEAN, conform.MISFIT),
+]
+
+
+@pytest.mark.parametrize(("given", "shape", "expected"), CONFORMED)
+def test_a_value_is_conformed_to_its_declared_type_as_the_provider_converts_it(given, shape, expected):
+    assert conform.conform(given, shape) == expected
+    if expected is conform.MISFIT:
+        assert conform.conform(given, shape) is conform.MISFIT
+
+
+def test_an_object_keeps_the_fields_that_fit_and_drops_the_others():
+    identity = {"type": "UserAssigned", "userAssignedIdentities": ["/subscriptions/s/identity/i"], "extra": 1}
+    assert conform.conform(identity, schema.ObjectOf(ClusterIdentity)) == {"type": "UserAssigned", "extra": 1}
+    assert repr(conform.MISFIT) == "MISFIT"
+
+
+def test_an_input_that_does_not_fit_its_output_is_left_out(monkeypatch):
+    identity = schema.Field("identity", schema.ObjectOf(ClusterIdentity), False)
+    described = schema.ResourceSchema((identity,), frozenset({"identity"}), frozenset({"identity"}))
+    monkeypatch.setattr(schema, "resource_schema", lambda type_: described)
+    inputs = struct_pb2.Struct()
+    inputs.update({"identity": {"type": "UserAssigned", "userAssignedIdentities": ["/id/i"]}, "x": ["a"]})
+    outputs = engine._echoed_inputs("azure-native:containerservice:ManagedCluster", inputs)
+    assert values.plain(struct_pb2.Value(struct_value=outputs)) == {
+        "identity": {"type": "UserAssigned"},  # the provider returns its own map of identities
+        "x": ["a"],  # not an output: kept as given
+    }
+    inputs.update({"identity": "not an object"})
+    assert list(engine._echoed_inputs("azure-native:containerservice:ManagedCluster", inputs)) == ["x"]
