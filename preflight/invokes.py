@@ -1,19 +1,23 @@
 """Answers to the data-source calls (invokes) a program makes, with the values the AWS provider returns.
 
 Results use the wire (camelCase) names the SDK expects. ``answer`` gives the realistic, hand-written answers
-(caller identity, region, partition, zones, policy documents, the default VPC); ``synthesized`` answers any
-other invoke from the result type its installed SDK declares, with values consistent with the account and
-region, and the engine lists those invokes in the report so a reader knows which values are invented.
+(caller identity, region, partition, zones, policy documents, the default VPC, ECR logins); ``synthesized``
+answers any other invoke from the result type its installed SDK declares, with values consistent with the
+account and region, and the engine lists those invokes in the report so a reader knows which values are
+invented.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from preflight import policy_document, schema, synthesis
+from preflight.conform import MISFIT, conform
 from preflight.identity import Ids, Target, partition_of, zone_id
 
 # Region descriptions as getRegion reports them.
@@ -51,7 +55,8 @@ def synthesized(token: str, args: dict[str, Any], target: Target) -> dict[str, A
     """An answer to ``token`` built from its result type; None when no installed SDK declares the invoke.
 
     Every field the result always has gets a value (``preflight.synthesis``), and fields named like an
-    argument echo it, as data sources echo their query. The same query always gets the same answer.
+    argument echo it, converted to the field's type, as data sources echo their query. The same query
+    always gets the same answer.
     """
     fields = schema.invoke_result(token)
     if fields is None:
@@ -68,7 +73,13 @@ def synthesized(token: str, args: dict[str, Any], target: Target) -> dict[str, A
         synthesis.singular(kind),
         name if isinstance(name, str) and name else f"{kind}-{ids.hex(8, 'name')}",
     )
-    echoed = {field.name: args[field.name] for field in fields if args.get(field.name) is not None}
+    # The provider converts an argument to the result field's type before echoing it (``"true"`` for a
+    # bool is True); one it could not convert is not echoed, and the field is filled as if not asked.
+    echoed = {}
+    for field in fields:
+        given = conform(args.get(field.name), field.shape)
+        if given is not None and given is not MISFIT:
+            echoed[field.name] = given
     return {**synthesis.fill(fields, subject, skip=echoed), **echoed}
 
 
@@ -214,6 +225,43 @@ def _vpc_endpoint_service(args: dict[str, Any], target: Target) -> dict[str, Any
     }
 
 
+# ECR login tokens are valid for 12 hours from when they are issued.
+_ECR_TOKEN_EXPIRY = datetime.fromisoformat(synthesis.CREATED) + timedelta(hours=12)
+
+
+def _ecr_login(registry: str, region: str, target: Target) -> dict[str, Any]:
+    """A registry's Docker login, as ECR's GetAuthorizationToken issues it: the token is base64 of
+    ``AWS:<password>`` (clients decode and split it), the password base64 of the encrypted data key."""
+    ids = _lookup_ids("ecr-login", {"registryId": registry, "region": region}, target)
+    data_key = {
+        "payload": ids.hex(64, "payload"),
+        "datakey": ids.hex(64, "datakey"),
+        "version": "2",
+        "type": "DATA_KEY",
+        "expiration": int(_ECR_TOKEN_EXPIRY.timestamp()),
+    }
+    password = base64.b64encode(json.dumps(data_key, separators=(",", ":")).encode()).decode()
+    return {
+        "authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
+        "userName": "AWS",
+        "password": password,
+        "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.{partition_of(region)[1]}",
+        "expiresAt": _ECR_TOKEN_EXPIRY.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def _ecr_authorization_token(args: dict[str, Any], target: Target) -> dict[str, Any]:
+    # The account's own registry unless the query names another; the provider's id is the region.
+    region = args.get("region") or target.region
+    login = _ecr_login(args.get("registryId") or target.account_id, region, target)
+    return {**args, **login, "region": region, "id": region}
+
+
+def _ecr_credentials(args: dict[str, Any], target: Target) -> dict[str, Any]:
+    registry = args.get("registryId") or target.account_id
+    return {**args, **_ecr_login(registry, target.region, target), "registryId": registry, "id": registry}
+
+
 _HANDLERS: dict[str, Callable[[dict[str, Any], Target], dict[str, Any]]] = {
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
@@ -223,4 +271,6 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Target], dict[str, Any]]] = {
     "aws:ec2/getVpc:getVpc": _vpc,
     "aws:ec2/getSubnets:getSubnets": _subnets,
     "aws:ec2/getVpcEndpointService:getVpcEndpointService": _vpc_endpoint_service,
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": _ecr_authorization_token,
+    "aws:ecr/getCredentials:getCredentials": _ecr_credentials,
 }

@@ -1,5 +1,7 @@
 """Red-team regressions: default-VPC lookups, a missing AWS region, failures after unmocked invokes."""
 
+import base64
+import json
 import re
 import textwrap
 
@@ -193,3 +195,79 @@ def test_an_aws_service_endpoint_is_offered_in_every_zone_of_the_region():
     )
     assert (by_name["service"], by_name["serviceType"]) == ("s3", "Interface")
     assert by_name["serviceId"] != found["serviceId"]
+
+
+def test_a_synthesized_answer_echoes_arguments_converted_to_the_result_types(tmp_path):
+    # The provider converts `most_recent="true"` to a bool before echoing it; echoed as a string, the SDK's
+    # GetAmiResult raised TypeError. An argument it cannot convert is not echoed: an optional field stays
+    # empty (None, which a stack output leaves out), an always-present one is filled.
+    project = make(
+        tmp_path,
+        """
+        import pulumi
+        import pulumi_aws as aws
+
+        ami = aws.ec2.get_ami(most_recent="true", owners=["amazon"], include_deprecated="maybe")
+        pulumi.export("mostRecent", ami.most_recent)
+        pulumi.export("owners", ami.owners)
+        pulumi.export("includeDeprecated", ami.include_deprecated)
+        """,
+    )
+    outputs = engine.run_program(project, Mode.UPDATE, ACCOUNT).outputs
+    assert outputs == {"mostRecent": True, "owners": ["amazon"]}
+
+
+def test_ecr_logins_decode_to_the_aws_user_and_its_password(tmp_path):
+    project = make(
+        tmp_path,
+        """
+        import base64
+        import pulumi
+        import pulumi_aws as aws
+
+        repo = aws.ecr.Repository("repo")
+        token = aws.ecr.get_authorization_token_output(registry_id=repo.registry_id)
+        credentials = aws.ecr.get_credentials_output(registry_id=repo.registry_id)
+        for name, login in (("token", token), ("credentials", credentials)):
+            user_and_password = login.authorization_token.apply(lambda t: base64.b64decode(t).decode())
+            pulumi.export(name, user_and_password.apply(lambda text: text.split(":")))
+            pulumi.export(f"{name}Password", login.password)
+            pulumi.export(f"{name}Endpoint", login.proxy_endpoint)
+        """,
+    )
+    outputs = engine.run_program(project, Mode.UPDATE, ACCOUNT).outputs
+    assert outputs["token"] == ["AWS", outputs["tokenPassword"]]
+    assert outputs["credentials"] == ["AWS", outputs["credentialsPassword"]]
+    assert (
+        outputs["tokenEndpoint"]
+        == outputs["credentialsEndpoint"]
+        == (f"https://{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com")
+    )
+
+
+def test_an_ecr_login_is_for_the_registry_and_region_asked_for():
+    token = invokes.answer("aws:ecr/getAuthorizationToken:getAuthorizationToken", {}, TARGET)
+    password = token["password"]
+    assert base64.b64decode(token["authorizationToken"]).decode() == f"AWS:{password}"
+    data_key = json.loads(base64.b64decode(password))
+    assert (data_key["type"], data_key["expiration"]) == ("DATA_KEY", 1735732800)
+    assert (token["userName"], token["expiresAt"], token["id"], token["region"]) == (
+        "AWS",
+        "2025-01-01T12:00:00Z",  # 12 hours after issue
+        "eu-west-1",
+        "eu-west-1",
+    )
+    elsewhere = invokes.answer(
+        "aws:ecr/getAuthorizationToken:getAuthorizationToken",
+        {"registryId": "210987654321", "region": "us-west-2"},
+        TARGET,
+    )
+    assert elsewhere["proxyEndpoint"] == "https://210987654321.dkr.ecr.us-west-2.amazonaws.com"
+    assert elsewhere["password"] != password
+    credentials = invokes.answer("aws:ecr/getCredentials:getCredentials", {"registryId": ACCOUNT}, TARGET)
+    assert (credentials["password"], credentials["registryId"], credentials["id"]) == (
+        password,  # the same registry's login
+        ACCOUNT,
+        ACCOUNT,
+    )
+    assert invokes.answer("aws:ecr/getCredentials:getCredentials", {}, TARGET)["registryId"] == ACCOUNT
