@@ -38,6 +38,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from preflight import policy_config
 from preflight.errors import PreflightError
 from preflight.model import PackInfo, PolicyInfo, Remediation, Resource, Violation
+from preflight.project import virtualenv_python
 from preflight.pulumi_protocol import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 from preflight.wire import wire_properties
 
@@ -133,10 +134,8 @@ def load_pack_spec(directory: Path) -> PackSpec:
     interpreter = sys.executable
     virtualenv = None
     if isinstance(options, dict) and options.get("virtualenv"):
-        venv = Path(str(options["virtualenv"]))
-        venv = venv if venv.is_absolute() else directory / venv
-        python = venv / "bin" / "python"
-        if python.exists():
+        venv, python = virtualenv_python(directory, str(options["virtualenv"]))
+        if python is not None:
             interpreter, virtualenv = str(python), venv
         else:
             warnings.append(

@@ -299,9 +299,8 @@ def _interpreter(directory: Path, project_file: Path, runtime: Any) -> tuple[str
             f"{project_file}: runtime.options.virtualenv must be the path of a virtualenv folder, relative "
             "to the project or absolute"
         )
-    path = Path(venv) if Path(venv).is_absolute() else directory / venv
-    python = path / "bin" / "python"
-    if not python.exists():
+    path, python = virtualenv_python(directory, venv)
+    if python is None:
         warning = (
             f"{project_file}: the virtualenv {path} does not exist, so the program runs with "
             f"{sys.executable} (the Pulumi CLI creates it: pulumi install, or python -m venv {path} && "
@@ -309,6 +308,14 @@ def _interpreter(directory: Path, project_file: Path, runtime: Any) -> tuple[str
         )
         return sys.executable, None, [warning]
     return str(python), path, []
+
+
+def virtualenv_python(directory: Path, venv: str) -> tuple[Path, Path | None]:
+    """A ``virtualenv`` option as the CLI resolves it, for a program or a policy pack: the folder (relative
+    to ``directory`` unless absolute) and its interpreter, None when that does not exist."""
+    path = Path(venv) if Path(venv).is_absolute() else directory / venv
+    python = path / "bin" / "python"
+    return path, python if python.exists() else None
 
 
 def _program(directory: Path, project_file: Path, main: Any) -> Path:
